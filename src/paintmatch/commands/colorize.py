@@ -1,0 +1,56 @@
+"""``paintmatch colorize``: color a cut folder, or given line frames from one colored frame."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+__all__ = ["add_arguments", "run"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the command's arguments."""
+    from paintmatch.cut import DEFAULT_METHOD
+    from paintmatch.match import matcher_names
+
+    parser.add_argument("inputs", nargs="+", metavar="CUT|LINE", help="a cut folder (line/, gt/), or line frames with --reference")
+    parser.add_argument("--out", "-o", type=Path, help="output folder (default: CUT/paint; required with --reference)")
+    parser.add_argument("--reference", type=Path, help="the colored frame to copy colors from (with LINE... inputs)")
+    parser.add_argument("--reference-line", type=Path, help="the reference's line art (default: the LINE of the same name, else the colored frame's dark lines)")
+    parser.add_argument("--method", default=DEFAULT_METHOD, help=f"matching method: {', '.join(matcher_names())} (default {DEFAULT_METHOD})")
+    parser.add_argument("--line-mode", choices=["keep", "recolor"], default="keep", help="keep lines as drawn, or recolor trace lines with the darker adjacent region's color")
+    parser.add_argument("--layers", action="store_true", help="also write <name>_paint and <name>_lines layers")
+    parser.add_argument("--close-gaps", type=int, default=0, metavar="PX", help="close line gaps up to about 2*PX pixels (trapped ball); writes <name>_gaps.png previews")
+    parser.add_argument("--format", dest="output_format", choices=["png", "tga"], default="png", help="output image format")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar, only errors")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Color and report where the results are. Returns the exit code."""
+    from paintmatch.cut import ColorizeOptions, colorize_cut, colorize_files
+    from paintmatch.errors import InputError
+
+    options = ColorizeOptions(
+        method=args.method,
+        line_mode=args.line_mode,
+        layers=args.layers,
+        close_gaps=args.close_gaps,
+        output_format=args.output_format,
+    )
+    if args.reference is None:
+        if len(args.inputs) != 1:
+            raise InputError(
+                "several inputs given without --reference: pass one cut folder, or line frames with "
+                "--reference COLOR.png --out OUT"
+            )
+        result = colorize_cut(args.inputs[0], args.out, options=options, quiet=args.quiet)
+    else:
+        if args.out is None:
+            raise InputError("--out OUT is required with --reference (where to write the colored frames)")
+        result = colorize_files(
+            args.inputs, args.reference, args.out, reference_line=args.reference_line, options=options, quiet=args.quiet
+        )
+    if not args.quiet:
+        frames = len(result.frames)
+        print(f"colored {frames} frame(s) -> {result.out_dir} (mean confidence {result.mean_confidence:.2f})")
+    return 0
