@@ -109,6 +109,9 @@ MATCHERS: dict[str, str] = {
     "simple": "paintmatch.match.simple:SimpleMatcher",
     "overlap": "paintmatch.match.baselines:OverlapMatcher",
     "flow": "paintmatch.match.baselines:FlowMatcher",
+    "resnet-only": "paintmatch.match.paper:resnet_only",
+    "paper": "paintmatch.match.paper:paper",
+    "paper-equal": "paintmatch.match.paper:paper_equal",
 }
 
 

@@ -1,0 +1,52 @@
+# paintmatch: the two set-up commands are `make demo` and `make test`; both install what they need.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+DEMO_OUT ?= demo-out
+
+.PHONY: install install-test browser demo test bench bench-small bench-speed bench-batch example clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+install: $(PY)
+	$(PIP) install --quiet -e .
+
+install-test: $(PY)
+	$(PIP) install --quiet -e ".[train,web,dist,dev]"
+
+# Debian's chromium for the browser test (Playwright's own browser download does not work offline).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "the browser test needs Debian's chromium: sudo apt-get install chromium"; exit 1; fi; \
+	fi
+
+demo: install
+	$(VENV)/bin/paintmatch colorize examples/demo-cut --out $(DEMO_OUT)
+	$(PY) -m paintmatch.contact_sheet examples/demo-cut $(DEMO_OUT) --out $(DEMO_OUT)/contact_sheet.png
+	@echo "results: $(DEMO_OUT)/ (frames + JSON sidecars); look at $(DEMO_OUT)/contact_sheet.png"
+
+test: install-test browser
+	$(VENV)/bin/pytest -q
+
+bench: install-test
+	$(PY) benchmarks/run.py
+
+bench-small: install-test
+	$(PY) benchmarks/run.py --small
+
+bench-speed: install
+	$(PY) benchmarks/bench_speed.py
+
+bench-batch: install-test
+	$(PY) benchmarks/bench_batch.py
+
+# Regenerate the bundled example cut with the synthetic generator (deterministic by seed).
+example: install
+	$(PY) -m paintmatch.example examples/demo-cut
+
+clean:
+	rm -rf $(DEMO_OUT) .pytest_cache build *.egg-info
