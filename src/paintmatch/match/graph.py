@@ -152,7 +152,10 @@ def solve_graph_matching(
     else:
         affinity = build_affinity(problem, weights=weights, gamma=gamma, beta=beta)
         solver = {"rrwm": pygmtools.rrwm, "ipfp": pygmtools.ipfp, "sm": pygmtools.sm}[method]
-        soft = np.asarray(solver(affinity, n1, n2, backend="numpy"), dtype=np.float64)
+        # ipfp divides by a step size that can be 0/0 once converged; the NaNs are cleaned below.
+        with np.errstate(invalid="ignore", divide="ignore"):
+            soft = np.asarray(solver(affinity, n1, n2, backend="numpy"), dtype=np.float64)
+        soft = np.nan_to_num(soft, nan=0.0, posinf=0.0, neginf=0.0)
         soft = np.where(problem.allowed, soft, 0.0)
     binary = np.asarray(pygmtools.hungarian(soft, n1, n2, backend="numpy"))
     assignment = np.where(binary.any(axis=1), binary.argmax(axis=1), -1).astype(np.int64)

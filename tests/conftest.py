@@ -1,0 +1,35 @@
+"""Shared fixtures: real line art is read from ../shared (never copied into the repo)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "basicpbc"
+if not SHARED_DATA.exists():  # the project checkout may live elsewhere: look beside it and at /work/shared
+    SHARED_DATA = Path("/work/shared/data/basicpbc")
+
+
+@pytest.fixture(scope="session")
+def basicpbc() -> Path:
+    """Folder of the real BasicPBC line art (laughing_girl, smoke_explosion, assets)."""
+    if not SHARED_DATA.exists():
+        pytest.fail(f"real test data not found at {SHARED_DATA}: the tests read ../shared/data/basicpbc")
+    return SHARED_DATA
+
+
+def load_rgba(path: Path) -> np.ndarray:
+    """(H, W, 4) uint8 RGBA via Pillow (independent of paintmatch.io)."""
+    with Image.open(path) as image:
+        return np.array(image.convert("RGBA"))
+
+
+@pytest.fixture(scope="session")
+def laughing_girl(basicpbc: Path) -> tuple[list[np.ndarray], np.ndarray]:
+    """(line frames 0000-0003, colored frame 0000) of laughing_girl, RGBA uint8."""
+    root = basicpbc / "laughing_girl"
+    lines = [load_rgba(root / "line" / f"{i:04d}.png") for i in range(4)]
+    return lines, load_rgba(root / "gt" / "0000.png")

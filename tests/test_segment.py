@@ -1,0 +1,130 @@
+import cv2
+import numpy as np
+import pytest
+
+from paintmatch.errors import InputError
+from paintmatch.segment import LineClass, close_gaps, line_mask, reference_colors, segment
+
+
+def _canvas(h=64, w=64, transparent=True):
+    image = np.zeros((h, w, 4), np.uint8)
+    if not transparent:
+        image[...] = 255
+    return image
+
+
+def _draw_rect(image, p0, p1, color=(0, 0, 0, 255), thickness=2):
+    cv2.rectangle(image, p0, p1, color, thickness)
+    return image
+
+
+def test_two_boxes_give_inside_and_outside_components():
+    image = _draw_rect(_canvas(), (10, 10), (30, 30))
+    _draw_rect(image, (40, 10), (60, 30))
+    seg = segment(image)
+    assert seg.n == 3  # outside + two insides
+    assert seg.labels.dtype == np.int32 and seg.labels.shape == (64, 64)
+    assert (seg.labels[image[..., 3] >= 128] == -1).all()
+    assert seg.areas.sum() == np.count_nonzero(seg.labels >= 0)
+    outside = seg.labels[0, 0]
+    inside = {seg.labels[20, 20], seg.labels[20, 50]}
+    assert outside not in inside and len(inside) == 2
+    pairs = {tuple(p) for p in seg.adjacency}
+    for comp in inside:
+        assert tuple(sorted((outside, comp))) in pairs
+    assert tuple(sorted(inside)) not in pairs  # the boxes do not touch
+    assert seg.transparent
+
+
+def test_art_on_white_with_antialiased_lines():
+    image = _canvas(transparent=False)
+    cv2.circle(image, (32, 32), 20, (0, 0, 0, 255), 2, lineType=cv2.LINE_AA)
+    mask, transparent = line_mask(image)
+    assert not transparent
+    seg = segment(image)
+    assert seg.n == 2
+    assert seg.labels[32, 32] != seg.labels[0, 0]
+
+
+def test_components_are_4_connected():
+    image = _canvas(8, 8)
+    image[...] = (0, 0, 0, 255)
+    image[2, 2] = image[3, 3] = (0, 0, 0, 0)  # diagonal neighbours only
+    seg = segment(image)
+    assert seg.labels[2, 2] != seg.labels[3, 3]
+
+
+def test_no_lines_is_a_clear_error():
+    with pytest.raises(InputError, match="no lines"):
+        segment(_canvas())
+
+
+def test_trace_lines_of_laughing_girl_are_classified(laughing_girl):
+    lines, _ = laughing_girl
+    seg = segment(lines[0])
+    rgb = lines[0][..., :3].astype(int)
+    opaque = lines[0][..., 3] >= 128
+    blue = opaque & (rgb[..., 2] > 200) & (rgb[..., 0] < 50)
+    red = opaque & (rgb[..., 0] > 200) & (rgb[..., 2] < 50)
+    black = opaque & (rgb.sum(axis=2) < 60)
+    assert blue.sum() > 1000 and red.sum() > 500
+    assert (seg.line_class[blue] == LineClass.BLUE).all()
+    assert (seg.line_class[red] == LineClass.RED).all()
+    assert (seg.line_class[black] == LineClass.MAIN).all()
+    # Components beside trace lines know it.
+    assert np.count_nonzero(seg.trace_sides & (1 << LineClass.BLUE)) > 5
+    assert np.count_nonzero(seg.trace_sides & (1 << LineClass.RED)) > 3
+
+
+def test_gap_closing_closes_a_drawn_gap():
+    image = _canvas(80, 120)
+    _draw_rect(image, (10, 10), (110, 70))
+    cv2.line(image, (60, 10), (60, 70), (0, 0, 0, 255), 2)
+    image[36:44, 59:62] = 0  # an 8-pixel gap in the dividing line
+    assert segment(image).n == 2  # outside + one leaking inside
+    closed = segment(image, close_gaps_px=5)
+    assert closed.n == 3
+    assert closed.labels[40, 30] != closed.labels[40, 90]
+    closures = closed.line_class == LineClass.CLOSURE
+    assert closures.any()
+    ys, xs = np.nonzero(closures)
+    assert ys.min() >= 30 and ys.max() <= 50 and xs.min() >= 52 and xs.max() <= 68  # only in the gap
+
+
+def test_gap_closing_leaves_closed_shapes_alone():
+    image = _draw_rect(_canvas(80, 120), (10, 10), (110, 70))
+    mask, _ = line_mask(image)
+    assert not close_gaps(mask, radius=5).any()
+
+
+def test_reference_colors_take_the_majority_and_ignore_edges():
+    image = _draw_rect(_canvas(), (10, 10), (40, 40))
+    seg = segment(image)
+    colored = np.zeros_like(image)
+    inside = seg.labels == seg.labels[25, 25]
+    colored[inside] = (200, 10, 10, 255)
+    # Antialiased-looking ring of another color along the inner edge.
+    ring = inside & ~cv2.erode(inside.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    colored[ring] = (10, 10, 200, 255)
+    colors = reference_colors(colored, seg)
+    assert tuple(colors[seg.labels[25, 25]]) == (200, 10, 10, 255)
+    assert tuple(colors[seg.labels[0, 0]]) == (0, 0, 0, 0)
+
+
+def test_reference_colors_size_mismatch():
+    seg = segment(_draw_rect(_canvas(), (10, 10), (40, 40)))
+    with pytest.raises(InputError, match="size"):
+        reference_colors(np.zeros((10, 10, 4), np.uint8), seg)
+
+
+def test_laughing_girl_segmentation(laughing_girl):
+    lines, colored = laughing_girl
+    seg = segment(lines[0])
+    assert 100 <= seg.n <= 250
+    colors = reference_colors(colored, seg)
+    background = seg.labels[0, 0]
+    assert colors[background, 3] == 0
+    # Most regions are paint; a few enclosed regions between hair strands are background too.
+    assert (colors[np.arange(seg.n) != background, 3] == 255).mean() > 0.85
+    palette = {tuple(c) for c in np.unique(colored.reshape(-1, 4), axis=0) if c[3] == 255}
+    assert all(tuple(c) in palette for c in colors if c[3] == 255)
