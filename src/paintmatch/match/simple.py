@@ -21,11 +21,12 @@ __all__ = ["SimpleMatcher", "shape_descriptors", "geometry_cost", "complete_many
 
 def _drawing_extent(seg: Segmentation) -> tuple[np.ndarray, float]:
     """Centre (x, y) and diagonal of the box around the line pixels: positions are measured in it."""
-    ys, xs = np.nonzero(seg.line[:: 4, :: 4])
-    if xs.size == 0:
+    line = seg.line
+    rows, cols = np.flatnonzero(line.any(axis=1)), np.flatnonzero(line.any(axis=0))
+    if rows.size == 0:
         h, w = seg.shape
         return np.array([w / 2.0, h / 2.0]), float(np.hypot(w, h))
-    x0, x1, y0, y1 = xs.min() * 4, xs.max() * 4, ys.min() * 4, ys.max() * 4
+    x0, x1, y0, y1 = cols[0], cols[-1], rows[0], rows[-1]
     centre = np.array([(x0 + x1) / 2.0, (y0 + y1) / 2.0])
     return centre, float(max(np.hypot(x1 - x0, y1 - y0), 1.0))
 
