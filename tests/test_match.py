@@ -125,7 +125,7 @@ def _first_stage(matcher, reference, target):
 def test_first_matching_constraints_each_apply():
     reference = _boxes_frame()
     near = _boxes_frame(offset=2, colors=False)
-    far = _boxes_frame(offset=40, colors=False)
+    far = _boxes_frame(offset=18, colors=False)  # half-way between boxes: no box within t_d
     grown = _boxes_frame(sizes=(20, 28, 30), colors=False)
     base = dict(features="shape", graph=False)
     # All constraints loose: every component is a first match.
