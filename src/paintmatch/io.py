@@ -627,7 +627,7 @@ def check_same_size(line_path: str | os.PathLike[str], colored_path: str | os.Pa
     return line.width, line.height
 
 
-def read_cut(path: str | os.PathLike[str]) -> CutFiles:
+def read_cut(path: str | os.PathLike[str], *, require_colored: bool = True) -> CutFiles:
     """List and validate the files of a cut folder (PaintBucket-Character layout).
 
     ::
@@ -640,6 +640,9 @@ def read_cut(path: str | os.PathLike[str]) -> CutFiles:
     ----------
     path : str or PathLike
         The cut folder.
+    require_colored : bool
+        Raise if there is no colored frame (``False`` for ``suggest-reference``, which runs before
+        anything is colored).
 
     Returns
     -------
@@ -673,7 +676,7 @@ def read_cut(path: str | os.PathLike[str]) -> CutFiles:
     line_by_name = _by_stem(line, line_dir)
     gt_dir = root / "gt"
     colored = _by_stem(_image_files(gt_dir), gt_dir) if gt_dir.is_dir() else {}
-    if not colored:
+    if not colored and require_colored:
         raise InputError(
             f"{root} has no colored frame in gt/: color one frame first, e.g. the one "
             f"`paintmatch suggest-reference {root}` names, and save it as {gt_dir}/<name>.png"
