@@ -303,7 +303,8 @@ def test_text_file_named_png_is_input_error(tmp_path):
 @pytest.mark.parametrize("fmt", ["PNG", "TGA"])
 def test_truncated_file_is_input_error(tmp_path, fmt):
     path = tmp_path / f"frame.{fmt.lower()}"
-    Image.fromarray(_noise((64, 64, 4)), "RGBA").save(path, format=fmt, **({"rle": True} if fmt == "TGA" else {}))
+    options = {"rle": True} if fmt == "TGA" else {}
+    Image.fromarray(_noise((64, 64, 4)), "RGBA").save(path, format=fmt, **options)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
     assert image_info(path).width == 64  # the header is intact: only a full decode finds the damage
@@ -344,7 +345,7 @@ def test_pillow_bomb_warning_and_error_never_leak(tmp_path, monkeypatch):
     # Pillow warns above MAX_IMAGE_PIXELS and raises above twice that; paintmatch's own limit decides.
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 40)
     small = tmp_path / "a.png"
-    Image.fromarray(_noise((8, 8, 4)), "RGBA").save(small)  # 64 px: Pillow would warn (warnings are errors here)
+    Image.fromarray(_noise((8, 8, 4)), "RGBA").save(small)  # 64 px: Pillow warns (warnings are errors)
     assert read_image(small).shape == (8, 8, 4)
     large = tmp_path / "b.png"
     Image.fromarray(_noise((10, 10, 4)), "RGBA").save(large)  # 100 px: Pillow raises its own error
@@ -490,11 +491,14 @@ def test_read_cut_missing_folder_and_layout(tmp_path):
 
 def test_read_cut_without_colored_frame_says_what_to_do(tmp_path):
     root = _make_cut(tmp_path / "cut", colored=())
-    with pytest.raises(InputError, match=r"no colored frame.*color one frame first.*suggest-reference.*gt/<name>\.png"):
+    expected = r"no colored frame.*color one frame first.*suggest-reference.*gt/<name>\.png"
+    with pytest.raises(InputError, match=expected):
         read_cut(root)
     (root / "gt").mkdir()
     with pytest.raises(InputError, match="no colored frame"):
         read_cut(root)
+    cut = read_cut(root, require_colored=False)  # suggest-reference runs before anything is colored
+    assert cut.colored == {} and cut.names == ["0000", "0001", "0002"]
 
 
 def test_read_cut_colored_frame_without_line_frame(tmp_path):

@@ -103,7 +103,8 @@ class CutFiles:
     line : list of Path
         Every line-art frame ``root/line/<name>.png|.tga``, sorted by file name.
     colored : dict of str to Path
-        Frame name (file stem) -> colored frame ``root/gt/<name>.png|.tga``. Never empty.
+        Frame name (file stem) -> colored frame ``root/gt/<name>.png|.tga``. Never empty unless read
+        with ``read_cut(..., require_colored=False)``.
     seg : dict of str to Path
         Frame name -> ground-truth segment label image ``root/seg/<name>.png`` (empty if there is no
         ``seg/`` folder). For evaluation only.
@@ -196,7 +197,9 @@ def _read_head(path: Path, n: int = 33) -> bytes:
         with open(path, "rb") as handle:
             return handle.read(n)
     except OSError as error:
-        raise InputError(f"{path}: cannot be read ({error.strerror or error}); check the file and try again") from error
+        raise InputError(
+            f"{path}: cannot be read ({error.strerror or error}); check the file and try again"
+        ) from error
 
 
 def _not_an_image(path: Path) -> InputError:
@@ -300,7 +303,8 @@ def read_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS) ->
             image = Image.open(path, formats=[info.format])
     except Image.DecompressionBombError as error:
         raise InputError(
-            f"{path}: image is {info.pixels:,} pixels, over Pillow's safety limit ({error}); use a smaller image"
+            f"{path}: image is {info.pixels:,} pixels, over Pillow's safety limit ({error}); "
+            "use a smaller image"
         ) from error
     except UnidentifiedImageError as error:
         raise _not_an_image(path) from error
@@ -437,7 +441,8 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as error:
         raise InputError(
-            f"cannot write {path}: {error.strerror or error}; check that {folder} is a folder you can write to"
+            f"cannot write {path}: {error.strerror or error}; "
+            f"check that {folder} is a folder you can write to"
         ) from error
     tmp = Path(tmp_name)
     try:
@@ -544,11 +549,15 @@ def write_image(
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in IMAGE_SUFFIXES:
-        raise InputError(f"cannot write {path}: unknown image type {path.suffix!r}; name the output .png or .tga")
+        raise InputError(
+            f"cannot write {path}: unknown image type {path.suffix!r}; name the output .png or .tga"
+        )
     if not isinstance(rgba, np.ndarray) or rgba.dtype != np.uint8 or rgba.ndim != 3 or rgba.shape[2] != 4:
         shape = getattr(rgba, "shape", None)
         dtype = getattr(rgba, "dtype", type(rgba).__name__)
-        raise ValueError(f"write_image: rgba must be an (H, W, 4) uint8 array, got shape {shape} dtype {dtype}")
+        raise ValueError(
+            f"write_image: rgba must be an (H, W, 4) uint8 array, got shape {shape} dtype {dtype}"
+        )
     bits = 32 if bits_per_pixel is None else bits_per_pixel
     if bits == 32:
         image = Image.fromarray(np.ascontiguousarray(rgba), "RGBA")
@@ -598,7 +607,9 @@ def _by_stem(files: Sequence[Path], folder: Path) -> dict[str, Path]:
     return out
 
 
-def check_same_size(line_path: str | os.PathLike[str], colored_path: str | os.PathLike[str]) -> tuple[int, int]:
+def check_same_size(
+    line_path: str | os.PathLike[str], colored_path: str | os.PathLike[str]
+) -> tuple[int, int]:
     """Check that a colored frame has its line frame's size (from the headers; no decoding).
 
     Parameters
@@ -620,9 +631,9 @@ def check_same_size(line_path: str | os.PathLike[str], colored_path: str | os.Pa
     colored = image_info(colored_path)
     if (line.width, line.height) != (colored.width, colored.height):
         raise InputError(
-            f"colored frame {colored_path} is {colored.width}x{colored.height} but its line frame {line_path} "
-            f"is {line.width}x{line.height}; a colored frame must have its line frame's size: export it again "
-            f"at {line.width}x{line.height}"
+            f"colored frame {colored_path} is {colored.width}x{colored.height} but its line frame "
+            f"{line_path} is {line.width}x{line.height}; a colored frame must have its line frame's size: "
+            f"export it again at {line.width}x{line.height}"
         )
     return line.width, line.height
 
@@ -672,7 +683,9 @@ def read_cut(path: str | os.PathLike[str], *, require_colored: bool = True) -> C
         )
     line = _image_files(line_dir)
     if not line:
-        raise InputError(f"{line_dir} holds no line frames; put the cut's line art there as .png or .tga files")
+        raise InputError(
+            f"{line_dir} holds no line frames; put the cut's line art there as .png or .tga files"
+        )
     line_by_name = _by_stem(line, line_dir)
     gt_dir = root / "gt"
     colored = _by_stem(_image_files(gt_dir), gt_dir) if gt_dir.is_dir() else {}
@@ -684,12 +697,14 @@ def read_cut(path: str | os.PathLike[str], *, require_colored: bool = True) -> C
     for name, colored_path in colored.items():
         if name not in line_by_name:
             raise InputError(
-                f"colored frame {colored_path} has no line frame {line_dir / name}.png; name each colored frame "
-                "like the line frame it was painted from"
+                f"colored frame {colored_path} has no line frame {line_dir / name}.png; "
+                "name each colored frame like the line frame it was painted from"
             )
         check_same_size(line_by_name[name], colored_path)
     seg_dir = root / "seg"
-    seg = {entry.stem: entry for entry in _image_files(seg_dir) if entry.suffix.lower() == ".png"} if seg_dir.is_dir() else {}
+    seg: dict[str, Path] = {}
+    if seg_dir.is_dir():
+        seg = {entry.stem: entry for entry in _image_files(seg_dir) if entry.suffix.lower() == ".png"}
     return CutFiles(root=root, line=line, colored=colored, seg=seg)
 
 
@@ -720,7 +735,9 @@ def find_line_frames(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
         if path.is_dir():
             found = _image_files(path)
             if not found:
-                raise InputError(f"{path} holds no .png or .tga line frames; give line-art files or their folder")
+                raise InputError(
+                    f"{path} holds no .png or .tga line frames; give line-art files or their folder"
+                )
         elif path.is_file():
             found = [path]
         else:
