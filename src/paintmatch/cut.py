@@ -257,8 +257,17 @@ def colorize_frames(
     return [results[i] for i in range(len(lines))]
 
 
-def write_results(results: Sequence[FrameResult], out_dir: Path, *, options: ColorizeOptions) -> list[Path]:
+def write_results(
+    results: Sequence[FrameResult],
+    out_dir: Path,
+    *,
+    options: ColorizeOptions,
+    tga_bits_per_pixel: int | None = None,
+) -> list[Path]:
     """Write every frame's image, sidecar JSON and optional layers/previews into ``out_dir``.
+
+    ``tga_bits_per_pixel`` keeps PaintMan's convention of writing TGA at the bits per pixel the
+    line art was read with (24 or 32; layers with transparency are always 32).
 
     All files are first written into a staging folder inside ``out_dir`` and moved into place only
     when every one of them was written: a failed run replaces nothing.
@@ -287,7 +296,10 @@ def write_results(results: Sequence[FrameResult], out_dir: Path, *, options: Col
             if options.close_gaps:
                 files[f"{result.name}_gaps.png"] = gap_preview(result.frame.line, result.frame.seg)
             for file_name, image in files.items():
-                write_image(staging / file_name, image)
+                bits = None
+                if file_name.endswith(".tga") and tga_bits_per_pixel == 24 and not file_name.endswith(("_paint.tga", "_lines.tga")):
+                    bits = 24
+                write_image(staging / file_name, image, bits_per_pixel=bits)
                 planned.append((staging / file_name, out_dir / file_name))
             json_name = f"{result.name}.json"
             write_json(staging / json_name, sidecar(result.frame, result.matching, reference_name=result.reference_name))
@@ -342,7 +354,7 @@ def colorize_cut(
     -------
     CutResult
     """
-    from paintmatch.io import read_cut, read_image
+    from paintmatch.io import image_info, read_cut, read_image
 
     options = options or ColorizeOptions()
     options.validate()
@@ -365,7 +377,8 @@ def colorize_cut(
         results = colorize_frames(lines, colored, names=names, options=options, overrides=frame_overrides, progress=report)
     finally:
         close()
-    written = write_results(results, out, options=options)
+    tga_bits = image_info(files.line[0]).bits_per_pixel if options.output_format == "tga" else None
+    written = write_results(results, out, options=options, tga_bits_per_pixel=tga_bits)
     return CutResult(frames=results, out_dir=out, written=written)
 
 
