@@ -89,20 +89,28 @@ def paint(frame: Frame, matching_or_colors: Matching | np.ndarray, *, line_mode:
     if colors.shape != (frame.n, 4):
         raise ValueError(f"colors must have shape ({frame.n}, 4); got {colors.shape}")
     seg = frame.seg
-    line = seg.line
-    paint_layer = colors[seg.expanded_labels()] if frame.n else np.zeros(seg.shape + (4,), np.uint8)
-    line_layer = np.zeros_like(paint_layer)
-    line_layer[line] = frame.line[line]
+    height, width = seg.shape
+    # Gather 4-byte pixels at once: colors viewed as uint32, one take over the label image.
+    packed = np.ascontiguousarray(colors).view(np.uint32).ravel()
+    if frame.n:
+        paint_layer = np.take(packed, seg.expanded_labels()).view(np.uint8).reshape(height, width, 4)
+    else:
+        paint_layer = np.zeros((height, width, 4), np.uint8)
+    on_line = np.flatnonzero(seg.labels.ravel() < 0)  # line pixels, flat indices
+    line_flat = np.ascontiguousarray(frame.line).reshape(-1, 4)
+    line_layer = np.zeros((height, width, 4), np.uint8)
+    line_layer.reshape(-1, 4)[on_line] = line_flat[on_line]
     if line_mode == "recolor":
         _recolor_trace_lines(frame, colors, line_layer)
     image = paint_layer.copy()
     # Lines over paint ("over" compositing with the line's own alpha, for antialiased ink).
-    alpha = line_layer[..., 3:4].astype(np.float32) / 255.0
-    on_line = line
-    blended = line_layer[on_line, :3] * alpha[on_line] + paint_layer[on_line, :3] * (1.0 - alpha[on_line])
-    image[on_line, :3] = np.round(blended).astype(np.uint8)
-    image[on_line, 3] = np.maximum(line_layer[on_line, 3], paint_layer[on_line, 3])
-    # Fully transparent paint under no line keeps a clean (0,0,0,0).
+    ink = line_layer.reshape(-1, 4)[on_line]
+    under = paint_layer.reshape(-1, 4)[on_line]
+    alpha = ink[:, 3:4].astype(np.float32) / 255.0
+    blended = np.empty_like(ink)
+    blended[:, :3] = np.round(ink[:, :3] * alpha + under[:, :3] * (1.0 - alpha)).astype(np.uint8)
+    blended[:, 3] = np.maximum(ink[:, 3], under[:, 3])
+    image.reshape(-1, 4)[on_line] = blended
     return FramePaint(image=image, paint_layer=paint_layer, line_layer=line_layer)
 
 

@@ -1,0 +1,115 @@
+"""Speed benchmark: one 1600x1600 frame (laughing_girl, ~150 components) colored end to end.
+
+Per-stage breakdown (read, segment, features, match, paint, write), the I/O floor (decode + encode
+of the same PNGs in the same run) and peak memory (max RSS of this process). Run:
+
+    make bench-speed            # or: .venv/bin/python benchmarks/bench_speed.py --method best
+
+Writes benchmarks/results/speed.json and speed.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data" / "basicpbc"
+if not DATA.exists():
+    DATA = Path("/work/shared/data/basicpbc")
+
+
+def _timed(timings: dict[str, list[float]], name: str, fn, *args, **kwargs):
+    start = time.perf_counter()
+    value = fn(*args, **kwargs)
+    timings.setdefault(name, []).append(time.perf_counter() - start)
+    return value
+
+
+def run(method: str, repeats: int) -> dict:
+    from paintmatch.io import read_image, write_image
+    from paintmatch.match import Frame, get_matcher
+    from paintmatch.paint import paint
+    from paintmatch.segment import reference_colors, segment
+
+    cut = DATA / "laughing_girl"
+    params = {"features": "shape"} if method.endswith("-shape") else {}
+    matcher = get_matcher(method.removesuffix("-shape"), **params)
+    timings: dict[str, list[float]] = {}
+    out = Path(tempfile.mkdtemp())
+    # The reference frame is prepared once (in a cut it is the previous painted frame, already segmented).
+    ref_line = read_image(cut / "line" / "0000.png")
+    reference = Frame(ref_line, segment(ref_line), name="0000")
+    reference.colors = reference_colors(read_image(cut / "gt" / "0000.png"), reference.seg)
+    features = getattr(matcher, "features", None)
+    if features in ("deep", "shape"):
+        from paintmatch.match.paper import frame_features
+
+        frame_features(reference, features)
+    targets = ["0001", "0002", "0003"]
+    components = []
+    for r in range(repeats + 1):  # the first round warms up (session creation, imports)
+        for name in targets:
+            t0 = time.perf_counter()
+            line = _timed(timings, "read", read_image, cut / "line" / f"{name}.png")
+            frame = Frame(line, _timed(timings, "segment", segment, line), name=name)
+            if features in ("deep", "shape"):
+                _timed(timings, "features", frame_features, frame, features)
+            matching = _timed(timings, "match", matcher.match, reference, frame)
+            painted = _timed(timings, "paint", paint, frame, matching)
+            _timed(timings, "write", write_image, out / f"{name}.png", painted.image)
+            timings.setdefault("total", []).append(time.perf_counter() - t0)
+            # I/O floor: decode + encode of the same PNGs.
+            t1 = time.perf_counter()
+            image = read_image(cut / "line" / f"{name}.png")
+            write_image(out / f"floor_{name}.png", painted.image if image is not None else image)
+            timings.setdefault("io_floor", []).append(time.perf_counter() - t1)
+            components.append(frame.n)
+        if r == 0:
+            timings = {}
+    stages = {k: float(np.median(v)) for k, v in timings.items()}
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "method": method,
+        "frame": "laughing_girl 1600x1600",
+        "components": int(np.median(components)),
+        "seconds": stages,
+        "ratio_to_io_floor": stages["total"] / stages["io_floor"],
+        "peak_rss_mb": peak_mb,
+        "repeats": repeats,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--method", action="append", help="matcher(s) to time (default: simple and best)")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    args = parser.parse_args(argv)
+    methods = args.method or ["best"]
+    results = [run(m, args.repeats) for m in methods]
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "speed.json").write_text(json.dumps(results, indent=2))
+    stages = ["read", "segment", "features", "match", "paint", "write", "total", "io_floor"]
+    lines = [
+        "| method | components | " + " | ".join(stages) + " | total / I/O floor | peak RSS |",
+        "|---|---|" + "---|" * len(stages) + "---|---|",
+    ]
+    for r in results:
+        cells = [f"{r['seconds'].get(s, 0.0) * 1000:.0f} ms" for s in stages]
+        lines.append(f"| {r['method']} | {r['components']} | " + " | ".join(cells) + f" | {r['ratio_to_io_floor']:.2f} | {r['peak_rss_mb']:.0f} MB |")
+    table = "\n".join(lines)
+    (args.out / "speed.md").write_text(table + "\n")
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
