@@ -1,0 +1,244 @@
+"""``paintmatch batch`` on a LocalCluster of 2 worker processes (issue 6's acceptance).
+
+The episode is drawn here with OpenCV: small cuts of flat-colored shapes that move a little from
+frame to frame, the first frame colored (``gt/``), the rest line art only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+import paintmatch.io
+from paintmatch import batch
+from paintmatch.cli import main
+from paintmatch.cut import ColorizeOptions
+
+# (kind, point or centre, size or corner, fill RGBA)
+_SHAPES = [
+    ("ellipse", (48, 36), (26, 20), (255, 220, 180, 255)),
+    ("rect", (20, 62), (46, 92), (40, 80, 200, 255)),
+    ("rect", (50, 62), (76, 92), (200, 60, 60, 255)),
+    ("circle", (38, 32), 5, (20, 20, 120, 255)),
+    ("circle", (58, 32), 5, (20, 20, 120, 255)),
+]
+
+
+def _draw(image: np.ndarray, kind: str, a, b, dx: int, dy: int, color, thickness: int) -> None:
+    color = tuple(int(c) for c in color)
+    if kind == "ellipse":
+        cv2.ellipse(image, (a[0] + dx, a[1] + dy), b, 0, 0, 360, color, thickness, cv2.LINE_8)
+    elif kind == "rect":
+        cv2.rectangle(image, (a[0] + dx, a[1] + dy), (b[0] + dx, b[1] + dy), color, thickness, cv2.LINE_8)
+    else:
+        cv2.circle(image, (a[0] + dx, a[1] + dy), b, color, thickness, cv2.LINE_8)
+
+
+def make_cut(root: Path, *, frames: int = 3, seed: int = 0, size: int = 100) -> Path:
+    """A cut folder (line/, gt/0000.png) of ``frames`` frames; ``seed`` varies the motion."""
+    rng = np.random.default_rng(seed)
+    (root / "line").mkdir(parents=True, exist_ok=True)
+    (root / "gt").mkdir(exist_ok=True)
+    for index in range(frames):
+        dx, dy = index * int(rng.integers(1, 4)), index * int(rng.integers(-1, 2))
+        colored = np.zeros((size, size, 4), np.uint8)
+        line = np.zeros((size, size, 4), np.uint8)
+        for kind, a, b, fill in _SHAPES:
+            _draw(colored, kind, a, b, dx, dy, fill, -1)
+            for image in (colored, line):
+                _draw(image, kind, a, b, dx, dy, (0, 0, 0, 255), 2)
+        Image.fromarray(line).save(root / "line" / f"{index:04d}.png")
+        if index == 0:
+            Image.fromarray(colored).save(root / "gt" / f"{index:04d}.png")
+    return root
+
+
+def make_episode(root: Path, names: list[str]) -> Path:
+    for seed, name in enumerate(names):
+        make_cut(root / name, seed=seed)
+    return root
+
+
+def _mtimes(folder: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in folder.iterdir() if p.suffix in (".png", ".json")}
+
+
+@pytest.fixture
+def episode(tmp_path: Path) -> Path:
+    return make_episode(tmp_path / "episode", ["sc01/c001", "sc01/c002", "sc02/c001", "sc02/c002"])
+
+
+def test_find_cuts_walks_scenes_and_skips_non_cuts(tmp_path):
+    root = make_episode(tmp_path / "ep", ["a", "scene/b"])
+    (root / "scene" / "b" / "nested" / "line").mkdir(parents=True)  # inside a cut: not searched
+    (root / "no_ref" / "line").mkdir(parents=True)  # no colored frame: not a cut
+    (root / "no_ref" / "gt").mkdir()
+    make_cut(root / ".hidden" / "c")
+    make_cut(root / "out" / "c")  # the batch's own output folder
+    found = batch.find_cuts(root, exclude=(root / "out",))
+    assert [p.relative_to(root).as_posix() for p in found] == ["a", "scene/b"]
+    with pytest.raises(paintmatch.errors.InputError, match="does not exist"):
+        batch.find_cuts(tmp_path / "missing")
+
+
+def test_is_complete_needs_same_inputs_settings_and_outputs(tmp_path):
+    cut = make_cut(tmp_path / "cut")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "0000.png").write_bytes(b"frame")
+    inputs = batch.input_hashes(cut)
+    assert sorted(inputs) == ["gt/0000.png", "line/0000.png", "line/0001.png", "line/0002.png"]
+    settings = batch.settings_of(ColorizeOptions())
+    from paintmatch.features import sha256_of
+
+    entry = {"inputs": inputs, "settings": settings, "outputs": {"0000.png": sha256_of(out / "0000.png")}}
+    assert batch.is_complete(entry, out, inputs, settings)
+    assert not batch.is_complete(None, out, inputs, settings)
+    assert not batch.is_complete(entry, out, inputs, batch.settings_of(ColorizeOptions(line_mode="recolor")))
+    changed = dict(inputs, **{"line/0001.png": "0" * 64})
+    assert not batch.is_complete(entry, out, changed, settings)
+    (out / "0000.png").write_bytes(b"fram")  # damaged output
+    assert not batch.is_complete(entry, out, inputs, settings)
+    (out / "0000.png").unlink()  # missing output
+    assert not batch.is_complete(entry, out, inputs, settings)
+
+
+def test_weights_loaded_once_per_worker_process(monkeypatch):
+    import paintmatch.features
+
+    loads = []
+    monkeypatch.setattr(paintmatch.features, "get_weights", lambda model: f"weights:{model}")
+    monkeypatch.setattr(paintmatch.features, "load_session", lambda weights, **kw: loads.append(weights))
+    batch._worker_matcher.cache_clear()
+    try:
+        options = ColorizeOptions(method="best")
+        for _ in range(3):
+            batch._prepare_worker(options)
+        assert loads == ["weights:default"]
+        batch._prepare_worker(ColorizeOptions(method="simple"))  # no deep features: nothing to load
+        assert loads == ["weights:default"]
+    finally:
+        batch._worker_matcher.cache_clear()
+
+
+def _check_cut_output(out: Path, cut: str, frames: int = 3) -> None:
+    folder = out / cut
+    assert sorted(p.name for p in folder.glob("*.png")) == [f"{i:04d}.png" for i in range(frames)]
+    result = np.array(Image.open(folder / "0002.png").convert("RGBA"))
+    assert result.shape == (100, 100, 4)
+    assert result[0, 0, 3] == 0  # background stays transparent
+    fills = {tuple(c) for c in np.unique(result.reshape(-1, 4), axis=0)}
+    assert (255, 220, 180, 255) in fills and (200, 60, 60, 255) in fills
+    log = (folder / batch.CUT_LOG).read_text()
+    assert f"cut {cut} done: {frames} frames" in log
+    assert not list(folder.glob(".paintmatch-*"))  # no staging folder left behind
+
+
+def test_batch_colors_every_cut_on_an_existing_cluster(episode, tmp_path):
+    from distributed import LocalCluster
+
+    out = tmp_path / "out"
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        summary = batch.run(episode, out, scheduler=cluster.scheduler_address, progress=False)
+        assert len(cluster.scheduler.workers) == 2
+    assert summary["counts"] == {"ok": 4, "failed": 0, "skipped": 0}
+    assert [row["cut"] for row in summary["cuts"]] == ["sc01/c001", "sc01/c002", "sc02/c001", "sc02/c002"]
+    for row in summary["cuts"]:
+        assert row["frames"] == 3 and row["seconds"] > 0 and 0.0 <= row["mean_confidence"] <= 1.0
+        _check_cut_output(out, row["cut"])
+    assert json.loads((out / batch.SUMMARY_FILE).read_text()) == summary
+    manifest = json.loads((out / batch.MANIFEST_FILE).read_text())
+    assert sorted(manifest["cuts"]) == [row["cut"] for row in summary["cuts"]]
+    assert set(manifest["cuts"]["sc01/c001"]["outputs"]) == {f"{i:04d}.{e}" for i in range(3) for e in ("png", "json")}
+
+
+def test_corrupt_cut_is_reported_and_the_others_finish(episode, tmp_path, capsys):
+    bad = make_cut(episode / "sc03" / "broken")
+    data = (bad / "line" / "0001.png").read_bytes()
+    (bad / "line" / "0001.png").write_bytes(data[: len(data) // 2])  # truncated PNG
+    out = tmp_path / "out"
+    code = main(["batch", str(episode), "--out", str(out), "--workers", "2", "--quiet"])
+    assert code == 1
+    assert "cut sc03/broken failed" in capsys.readouterr().err
+    summary = json.loads((out / batch.SUMMARY_FILE).read_text())
+    assert summary["counts"] == {"ok": 4, "failed": 1, "skipped": 0}
+    assert summary["failed"] == ["sc03/broken"]
+    row = next(r for r in summary["cuts"] if r["cut"] == "sc03/broken")
+    assert "0001.png" in row["error"] and "truncated or corrupt" in row["error"]
+    assert "truncated or corrupt" in (out / "sc03" / "broken" / batch.CUT_LOG).read_text()
+    assert not list((out / "sc03" / "broken").glob("*.png"))  # nothing half-written
+    for cut in ("sc01/c001", "sc01/c002", "sc02/c001", "sc02/c002"):
+        _check_cut_output(out, cut)
+    assert "sc03/broken" not in json.loads((out / batch.MANIFEST_FILE).read_text())["cuts"]
+
+
+def test_a_killed_worker_has_its_cut_retried(episode, tmp_path, monkeypatch):
+    marker = tmp_path / "killed-once"
+    monkeypatch.setenv(batch.KILL_ONCE_ENV, str(marker))  # inherited by the worker processes
+    out = tmp_path / "out"
+    summary = batch.run(episode, out, workers=2, progress=False)
+    assert marker.read_text().startswith("killed worker pid")  # a worker process did die mid-run
+    killed_pid = int(marker.read_text().split()[-1])
+    assert killed_pid != os.getpid()
+    assert summary["counts"] == {"ok": 4, "failed": 0, "skipped": 0}
+    for row in summary["cuts"]:
+        _check_cut_output(out, row["cut"])
+
+
+def test_resume_after_an_interruption_redoes_only_missing_or_changed_cuts(tmp_path, monkeypatch):
+    names = [f"c{i}" for i in range(6)]
+    episode = make_episode(tmp_path / "episode", names)
+    out = tmp_path / "out"
+
+    # Interrupt the batch (Ctrl-C in the client) once 4 cuts are recorded in the manifest.
+    real_write_json = paintmatch.io.write_json
+
+    def write_json(path, obj, **kw):
+        real_write_json(path, obj, **kw)
+        if Path(path).name == batch.MANIFEST_FILE and len(obj["cuts"]) == 4:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(paintmatch.io, "write_json", write_json)
+    with pytest.raises(KeyboardInterrupt):
+        batch.run(episode, out, workers=2, progress=False)
+    monkeypatch.setattr(paintmatch.io, "write_json", real_write_json)
+    interrupted = json.loads((out / batch.SUMMARY_FILE).read_text())
+    assert interrupted["interrupted"] is True
+    done = sorted(json.loads((out / batch.MANIFEST_FILE).read_text())["cuts"])
+    assert len(done) == 4
+    missing = sorted(set(names) - set(done))
+
+    # Meanwhile a painter fixed a line frame of one done cut, and an output of another was lost.
+    changed, lost, untouched = done[0], done[1], done[2:]
+    make_cut(episode / changed, frames=3, seed=99)
+    (out / lost / "0001.png").unlink()
+    before = {cut: _mtimes(out / cut) for cut in untouched}
+
+    code = main(["batch", str(episode), "--out", str(out), "--workers", "2", "--resume", "--quiet"])
+    assert code == 0
+    summary = json.loads((out / batch.SUMMARY_FILE).read_text())
+    status = {row["cut"]: row["status"] for row in summary["cuts"]}
+    assert status == {name: ("skipped" if name in untouched else "ok") for name in names}
+    assert set(missing) | {changed, lost} == {n for n, s in status.items() if s == "ok"}
+    for cut in untouched:
+        assert _mtimes(out / cut) == before[cut]  # not rewritten
+    for cut in names:
+        _check_cut_output(out, cut)
+    assert sorted(json.loads((out / batch.MANIFEST_FILE).read_text())["cuts"]) == names
+
+
+def test_bad_arguments_are_input_errors(tmp_path, capsys):
+    assert main(["batch", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert main(["batch", str(tmp_path / "empty"), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    assert "no cut found" in capsys.readouterr().err
+    make_cut(tmp_path / "ep" / "c")
+    assert main(["batch", str(tmp_path / "ep"), "--out", str(tmp_path / "out"), "--workers", "0", "--quiet"]) == 2
+    assert "--workers" in capsys.readouterr().err
