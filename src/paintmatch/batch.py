@@ -639,6 +639,7 @@ def _run_tasks(
     """Submit one task per cut and record each result as it arrives (manifest saved after each)."""
     from distributed import as_completed
     from tqdm import tqdm
+    from tqdm.contrib.logging import logging_redirect_tqdm
 
     from paintmatch.io import write_json
 
@@ -657,14 +658,13 @@ def _run_tasks(
             client.submit(colorize_task, task, options, key=f"paintmatch-cut-{run_id}-{i}", retries=retries, pure=False): task
             for i, task in enumerate(todo)
         }
-        with tqdm(total=len(futures), unit="cut", desc="batch", disable=not progress) as bar:
+        with logging_redirect_tqdm(), tqdm(total=len(futures), unit="cut", desc="batch", disable=not progress) as bar:
             for future in as_completed(futures, loop=client.loop):
                 task = futures[future]
                 try:
                     row = future.result()
                 except Exception as error:  # crashed after every retry, or its workers kept dying
                     reason = f"{type(error).__name__}: {error}"
-                    log.error("cut %s failed: %s", task.name, reason)
                     row = asdict(_Row(cut=task.name, status="failed", error=reason))
                 outputs = row.pop("outputs")
                 rows[task.name] = row
@@ -680,7 +680,7 @@ def _run_tasks(
                     }
                     write_json(out_dir / MANIFEST_FILE, manifest)
                 else:
-                    bar.write(f"cut {task.name} failed: {row['error']}")
+                    log.info("cut %s failed: %s", task.name, row["error"])
                 bar.set_postfix_str(task.name)
                 bar.update(1)
                 future.release()
