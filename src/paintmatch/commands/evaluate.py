@@ -1,0 +1,117 @@
+"""``paintmatch evaluate``: score coloring methods on cuts with ground truth, side by side."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+__all__ = ["add_arguments", "run", "BASELINES"]
+
+#: Always scored beside the asked methods (unless ``--no-baselines``).
+BASELINES = ("overlap", "flow")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the command's arguments."""
+    from paintmatch.cut import DEFAULT_METHOD
+    from paintmatch.match import matcher_names
+
+    parser.add_argument("cuts", nargs="+", type=Path, metavar="CUT", help="cut folders (line/, gt/ for every frame or seg/)")
+    parser.add_argument(
+        "--method",
+        "-m",
+        action="append",
+        dest="methods",
+        metavar="NAME",
+        help=f"a method to score (repeat for several; 'all' for every registered one): {', '.join(matcher_names())} "
+        f"(default {DEFAULT_METHOD})",
+    )
+    parser.add_argument("--no-baselines", action="store_true", help=f"do not add the baselines ({', '.join(BASELINES)}) beside the methods")
+    parser.add_argument("--out", "-o", type=Path, metavar="REPORT_DIR", help="write report.md, report.json and contact sheets here")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="write the results as JSON to FILE")
+    parser.add_argument("--by-frame", action="store_true", help="also print the mean over all frames (default: over cuts)")
+    parser.add_argument("--tile", type=int, default=240, help="contact sheet row height in pixels (default 240)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+
+def _methods(asked: list[str] | None, baselines: bool) -> list[str]:
+    from paintmatch.cut import DEFAULT_METHOD
+    from paintmatch.match import matcher_names
+
+    methods: list[str] = []
+    for name in asked or [DEFAULT_METHOD]:
+        methods += matcher_names() if name == "all" else [name]
+    if baselines:
+        methods += BASELINES
+    return list(dict.fromkeys(methods))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Evaluate, print the table and write the reports. Returns the exit code."""
+    from paintmatch.errors import InputError
+    from paintmatch.evaluate import evaluate
+    from paintmatch.evaluate.report import (
+        COLUMNS,
+        cut_rows,
+        evaluation_sheet,
+        format_table,
+        markdown_report,
+        sheet_file_name,
+        summary_rows,
+    )
+    from paintmatch.io import atomic_write, write_image, write_json
+
+    if not 32 <= args.tile <= 2048:
+        raise InputError(f"--tile must be between 32 and 2048 pixels; got {args.tile}")
+    methods = _methods(args.methods, not args.no_baselines)
+    sheets: dict[tuple[str, str], str] = {}
+    if args.out is not None:
+        try:
+            (args.out / "sheets").mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise InputError(f"cannot create the report folder {args.out}: {error.strerror}") from None
+
+    def draw(cut: str, method: str, frames) -> None:
+        if args.out is None:
+            return
+        relative = f"sheets/{sheet_file_name(cut, method)}"
+        write_image(args.out / relative, evaluation_sheet(frames, tile=args.tile))
+        sheets[(cut, method)] = relative
+
+    progress, close = None, lambda: None
+    if not args.quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(args.cuts) * len(methods), desc="evaluate", unit="cut", leave=False)
+
+        def progress(done: int, total: int, label: str) -> None:
+            bar.total = total
+            bar.set_postfix_str(label)
+            bar.update(done - bar.n)
+
+        close = bar.close
+    try:
+        evaluation = evaluate(args.cuts, methods, progress=progress, on_frames=draw)
+    finally:
+        close()
+
+    headers = ["method", *COLUMNS.values()]
+    print(format_table(["cut", *headers, "frames"], cut_rows(evaluation.results)))
+    print()
+    print(f"overall: mean over {len(evaluation.cuts)} cut(s)")
+    print(format_table(headers, summary_rows(evaluation.summary)))
+    if args.by_frame:
+        print()
+        print("overall: mean over all frames")
+        print(format_table(headers, summary_rows(evaluation.summary, by="by_frame")))
+    data = evaluation.as_dict()
+    data["cut_dirs"] = [str(p) for p in args.cuts]
+    if args.json is not None:
+        write_json(args.json, data)
+        print(f"JSON: {args.json}")
+    if args.out is not None:
+        write_json(args.out / "report.json", data)
+        with atomic_write(args.out / "report.md", "w") as handle:
+            handle.write(markdown_report(evaluation, sheets=sheets))
+        print(f"report: {args.out / 'report.md'} (contact sheets in {args.out / 'sheets'})")
+    return 0
