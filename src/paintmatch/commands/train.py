@@ -1,0 +1,45 @@
+"""``paintmatch train``: train the appearance-feature network and export it to ONNX."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+__all__ = ["add_arguments", "run"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the command's arguments."""
+    parser.add_argument("--config", required=True, type=Path, help="training config (configs/<name>.yaml)")
+    parser.add_argument("--out", "-o", type=Path, help="output folder for the .onnx/.json, checkpoint and log (default: runs/<config name>)")
+    parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    parser.add_argument("--steps", type=int, help="override the config's number of steps")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train, export, and print where the model is. Returns the exit code."""
+    try:
+        import torch  # noqa: F401
+        import torchvision  # noqa: F401
+        import onnx  # noqa: F401
+    except ImportError:
+        from paintmatch.errors import MissingExtraError
+
+        raise MissingExtraError("paintmatch train", "train") from None
+    from paintmatch.train import load_config, train
+
+    overrides = {"steps": args.steps} if args.steps is not None else {}
+    config = load_config(args.config, **overrides)
+    out = args.out or Path("runs") / args.config.stem
+    command = f"paintmatch train --config {shlex.quote(str(args.config))} --out {shlex.quote(str(out))}"
+    if args.steps is not None:
+        command += f" --steps {args.steps}"
+    log = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr))
+    result = train(config, out, resume=args.resume, train_command=command, quiet=args.quiet, log=log)
+    print(f"model: {result.weights.onnx_path} (val top-1 {result.val_top1:.4f}, {result.seconds:.0f} s)")
+    if result.int8 is not None:
+        print(f"int8 model: {result.int8.onnx_path} (val top-1 {result.int8.metrics['val_top1']:.4f})")
+    return 0

@@ -1,0 +1,93 @@
+"""onnxruntime sessions for the appearance network: checked against their sha256, created once per process."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from paintmatch.errors import ModelError
+from paintmatch.features._registry import ModelWeights
+
+__all__ = ["sha256_of", "load_session", "run_session", "clear_sessions"]
+
+# (onnx path, sha256, providers) -> InferenceSession. One per process, reused by every frame.
+_SESSIONS: dict[tuple[str, str, tuple[str, ...]], object] = {}
+_LOCK = threading.Lock()
+
+
+def sha256_of(path: str | Path, *, chunk: int = 1 << 20) -> str:
+    """Hex sha256 digest of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(chunk), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _retrain_hint(weights: ModelWeights) -> str:
+    command = weights.train_command or "paintmatch train --config configs/default.yaml"
+    return (
+        "reinstall paintmatch (pip install --force-reinstall paintmatch) to restore the shipped weights, "
+        f"or train them again with: {command}"
+    )
+
+
+def load_session(weights: ModelWeights, *, providers: tuple[str, ...] | list[str] | None = None):
+    """The onnxruntime ``InferenceSession`` of ``weights``, created once per process and reused.
+
+    Parameters
+    ----------
+    weights : ModelWeights
+        Which ONNX file, and the sha256 it must have.
+    providers : sequence of str, optional
+        onnxruntime execution providers; default ``("CPUExecutionProvider",)``.
+
+    Raises
+    ------
+    ModelError
+        If the ONNX file is missing, does not match its sha256 (corrupt or replaced), or
+        onnxruntime cannot load it.
+    """
+    providers = tuple(providers or ("CPUExecutionProvider",))
+    path = weights.onnx_path
+    key = (str(path), weights.sha256, providers)
+    with _LOCK:
+        if key in _SESSIONS:
+            return _SESSIONS[key]
+        if not path.is_file():
+            raise ModelError(f"model weights {path} are missing: {_retrain_hint(weights)}")
+        actual = sha256_of(path)
+        if actual != weights.sha256:
+            raise ModelError(
+                f"model weights {path} are corrupt: sha256 {actual} does not match the expected "
+                f"{weights.sha256} of {weights.path or 'its description'}: {_retrain_hint(weights)}"
+            )
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        try:
+            session = onnxruntime.InferenceSession(str(path), sess_options=options, providers=list(providers))
+        except Exception as error:  # onnxruntime raises its own untyped failures on bad graphs
+            raise ModelError(f"onnxruntime cannot load {path} ({error}): {_retrain_hint(weights)}") from error
+        _SESSIONS[key] = session
+        return session
+
+
+def run_session(session, crops: np.ndarray, *, batch_size: int) -> np.ndarray:
+    """Run ``crops`` (n, C, S, S) float32 through ``session`` in batches; returns (n, D) float32."""
+    input_name = session.get_inputs()[0].name
+    outputs = [
+        session.run(None, {input_name: np.ascontiguousarray(crops[start : start + batch_size])})[0]
+        for start in range(0, crops.shape[0], batch_size)
+    ]
+    return np.concatenate(outputs, axis=0).astype(np.float32, copy=False)
+
+
+def clear_sessions() -> None:
+    """Forget every cached session (tests; after replacing a weights file)."""
+    with _LOCK:
+        _SESSIONS.clear()

@@ -1,0 +1,116 @@
+"""Export the embedding network to ONNX, check it, optionally quantise it to int8, and describe it."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from paintmatch.features import ModelWeights, sha256_of
+from paintmatch.train.config import TrainConfig
+
+__all__ = ["export_onnx", "quantize_int8", "write_description", "onnx_embed"]
+
+
+def onnx_embed(path: Path, crops: np.ndarray, *, batch_size: int = 256) -> np.ndarray:
+    """(n, D) float32 embeddings of ``crops`` (n, C, S, S) float32 by the ONNX file at ``path``."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3
+    session = onnxruntime.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    parts = [session.run(None, {name: crops[i : i + batch_size]})[0] for i in range(0, len(crops), batch_size)]
+    out = np.concatenate(parts).astype(np.float32)
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+
+def export_onnx(model: torch.nn.Module, config: TrainConfig, path: Path, *, sample: np.ndarray, atol: float = 1e-4) -> Path:
+    """Export ``model`` to ONNX at ``path`` (dynamic batch), then check it.
+
+    The ONNX checker validates the graph, then onnxruntime's output on ``sample`` (n, C, S, S)
+    float32 is compared with torch's (timm's ``onnx_export`` does the same).
+
+    Raises
+    ------
+    RuntimeError
+        If onnxruntime's output differs from torch's by more than ``atol``.
+    """
+    import onnx
+
+    model.eval()
+    dummy = torch.zeros(2, len(config.channels), config.crop_size, config.crop_size)
+    with warnings.catch_warnings():
+        # The torch.export-based exporter needs onnxscript, which the train extra does not pull
+        # in; the TorchScript exporter warns that it is legacy but exports ResNets exactly.
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            model,
+            (dummy,),
+            str(path),
+            dynamo=False,
+            input_names=["crops"],
+            output_names=["embedding"],
+            dynamic_axes={"crops": {0: "n"}, "embedding": {0: "n"}},
+            opset_version=17,
+        )
+    onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+    with torch.no_grad():
+        expected = model(torch.from_numpy(sample)).numpy()
+    got = onnx_embed(path, sample)
+    error = float(np.abs(expected - got).max())
+    if error > atol:
+        raise RuntimeError(f"ONNX export of {path} differs from torch by {error:.2e} (> {atol:.0e})")
+    return path
+
+
+def quantize_int8(fp32_path: Path, int8_path: Path, calibration: np.ndarray) -> Path:
+    """Static int8 quantisation (QDQ, per-channel weights) calibrated on ``calibration`` crops."""
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    class Reader(CalibrationDataReader):
+        def __init__(self) -> None:
+            self.batches = iter([{"crops": calibration[i : i + 64]} for i in range(0, len(calibration), 64)])
+
+        def get_next(self):
+            return next(self.batches, None)
+
+    prepared = int8_path.with_name(int8_path.stem + "-prep.onnx")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        quant_pre_process(str(fp32_path), str(prepared), skip_symbolic_shape=True)
+        quantize_static(
+            str(prepared),
+            str(int8_path),
+            Reader(),
+            quant_format=QuantFormat.QDQ,
+            per_channel=True,
+            activation_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8,
+        )
+    prepared.unlink(missing_ok=True)
+    return int8_path
+
+
+def write_description(
+    onnx_path: Path, config: TrainConfig, *, quantized: bool, train_command: str, metrics: dict
+) -> ModelWeights:
+    """Write ``<onnx_path>.json`` (sha256, architecture, preprocessing) and return it."""
+    weights = ModelWeights(
+        file=onnx_path.name,
+        sha256=sha256_of(onnx_path),
+        architecture=config.backbone,
+        crop_size=config.crop_size,
+        channels=tuple(config.channels),
+        context=float(config.context),
+        embedding_dim=config.embedding_dim,
+        quantized=quantized,
+        train_command=train_command,
+        metrics=metrics,
+        path=onnx_path.with_suffix(".json"),
+    )
+    onnx_path.with_suffix(".json").write_text(weights.to_json())
+    return weights
