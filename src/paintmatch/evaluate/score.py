@@ -100,14 +100,12 @@ class Evaluation:
 def cut_names(cut_dirs: Sequence[str | Path]) -> list[str]:
     """Unique display names: the folder name, with its parent's name where two cuts share one."""
     paths = [Path(p) for p in cut_dirs]
-    names = [p.name or str(p) for p in paths]
-    for i, name in enumerate(names):
-        if names.count(name) > 1:
-            names[i] = f"{paths[i].parent.name}/{name}"
+    base = [p.name or str(p) for p in paths]
+    names = [f"{p.parent.name}/{b}" if base.count(b) > 1 else b for p, b in zip(paths, base)]
     seen: dict[str, int] = {}
-    for i, name in enumerate(names):  # still equal (same parent name too): number them
+    for i, name in enumerate(list(names)):  # still equal (same parent name too): number them
         seen[name] = seen.get(name, 0) + 1
-        if names.count(name) > 1:
+        if names.count(name) > 1 or seen[name] > 1:
             names[i] = f"{name}#{seen[name]}"
     return names
 
