@@ -1,0 +1,261 @@
+"""Accuracy benchmark: every registered method on the standard suites, side by side.
+
+    python benchmarks/run.py                      # full run (make bench)
+    python benchmarks/run.py --small              # 2 cuts x 3 frames, 1 deformation level (make bench-small)
+    python benchmarks/run.py --methods simple,flow --suites synthetic-test
+
+Suites (generated into ``--data`` if missing, deterministic by seed):
+
+- ``synthetic-test``: ``paintmatch.synth.generate_suite`` with seed 10_000, 20 cuts x 8 frames (512 px).
+  Seeds 20_000 (``synthetic-dev``, for choosing parameters) and the training seeds are disjoint from it.
+- ``real-deformation``: ``paintmatch.deform.make_deformation_suite`` from real colored frames
+  (laughing_girl 0000 and the PaintBucket-Character frame 0242, read from ../shared/data/basicpbc,
+  never copied into the repository), at 3 strength levels; one table per level.
+
+Each cut is colored from its first frame; every other frame is scored (``paintmatch.evaluate``).
+Writes ``<out>/<suite>.json`` and ``<out>/results.md`` (one table per suite or level: method, acc,
+acc_thres, pix_acc, pix_acc_wobg, s/frame), and contact sheets of the first cuts under
+``<out>/raw/sheets`` (ignored by git). Runs sequentially: on this 2-core machine, timings taken with
+two processes competing for the cores would not be per-frame costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+SYNTH_TEST_SEED = 10_000
+SYNTH_DEV_SEED = 20_000
+DEFORM_SEED = 10_000
+DEFORM_LEVELS = (1, 2, 3)
+
+
+def _shared_data() -> Path:
+    for candidate in (ROOT.parent / "shared" / "data" / "basicpbc", Path("/work/shared/data/basicpbc")):
+        if candidate.is_dir():
+            return candidate
+    raise SystemExit("benchmark: real line art not found at ../shared/data/basicpbc (needed by real-deformation)")
+
+
+@dataclass
+class Suite:
+    """A benchmark suite: named groups of cut folders, each group reported as one table."""
+
+    name: str
+    description: str
+    groups: dict[str, list[Path]] = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
+
+
+def _ready(folder: Path, settings: dict) -> bool:
+    """True if ``folder`` holds a suite generated with exactly ``settings``."""
+    marker = folder / "suite.json"
+    try:
+        return json.loads(marker.read_text()) == settings
+    except (OSError, ValueError):
+        return False
+
+
+def _fresh(folder: Path) -> None:
+    """Empty a suite folder of the benchmark's own data dir before generating into it."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+
+
+def _mark(folder: Path, settings: dict) -> None:
+    (folder / "suite.json").write_text(json.dumps(settings, indent=2) + "\n")
+
+
+def synthetic_suite(data: Path, *, name: str, folder: str, seed: int, cuts: int, frames: int, size: int = 512) -> Suite:
+    """The synthetic suite ``name`` in ``data/folder`` (generated if missing or made with other settings)."""
+    from paintmatch.synth import GENERATOR_VERSION, generate_suite
+
+    settings = {"generator": "paintmatch.synth", "version": GENERATOR_VERSION, "seed": seed, "cuts": cuts, "frames": frames, "size": size}
+    folder = data / folder
+    if not _ready(folder, settings):
+        print(f"benchmark: generating {name} ({cuts} cuts x {frames} frames, seed {seed}) in {folder}", flush=True)
+        _fresh(folder)
+        generate_suite(folder, cuts=cuts, frames=frames, seed=seed, size=size)
+        _mark(folder, settings)
+    paths = sorted(p for p in folder.iterdir() if p.is_dir() and (p / "line").is_dir())
+    description = f"{cuts} synthetic cuts x {frames} frames ({size} px), seed {seed}"
+    return Suite(name=name, description=description, groups={name: paths}, settings=settings)
+
+
+def deformation_suite(data: Path, *, folder: str, levels: tuple[int, ...], cuts_per_source: int, frames: int) -> Suite:
+    """Real drawings under known smooth deformations, one group per strength level."""
+    import inspect
+
+    from paintmatch import deform
+
+    shared = _shared_data()
+    sources = {
+        "laughing_girl": (shared / "laughing_girl" / "gt" / "0000.png", shared / "laughing_girl" / "line" / "0000.png"),
+        "pbc0242": (shared / "assets" / "gt0242.png", shared / "assets" / "line0242.png"),
+    }
+    version = getattr(deform, "DEFORM_VERSION", getattr(deform, "GENERATOR_VERSION", "0"))
+    settings = {
+        "generator": "paintmatch.deform",
+        "version": version,
+        "seed": DEFORM_SEED,
+        "levels": list(levels),
+        "cuts_per_source": cuts_per_source,
+        "frames": frames,
+        "sources": {k: [str(p) for p in v] for k, v in sources.items()},
+    }
+    folder = data / folder
+    if not _ready(folder, settings):
+        print(f"benchmark: generating real-deformation (levels {list(levels)}) in {folder}", flush=True)
+        _fresh(folder)
+        make = deform.make_deformation_suite
+        accepted = inspect.signature(make).parameters
+        kwargs = {
+            "sources": sources,
+            "levels": levels,
+            "cuts": cuts_per_source,
+            "cuts_per_source": cuts_per_source,
+            "frames": frames,
+            "seed": DEFORM_SEED,
+        }
+        make(folder, **{k: v for k, v in kwargs.items() if k in accepted})
+        _mark(folder, settings)
+    groups: dict[str, list[Path]] = {}
+    for level in levels:
+        cuts = sorted(p.parent for p in folder.glob("**/line") if _level_of(p.parent, folder) == level)
+        groups[f"real-deformation level {level}"] = cuts
+    description = (
+        f"real colored frames (laughing_girl 0000, PaintBucket-Character 0242) warped by smooth random deformations, "
+        f"{cuts_per_source} cut(s) per source and level x {frames} frames, seed {DEFORM_SEED}"
+    )
+    return Suite(name="real-deformation", description=description, groups=groups, settings=settings)
+
+
+def _level_of(cut: Path, root: Path) -> int | None:
+    """Strength level of a deformation cut: from its deform.json, else from a 'level_N' / 'lN' folder name."""
+    import re
+
+    meta = cut / "deform.json"
+    if meta.is_file():
+        try:
+            level = json.loads(meta.read_text()).get("level")
+            if level is not None:
+                return int(level)
+        except (OSError, ValueError, TypeError):
+            pass
+    for part in cut.relative_to(root).parts:
+        match = re.fullmatch(r"(?:level[_-]?|l)(\d+)", part) or re.search(r"level[_-]?(\d+)", part)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def _methods(asked: str | None) -> list[str]:
+    from paintmatch.match import matcher_names
+
+    if not asked:
+        return matcher_names()
+    names = [m.strip() for m in asked.split(",") if m.strip()]
+    unknown = sorted(set(names) - set(matcher_names()))
+    if unknown:
+        raise SystemExit(f"benchmark: unknown method(s) {', '.join(unknown)}; known: {', '.join(matcher_names())}")
+    return names
+
+
+def _table(evaluation) -> str:
+    from paintmatch.evaluate.report import COLUMNS, markdown_table, summary_rows
+
+    return markdown_table(["method", *COLUMNS.values()], summary_rows(evaluation.summary))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", action="store_true", help="tiny suites (2 cuts x 3 frames, 1 level) for tests")
+    parser.add_argument("--data", type=Path, help="suite folder (default benchmarks/data)")
+    parser.add_argument("--out", type=Path, help="results folder (default benchmarks/results; --small: benchmarks/results/raw/small)")
+    parser.add_argument("--methods", help="comma-separated methods (default: every registered method)")
+    parser.add_argument("--suites", default="synthetic-test,real-deformation", help="comma-separated: synthetic-test, synthetic-dev, real-deformation")
+    parser.add_argument("--sheets", type=int, default=1, help="contact sheets for the first N cuts of each group (default 1)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+
+    from paintmatch.evaluate import evaluate
+    from paintmatch.evaluate.report import evaluation_sheet, sheet_file_name
+    from paintmatch.io import write_image, write_json
+
+    data = args.data or HERE / "data"
+    out = args.out or (HERE / "results" / "raw" / "small" if args.small else HERE / "results")
+    out.mkdir(parents=True, exist_ok=True)
+    methods = _methods(args.methods)
+    cuts, frames = (2, 3) if args.small else (20, 8)
+    suites: list[Suite] = []
+    for name in [s.strip() for s in args.suites.split(",") if s.strip()]:
+        suffix = "-small" if args.small else ""
+        if name == "synthetic-test":
+            suites.append(synthetic_suite(data, name=name, folder=name + suffix, seed=SYNTH_TEST_SEED, cuts=cuts, frames=frames))
+        elif name == "synthetic-dev":
+            suites.append(synthetic_suite(data, name=name, folder=name + suffix, seed=SYNTH_DEV_SEED, cuts=cuts, frames=frames))
+        elif name == "real-deformation":
+            levels = DEFORM_LEVELS[-1:] if args.small else DEFORM_LEVELS
+            suites.append(deformation_suite(data, folder=name + suffix, levels=levels, cuts_per_source=1, frames=frames))
+        else:
+            raise SystemExit(f"benchmark: unknown suite {name!r}; known: synthetic-test, synthetic-dev, real-deformation")
+
+    command = "python benchmarks/run.py" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
+    md = [
+        "# Benchmark results",
+        "",
+        f"Made by `{command}` on {platform.node() or 'this machine'} ({platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} CPU cores, Python {platform.python_version()}), {time.strftime('%Y-%m-%d')}.",
+        "Each cut is colored from its first frame by propagation (each painted frame is the next reference); every other "
+        "frame is scored against its truth. Metrics as in PaintBucket-Character / BasicPBC: acc (components), acc_thres "
+        "(components > 10 px), pix_acc (non-line pixels), pix_acc_wobg (without background); means over frames, then "
+        "over cuts. s/frame: segmentation + matching + painting of one frame, sequential, one process.",
+        "",
+    ]
+    for suite in suites:
+        results = {"suite": suite.name, "description": suite.description, "settings": suite.settings, "methods": methods, "groups": {}}
+        md += [f"## {suite.name}", "", suite.description + ".", ""]
+        for group, paths in suite.groups.items():
+            if not paths:
+                raise SystemExit(f"benchmark: {group}: no cut found under {data}")
+            sheet_dir = out / "raw" / "sheets" / group.replace(" ", "_")
+            first = {p.name for p in paths[: max(args.sheets, 0)]}
+
+            def draw(cut: str, method: str, frames_, sheet_dir=sheet_dir, first=first) -> None:
+                if cut.split("/")[-1] in first:
+                    write_image(sheet_dir / sheet_file_name(cut, method), evaluation_sheet(frames_))
+
+            started = time.perf_counter()
+            print(f"benchmark: {group}: {len(paths)} cuts x {len(methods)} methods", flush=True)
+            evaluation = evaluate(paths, methods, on_frames=draw, skip_unavailable=True)
+            elapsed = time.perf_counter() - started
+            results["groups"][group] = {**evaluation.as_dict(), "seconds_total": round(elapsed, 1), "cut_dirs": [str(p) for p in paths]}
+            frames_scored = max((s.frames for s in evaluation.summary.values()), default=0)
+            if len(suite.groups) > 1:
+                md += [f"### {group}", ""]
+            md += [_table(evaluation), "", f"{len(paths)} cuts, {frames_scored} frames scored per method.", ""]
+            if evaluation.errors:
+                md += [f"- `{m}` did not run: {why}" for m, why in evaluation.errors.items()] + [""]
+            print(_table(evaluation), flush=True)
+        write_json(out / f"{suite.name}.json", results)
+    with open(out / "results.md.tmp", "w", encoding="utf-8") as handle:
+        handle.write("\n".join(md))
+    os.replace(out / "results.md.tmp", out / "results.md")
+    print(f"benchmark: results in {out}/results.md and {', '.join(s.name + '.json' for s in suites)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
