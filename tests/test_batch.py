@@ -242,3 +242,12 @@ def test_bad_arguments_are_input_errors(tmp_path, capsys):
     make_cut(tmp_path / "ep" / "c")
     assert main(["batch", str(tmp_path / "ep"), "--out", str(tmp_path / "out"), "--workers", "0", "--quiet"]) == 2
     assert "--workers" in capsys.readouterr().err
+
+
+def test_unreachable_scheduler_is_an_input_error_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(batch, "CONNECT_TIMEOUT", "1s")
+    make_cut(tmp_path / "ep" / "c")
+    out = tmp_path / "out"
+    assert main(["batch", str(tmp_path / "ep"), "--out", str(out), "--scheduler", "tcp://127.0.0.1:9", "--quiet"]) == 2
+    assert "cannot connect to the Dask scheduler at tcp://127.0.0.1:9" in capsys.readouterr().err
+    assert not list(out.iterdir())

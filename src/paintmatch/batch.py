@@ -22,6 +22,7 @@ Dask (``pip install 'paintmatch[dist]'``) is imported only when a batch runs.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import io
@@ -34,7 +35,7 @@ import traceback
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from paintmatch import __version__
 from paintmatch.cut import ColorizeOptions, colorize_cut
@@ -71,6 +72,12 @@ KILL_ONCE_ENV = "PAINTMATCH_BATCH_KILL_ONCE"
 """Test hook: when this variable names a file that does not exist yet, the first cut task to see it
 creates the file and kills its worker process (``os._exit``), as a crashed machine would. The tests
 use it to prove that the batch survives a dead worker; never set it otherwise."""
+
+CONNECT_TIMEOUT = "20s"
+"""How long to try to reach a ``--scheduler``."""
+
+WORKER_TIMEOUT = 60
+"""Seconds to wait for a ``--scheduler`` to have at least one worker."""
 
 MANIFEST_VERSION = 1
 _INPUT_FOLDERS = ("line", "gt")
@@ -454,44 +461,57 @@ def _cut_name(cut: Path, episode: Path) -> str:
     return relative if relative != "." else episode.name
 
 
-def _connect(scheduler: str | None, workers: int, quiet: bool):
-    """(cluster or None, client): a new LocalCluster of ``workers`` processes, or the given scheduler."""
+@contextlib.contextmanager
+def _cluster(scheduler: str | None, workers: int, *, quiet: bool) -> Iterator[Any]:
+    """A Dask client on a new LocalCluster of ``workers`` processes, or on the given scheduler; closed on exit."""
     from distributed import Client, LocalCluster
 
-    if scheduler is None:
-        cluster = LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR if quiet else logging.WARNING,
-        )
-        try:
-            return cluster, Client(cluster, set_as_default=False)
-        except BaseException:
-            cluster.close()
-            raise
+    dask_log = logging.getLogger("distributed")
+    dask_level = dask_log.level
+    dask_log.setLevel(logging.ERROR if quiet else logging.WARNING)  # the in-process scheduler's INFO chatter
+    cluster = None
     try:
-        client = Client(scheduler, timeout="20s", set_as_default=False)
+        if scheduler is None:
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR if quiet else logging.WARNING,
+            )
+            client = Client(cluster, set_as_default=False)
+        else:
+            client = _connect(scheduler)
+        try:
+            yield client
+        finally:
+            client.close()
+    finally:
+        if cluster is not None:
+            cluster.close()
+        dask_log.setLevel(dask_level)
+
+
+def _connect(scheduler: str):
+    """A client of a running scheduler that has at least one worker."""
+    from distributed import Client
+
+    try:
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as error:
         raise InputError(
             f"cannot connect to the Dask scheduler at {scheduler} ({error}); start one with "
             "`dask scheduler` and workers with `dask worker ADDRESS`, or leave --scheduler out to run locally"
         ) from None
     try:
-        client.wait_for_workers(1, timeout=60)
+        client.wait_for_workers(1, timeout=WORKER_TIMEOUT)
     except TimeoutError:
         client.close()
         raise InputError(
-            f"the Dask scheduler at {scheduler} has no worker after 60 s; start some with `dask worker {scheduler}`"
+            f"the Dask scheduler at {scheduler} has no worker after {WORKER_TIMEOUT} s; "
+            f"start some with `dask worker {scheduler}`"
         ) from None
-    return None, client
-
-
-def _write_summary(out: Path, summary: dict[str, Any]) -> None:
-    from paintmatch.io import write_json
-
-    write_json(out / SUMMARY_FILE, summary)
+    return client
 
 
 def run(
@@ -598,15 +618,8 @@ def run(
         "settings": settings,
     }
     start = time.perf_counter()
-    interrupted = False
-    try:
-        if todo:
-            write_json(out_dir / MANIFEST_FILE, manifest)
-            _run_tasks(todo, options, rows, manifest, inputs, settings, out_dir, scheduler, workers, progress, retries)
-    except BaseException:
-        interrupted = True
-        raise
-    finally:
+
+    def finish(interrupted: bool) -> None:
         seconds = time.perf_counter() - start
         ordered = [rows[name] for name in sorted(rows)]
         counts = {status: sum(r["status"] == status for r in ordered) for status in ("ok", "failed", "skipped")}
@@ -619,11 +632,24 @@ def run(
             interrupted=interrupted,
             cuts=ordered,
         )
-        _write_summary(out_dir, summary)
+        write_json(out_dir / SUMMARY_FILE, summary)
+
+    if not todo:
+        finish(interrupted=False)
+        return summary
+    with _cluster(scheduler, workers, quiet=not progress) as client:  # an unreachable scheduler fails here
+        write_json(out_dir / MANIFEST_FILE, manifest)
+        try:
+            _run_tasks(client, todo, options, rows, manifest, inputs, settings, out_dir, progress, retries)
+        except BaseException:  # Ctrl-C, or the scheduler went away: say how far the batch got
+            finish(interrupted=True)
+            raise
+    finish(interrupted=False)
     return summary
 
 
 def _run_tasks(
+    client,
     todo: list[CutTask],
     options: ColorizeOptions,
     rows: dict[str, dict[str, Any]],
@@ -631,8 +657,6 @@ def _run_tasks(
     inputs: dict[str, dict[str, str]],
     settings: dict[str, Any],
     out_dir: Path,
-    scheduler: str | None,
-    workers: int,
     progress: bool,
     retries: int,
 ) -> None:
@@ -643,49 +667,35 @@ def _run_tasks(
 
     from paintmatch.io import write_json
 
-    dask_log = logging.getLogger("distributed")
-    dask_level = dask_log.level
-    dask_log.setLevel(logging.WARNING if progress else logging.ERROR)  # the in-process scheduler's INFO chatter
-    try:
-        cluster, client = _connect(scheduler, workers, quiet=not progress)
-    except BaseException:
-        dask_log.setLevel(dask_level)
-        raise
-    try:
-        client.register_plugin(PaintmatchWorkerPlugin(options))
-        run_id = uuid.uuid4().hex[:8]
-        futures = {
-            client.submit(colorize_task, task, options, key=f"paintmatch-cut-{run_id}-{i}", retries=retries, pure=False): task
-            for i, task in enumerate(todo)
-        }
-        with logging_redirect_tqdm(), tqdm(total=len(futures), unit="cut", desc="batch", disable=not progress) as bar:
-            for future in as_completed(futures, loop=client.loop):
-                task = futures[future]
-                try:
-                    row = future.result()
-                except Exception as error:  # crashed after every retry, or its workers kept dying
-                    reason = f"{type(error).__name__}: {error}"
-                    row = asdict(_Row(cut=task.name, status="failed", error=reason))
-                outputs = row.pop("outputs")
-                rows[task.name] = row
-                if row["status"] == "ok":
-                    manifest["cuts"][task.name] = {
-                        "settings": settings,
-                        "inputs": inputs[task.name],
-                        "outputs": outputs,
-                        "frames": row["frames"],
-                        "seconds": row["seconds"],
-                        "mean_confidence": row["mean_confidence"],
-                        "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                    }
-                    write_json(out_dir / MANIFEST_FILE, manifest)
-                else:
-                    log.info("cut %s failed: %s", task.name, row["error"])
-                bar.set_postfix_str(task.name)
-                bar.update(1)
-                future.release()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-        dask_log.setLevel(dask_level)
+    client.register_plugin(PaintmatchWorkerPlugin(options))
+    run_id = uuid.uuid4().hex[:8]
+    futures = {
+        client.submit(colorize_task, task, options, key=f"paintmatch-cut-{run_id}-{i}", retries=retries, pure=False): task
+        for i, task in enumerate(todo)
+    }
+    with logging_redirect_tqdm(), tqdm(total=len(futures), unit="cut", desc="batch", disable=not progress) as bar:
+        for future in as_completed(futures, loop=client.loop):
+            task = futures[future]
+            try:
+                row = future.result()
+            except Exception as error:  # crashed after every retry, or its workers kept dying
+                reason = f"{type(error).__name__}: {error}"
+                row = asdict(_Row(cut=task.name, status="failed", error=reason))
+            outputs = row.pop("outputs")
+            rows[task.name] = row
+            if row["status"] == "ok":
+                manifest["cuts"][task.name] = {
+                    "settings": settings,
+                    "inputs": inputs[task.name],
+                    "outputs": outputs,
+                    "frames": row["frames"],
+                    "seconds": row["seconds"],
+                    "mean_confidence": row["mean_confidence"],
+                    "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                }
+                write_json(out_dir / MANIFEST_FILE, manifest)
+            else:
+                log.info("cut %s failed: %s", task.name, row["error"])
+            bar.set_postfix_str(task.name)
+            bar.update(1)
+            future.release()
