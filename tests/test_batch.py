@@ -1,13 +1,15 @@
 """``paintmatch batch`` on a LocalCluster of 2 worker processes (issue 6's acceptance).
 
-The episode is drawn here with OpenCV: small cuts of flat-colored shapes that move a little from
-frame to frame, the first frame colored (``gt/``), the rest line art only.
+Episodes are made of synthetic cuts (``paintmatch.synth.generate_suite``, small frames), with only
+the first frame colored in ``gt/`` as a painter would deliver them; the corrupt cut and the
+``find_cuts`` layouts are drawn here with OpenCV.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import cv2
@@ -19,49 +21,44 @@ import paintmatch.io
 from paintmatch import batch
 from paintmatch.cli import main
 from paintmatch.cut import ColorizeOptions
+from paintmatch.errors import InputError
 
-# (kind, point or centre, size or corner, fill RGBA)
-_SHAPES = [
-    ("ellipse", (48, 36), (26, 20), (255, 220, 180, 255)),
-    ("rect", (20, 62), (46, 92), (40, 80, 200, 255)),
-    ("rect", (50, 62), (76, 92), (200, 60, 60, 255)),
-    ("circle", (38, 32), 5, (20, 20, 120, 255)),
-    ("circle", (58, 32), 5, (20, 20, 120, 255)),
-]
+FRAMES = 3
 
 
-def _draw(image: np.ndarray, kind: str, a, b, dx: int, dy: int, color, thickness: int) -> None:
-    color = tuple(int(c) for c in color)
-    if kind == "ellipse":
-        cv2.ellipse(image, (a[0] + dx, a[1] + dy), b, 0, 0, 360, color, thickness, cv2.LINE_8)
-    elif kind == "rect":
-        cv2.rectangle(image, (a[0] + dx, a[1] + dy), (b[0] + dx, b[1] + dy), color, thickness, cv2.LINE_8)
-    else:
-        cv2.circle(image, (a[0] + dx, a[1] + dy), b, color, thickness, cv2.LINE_8)
-
-
-def make_cut(root: Path, *, frames: int = 3, seed: int = 0, size: int = 100) -> Path:
-    """A cut folder (line/, gt/0000.png) of ``frames`` frames; ``seed`` varies the motion."""
-    rng = np.random.default_rng(seed)
+def make_cut(root: Path, *, frames: int = FRAMES, size: int = 64) -> Path:
+    """A tiny drawn cut folder: a square moving right, frame 0 colored."""
     (root / "line").mkdir(parents=True, exist_ok=True)
     (root / "gt").mkdir(exist_ok=True)
     for index in range(frames):
-        dx, dy = index * int(rng.integers(1, 4)), index * int(rng.integers(-1, 2))
-        colored = np.zeros((size, size, 4), np.uint8)
         line = np.zeros((size, size, 4), np.uint8)
-        for kind, a, b, fill in _SHAPES:
-            _draw(colored, kind, a, b, dx, dy, fill, -1)
-            for image in (colored, line):
-                _draw(image, kind, a, b, dx, dy, (0, 0, 0, 255), 2)
+        cv2.rectangle(line, (10 + 2 * index, 10), (40 + 2 * index, 40), (0, 0, 0, 255), 2)
         Image.fromarray(line).save(root / "line" / f"{index:04d}.png")
         if index == 0:
+            colored = line.copy()
+            colored[12:39, 12:39] = (200, 60, 60, 255)
             Image.fromarray(colored).save(root / "gt" / f"{index:04d}.png")
     return root
 
 
-def make_episode(root: Path, names: list[str]) -> Path:
-    for seed, name in enumerate(names):
-        make_cut(root / name, seed=seed)
+@pytest.fixture(scope="session")
+def synth_cuts(tmp_path_factory) -> list[Path]:
+    """Six synthetic cuts of 3 frames at 160x160, generated once; gt/ keeps frame 0000 only."""
+    from paintmatch.synth import generate_suite
+
+    cuts = generate_suite(tmp_path_factory.mktemp("synth"), cuts=6, frames=FRAMES, seed=6, size=160)
+    for cut in cuts:
+        for path in (cut / "gt").iterdir():
+            if path.stem != "0000":
+                path.unlink()
+    return cuts
+
+
+def make_episode(root: Path, cuts: list[Path], names: list[str]) -> Path:
+    """Copy the line/ and gt/ folders of ``cuts`` to ``root/<name>``."""
+    for cut, name in zip(cuts, names, strict=True):
+        for sub in ("line", "gt"):
+            shutil.copytree(cut / sub, root / name / sub)
     return root
 
 
@@ -70,12 +67,14 @@ def _mtimes(folder: Path) -> dict[str, int]:
 
 
 @pytest.fixture
-def episode(tmp_path: Path) -> Path:
-    return make_episode(tmp_path / "episode", ["sc01/c001", "sc01/c002", "sc02/c001", "sc02/c002"])
+def episode(tmp_path: Path, synth_cuts: list[Path]) -> Path:
+    return make_episode(tmp_path / "episode", synth_cuts[:4], ["sc01/c001", "sc01/c002", "sc02/c001", "sc02/c002"])
 
 
 def test_find_cuts_walks_scenes_and_skips_non_cuts(tmp_path):
-    root = make_episode(tmp_path / "ep", ["a", "scene/b"])
+    root = tmp_path / "ep"
+    make_cut(root / "a")
+    make_cut(root / "scene" / "b")
     (root / "scene" / "b" / "nested" / "line").mkdir(parents=True)  # inside a cut: not searched
     (root / "no_ref" / "line").mkdir(parents=True)  # no colored frame: not a cut
     (root / "no_ref" / "gt").mkdir()
@@ -83,7 +82,7 @@ def test_find_cuts_walks_scenes_and_skips_non_cuts(tmp_path):
     make_cut(root / "out" / "c")  # the batch's own output folder
     found = batch.find_cuts(root, exclude=(root / "out",))
     assert [p.relative_to(root).as_posix() for p in found] == ["a", "scene/b"]
-    with pytest.raises(paintmatch.errors.InputError, match="does not exist"):
+    with pytest.raises(InputError, match="does not exist"):
         batch.find_cuts(tmp_path / "missing")
 
 
@@ -127,16 +126,22 @@ def test_weights_loaded_once_per_worker_process(monkeypatch):
         batch._worker_matcher.cache_clear()
 
 
-def _check_cut_output(out: Path, cut: str, frames: int = 3) -> None:
+def _check_cut_output(out: Path, episode: Path, cut: str) -> None:
+    """Every frame written, the input's size, painted only with reference colors; log; no staging left."""
     folder = out / cut
-    assert sorted(p.name for p in folder.glob("*.png")) == [f"{i:04d}.png" for i in range(frames)]
-    result = np.array(Image.open(folder / "0002.png").convert("RGBA"))
-    assert result.shape == (100, 100, 4)
-    assert result[0, 0, 3] == 0  # background stays transparent
-    fills = {tuple(c) for c in np.unique(result.reshape(-1, 4), axis=0)}
-    assert (255, 220, 180, 255) in fills and (200, 60, 60, 255) in fills
-    log = (folder / batch.CUT_LOG).read_text()
-    assert f"cut {cut} done: {frames} frames" in log
+    names = sorted(p.stem for p in (episode / cut / "line").glob("*.png"))
+    assert sorted(p.stem for p in folder.glob("*.png")) == names
+    assert sorted(p.stem for p in folder.glob("*.json")) == names
+    reference = np.array(Image.open(episode / cut / "gt" / "0000.png").convert("RGBA"))
+    palette = {tuple(c) for c in np.unique(reference.reshape(-1, 4), axis=0)} | {(0, 0, 0, 0)}
+    for name in names:
+        line = np.array(Image.open(episode / cut / "line" / f"{name}.png").convert("RGBA"))
+        result = np.array(Image.open(folder / f"{name}.png").convert("RGBA"))
+        assert result.shape == line.shape
+        paint = line[..., 3] < 128
+        assert {tuple(c) for c in np.unique(result[paint], axis=0)} <= palette
+        assert result[0, 0, 3] == 0  # background stays transparent
+    assert f"cut {cut} done: {len(names)} frames" in (folder / batch.CUT_LOG).read_text()
     assert not list(folder.glob(".paintmatch-*"))  # no staging folder left behind
 
 
@@ -150,8 +155,8 @@ def test_batch_colors_every_cut_on_an_existing_cluster(episode, tmp_path):
     assert summary["counts"] == {"ok": 4, "failed": 0, "skipped": 0}
     assert [row["cut"] for row in summary["cuts"]] == ["sc01/c001", "sc01/c002", "sc02/c001", "sc02/c002"]
     for row in summary["cuts"]:
-        assert row["frames"] == 3 and row["seconds"] > 0 and 0.0 <= row["mean_confidence"] <= 1.0
-        _check_cut_output(out, row["cut"])
+        assert row["frames"] == FRAMES and row["seconds"] > 0 and 0.0 <= row["mean_confidence"] <= 1.0
+        _check_cut_output(out, episode, row["cut"])
     assert json.loads((out / batch.SUMMARY_FILE).read_text()) == summary
     manifest = json.loads((out / batch.MANIFEST_FILE).read_text())
     assert sorted(manifest["cuts"]) == [row["cut"] for row in summary["cuts"]]
@@ -159,7 +164,7 @@ def test_batch_colors_every_cut_on_an_existing_cluster(episode, tmp_path):
 
 
 def test_corrupt_cut_is_reported_and_the_others_finish(episode, tmp_path, capsys):
-    bad = make_cut(episode / "sc03" / "broken")
+    bad = make_episode(episode / "sc03", [episode / "sc01" / "c001"], ["broken"]) / "broken"
     data = (bad / "line" / "0001.png").read_bytes()
     (bad / "line" / "0001.png").write_bytes(data[: len(data) // 2])  # truncated PNG
     out = tmp_path / "out"
@@ -174,7 +179,7 @@ def test_corrupt_cut_is_reported_and_the_others_finish(episode, tmp_path, capsys
     assert "truncated or corrupt" in (out / "sc03" / "broken" / batch.CUT_LOG).read_text()
     assert not list((out / "sc03" / "broken").glob("*.png"))  # nothing half-written
     for cut in ("sc01/c001", "sc01/c002", "sc02/c001", "sc02/c002"):
-        _check_cut_output(out, cut)
+        _check_cut_output(out, episode, cut)
     assert "sc03/broken" not in json.loads((out / batch.MANIFEST_FILE).read_text())["cuts"]
 
 
@@ -188,12 +193,13 @@ def test_a_killed_worker_has_its_cut_retried(episode, tmp_path, monkeypatch):
     assert killed_pid != os.getpid()
     assert summary["counts"] == {"ok": 4, "failed": 0, "skipped": 0}
     for row in summary["cuts"]:
-        _check_cut_output(out, row["cut"])
+        _check_cut_output(out, episode, row["cut"])
 
 
-def test_resume_after_an_interruption_redoes_only_missing_or_changed_cuts(tmp_path, monkeypatch):
+@pytest.mark.slow
+def test_resume_after_an_interruption_redoes_only_missing_or_changed_cuts(tmp_path, monkeypatch, synth_cuts):
     names = [f"c{i}" for i in range(6)]
-    episode = make_episode(tmp_path / "episode", names)
+    episode = make_episode(tmp_path / "episode", synth_cuts, names)
     out = tmp_path / "out"
 
     # Interrupt the batch (Ctrl-C in the client) once 4 cuts are recorded in the manifest.
@@ -216,7 +222,10 @@ def test_resume_after_an_interruption_redoes_only_missing_or_changed_cuts(tmp_pa
 
     # Meanwhile a painter fixed a line frame of one done cut, and an output of another was lost.
     changed, lost, untouched = done[0], done[1], done[2:]
-    make_cut(episode / changed, frames=3, seed=99)
+    edited = episode / changed / "line" / "0002.png"
+    line = np.array(Image.open(edited).convert("RGBA"))
+    cv2.line(line, (5, 150), (30, 150), (0, 0, 0, 255), 2)
+    Image.fromarray(line).save(edited)
     (out / lost / "0001.png").unlink()
     before = {cut: _mtimes(out / cut) for cut in untouched}
 
@@ -229,7 +238,7 @@ def test_resume_after_an_interruption_redoes_only_missing_or_changed_cuts(tmp_pa
     for cut in untouched:
         assert _mtimes(out / cut) == before[cut]  # not rewritten
     for cut in names:
-        _check_cut_output(out, cut)
+        _check_cut_output(out, episode, cut)
     assert sorted(json.loads((out / batch.MANIFEST_FILE).read_text())["cuts"]) == names
 
 
