@@ -94,10 +94,8 @@ def synthetic_suite(data: Path, *, name: str, folder: str, seed: int, cuts: int,
     return Suite(name=name, description=description, groups={name: paths}, settings=settings)
 
 
-def deformation_suite(data: Path, *, folder: str, levels: tuple[int, ...], cuts_per_source: int, frames: int) -> Suite:
-    """Real drawings under known smooth deformations, one group per strength level."""
-    import inspect
-
+def deformation_suite(data: Path, *, folder: str, levels: tuple[int, ...], frames: int, small: bool = False) -> Suite:
+    """Real drawings under known smooth deformations, one group per strength level (``small``: laughing_girl only)."""
     from paintmatch import deform
 
     shared = _shared_data()
@@ -105,13 +103,14 @@ def deformation_suite(data: Path, *, folder: str, levels: tuple[int, ...], cuts_
         "laughing_girl": (shared / "laughing_girl" / "gt" / "0000.png", shared / "laughing_girl" / "line" / "0000.png"),
         "pbc0242": (shared / "assets" / "gt0242.png", shared / "assets" / "line0242.png"),
     }
-    version = getattr(deform, "DEFORM_VERSION", getattr(deform, "GENERATOR_VERSION", "0"))
+    if small:
+        del sources["pbc0242"]
+    version = getattr(deform, "DEFORM_VERSION", None) or {str(k): repr(v) for k, v in deform.LEVELS.items()}
     settings = {
         "generator": "paintmatch.deform",
         "version": version,
         "seed": DEFORM_SEED,
         "levels": list(levels),
-        "cuts_per_source": cuts_per_source,
         "frames": frames,
         "sources": {k: [str(p) for p in v] for k, v in sources.items()},
     }
@@ -119,25 +118,15 @@ def deformation_suite(data: Path, *, folder: str, levels: tuple[int, ...], cuts_
     if not _ready(folder, settings):
         print(f"benchmark: generating real-deformation (levels {list(levels)}) in {folder}", flush=True)
         _fresh(folder)
-        make = deform.make_deformation_suite
-        accepted = inspect.signature(make).parameters
-        kwargs = {
-            "sources": sources,
-            "levels": levels,
-            "cuts": cuts_per_source,
-            "cuts_per_source": cuts_per_source,
-            "frames": frames,
-            "seed": DEFORM_SEED,
-        }
-        make(folder, **{k: v for k, v in kwargs.items() if k in accepted})
+        deform.make_deformation_suite(list(sources.values()), folder, levels=levels, frames=frames, seed=DEFORM_SEED)
         _mark(folder, settings)
     groups: dict[str, list[Path]] = {}
     for level in levels:
         cuts = sorted(p.parent for p in folder.glob("**/line") if _level_of(p.parent, folder) == level)
         groups[f"real-deformation level {level}"] = cuts
     description = (
-        f"real colored frames (laughing_girl 0000, PaintBucket-Character 0242) warped by smooth random deformations, "
-        f"{cuts_per_source} cut(s) per source and level x {frames} frames, seed {DEFORM_SEED}"
+        f"real colored frames ({', '.join(sources)}) warped by smooth random deformations, "
+        f"one cut per source and level x {frames} frames (frame 0000 the original), seed {DEFORM_SEED}"
     )
     return Suite(name="real-deformation", description=description, groups=groups, settings=settings)
 
@@ -208,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
             suites.append(synthetic_suite(data, name=name, folder=name + suffix, seed=SYNTH_DEV_SEED, cuts=cuts, frames=frames))
         elif name == "real-deformation":
             levels = DEFORM_LEVELS[-1:] if args.small else DEFORM_LEVELS
-            suites.append(deformation_suite(data, folder=name + suffix, levels=levels, cuts_per_source=1, frames=frames))
+            suites.append(deformation_suite(data, folder=name + suffix, levels=levels, frames=frames, small=args.small))
         else:
             raise SystemExit(f"benchmark: unknown suite {name!r}; known: synthetic-test, synthetic-dev, real-deformation")
 

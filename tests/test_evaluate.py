@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import cv2
@@ -324,3 +326,26 @@ def test_cli_bad_inputs_exit_2(tmp_path, capsys):
     assert main(["evaluate", str(tmp_path / "empty"), "--quiet"]) == 2
     assert "no colored frame" in capsys.readouterr().err
     assert main(["evaluate", str(cut), "--tile", "5", "--quiet"]) == 2
+
+
+@pytest.mark.slow
+def test_benchmark_runner_small(tmp_path):
+    """`benchmarks/run.py --small` generates its suites, scores the methods and writes JSON + Markdown."""
+    root = Path(__file__).resolve().parents[1]
+    data, out = tmp_path / "data", tmp_path / "results"
+    command = [sys.executable, str(root / "benchmarks" / "run.py"), "--small", "--data", str(data), "--out", str(out),
+               "--methods", "simple,overlap,flow"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    markdown = (out / "results.md").read_text()
+    for suite in ("synthetic-test", "real-deformation"):
+        results = json.loads((out / f"{suite}.json").read_text())
+        assert results["methods"] == ["simple", "overlap", "flow"]
+        assert results["groups"], suite
+        for group in results["groups"].values():
+            assert len(group["cut_dirs"]) >= 1
+            for method in ("simple", "overlap", "flow"):
+                assert 0.0 <= group["summary"][method]["by_cut"]["acc"] <= 1.0
+        assert f"## {suite}" in markdown
+    assert markdown.count("| method | acc | acc_thres | pix_acc | pix_acc_wobg | s/frame |") >= 2
+    assert len(json.loads((out / "synthetic-test.json").read_text())["groups"]["synthetic-test"]["cut_dirs"]) == 2
