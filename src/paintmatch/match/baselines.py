@@ -248,9 +248,8 @@ class FlowMatcher:
         flow[..., 1] *= h / size[1]
         return flow
 
-    def match(self, reference: Frame, target: Frame) -> Matching:
-        """Match every component of ``target`` through the flow to ``reference`` (whose colors are set)."""
-        colors = _check_reference(reference)
+    def warped_labels(self, reference: Frame, target: Frame) -> np.ndarray:
+        """(H, W) int32: the reference component seen at each target pixel through the flow (-1: none)."""
         h, w = target.seg.shape
         flow = self.flow(reference, target)
         ref_labels = reference.seg.expanded_labels()
@@ -259,8 +258,13 @@ class FlowMatcher:
         map_x = (xs + flow[..., 0]) * sx
         map_y = (ys + flow[..., 1]) * sy
         # Float labels are exact below 2**24 components; nearest sampling keeps them integers.
-        source = cv2.remap(
+        return cv2.remap(
             ref_labels.astype(np.float32), map_x, map_y, cv2.INTER_NEAREST,
             borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0,
         ).astype(np.int32)
+
+    def match(self, reference: Frame, target: Frame) -> Matching:
+        """Match every component of ``target`` through the flow to ``reference`` (whose colors are set)."""
+        colors = _check_reference(reference)
+        source = self.warped_labels(reference, target)
         return vote(target.seg.labels, source, colors, centroids=target.seg.centroids)

@@ -12,7 +12,10 @@ Additions over ``paper`` (each one has a switch so the ablation table can measur
 - ``neighbours``: low-confidence components are re-matched among the references that their
   confidently matched neighbours point at (neighbourhood consistency: a region beside the iris is
   matched among the regions beside the iris).
-- graph matching (pygmtools) for what is still uncertain, as in the paper.
+- ``flow``: an optical-flow position prior: the reference's components are warped onto the target
+  by dense flow between the line arts (``paintmatch.match.baselines.FlowMatcher``) and the share
+  of each target component covered by each warped reference component lowers their cost. It
+  follows non-rigid motion that a single global transform cannot.
 """
 
 from __future__ import annotations
@@ -43,6 +46,18 @@ def _similarity_transform(src: np.ndarray, dst: np.ndarray) -> np.ndarray | None
     return matrix
 
 
+def flow_overlap(reference: Frame, target: Frame) -> np.ndarray:
+    """(n_t, n_r) float64: share of each target component covered by each flow-warped reference component."""
+    from paintmatch.match.baselines import FlowMatcher
+
+    source = FlowMatcher().warped_labels(reference, target)
+    labels = target.seg.labels
+    valid = (labels >= 0) & (source >= 0)
+    keys = labels[valid].astype(np.int64) * reference.n + source[valid]
+    counts = np.bincount(keys, minlength=target.n * reference.n).reshape(target.n, reference.n)
+    return counts / np.maximum(target.seg.areas[:, None], 1)
+
+
 @dataclass
 class BestMatcher:
     """Geometry + appearance cost, alignment, anchor reference and neighbour consistency.
@@ -65,11 +80,13 @@ class BestMatcher:
     w_shape: float = 0.05
     w_feat: float = 1.0
     w_trace: float = 0.3
+    w_flow: float = 1.0
     features: str = "deep"
     model: str = "default"
     align: bool = True
     anchor: bool = True
     neighbours: bool = True
+    flow: bool = True
     low_confidence: float = 0.3
     slack: float = 0.25
     name: str = "best"
@@ -107,6 +124,8 @@ class BestMatcher:
                 d_aligned = np.linalg.norm(aligned[:, None] - r["pos"][None], axis=2)
                 d_pos = np.minimum(d_pos, d_aligned)
         cost = appearance + self.w_pos * d_pos
+        if self.flow:
+            cost += self.w_flow * (1.0 - flow_overlap(reference, target))
         if reference.colors is None:
             raise ValueError("reference frame has no colors: pass a colored (painted) frame as reference")
         ref_bg = (reference.colors[:, 3] == 0) & r["border"]
