@@ -16,6 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", "-o", type=Path, help="output folder for the .onnx/.json, checkpoint and log (default: runs/<config name>)")
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     parser.add_argument("--steps", type=int, help="override the config's number of steps")
+    parser.add_argument("--stop-at", type=int, metavar="STEP", help="stop after STEP with a checkpoint (continue later with --resume)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
@@ -38,7 +39,10 @@ def run(args: argparse.Namespace) -> int:
     if args.steps is not None:
         command += f" --steps {args.steps}"
     log = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr))
-    result = train(config, out, resume=args.resume, train_command=command, quiet=args.quiet, log=log)
+    result = train(config, out, resume=args.resume, stop_at=args.stop_at, train_command=command, quiet=args.quiet, log=log)
+    if result is None:
+        print(f"stopped at step {args.stop_at}: continue with {command} --resume")
+        return 0
     print(f"model: {result.weights.onnx_path} (val top-1 {result.val_top1:.4f}, {result.seconds:.0f} s)")
     if result.int8 is not None:
         print(f"int8 model: {result.int8.onnx_path} (val top-1 {result.int8.metrics['val_top1']:.4f})")

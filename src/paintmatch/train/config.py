@@ -119,7 +119,7 @@ def _sources(raw, key: str, path: Path) -> list[DataSource]:
             raise InputError(f"{path}: data source kind must be warp, cuts or synth, got {item['kind']!r}")
         source = DataSource(**item)
         # Relative paths are relative to the config file's folder's parent (the repository root).
-        source.paths = [p if Path(p).is_absolute() else str((path.parent.parent / p)) for p in source.paths]
+        source.paths = [p if Path(p).is_absolute() else str(path.resolve().parent.parent / p) for p in source.paths]
         sources.append(source)
     return sources
 

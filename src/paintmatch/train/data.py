@@ -107,9 +107,13 @@ def majority_ids(labels: np.ndarray, ids: np.ndarray, n: int, *, min_share: floa
     result = np.full(n, -1, dtype=np.int64)
     if comp.size == 0:
         return result
-    uniq, inverse = np.unique(values, return_inverse=True)
-    counts = np.zeros((n, uniq.size), dtype=np.int64)
-    np.add.at(counts, (comp, inverse.ravel()), 1)
+    top = int(values.max()) + 1
+    if n * top <= 1 << 24:  # small id range (warps: base component ids): one bincount
+        uniq = np.arange(top)
+        counts = np.bincount(comp * top + values, minlength=n * top).reshape(n, top)
+    else:  # large ids (color-coded label maps): compress them first
+        uniq, inverse = np.unique(values, return_inverse=True)
+        counts = np.bincount(comp * uniq.size + inverse.ravel(), minlength=n * uniq.size).reshape(n, uniq.size)
     best = counts.argmax(axis=1)
     total = np.bincount(labels[labels >= 0].ravel(), minlength=n)
     share = counts[np.arange(n), best] / np.maximum(total, 1)

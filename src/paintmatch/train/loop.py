@@ -154,10 +154,11 @@ def train(
     out_dir: str | Path,
     *,
     resume: bool = False,
+    stop_at: int | None = None,
     train_command: str = "",
     quiet: bool = False,
     log: Callable[[str], None] = print,
-) -> TrainResult:
+) -> TrainResult | None:
     """Train the embedding network, export it to ONNX and describe it.
 
     Parameters
@@ -168,6 +169,9 @@ def train(
         ``checkpoint.pt``, ``train.log`` (JSON lines) and the cached data.
     resume : bool
         Continue from ``out_dir/checkpoint.pt`` (the same config is required).
+    stop_at : int, optional
+        Stop after this step with a checkpoint, as an interrupted run would (continue later with
+        ``resume=True``); the learning-rate schedule still follows ``config.steps``.
     train_command : str
         Recorded in the description, for the "train it again" hint of missing weights.
     quiet : bool
@@ -177,7 +181,8 @@ def train(
 
     Returns
     -------
-    TrainResult
+    TrainResult or None
+        ``None`` when stopped early by ``stop_at``.
 
     Raises
     ------
@@ -216,7 +221,7 @@ def train(
     val_top1 = history[-1]["val_top1"] if history else float("nan")
     bar = tqdm(total=config.steps, initial=step, disable=quiet, desc="train", unit="step", dynamic_ncols=True)
     try:
-        while step < config.steps:
+        while step < min(config.steps, stop_at or config.steps):
             model.train()
             anchors, positives = _batch(train_pairs, config, step)
             embeddings = model(torch.cat([anchors, positives]))
@@ -236,11 +241,14 @@ def train(
             log_file.flush()
             bar.set_postfix(loss=f"{loss.item():.3f}", val_top1=f"{val_top1:.3f}")
             bar.update(1)
-            if step % config.checkpoint_every == 0 or step == config.steps:
+            if step % config.checkpoint_every == 0 or step == config.steps or step == stop_at:
                 _save_checkpoint(checkpoint_path, model, optimizer, scheduler, step, config, history)
     finally:
         bar.close()
         log_file.close()
+    if step < config.steps:
+        log(f"stopped at step {step} of {config.steps}; continue with --resume")
+        return None
 
     # Export, check, (quantise), describe.
     model.eval()
@@ -249,7 +257,7 @@ def train(
     sample = val_crops[rng.choice(len(val_crops), size=min(64, len(val_crops)), replace=False)]
     fp32_path = export_onnx(model, config, out_dir / f"{config.name}.onnx", sample=sample)
     val_fp32 = top1_accuracy(lambda c: onnx_embed(fp32_path, c), val_pairs)
-    torch_val = top1_accuracy(_torch_embedder(model), val_pairs)
+    torch_val = history[-1]["val_top1"]  # validated at the last step (config.steps is always validated)
     seconds = time.perf_counter() - started
     metrics = {
         "val_top1": round(val_fp32, 4),
