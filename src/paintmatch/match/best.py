@@ -9,13 +9,15 @@ Additions over ``paper`` (each one has a switch so the ablation table can measur
   cost, instead of a hard threshold cascade.
 - ``anchor``: the original colored frame is a second reference beside the previous painted frame;
   each target component takes the cheaper of the two, which stops errors drifting down a cut.
-- ``neighbours``: low-confidence components are re-matched among the references that their
-  confidently matched neighbours point at (neighbourhood consistency: a region beside the iris is
-  matched among the regions beside the iris).
+- ``neighbours``: neighbourhood consistency: a pair's cost drops with the share of the target's
+  neighbours matched to the reference's neighbours (a region beside the iris is matched among the
+  regions beside the matched iris), two rounds of re-assignment.
 - ``flow``: an optical-flow position prior: the reference's components are warped onto the target
   by dense flow between the line arts (``paintmatch.match.baselines.FlowMatcher``) and the share
   of each target component covered by each warped reference component lowers their cost. It
   follows non-rigid motion that a single global transform cannot.
+- ``refine`` (off: measured no gain on the synthetic dev suite): a second flow between the painted
+  reference and the tentatively painted target.
 """
 
 from __future__ import annotations
@@ -46,16 +48,52 @@ def _similarity_transform(src: np.ndarray, dst: np.ndarray) -> np.ndarray | None
     return matrix
 
 
-def flow_overlap(reference: Frame, target: Frame) -> np.ndarray:
-    """(n_t, n_r) float64: share of each target component covered by each flow-warped reference component."""
-    from paintmatch.match.baselines import FlowMatcher
-
-    source = FlowMatcher().warped_labels(reference, target)
+def _overlap_counts(reference: Frame, target: Frame, source: np.ndarray) -> np.ndarray:
     labels = target.seg.labels
     valid = (labels >= 0) & (source >= 0)
     keys = labels[valid].astype(np.int64) * reference.n + source[valid]
     counts = np.bincount(keys, minlength=target.n * reference.n).reshape(target.n, reference.n)
     return counts / np.maximum(target.seg.areas[:, None], 1)
+
+
+def _paint_field(frame: Frame, colors: np.ndarray) -> np.ndarray:
+    """(H, W) uint8 grey rendering of a painted frame (lines dark), texture for optical flow."""
+    grey = (colors[:, :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)) * (colors[:, 3] / 255.0)
+    field = grey[frame.seg.expanded_labels()]
+    field[frame.seg.line] = 0.0
+    return field.astype(np.uint8)
+
+
+def painted_flow_overlap(reference: Frame, target: Frame, target_colors: np.ndarray) -> np.ndarray:
+    """Like ``flow_overlap``, with flow between the painted reference and a tentatively painted target.
+
+    Flat paint gives optical flow texture everywhere (line art alone is empty between the lines), so
+    once most of the target is matched, a second flow on the painted images is far more reliable.
+    """
+    from paintmatch.match.baselines import dense_flow
+
+    h, w = target.seg.shape
+    scale = min(1.0, 640 / max(h, w))
+    size = (max(8, round(w * scale)), max(8, round(h * scale)))
+    small_t = cv2.resize(_paint_field(target, target_colors), size, interpolation=cv2.INTER_AREA)
+    small_r = cv2.resize(_paint_field(reference, reference.colors), size, interpolation=cv2.INTER_AREA)
+    flow = cv2.resize(dense_flow(small_t, small_r), (w, h), interpolation=cv2.INTER_LINEAR)
+    flow[..., 0] *= w / size[0]
+    flow[..., 1] *= h / size[1]
+    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    source = cv2.remap(
+        reference.seg.expanded_labels().astype(np.float32), xs + flow[..., 0], ys + flow[..., 1],
+        cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0,
+    ).astype(np.int32)
+    return _overlap_counts(reference, target, source)
+
+
+def flow_overlap(reference: Frame, target: Frame) -> np.ndarray:
+    """(n_t, n_r) float64: share of each target component covered by each flow-warped reference component."""
+    from paintmatch.match.baselines import FlowMatcher
+
+    source = FlowMatcher().warped_labels(reference, target)
+    return _overlap_counts(reference, target, source)
 
 
 @dataclass
@@ -71,8 +109,8 @@ class BestMatcher:
         Appearance features; ``none`` uses geometry only.
     align, anchor, neighbours : bool
         The additions listed in the module docstring.
-    low_confidence : float
-        Confidence under which ``neighbours`` re-matches a component.
+    w_neighbours : float
+        Weight of the neighbourhood-consistency support (``neighbours``).
     """
 
     w_pos: float = 4.0
@@ -87,7 +125,8 @@ class BestMatcher:
     anchor: bool = True
     neighbours: bool = True
     flow: bool = True
-    low_confidence: float = 0.3
+    refine: bool = False
+    w_neighbours: float = 0.5
     slack: float = 0.25
     name: str = "best"
 
@@ -140,36 +179,46 @@ class BestMatcher:
         stage = np.where(assigned == chosen, 0, 2).astype(np.uint8)
         return chosen, confidence_from_cost(cost, chosen), stage
 
-    def _neighbour_rematch(
-        self, reference: Frame, target: Frame, cost: np.ndarray, chosen: np.ndarray, confidence: np.ndarray
-    ) -> None:
-        """Re-match low-confidence components among the references next to their neighbours' matches."""
-        ref_neighbours = reference.seg.neighbours()
-        tgt_neighbours = target.seg.neighbours()
-        low = np.flatnonzero(confidence < self.low_confidence)
-        for i in low:
-            trusted = [j for j in tgt_neighbours[i] if confidence[j] >= self.low_confidence]
-            if not trusted:
-                continue
-            candidates = np.unique(np.concatenate([ref_neighbours[chosen[j]] for j in trusted] + [chosen[trusted]]))
-            if candidates.size == 0:
-                continue
-            votes = np.zeros(reference.n)
-            for j in trusted:
-                votes[ref_neighbours[chosen[j]]] += 1.0
-            # Prefer candidates many trusted neighbours agree on; cost decides among them.
-            score = cost[i, candidates] - 0.15 * votes[candidates] / len(trusted)
-            pick = candidates[score.argmin()]
-            if cost[i, pick] < cost[i, chosen[i]] + 0.5:
-                chosen[i] = pick
+    def _neighbour_consistency(self, reference: Frame, target: Frame, cost: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+        """Cost lowered where a pair's neighbours are matched to each other's neighbours.
+
+        ``support[t, r]`` = share of t's neighbours whose current match is r or a neighbour of r
+        (``A_t @ P @ (A_r + I) / deg(t)`` with P the one-hot matching): a region beside the iris is
+        drawn towards the regions beside the matched iris. Two rounds of this are a cheap
+        relaxation of the graph matching objective (pairwise agreement of neighbourhoods).
+        """
+        from scipy.sparse import coo_matrix, identity
+
+        def adjacency(frame: Frame):
+            pairs = frame.seg.adjacency
+            n = frame.n
+            data = np.ones(2 * len(pairs))
+            rows = np.r_[pairs[:, 0], pairs[:, 1]]
+            cols = np.r_[pairs[:, 1], pairs[:, 0]]
+            return coo_matrix((data, (rows, cols)), shape=(n, n)).tocsr()
+
+        a_t = adjacency(target)
+        a_r = adjacency(reference) + identity(reference.n, format="csr")
+        degree = np.maximum(np.asarray(a_t.sum(axis=1)).ravel(), 1)
+        for _ in range(2):
+            one_hot = coo_matrix((np.ones(target.n), (np.arange(target.n), chosen)), shape=(target.n, reference.n)).tocsr()
+            support = (a_t @ one_hot @ a_r).toarray() / degree[:, None]
+            adjusted = cost - self.w_neighbours * support
+            chosen, _, _ = self._assign(adjusted)
+        return adjusted
 
     def match(self, reference: Frame, target: Frame, anchor: Frame | None = None) -> Matching:
         """Match every target component; see ``Matcher``. ``anchor``: the original colored frame."""
         cost = self._cost(reference, target)
         chosen, confidence, stage = self._assign(cost)
+        if self.refine:
+            # Second flow between the painted reference and the tentatively painted target.
+            overlap = painted_flow_overlap(reference, target, reference.colors[chosen])
+            cost = cost + self.w_flow * (1.0 - overlap)
+            chosen, confidence, stage = self._assign(cost)
         if self.neighbours:
-            self._neighbour_rematch(reference, target, cost, chosen, confidence)
-            confidence = confidence_from_cost(cost, chosen)
+            cost = self._neighbour_consistency(reference, target, cost, chosen)
+            chosen, confidence, stage = self._assign(cost)
         colors = reference.colors[chosen].copy()
         if self.anchor and anchor is not None and anchor.colors is not None:
             anchor_cost = self._cost(anchor, target)
