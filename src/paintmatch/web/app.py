@@ -1,0 +1,389 @@
+"""The FastAPI application: REST API over a workspace of cuts, and the single-page UI.
+
+Every route is documented in OpenAPI (``/docs``, ``/openapi.json``); the UI in ``static/`` uses
+nothing else. State lives in the objects built by ``create_app`` (attached to ``app.state``), never
+in module globals, so several apps (tests) can live in one process.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any, AsyncIterator, Literal
+
+import numpy as np
+from fastapi import FastAPI, File, Form, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from paintmatch import __version__
+from paintmatch.errors import InputError
+from paintmatch.web.config import ServeConfig
+from paintmatch.web.errors import ApiError
+from paintmatch.web.jobs import JobManager
+from paintmatch.web.render import confidence_view, encode_png, fit, segments_view
+from paintmatch.web.schema import (
+    ColorizeRequest,
+    ColorRequest,
+    ComponentInfo,
+    Corrections,
+    CutDetail,
+    CutList,
+    CutSummary,
+    ErrorResponse,
+    FrameInfo,
+    Health,
+    HistoryRequest,
+    JobInfo,
+    Palette,
+)
+from paintmatch.web.security import SecurityMiddleware
+from paintmatch.web.upload import UploadedFile, stage_cut
+from paintmatch.web.workspace import CutStore, Workspace, color_hex, parse_color
+
+__all__ = ["create_app"]
+
+STATIC = Path(__file__).parent / "static"
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse} for status in (400, 401, 403, 404, 409, 413, 415, 422)
+}
+CSP = "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'"
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"detail": message, "code": code}, status_code=status)
+
+
+def create_app(config: ServeConfig) -> FastAPI:
+    """Build the application for ``config`` (validated here).
+
+    Parameters
+    ----------
+    config : ServeConfig
+        Workspace, limits, token.
+
+    Returns
+    -------
+    FastAPI
+        Serve it with uvicorn (``paintmatch serve`` does), or test it with ``fastapi.testclient``.
+
+    Raises
+    ------
+    InputError
+        Bad configuration (see ``ServeConfig.validate``).
+    """
+    config.validate()
+    workspace = Workspace(config.workspace, history_limit=config.history_limit)
+    jobs = JobManager(workers=config.job_workers)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        jobs.shutdown()
+
+    app = FastAPI(
+        title="paintmatch",
+        version=__version__,
+        description=(
+            "Review and correct colorings of anime cuts. A cut is a folder of the workspace with line/ and "
+            "gt/ frames. Colorize it (a job: poll /api/jobs/{id}), fix components (locked), re-propagate "
+            "from a frame, undo/redo, export. Errors are JSON: {detail, code}."
+        ),
+        lifespan=lifespan,
+        responses=ERRORS,
+    )
+    app.state.config = config
+    app.state.workspace = workspace
+    app.state.jobs = jobs
+    app.add_middleware(SecurityMiddleware, config=config)
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next):  # noqa: ANN001, ANN202 - Starlette's signature
+        response = await call_next(request)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    @app.exception_handler(ApiError)
+    async def api_error(_request: Request, error: ApiError) -> JSONResponse:
+        return _error(error.status, error.code, error.message)
+
+    @app.exception_handler(InputError)
+    async def input_error(_request: Request, error: InputError) -> JSONResponse:
+        return _error(400, "bad_input", str(error).replace(str(config.workspace), "<workspace>"))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
+        parts = [f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in error.errors()]
+        return _error(422, "invalid_request", "; ".join(parts) or "invalid request")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        return _error(error.status_code, code, str(error.detail))
+
+    # ------------------------------------------------------------------ UI
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    # ------------------------------------------------------------------ helpers
+
+    def store(cut: str) -> CutStore:
+        return workspace.cut(cut)
+
+    def detail(cut: CutStore) -> CutDetail:
+        from paintmatch.io import image_info
+
+        frames = []
+        corrections = cut.corrections()
+        colorized = cut.has_results()
+        for index, name in enumerate(cut.names):
+            info = image_info(cut.files.line_path(name))
+            entry = FrameInfo(
+                name=name,
+                index=index,
+                width=info.width,
+                height=info.height,
+                is_reference=name in cut.files.colored,
+                locked=len(corrections.get(name, {})),
+            )
+            if colorized:
+                state = cut.frame_state(name)
+                m = state.matching
+                entry.components = state.frame.n
+                entry.low_confidence = int(((m.confidence < config.low_confidence) & (m.stage != 3)).sum())
+                entry.reference = state.reference_name
+            frames.append(entry)
+        undo, redo = cut.state["undo"], cut.state["redo"]
+        active = jobs.active(cut.name)
+        return CutDetail(
+            **cut.summary(),
+            revision=cut.revision,
+            settings=cut.state["settings"],
+            frame_list=frames,
+            can_undo=bool(undo),
+            can_redo=bool(redo),
+            undo_label=undo[-1]["label"] if undo else None,
+            redo_label=redo[-1]["label"] if redo else None,
+            job=JobInfo(**_job_fields(active.as_dict())) if active else None,
+            low_confidence_threshold=config.low_confidence,
+        )
+
+    def component_info(cut: CutStore, frame: str, component: int) -> ComponentInfo:
+        state = cut.frame_state(frame)
+        seg = state.frame.seg
+        if not 0 <= component < seg.n:
+            raise ApiError(404, "component_not_found", f"frame {frame} has no component {component} (it has {seg.n})")
+        m = state.matching
+        from paintmatch.match import Matching
+
+        return ComponentInfo(
+            frame=frame,
+            id=component,
+            color=color_hex(m.colors[component]),
+            confidence=round(float(m.confidence[component]), 4),
+            stage=Matching.STAGES.get(int(m.stage[component]), "unknown"),
+            reference_component=int(m.ref_index[component]),
+            locked=str(component) in cut.corrections().get(frame, {}),
+            area=int(seg.areas[component]),
+            centroid=[round(float(v), 2) for v in seg.centroids[component]],
+            bbox=[int(v) for v in seg.bboxes[component]],
+        )
+
+    # ------------------------------------------------------------------ API
+
+    @app.get("/api/health", response_model=Health, tags=["server"])
+    def health() -> Health:
+        """The server is up; its version."""
+        return Health(version=__version__, workspace=config.workspace.name)
+
+    @app.get("/api/cuts", response_model=CutList, tags=["cuts"])
+    def list_cuts() -> CutList:
+        """Cut folders of the workspace (sub-folders with line/). Invalid cuts are listed with 0 frames."""
+        cuts = []
+        for name in workspace.cut_names():
+            try:
+                cuts.append(CutSummary(**store(name).summary()))
+            except ApiError:
+                cuts.append(CutSummary(name=name, frames=0, colored_frames=[], colorized=False, corrections=0))
+        return CutList(cuts=cuts)
+
+    @app.post("/api/cuts", response_model=CutDetail, status_code=201, tags=["cuts"])
+    def upload_cut(
+        name: Annotated[str, Form(description="New cut's folder name: letters, digits, '.', '_', '-'.")],
+        lines: Annotated[list[UploadFile], File(description="Line-art frames (PNG or TGA), in order.")],
+        colored: Annotated[UploadFile, File(description="One colored frame (PNG or TGA), the size of its line frame.")],
+        colored_frame: Annotated[str | None, Form(description="Which line frame the colored frame belongs to (default: same file name, else the first).")] = None,
+    ) -> CutDetail:
+        """Create a cut from uploaded frames. Limits: file count, bytes per file and per request, pixels;
+        every file must decode as a PNG or TGA image."""
+        from paintmatch.web.workspace import check_name, inside
+
+        check_name(name, "cut")
+        if inside(config.workspace, name).exists():
+            raise ApiError(409, "cut_exists", f"the workspace already has a cut or file named {name!r}; choose another name")
+        staged = stage_cut(
+            workspace.state_dir / "uploads",
+            [UploadedFile(u.filename or "", u.file) for u in lines],
+            UploadedFile(colored.filename or "", colored.file),
+            colored_frame,
+            max_files=config.max_files,
+            max_file_bytes=config.max_file_bytes,
+            max_pixels=config.max_pixels,
+        )
+        return detail(workspace.create_cut(name, staged))
+
+    @app.get("/api/cuts/{cut}", response_model=CutDetail, tags=["cuts"])
+    def get_cut(cut: str) -> CutDetail:
+        """A cut: frames, settings, revision, undo/redo, running job."""
+        return detail(store(cut))
+
+    @app.post("/api/cuts/{cut}/colorize", response_model=JobInfo, status_code=202, tags=["jobs"])
+    def colorize(cut: str, request: ColorizeRequest | None = None) -> JobInfo:
+        """Start coloring every frame from the colored inputs, keeping locked corrections. Clears undo history."""
+        target = store(cut)
+        options = request or ColorizeRequest()
+        if options.method is not None:
+            from paintmatch.match import MATCHERS
+
+            if options.method not in MATCHERS:
+                raise ApiError(400, "unknown_method", f"unknown method {options.method!r}; known: {', '.join(sorted(MATCHERS))}")
+        job = jobs.submit(
+            "colorize",
+            target.name,
+            lambda progress: target.colorize(method=options.method, line_mode=options.line_mode, close_gaps=options.close_gaps, progress=progress),
+        )
+        return JobInfo(**_job_fields(job.as_dict()))
+
+    @app.get("/api/jobs/{job_id}", response_model=JobInfo, tags=["jobs"])
+    def get_job(job_id: str) -> JobInfo:
+        """A job's progress and outcome."""
+        return JobInfo(**_job_fields(jobs.get(job_id).as_dict()))
+
+    @app.get(
+        "/api/cuts/{cut}/frames/{frame}/image",
+        response_class=Response,
+        responses={200: {"content": {"image/png": {}}, "description": "PNG image"}},
+        tags=["frames"],
+    )
+    def frame_image(
+        cut: str,
+        frame: str,
+        view: Annotated[Literal["result", "line", "confidence", "segments"], Query(description="What to show.")] = "result",
+        max_side: Annotated[int | None, Query(ge=16, le=8192, description="Downscale so the longer side is at most this.")] = None,
+        threshold: Annotated[float | None, Query(ge=0, le=1, description="Confidence view: highlight below this.")] = None,
+    ) -> Response:
+        """A frame as PNG: the result, the line art, the confidence view (low-confidence components
+        tinted and outlined) or the segmentation (one arbitrary color per component)."""
+        from paintmatch.paint import paint
+
+        target = store(cut)
+        target.index_of(frame)
+        if view == "line" and not target.has_results():
+            from paintmatch.io import read_image
+
+            image = read_image(target.files.line_path(frame))
+        else:
+            state = target.frame_state(frame)
+            if view == "line":
+                image = state.frame.line
+            elif view == "segments":
+                image = segments_view(state.frame)
+            else:
+                line_mode = target.state["settings"].get("line_mode", "keep")
+                image = paint(state.frame, state.matching, line_mode=line_mode).image
+                if view == "confidence":
+                    limit = config.low_confidence if threshold is None else threshold
+                    image = confidence_view(image, state.frame, state.matching, limit)
+        return Response(encode_png(fit(np.ascontiguousarray(image), max_side)), media_type="image/png", headers={"Cache-Control": "no-store"})
+
+    @app.get("/api/cuts/{cut}/frames/{frame}/component", response_model=ComponentInfo, tags=["frames"])
+    def component_at(
+        cut: str,
+        frame: str,
+        x: Annotated[int, Query(description="Pixel column in the full-size frame.")],
+        y: Annotated[int, Query(description="Pixel row in the full-size frame.")],
+    ) -> ComponentInfo:
+        """The component under a pixel (a line pixel gives its nearest component)."""
+        target = store(cut)
+        return component_info(target, frame, target.component_at(frame, x, y))
+
+    @app.get("/api/cuts/{cut}/frames/{frame}/components/{component}", response_model=ComponentInfo, tags=["frames"])
+    def get_component(cut: str, frame: str, component: int) -> ComponentInfo:
+        """One component by id."""
+        return component_info(store(cut), frame, component)
+
+    @app.put("/api/cuts/{cut}/frames/{frame}/components/{component}", response_model=ComponentInfo, tags=["corrections"])
+    def set_component(cut: str, frame: str, component: int, request: ColorRequest) -> ComponentInfo:
+        """Set a component's color and lock it. Only this frame changes; re-propagate to carry it on."""
+        target = store(cut)
+        if jobs.active(target.name):
+            raise ApiError(409, "cut_busy", f"cut {cut} has a job running; wait for it to finish")
+        target.set_color(frame, component, parse_color(request.color), base_revision=request.base_revision)
+        return component_info(target, frame, component)
+
+    @app.post("/api/cuts/{cut}/frames/{frame}/propagate", response_model=JobInfo, status_code=202, tags=["jobs"])
+    def propagate(cut: str, frame: str) -> JobInfo:
+        """Start recoloring the frames after this one (in propagation order) with its current colors as
+        the reference; every locked correction is kept."""
+        target = store(cut)
+        target.frame_state(frame)
+        job = jobs.submit("propagate", target.name, lambda progress: target.propagate(frame, progress=progress))
+        return JobInfo(**_job_fields(job.as_dict()))
+
+    @app.post("/api/cuts/{cut}/undo", response_model=CutDetail, tags=["corrections"])
+    def undo(cut: str, request: HistoryRequest | None = None) -> CutDetail:
+        """Undo the last correction or re-propagation."""
+        target = store(cut)
+        target.undo(base_revision=(request or HistoryRequest()).base_revision)
+        return detail(target)
+
+    @app.post("/api/cuts/{cut}/redo", response_model=CutDetail, tags=["corrections"])
+    def redo(cut: str, request: HistoryRequest | None = None) -> CutDetail:
+        """Redo the last undone step."""
+        target = store(cut)
+        target.redo(base_revision=(request or HistoryRequest()).base_revision)
+        return detail(target)
+
+    @app.get("/api/cuts/{cut}/palette", response_model=Palette, tags=["corrections"])
+    def palette(cut: str) -> Palette:
+        """The colors of the reference frames (and colors added by corrections)."""
+        return Palette(colors=store(cut).palette())
+
+    @app.get("/api/cuts/{cut}/corrections", response_model=Corrections, tags=["corrections"])
+    def corrections(cut: str) -> Corrections:
+        """The locked corrections (as stored in the workspace)."""
+        target = store(cut)
+        return Corrections(cut=target.name, revision=target.revision, corrections=target.corrections())
+
+    @app.get(
+        "/api/cuts/{cut}/export",
+        response_class=FileResponse,
+        responses={200: {"content": {"application/zip": {}}, "description": "zip of the cut"}},
+        tags=["export"],
+    )
+    def export(
+        cut: str,
+        format: Annotated[Literal["png", "tga"], Query(description="Image format.")] = "png",
+        layers: Annotated[bool, Query(description="Also write <name>_paint and <name>_lines layers.")] = False,
+        line_mode: Annotated[Literal["keep", "recolor"], Query(description="Lines as drawn, or trace lines recolored.")] = "keep",
+    ) -> FileResponse:
+        """The whole cut as a zip: <cut>/<frame>.png|tga (+ layers), <frame>.json sidecars, corrections.json."""
+        target = store(cut)
+        if jobs.active(target.name):
+            raise ApiError(409, "cut_busy", f"cut {cut} has a job running; export when it is done")
+        path = target.export(workspace.exports_dir(), output_format=format, layers=layers, line_mode=line_mode)
+        return FileResponse(path, media_type="application/zip", filename=path.name)
+
+    return app
+
+
+def _job_fields(job: dict[str, Any]) -> dict[str, Any]:
+    return {key: job[key] for key in ("id", "kind", "cut", "state", "done", "total", "current", "error", "result")}

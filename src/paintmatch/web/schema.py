@@ -1,0 +1,158 @@
+"""Request and response models of the REST API (they document it in OpenAPI at ``/docs``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+__all__ = [
+    "ErrorResponse",
+    "Health",
+    "CutSummary",
+    "CutList",
+    "FrameInfo",
+    "CutDetail",
+    "ColorizeRequest",
+    "JobInfo",
+    "ComponentInfo",
+    "ColorRequest",
+    "HistoryRequest",
+    "PaletteColor",
+    "Palette",
+    "Corrections",
+]
+
+COLOR_PATTERN = r"^#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?$"
+
+
+class ErrorResponse(BaseModel):
+    """Every error: a message for people and a stable code for programs."""
+
+    detail: str = Field(description="What is wrong and what to do.")
+    code: str = Field(description="Stable error kind, e.g. 'cut_not_found', 'cut_busy', 'outside_workspace'.")
+
+
+class Health(BaseModel):
+    """The server is up."""
+
+    status: Literal["ok"] = "ok"
+    version: str = Field(description="paintmatch version.")
+    workspace: str = Field(description="Name of the workspace folder (not its full path).")
+
+
+class CutSummary(BaseModel):
+    """A cut folder of the workspace."""
+
+    name: str = Field(description="Folder name inside the workspace.")
+    frames: int = Field(description="Number of line frames.")
+    colored_frames: list[str] = Field(description="Frames with a colored input in gt/ (the references).")
+    colorized: bool = Field(description="Whether every frame has a coloring result.")
+    corrections: int = Field(description="Number of locked component corrections.")
+
+
+class CutList(BaseModel):
+    """The cuts of the workspace."""
+
+    cuts: list[CutSummary]
+
+
+class FrameInfo(BaseModel):
+    """One frame of a cut."""
+
+    name: str = Field(description="Frame name (file stem).")
+    index: int = Field(description="Position in the cut.")
+    width: int
+    height: int
+    is_reference: bool = Field(description="True for a frame with a colored input.")
+    components: int | None = Field(None, description="Number of components (None before colorizing).")
+    low_confidence: int | None = Field(None, description="Components below the confidence threshold (not counting locked ones).")
+    locked: int = Field(description="Locked corrections in this frame.")
+    reference: str | None = Field(None, description="Frame this one was colored from.")
+
+
+class CutDetail(CutSummary):
+    """A cut with its frames, settings, history and running job."""
+
+    revision: int = Field(description="Increased by every change; send it back as base_revision to detect stale views.")
+    settings: dict = Field(description="Settings of the last colorize: method, line_mode, close_gaps.")
+    frame_list: list[FrameInfo]
+    can_undo: bool
+    can_redo: bool
+    undo_label: str | None = Field(None, description="What undo would revert.")
+    redo_label: str | None = Field(None, description="What redo would apply again.")
+    job: "JobInfo | None" = Field(None, description="The cut's unfinished job, if any.")
+    low_confidence_threshold: float = Field(description="Confidence below which components count as low.")
+
+
+class ColorizeRequest(BaseModel):
+    """Options of a colorize run (all optional)."""
+
+    method: str | None = Field(None, description="Matcher name (see `paintmatch colorize --help`); default: the package default.")
+    line_mode: Literal["keep", "recolor"] = Field("keep", description="Keep lines as drawn, or recolor trace lines.")
+    close_gaps: int = Field(0, ge=0, le=64, description="Trapped-ball gap closing radius in pixels (0: off).")
+
+
+class JobInfo(BaseModel):
+    """A colorize or re-propagate job; poll GET /api/jobs/{id} until state is done or failed."""
+
+    id: str
+    kind: Literal["colorize", "propagate"]
+    cut: str
+    state: Literal["queued", "running", "done", "failed"]
+    done: int = Field(description="Frames finished.")
+    total: int = Field(description="Frames to do (0 until known).")
+    current: str = Field(description="Frame last finished.")
+    error: str | None = Field(None, description="Why the job failed.")
+    result: dict = Field(default_factory=dict, description="What the job did (e.g. frames recolored).")
+
+
+class ComponentInfo(BaseModel):
+    """One component (line-enclosed region) of a colored frame."""
+
+    frame: str
+    id: int = Field(description="Component id (stable for a given line frame).")
+    color: str = Field(description="Current color, #rrggbbaa.")
+    confidence: float = Field(description="Match confidence in [0, 1]; 1 for locked corrections and references.")
+    stage: str = Field(description="Which stage decided: first, graph, fallback or locked.")
+    reference_component: int = Field(description="Matched component of the reference frame (-1: none).")
+    locked: bool = Field(description="Whether the painter fixed this color.")
+    area: int = Field(description="Pixels.")
+    centroid: list[float] = Field(description="(x, y) in pixels.")
+    bbox: list[int] = Field(description="(x, y, width, height) in pixels.")
+
+
+class ColorRequest(BaseModel):
+    """Set (and lock) a component's color."""
+
+    color: str = Field(pattern=COLOR_PATTERN, description="#rrggbb or #rrggbbaa (alpha 00 = transparent background).")
+    base_revision: int | None = Field(None, description="The revision the client saw; 409 if the cut changed since.")
+
+
+class HistoryRequest(BaseModel):
+    """Undo or redo."""
+
+    base_revision: int | None = Field(None, description="The revision the client saw; 409 if the cut changed since.")
+
+
+class PaletteColor(BaseModel):
+    """A color of the reference frames."""
+
+    color: str = Field(description="#rrggbbaa.")
+    area: int = Field(description="Pixels painted with it in the reference frames (0: a color added by a correction).")
+
+
+class Palette(BaseModel):
+    """The reference frames' colors, most used first."""
+
+    colors: list[PaletteColor]
+
+
+class Corrections(BaseModel):
+    """The locked corrections of a cut."""
+
+    cut: str
+    revision: int
+    corrections: dict[str, dict[str, dict]] = Field(
+        description="Frame name -> component id -> {color: #rrggbbaa, centroid: [x, y]}."
+    )

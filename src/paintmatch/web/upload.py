@@ -1,0 +1,141 @@
+"""Turn uploaded files into a new cut: limits on size and count, real image decoding, safe names."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from paintmatch.errors import InputError
+from paintmatch.web.errors import ApiError
+
+__all__ = ["UploadedFile", "stage_cut"]
+
+
+@dataclass
+class UploadedFile:
+    """One file of a multipart upload.
+
+    Attributes
+    ----------
+    filename : str
+        The name the client gave (untrusted: only a sanitised stem is ever used).
+    stream : binary file
+        Its content.
+    """
+
+    filename: str
+    stream: BinaryIO
+
+
+def _read_limited(upload: UploadedFile, limit: int) -> bytes:
+    data = upload.stream.read(limit + 1)
+    if len(data) > limit:
+        raise ApiError(413, "file_too_large", f"{_shown(upload.filename)} is larger than the limit of {limit:,} bytes")
+    if not data:
+        raise ApiError(400, "empty_file", f"{_shown(upload.filename)} is empty")
+    return data
+
+
+def _shown(filename: str) -> str:
+    return repr(Path(filename or "upload").name[:80])
+
+
+def _stem(filename: str) -> str | None:
+    """A safe frame name from an uploaded file name, or None (the path part is always dropped)."""
+    stem = Path(Path(filename or "").name.replace("\\", "/").split("/")[-1]).stem
+    return stem if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", stem) and ".." not in stem else None
+
+
+def _write_checked(data: bytes, folder: Path, name: str, filename: str, max_pixels: int) -> tuple[Path, tuple[int, int]]:
+    """Write one upload after checking its content is a PNG/TGA that fully decodes; returns (path, (w, h))."""
+    from paintmatch.io import image_info, is_image_file, read_image
+
+    if not is_image_file(data):
+        raise ApiError(415, "not_an_image", f"{_shown(filename)} is not a PNG or TGA image (checked by its content)")
+    probe = folder / f".probe-{name}"
+    probe.write_bytes(data)
+    try:
+        info = image_info(probe)
+        path = folder / f"{name}.{info.format.lower()}"
+        probe.rename(path)
+        try:
+            image = read_image(path, max_pixels=max_pixels)
+        except InputError as error:
+            message = str(error).replace(str(path), _shown(filename))
+            status, code = (413, "image_too_large") if "over the limit" in message else (400, "bad_image")
+            raise ApiError(status, code, message) from None
+    finally:
+        probe.unlink(missing_ok=True)
+    return path, (image.shape[1], image.shape[0])
+
+
+def stage_cut(
+    staging_root: Path,
+    lines: list[UploadedFile],
+    colored: UploadedFile,
+    colored_frame: str | None,
+    *,
+    max_files: int,
+    max_file_bytes: int,
+    max_pixels: int,
+) -> Path:
+    """Check the uploads and write them as ``line/`` and ``gt/`` into a new folder under ``staging_root``.
+
+    Frame names are the uploaded file stems when they are all safe and distinct, else ``0000``,
+    ``0001``... in upload order. The colored frame belongs to ``colored_frame``, else to the line frame
+    with its file's stem, else to the first line frame.
+
+    Returns
+    -------
+    Path
+        The staged cut folder (the caller moves it into the workspace).
+
+    Raises
+    ------
+    ApiError
+        400 no or bad frames, sizes differ, unknown ``colored_frame``; 413 too many or too large files or
+        images; 415 a file that is not a PNG or TGA image.
+    """
+    if not lines:
+        raise ApiError(400, "no_line_frames", "upload at least one line-art frame (field 'lines')")
+    if len(lines) + 1 > max_files:
+        raise ApiError(413, "too_many_files", f"{len(lines) + 1} files uploaded; the limit is {max_files} per cut")
+    stems = [_stem(upload.filename) for upload in lines]
+    if None in stems or len(set(stems)) != len(stems):
+        names = [f"{i:04d}" for i in range(len(lines))]
+    else:
+        names = [s for s in stems if s is not None]
+    if colored_frame is None:
+        colored_stem = _stem(colored.filename)
+        colored_frame = colored_stem if colored_stem in names else names[0]
+    elif colored_frame not in names:
+        raise ApiError(400, "unknown_colored_frame", f"colored_frame {colored_frame!r} is not one of the uploaded frames ({', '.join(names[:10])})")
+    staging_root.mkdir(parents=True, exist_ok=True)
+    staged = Path(tempfile.mkdtemp(prefix="upload-", dir=staging_root))
+    try:
+        (staged / "line").mkdir()
+        (staged / "gt").mkdir()
+        sizes: dict[str, tuple[int, int]] = {}
+        for name, upload in zip(names, lines):
+            data = _read_limited(upload, max_file_bytes)
+            _, sizes[name] = _write_checked(data, staged / "line", name, upload.filename, max_pixels)
+        first = sizes[names[0]]
+        for name, size in sizes.items():
+            if size != first:
+                raise ApiError(400, "size_mismatch", f"line frame {name} is {size[0]}x{size[1]} but {names[0]} is {first[0]}x{first[1]}: every frame of a cut must have the same size")
+        data = _read_limited(colored, max_file_bytes)
+        _, size = _write_checked(data, staged / "gt", colored_frame, colored.filename, max_pixels)
+        if size != sizes[colored_frame]:
+            raise ApiError(
+                400,
+                "size_mismatch",
+                f"the colored frame is {size[0]}x{size[1]} but line frame {colored_frame} is {first[0]}x{first[1]}: export it at the line frame's size",
+            )
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    return staged

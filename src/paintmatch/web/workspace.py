@@ -1,0 +1,681 @@
+"""The workspace on disk: cuts, their coloring results, the painter's corrections and undo history.
+
+Layout (``W`` is the workspace folder)::
+
+    W/<cut>/line/*.png|tga          input line art (never modified)
+    W/<cut>/gt/*.png|tga            input colored frames (never modified)
+    W/.paintmatch/cuts/<cut>/state.json        settings, corrections, undo/redo history, revision
+    W/.paintmatch/cuts/<cut>/results/<f>.json  per frame: component colors, matches, confidences
+    W/.paintmatch/cuts/<cut>/lock              lock file (flock) held while the cut changes
+    W/.paintmatch/exports/                     zip files of exported cuts
+
+Corrections are stored as frame name -> component id -> color, with the component's centroid: the
+segmentation is deterministic, so ids are stable while the line frame is unchanged, and the centroid
+check drops a correction whose line frame was edited since. Every write is atomic
+(``paintmatch.io.write_json``). Each cut has one ``CutLock`` (a threading lock plus a lock file), so
+two browser tabs, or two servers on the same workspace, cannot interleave changes.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+import zipfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from paintmatch.errors import InputError
+from paintmatch.match import Frame, Matching
+from paintmatch.web.errors import ApiError
+
+try:  # POSIX advisory file locks; elsewhere only the in-process lock applies
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = [
+    "SAFE_NAME",
+    "check_name",
+    "inside",
+    "parse_color",
+    "color_hex",
+    "CutLock",
+    "FrameState",
+    "CutStore",
+    "Workspace",
+]
+
+log = logging.getLogger("paintmatch.web")
+
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+"""Names of cuts and frames the server accepts: no separators, no leading dot, at most 100 characters."""
+
+STATE_VERSION = 1
+CENTROID_TOLERANCE = 3.0  # pixels: a correction's component must still be where it was
+LOCK_TIMEOUT = 5.0  # seconds an edit waits for a busy cut before answering 409
+Progress = Callable[[int, int, str], None]
+
+
+def check_name(name: str, what: str) -> str:
+    """Return ``name`` if it is a safe cut or frame name, else raise ``ApiError`` 400.
+
+    >>> check_name("cut-01", "cut")
+    'cut-01'
+    """
+    if not SAFE_NAME.fullmatch(name) or ".." in name:
+        raise ApiError(
+            400,
+            f"bad_{what}_name",
+            f"{what} name {name!r} is not allowed: use letters, digits, '.', '_' and '-', not starting with "
+            "a dot, at most 100 characters",
+        )
+    return name
+
+
+def inside(root: Path, *parts: str) -> Path:
+    """``root / parts...`` resolved (symbolic links followed), refused unless it stays inside ``root``.
+
+    Raises
+    ------
+    ApiError
+        403 ``outside_workspace`` when the resolved path leaves ``root``.
+    """
+    base = root.resolve()
+    path = base.joinpath(*parts).resolve()
+    if path != base and base not in path.parents:
+        raise ApiError(403, "outside_workspace", "that path leads outside the workspace; only cuts inside it can be used")
+    return path
+
+
+def parse_color(value: str) -> tuple[int, int, int, int]:
+    """``#rrggbb`` or ``#rrggbbaa`` -> RGBA tuple (alpha 255 when not given).
+
+    >>> parse_color("#ff8000"), parse_color("#00000000")
+    ((255, 128, 0, 255), (0, 0, 0, 0))
+    """
+    match = re.fullmatch(r"#([0-9a-fA-F]{6})([0-9a-fA-F]{2})?", value or "")
+    if not match:
+        raise ApiError(400, "bad_color", f"color {value!r} is not #rrggbb or #rrggbbaa")
+    rgb, alpha = match.groups()
+    return (int(rgb[0:2], 16), int(rgb[2:4], 16), int(rgb[4:6], 16), int(alpha, 16) if alpha else 255)
+
+
+def color_hex(rgba: Any) -> str:
+    """RGBA -> ``#rrggbbaa``."""
+    return "#" + "".join(f"{int(c):02x}" for c in rgba)
+
+
+class CutLock:
+    """Exclusive access to one cut: a threading lock (tabs of this server) and a lock file (other servers).
+
+    Parameters
+    ----------
+    path : Path
+        The lock file (created if missing; its content is never used).
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._thread_lock = threading.Lock()
+
+    @contextmanager
+    def hold(self, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+        """Hold the cut for the ``with`` block; ``ApiError`` 409 ``cut_busy`` after ``timeout`` seconds."""
+        busy = ApiError(
+            409, "cut_busy", "the cut is being changed (a colorize or re-propagate job, or another tab); try again when it is done"
+        )
+        if not self._thread_lock.acquire(timeout=timeout):
+            raise busy
+        handle = None
+        try:
+            if fcntl is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                handle = open(self.path, "a+")
+                deadline = time.monotonic() + timeout
+                while True:
+                    try:
+                        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        if time.monotonic() > deadline:
+                            raise busy from None
+                        time.sleep(0.05)
+            yield
+        finally:
+            if handle is not None:
+                handle.close()  # closing the descriptor releases the flock
+            self._thread_lock.release()
+
+
+@dataclass
+class FrameState:
+    """One colored frame held in memory.
+
+    Attributes
+    ----------
+    frame : Frame
+        Line art and segmentation (``frame.seg.labels`` (H, W) int32, -1 on lines).
+    matching : Matching
+        Colors (n, 4) uint8, confidence (n,) float32, reference component (n,) int32, stage (n,) uint8.
+    reference_name : str
+        The frame it was colored from (itself for a colored input frame).
+    is_reference : bool
+        True for a frame with a colored input in ``gt/``.
+    """
+
+    frame: Frame
+    matching: Matching
+    reference_name: str
+    is_reference: bool
+
+    def snapshot(self) -> dict[str, Any]:
+        """JSON-ready copy of the colors, confidences, matches and stages."""
+        m = self.matching
+        return {
+            "reference": self.reference_name,
+            "colors": [color_hex(c) for c in m.colors],
+            "confidence": [round(float(c), 4) for c in m.confidence],
+            "ref_index": m.ref_index.astype(int).tolist(),
+            "stage": m.stage.astype(int).tolist(),
+        }
+
+    def restore(self, snap: dict[str, Any]) -> None:
+        """Set the colors, confidences, matches and stages from ``snapshot()``'s output."""
+        n = self.frame.n
+        if len(snap["colors"]) != n:
+            raise InputError(f"saved colors of frame {self.frame.name} have {len(snap['colors'])} components, the frame has {n}")
+        self.matching = Matching(
+            ref_index=np.asarray(snap["ref_index"], dtype=np.int32),
+            colors=np.asarray([parse_color(c) for c in snap["colors"]], dtype=np.uint8).reshape(n, 4),
+            confidence=np.asarray(snap["confidence"], dtype=np.float32),
+            stage=np.asarray(snap["stage"], dtype=np.uint8),
+        )
+        self.reference_name = snap.get("reference", self.reference_name)
+
+
+def _default_state() -> dict[str, Any]:
+    return {
+        "version": STATE_VERSION,
+        "revision": 0,
+        "settings": {"method": None, "line_mode": "keep", "close_gaps": 0},
+        "corrections": {},
+        "undo": [],
+        "redo": [],
+    }
+
+
+class CutStore:
+    """One cut of the workspace: its inputs, results, corrections and history.
+
+    All changes go through methods that hold the cut's ``CutLock``; reads of a consistent state may
+    happen at any time (the in-memory objects are replaced, never half-updated).
+
+    Parameters
+    ----------
+    root : Path
+        The cut folder (with ``line/`` and ``gt/``).
+    state_dir : Path
+        Where this cut's state lives (``<workspace>/.paintmatch/cuts/<cut>``).
+    history_limit : int
+        Undo steps kept.
+    """
+
+    def __init__(self, root: Path, state_dir: Path, *, history_limit: int = 30):
+        from paintmatch.io import read_cut
+
+        self.name = root.name
+        self.root = root
+        self.state_dir = state_dir
+        self.results_dir = state_dir / "results"
+        self.history_limit = history_limit
+        self.lock = CutLock(state_dir / "lock")
+        self.files = read_cut(root)
+        self.names = self.files.names
+        self._frames: dict[str, FrameState] = {}
+        self._frames_lock = threading.Lock()
+        self.state = self._read_state()
+
+    # ------------------------------------------------------------------ state on disk
+
+    def _read_state(self) -> dict[str, Any]:
+        import json
+
+        path = self.state_dir / "state.json"
+        if not path.exists():
+            return _default_state()
+        try:
+            state = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise ApiError(
+                500, "state_unreadable", f"{path} cannot be read ({error}); move it away to start this cut afresh"
+            ) from None
+        base = _default_state()
+        base.update(state)
+        return base
+
+    def _write_state(self) -> None:
+        from paintmatch.io import write_json
+
+        write_json(self.state_dir / "state.json", self.state, indent=None)
+
+    def _bump(self) -> None:
+        self.state["revision"] = int(self.state["revision"]) + 1
+
+    @property
+    def revision(self) -> int:
+        """Counter increased by every change (clients send it back to detect a stale view)."""
+        return int(self.state["revision"])
+
+    def check_revision(self, base_revision: int | None) -> None:
+        """Raise 409 ``stale_revision`` when a client acted on an older state than the current one."""
+        if base_revision is not None and base_revision != self.revision:
+            raise ApiError(
+                409,
+                "stale_revision",
+                f"the cut changed since you loaded it (revision {base_revision}, now {self.revision}); reload and retry",
+            )
+
+    # ------------------------------------------------------------------ frames
+
+    @property
+    def colored_names(self) -> list[str]:
+        """Names of the frames with a colored input in ``gt/``."""
+        return [name for name in self.names if name in self.files.colored]
+
+    def index_of(self, frame_name: str) -> int:
+        """Position of a frame in the cut; ``ApiError`` 404 for an unknown name."""
+        try:
+            return self.names.index(frame_name)
+        except ValueError:
+            raise ApiError(404, "frame_not_found", f"cut {self.name} has no frame {frame_name!r}") from None
+
+    def has_results(self) -> bool:
+        """Whether every frame has a coloring result."""
+        return all((self.results_dir / f"{name}.json").exists() or name in self._frames for name in self.names)
+
+    def _segment(self, frame_name: str) -> Frame:
+        from paintmatch.io import read_image
+        from paintmatch.segment import segment
+
+        line = read_image(self.files.line_path(frame_name))
+        seg = segment(line, close_gaps_px=int(self.state["settings"].get("close_gaps") or 0))
+        return Frame(line=line, seg=seg, name=frame_name)
+
+    def frame_state(self, frame_name: str) -> FrameState:
+        """The coloring result of a frame (loaded from disk on first use).
+
+        Raises
+        ------
+        ApiError
+            404 ``frame_not_found``, or 409 ``not_colorized`` when the cut has not been colored yet.
+        """
+        self.index_of(frame_name)
+        with self._frames_lock:
+            if frame_name in self._frames:
+                return self._frames[frame_name]
+        path = self.results_dir / f"{frame_name}.json"
+        if not path.exists():
+            raise ApiError(409, "not_colorized", f"cut {self.name} is not colorized yet: colorize it first")
+        import json
+
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        frame = self._segment(frame_name)
+        empty = Matching(np.zeros(0, np.int32), np.zeros((0, 4), np.uint8), np.zeros(0, np.float32), np.zeros(0, np.uint8))
+        state = FrameState(frame, empty, saved.get("reference", frame_name), bool(saved.get("is_reference")))
+        try:
+            state.restore(saved)
+        except InputError:
+            raise ApiError(409, "not_colorized", f"frame {frame_name} changed since it was colored: colorize the cut again") from None
+        state.frame = frame.with_colors(state.matching.colors)
+        with self._frames_lock:
+            self._frames[frame_name] = state
+        return state
+
+    def _store_frame(self, frame_name: str, state: FrameState) -> None:
+        from paintmatch.io import write_json
+
+        state.frame = state.frame.with_colors(state.matching.colors)
+        record = state.snapshot()
+        record["is_reference"] = state.is_reference
+        write_json(self.results_dir / f"{frame_name}.json", record, indent=None)
+        with self._frames_lock:
+            self._frames[frame_name] = state
+
+    # ------------------------------------------------------------------ corrections
+
+    def corrections(self) -> dict[str, dict[str, Any]]:
+        """Frame name -> component id (str) -> ``{"color": "#rrggbbaa", "centroid": [x, y]}``."""
+        return self.state["corrections"]
+
+    def _overrides(self) -> dict[str, dict[int, tuple[int, ...]]]:
+        return {
+            frame: {int(comp): parse_color(entry["color"]) for comp, entry in comps.items()}
+            for frame, comps in self.corrections().items()
+        }
+
+    def _drop_stale_corrections(self, states: dict[str, FrameState]) -> list[str]:
+        """Remove corrections whose component no longer exists at its centroid; returns what was dropped."""
+        dropped = []
+        for frame_name, comps in list(self.corrections().items()):
+            state = states.get(frame_name)
+            if state is None:
+                continue
+            seg = state.frame.seg
+            for comp, entry in list(comps.items()):
+                c = int(comp)
+                ok = c < seg.n and float(np.hypot(*(seg.centroids[c] - np.asarray(entry["centroid"])))) <= CENTROID_TOLERANCE
+                if not ok:
+                    del comps[comp]
+                    dropped.append(f"{frame_name}:{comp}")
+            if not comps:
+                del self.corrections()[frame_name]
+        return dropped
+
+    # ------------------------------------------------------------------ actions
+
+    def colorize(self, *, method: str | None, line_mode: str, close_gaps: int, progress: Progress | None = None) -> dict[str, Any]:
+        """Color every frame from the colored inputs, keeping every locked correction.
+
+        Runs under the cut's lock (call it from a job thread). Clears the undo history.
+
+        Returns
+        -------
+        dict
+            ``{"frames": n, "dropped_corrections": [...]}``.
+        """
+        from paintmatch.cut import DEFAULT_METHOD, ColorizeOptions, colorize_frames
+        from paintmatch.io import read_image
+
+        options = ColorizeOptions(method=method or DEFAULT_METHOD, line_mode=line_mode, close_gaps=close_gaps)
+        options.validate()
+        with self.lock.hold(timeout=60):
+            self.files = _reread(self.root)
+            self.names = self.files.names
+            self.state["settings"] = {"method": options.method, "line_mode": line_mode, "close_gaps": close_gaps}
+            lines = [read_image(path) for path in self.files.line]
+            index = {name: i for i, name in enumerate(self.names)}
+            colored = {index[name]: read_image(path) for name, path in self.files.colored.items()}
+            dropped: list[str] = []
+            for _attempt in range(2):
+                overrides = {index[f]: v for f, v in self._overrides().items() if f in index}
+                results = colorize_frames(lines, colored, names=self.names, options=options, overrides=overrides, progress=progress)
+                states = {r.name: FrameState(r.frame, r.matching, r.reference_name, r.is_reference) for r in results}
+                newly = self._drop_stale_corrections(states)
+                dropped += newly
+                if not newly:
+                    break
+            with self._frames_lock:
+                self._frames.clear()
+            for name, state in states.items():
+                self._store_frame(name, state)
+            self.state["undo"], self.state["redo"] = [], []
+            self._bump()
+            self._write_state()
+        if dropped:
+            log.warning("cut %s: dropped corrections whose line art changed: %s", self.name, ", ".join(dropped))
+        return {"frames": len(self.names), "dropped_corrections": dropped}
+
+    def set_color(self, frame_name: str, component: int, rgba: tuple[int, ...], *, base_revision: int | None = None) -> None:
+        """Give one component a color and lock it (a correction); only this frame changes."""
+        with self.lock.hold():
+            self.check_revision(base_revision)
+            state = self.frame_state(frame_name)
+            if not 0 <= component < state.frame.n:
+                raise ApiError(404, "component_not_found", f"frame {frame_name} has no component {component} (it has {state.frame.n})")
+            before = self._capture([frame_name])
+            matching = copy.deepcopy(state.matching)
+            matching.colors[component] = rgba
+            matching.confidence[component] = 1.0
+            matching.stage[component] = 3
+            matching.ref_index[component] = -1
+            self.corrections().setdefault(frame_name, {})[str(component)] = {
+                "color": color_hex(rgba),
+                "centroid": [round(float(v), 2) for v in state.frame.seg.centroids[component]],
+            }
+            self._store_frame(frame_name, FrameState(state.frame, matching, state.reference_name, state.is_reference))
+            self._push(f"color {frame_name}#{component}", before, self._capture([frame_name]))
+
+    def descendants(self, frame_name: str) -> list[str]:
+        """Frames colored (directly or through others) from ``frame_name``, nearest first."""
+        from paintmatch.cut import propagation_plan
+
+        k = self.index_of(frame_name)
+        index = {name: i for i, name in enumerate(self.names)}
+        source = {t: s for t, s, _ in propagation_plan(len(self.names), [index[n] for n in self.colored_names])}
+        found = []
+        for target in sorted(source, key=lambda t: abs(t - k)):
+            chain = target
+            while chain in source and chain != k:
+                chain = source[chain]
+            if chain == k and target != k:
+                found.append(self.names[target])
+        return found
+
+    def propagate(self, frame_name: str, *, progress: Progress | None = None) -> dict[str, Any]:
+        """Recolor the frames after ``frame_name`` (in propagation order) from its current colors.
+
+        The corrected frame is the reference; every locked correction of the recolored frames is kept.
+
+        Returns
+        -------
+        dict
+            ``{"frames": [names recolored]}``.
+        """
+        from paintmatch.cut import ColorizeOptions, colorize_frames
+
+        with self.lock.hold(timeout=60):
+            k_state = self.frame_state(frame_name)
+            later = self.descendants(frame_name)
+            if not later:
+                return {"frames": []}
+            for name in later:
+                self.frame_state(name)  # all must be colored: 409 otherwise
+            k = self.index_of(frame_name)
+            order = sorted([k] + [self.index_of(n) for n in later])
+            names = [self.names[i] for i in order]
+            settings = self.state["settings"]
+            options = ColorizeOptions(
+                method=settings.get("method") or "simple", line_mode=settings.get("line_mode", "keep"), close_gaps=int(settings.get("close_gaps") or 0)
+            )
+            from paintmatch.paint import paint
+
+            lines = [self.frame_state(n).frame.line for n in names]
+            reference = paint(k_state.frame, k_state.matching, line_mode="keep").paint_layer
+            position = names.index(frame_name)
+            overrides = {i: v for i, n in enumerate(names) for f, v in self._overrides().items() if f == n and i != position}
+            results = colorize_frames(lines, {position: reference}, names=names, options=options, overrides=overrides, progress=progress)
+            before = self._capture(later)
+            for result in results:
+                if result.name == frame_name:
+                    continue
+                old = self.frame_state(result.name)
+                self._store_frame(result.name, FrameState(old.frame, result.matching, result.reference_name, old.is_reference))
+            self._push(f"re-propagate from {frame_name}", before, self._capture(later))
+        return {"frames": later}
+
+    def _capture(self, frame_names: list[str]) -> dict[str, Any]:
+        return {
+            "frames": {name: self.frame_state(name).snapshot() for name in frame_names},
+            "corrections": {name: copy.deepcopy(self.corrections().get(name, {})) for name in frame_names},
+        }
+
+    def _apply(self, captured: dict[str, Any]) -> None:
+        for name, snap in captured["frames"].items():
+            state = self.frame_state(name)
+            restored = FrameState(state.frame, state.matching, state.reference_name, state.is_reference)
+            restored.restore(snap)
+            self._store_frame(name, restored)
+        for name, comps in captured["corrections"].items():
+            if comps:
+                self.corrections()[name] = copy.deepcopy(comps)
+            else:
+                self.corrections().pop(name, None)
+
+    def _push(self, label: str, before: dict[str, Any], after: dict[str, Any]) -> None:
+        self.state["undo"].append({"label": label, "before": before, "after": after})
+        del self.state["undo"][: -self.history_limit]
+        self.state["redo"] = []
+        self._bump()
+        self._write_state()
+
+    def undo(self, *, base_revision: int | None = None) -> str:
+        """Undo the last correction or re-propagation; returns its label. 409 ``nothing_to_undo``."""
+        return self._step("undo", "redo", "before", base_revision)
+
+    def redo(self, *, base_revision: int | None = None) -> str:
+        """Redo the last undone step; returns its label. 409 ``nothing_to_redo``."""
+        return self._step("redo", "undo", "after", base_revision)
+
+    def _step(self, source: str, target: str, side: str, base_revision: int | None) -> str:
+        with self.lock.hold():
+            self.check_revision(base_revision)
+            if not self.state[source]:
+                raise ApiError(409, f"nothing_to_{source}", f"there is nothing to {source}")
+            action = self.state[source].pop()
+            self._apply(action[side])
+            self.state[target].append(action)
+            self._bump()
+            self._write_state()
+            return action["label"]
+
+    # ------------------------------------------------------------------ queries
+
+    def palette(self) -> list[dict[str, Any]]:
+        """The colors of the colored input frames (with their corrections), most painted area first."""
+        totals: dict[str, int] = {}
+        for name in self.colored_names:
+            state = self.frame_state(name)
+            areas = state.frame.seg.areas
+            for color, area in zip(state.matching.colors, areas):
+                key = color_hex(color if color[3] else (0, 0, 0, 0))
+                totals[key] = totals.get(key, 0) + int(area)
+        for comps in self.corrections().values():
+            for entry in comps.values():
+                totals.setdefault(entry["color"], 0)
+        return [{"color": c, "area": a} for c, a in sorted(totals.items(), key=lambda item: (-item[1], item[0]))]
+
+    def component_at(self, frame_name: str, x: int, y: int) -> int:
+        """Component id under pixel (x, y); a line pixel gives its nearest component. 400 outside the frame."""
+        state = self.frame_state(frame_name)
+        h, w = state.frame.seg.shape
+        if not (0 <= x < w and 0 <= y < h):
+            raise ApiError(400, "outside_frame", f"pixel ({x}, {y}) is outside the {w}x{h} frame")
+        return int(state.frame.seg.expanded_labels()[y, x])
+
+    def export(self, exports_dir: Path, *, output_format: str, layers: bool, line_mode: str) -> Path:
+        """Write every frame (and sidecars, corrections) into a zip; returns its path (atomic)."""
+        from paintmatch.cut import ColorizeOptions, FrameResult, write_results
+        from paintmatch.io import write_json
+        from paintmatch.paint import paint
+
+        options = ColorizeOptions(line_mode=line_mode, layers=layers, output_format=output_format)
+        options.validate()
+        exports_dir.mkdir(parents=True, exist_ok=True)
+        with self.lock.hold(), tempfile.TemporaryDirectory(dir=exports_dir, prefix=".build-") as build:
+            results = []
+            for name in self.names:
+                state = self.frame_state(name)
+                painted = paint(state.frame, state.matching, line_mode=line_mode)
+                results.append(FrameResult(name, state.frame, state.matching, painted, state.reference_name, 0.0, state.is_reference))
+            folder = Path(build) / self.name
+            write_results(results, folder, options=options)
+            write_json(folder / "corrections.json", {"cut": self.name, "corrections": self.corrections()})
+            target = exports_dir / f"{self.name}-r{self.revision}-{output_format}{'-layers' if layers else ''}-{line_mode}.zip"
+            partial = Path(build) / "export.zip"
+            with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for path in sorted(folder.iterdir()):
+                    archive.write(path, f"{self.name}/{path.name}")
+            os.replace(partial, target)
+        return target
+
+    def summary(self) -> dict[str, Any]:
+        """Name, frame count, colored inputs, whether colorized, number of corrections."""
+        return {
+            "name": self.name,
+            "frames": len(self.names),
+            "colored_frames": self.colored_names,
+            "colorized": self.has_results(),
+            "corrections": sum(len(c) for c in self.corrections().values()),
+        }
+
+
+def _reread(root: Path):  # noqa: ANN202 - CutFiles
+    from paintmatch.io import read_cut
+
+    return read_cut(root)
+
+
+class Workspace:
+    """The cuts of a workspace folder, each opened once into a ``CutStore``.
+
+    Parameters
+    ----------
+    root : Path
+        The workspace folder (resolved).
+    history_limit : int
+        Undo steps kept per cut.
+    """
+
+    def __init__(self, root: Path, *, history_limit: int = 30):
+        self.root = root.resolve()
+        self.state_dir = self.root / ".paintmatch"
+        self.history_limit = history_limit
+        self._cuts: dict[str, CutStore] = {}
+        self._lock = threading.Lock()
+
+    def cut_names(self) -> list[str]:
+        """Sub-folders with a ``line/`` folder (hidden ones and links leading outside skipped), sorted."""
+        names = []
+        for entry in sorted(self.root.iterdir()):
+            if not SAFE_NAME.fullmatch(entry.name) or not (entry / "line").is_dir():
+                continue
+            try:
+                inside(self.root, entry.name, "line")
+            except ApiError:
+                continue
+            names.append(entry.name)
+        return names
+
+    def cut(self, name: str) -> CutStore:
+        """The cut called ``name``: 400 bad name, 403 outside the workspace, 404 missing, 400 invalid cut."""
+        check_name(name, "cut")
+        folder = inside(self.root, name)
+        with self._lock:
+            if name in self._cuts:
+                return self._cuts[name]
+            if not (folder / "line").is_dir():
+                raise ApiError(404, "cut_not_found", f"the workspace has no cut {name!r} (a folder with line/ and gt/)")
+            inside(self.root, name, "line")
+            try:
+                store = CutStore(folder, self.state_dir / "cuts" / name, history_limit=self.history_limit)
+            except InputError as error:
+                raise ApiError(400, "bad_cut", str(error).replace(str(self.root), "<workspace>")) from None
+            self._cuts[name] = store
+            return store
+
+    def exports_dir(self) -> Path:
+        """Where export zips are written."""
+        return self.state_dir / "exports"
+
+    def create_cut(self, name: str, staged: Path) -> CutStore:
+        """Move a staged cut folder (``line/``, ``gt/``) into the workspace as ``name``; 409 if it exists."""
+        check_name(name, "cut")
+        target = inside(self.root, name)
+        try:
+            os.mkdir(target)  # atomic claim of the name
+        except FileExistsError:
+            raise ApiError(409, "cut_exists", f"the workspace already has a cut or file named {name!r}; choose another name") from None
+        for part in ("line", "gt"):
+            os.replace(staged / part, target / part)
+        shutil.rmtree(staged, ignore_errors=True)
+        return self.cut(name)
