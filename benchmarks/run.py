@@ -112,7 +112,7 @@ def deformation_suite(data: Path, *, folder: str, levels: tuple[int, ...], frame
         "seed": DEFORM_SEED,
         "levels": list(levels),
         "frames": frames,
-        "sources": {k: [str(p) for p in v] for k, v in sources.items()},
+        "sources": {k: [p.name for p in v] for k, v in sources.items()},
     }
     folder = data / folder
     if not _ready(folder, settings):
@@ -148,6 +148,14 @@ def _level_of(cut: Path, root: Path) -> int | None:
         if match:
             return int(match.group(1))
     return None
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the repository when inside it (results stay the same on every checkout)."""
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
 
 
 def _methods(asked: str | None) -> list[str]:
@@ -230,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"benchmark: {group}: {len(paths)} cuts x {len(methods)} methods", flush=True)
             evaluation = evaluate(paths, methods, on_frames=draw, skip_unavailable=True)
             elapsed = time.perf_counter() - started
-            results["groups"][group] = {**evaluation.as_dict(), "seconds_total": round(elapsed, 1), "cut_dirs": [str(p) for p in paths]}
+            results["groups"][group] = {**evaluation.as_dict(), "seconds_total": round(elapsed, 1), "cut_dirs": [_shown(p) for p in paths]}
             frames_scored = max((s.frames for s in evaluation.summary.values()), default=0)
             if len(suite.groups) > 1:
                 md += [f"### {group}", ""]
