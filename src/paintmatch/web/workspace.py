@@ -129,8 +129,10 @@ class CutLock:
         self._thread_lock = threading.Lock()
 
     @contextmanager
-    def hold(self, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
-        """Hold the cut for the ``with`` block; ``ApiError`` 409 ``cut_busy`` after ``timeout`` seconds."""
+    def hold(self, timeout: float | None = None) -> Iterator[None]:
+        """Hold the cut for the ``with`` block; ``ApiError`` 409 ``cut_busy`` after ``timeout`` seconds
+        (default ``LOCK_TIMEOUT``)."""
+        timeout = LOCK_TIMEOUT if timeout is None else timeout
         busy = ApiError(
             409, "cut_busy", "the cut is being changed (a colorize or re-propagate job, or another tab); try again when it is done"
         )

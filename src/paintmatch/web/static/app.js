@@ -1,0 +1,372 @@
+// paintmatch review UI: plain JavaScript over the documented REST API (/openapi.json), nothing else.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  cut: null,          // CutDetail of the open cut
+  frame: 0,           // index into cut.frame_list
+  view: "result",
+  selected: null,     // ComponentInfo
+  palette: [],
+  job: null,
+  stamp: Date.now(),  // cache-buster for images
+};
+
+// ---------------------------------------------------------------- API
+
+async function api(path, options = {}) {
+  const init = { credentials: "same-origin", ...options };
+  if (options.json !== undefined) {
+    init.method = init.method || "POST";
+    init.headers = { "Content-Type": "application/json" };
+    init.body = JSON.stringify(options.json);
+  }
+  const response = await fetch(path, init);
+  if (!response.ok) {
+    let message = `${response.status} ${response.statusText}`;
+    try { const body = await response.json(); message = body.detail || message; } catch (_) { /* not JSON */ }
+    throw new Error(message);
+  }
+  const type = response.headers.get("content-type") || "";
+  return type.includes("application/json") ? response.json() : response;
+}
+
+const cutPath = () => `/api/cuts/${encodeURIComponent(ui.cut.name)}`;
+const frameInfo = () => ui.cut && ui.cut.frame_list[ui.frame];
+const framePath = () => `${cutPath()}/frames/${encodeURIComponent(frameInfo().name)}`;
+
+function toast(message, isError = false) {
+  const el = $("toast");
+  el.textContent = message;
+  el.className = isError ? "error" : "";
+  el.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { el.hidden = true; }, isError ? 6000 : 2500);
+}
+
+async function guarded(action) {
+  try { await action(); } catch (error) { toast(error.message, true); }
+}
+
+// ---------------------------------------------------------------- cuts
+
+async function loadCuts(select) {
+  const list = await api("/api/cuts");
+  const el = $("cut-select");
+  el.replaceChildren(...list.cuts.map((c) => {
+    const option = document.createElement("option");
+    option.value = c.name;
+    option.textContent = `${c.name} (${c.frames} frames${c.colorized ? ", colored" : ""})`;
+    return option;
+  }));
+  if (select) el.value = select;
+}
+
+async function openCut(name) {
+  ui.cut = await api(`/api/cuts/${encodeURIComponent(name)}`);
+  ui.frame = Math.min(ui.frame, ui.cut.frame_list.length - 1);
+  ui.selected = null;
+  ui.view = ui.cut.colorized ? ui.view : "line";
+  history.replaceState(null, "", `#${encodeURIComponent(name)}`);
+  if (ui.cut.colorized) ui.palette = (await api(`${cutPath()}/palette`)).colors;
+  else ui.palette = [];
+  if (ui.cut.job) watchJob(ui.cut.job);
+  render();
+}
+
+async function refresh() {
+  if (!ui.cut) return;
+  const previous = ui.cut.revision;
+  ui.cut = await api(cutPath());
+  if (ui.cut.colorized) ui.palette = (await api(`${cutPath()}/palette`)).colors;
+  if (ui.cut.revision !== previous) ui.stamp = Date.now();
+  if (ui.selected) {
+    try { ui.selected = await api(`${framePath()}/components/${ui.selected.id}`); } catch (_) { ui.selected = null; }
+  }
+  render();
+}
+
+// ---------------------------------------------------------------- rendering
+
+function imageUrl(frameName, view, maxSide) {
+  const params = new URLSearchParams({ view, v: `${ui.cut.revision}-${ui.stamp}` });
+  if (maxSide) params.set("max_side", maxSide);
+  return `${cutPath()}/frames/${encodeURIComponent(frameName)}/image?${params}`;
+}
+
+function render() {
+  const cut = ui.cut;
+  const has = Boolean(cut);
+  const colorized = has && cut.colorized;
+  const busy = Boolean(ui.job);
+  $("empty").hidden = has;
+  $("colorize").disabled = !has || busy;
+  $("export").disabled = !colorized || busy;
+  $("undo").disabled = !has || !cut.can_undo || busy;
+  $("redo").disabled = !has || !cut.can_redo || busy;
+  $("undo").title = has && cut.undo_label ? `Undo ${cut.undo_label} (Ctrl+Z)` : "Undo (Ctrl+Z)";
+  $("redo").title = has && cut.redo_label ? `Redo ${cut.redo_label} (Ctrl+Shift+Z)` : "Redo (Ctrl+Shift+Z)";
+  $("propagate").disabled = !colorized || busy;
+  for (const button of document.querySelectorAll("#views button")) {
+    button.classList.toggle("active", button.dataset.view === ui.view);
+    button.disabled = !colorized && button.dataset.view !== "line";
+  }
+  if (!has) return;
+  const frame = frameInfo();
+  $("frame-name").textContent = `${frame.name}  (${ui.frame + 1}/${cut.frame_list.length})`;
+  $("view").src = imageUrl(frame.name, colorized ? ui.view : "line");
+  renderFilmstrip();
+  renderPanel();
+}
+
+function renderFilmstrip() {
+  const strip = $("filmstrip");
+  const thumbs = ui.cut.frame_list.map((frame, index) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "thumb" + (index === ui.frame ? " current" : "");
+    button.dataset.frame = frame.name;
+    const img = document.createElement("img");
+    img.alt = frame.name;
+    img.loading = "lazy";
+    img.src = imageUrl(frame.name, ui.cut.colorized ? "result" : "line", 160);
+    const label = document.createElement("span");
+    label.className = "label";
+    const name = document.createElement("span");
+    name.textContent = frame.name;
+    const badges = document.createElement("span");
+    const add = (cls, text, title) => {
+      const b = document.createElement("span");
+      b.className = `badge ${cls}`; b.textContent = text; b.title = title; badges.append(b, " ");
+    };
+    if (frame.is_reference) add("ref", "ref", "colored input frame");
+    if (frame.low_confidence) add("low", frame.low_confidence, "low-confidence components: check these");
+    if (frame.locked) add("locked", frame.locked, "locked fixes");
+    label.append(name, badges);
+    button.append(img, label);
+    button.addEventListener("click", () => goTo(index));
+    return button;
+  });
+  strip.replaceChildren(...thumbs);
+  const current = strip.children[ui.frame];
+  if (current) current.scrollIntoView({ block: "nearest" });
+}
+
+function renderPanel() {
+  const info = $("component-info");
+  const marker = $("marker");
+  const selected = ui.selected;
+  $("apply-color").disabled = !selected || Boolean(ui.job);
+  if (!selected) {
+    info.textContent = ui.cut.colorized ? "Click a region of the frame." : "Colorize the cut first.";
+    marker.hidden = true;
+  } else {
+    info.replaceChildren();
+    const chip = document.createElement("span");
+    chip.className = "chip";
+    chip.style.background = selected.color;
+    info.append(chip, ` component ${selected.id} · ${selected.color} · confidence ${selected.confidence.toFixed(2)}`
+      + ` · ${selected.stage}${selected.locked ? " · locked" : ""} · ${selected.area} px`);
+    placeMarker();
+  }
+  const palette = $("palette");
+  palette.replaceChildren(...ui.palette.map((entry) => {
+    const swatch = document.createElement("button");
+    swatch.type = "button";
+    swatch.className = "swatch";
+    swatch.dataset.color = entry.color;
+    swatch.title = `${entry.color}${entry.area ? ` (${entry.area} px in the reference)` : " (added)"}`;
+    if (entry.color.endsWith("00")) swatch.classList.add("transparent");
+    else swatch.style.background = entry.color.slice(0, 7);
+    if (selected && selected.color === entry.color) swatch.classList.add("current");
+    swatch.disabled = !selected || Boolean(ui.job);
+    swatch.addEventListener("click", () => guarded(() => setColor(entry.color)));
+    return swatch;
+  }));
+}
+
+function placeMarker() {
+  const img = $("view");
+  const marker = $("marker");
+  const frame = frameInfo();
+  if (!ui.selected || !img.clientWidth) { marker.hidden = true; return; }
+  const scale = img.clientWidth / frame.width;
+  const [x, y, w, h] = ui.selected.bbox;
+  Object.assign(marker.style, {
+    left: `${x * scale - 2}px`, top: `${y * scale - 2}px`, width: `${w * scale + 4}px`, height: `${h * scale + 4}px`,
+  });
+  marker.hidden = false;
+}
+
+// ---------------------------------------------------------------- actions
+
+function goTo(index) {
+  if (!ui.cut) return;
+  const n = ui.cut.frame_list.length;
+  ui.frame = (index + n) % n;
+  ui.selected = null;
+  render();
+}
+
+function setView(view) {
+  if (!ui.cut || (!ui.cut.colorized && view !== "line")) return;
+  ui.view = view;
+  render();
+}
+
+async function pick(event) {
+  if (!ui.cut || !ui.cut.colorized) return;
+  const img = $("view");
+  const frame = frameInfo();
+  const x = Math.floor((event.offsetX / img.clientWidth) * frame.width);
+  const y = Math.floor((event.offsetY / img.clientHeight) * frame.height);
+  ui.selected = await api(`${framePath()}/component?x=${x}&y=${y}`);
+  if (ui.selected.color.endsWith("ff")) $("picker").value = ui.selected.color.slice(0, 7);
+  renderPanel();
+}
+
+async function setColor(color) {
+  if (!ui.selected) return;
+  ui.selected = await api(`${framePath()}/components/${ui.selected.id}`, {
+    method: "PUT", json: { color, base_revision: ui.cut.revision },
+  });
+  toast(`component ${ui.selected.id} set to ${color} (locked)`);
+  await refresh();
+}
+
+async function startJob(path, body) {
+  const job = await api(path, { method: "POST", json: body || {} });
+  watchJob(job);
+}
+
+function watchJob(job) {
+  ui.job = job;
+  const bar = $("progress");
+  bar.hidden = false;
+  render();
+  const poll = async () => {
+    try {
+      const current = await api(`/api/jobs/${job.id}`);
+      bar.max = Math.max(current.total, 1);
+      bar.value = current.done;
+      $("job-text").textContent = `${current.kind}: ${current.done}/${current.total || "?"} ${current.current}`;
+      if (current.state === "done" || current.state === "failed") {
+        ui.job = null;
+        bar.hidden = true;
+        $("job-text").textContent = current.state === "done" ? `${current.kind} done` : "";
+        document.body.dataset.lastJob = `${current.kind}:${current.state}`;
+        if (current.state === "failed") toast(`${current.kind} failed: ${current.error}`, true);
+        else toast(`${current.kind} done`);
+        await refresh();
+        if (current.kind === "colorize" && ui.view === "line") setView("result");
+        return;
+      }
+    } catch (error) {
+      toast(error.message, true);
+    }
+    setTimeout(poll, 250);
+  };
+  setTimeout(poll, 150);
+}
+
+async function undoRedo(which) {
+  if (!ui.cut || ui.job) return;
+  ui.cut = await api(`${cutPath()}/${which}`, { method: "POST", json: { base_revision: ui.cut.revision } });
+  toast(which === "undo" ? "undone" : "redone");
+  await refresh();
+}
+
+async function exportZip() {
+  const params = new URLSearchParams({
+    format: $("export-format").value,
+    layers: $("export-layers").checked,
+    line_mode: $("export-lines").value,
+  });
+  const response = await api(`${cutPath()}/export?${params}`);
+  const blob = await response.blob();
+  const disposition = response.headers.get("content-disposition") || "";
+  const match = disposition.match(/filename="?([^";]+)"?/);
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = match ? match[1] : `${ui.cut.name}.zip`;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+}
+
+async function upload(event) {
+  event.preventDefault();
+  const form = $("upload-form");
+  const data = new FormData(form);
+  if (!data.get("colored_frame")) data.delete("colored_frame");
+  const cut = await api("/api/cuts", { method: "POST", body: data });
+  $("upload-dialog").close();
+  form.reset();
+  await loadCuts(cut.name);
+  await openCut(cut.name);
+  toast(`cut ${cut.name} created`);
+}
+
+// ---------------------------------------------------------------- wiring
+
+function wire() {
+  $("open-cut").addEventListener("click", () => guarded(() => openCut($("cut-select").value)));
+  $("cut-select").addEventListener("change", () => guarded(() => openCut($("cut-select").value)));
+  $("colorize").addEventListener("click", () => guarded(() => startJob(`${cutPath()}/colorize`, $("method").value ? { method: $("method").value } : {})));
+  $("propagate").addEventListener("click", () => guarded(() => startJob(`${framePath()}/propagate`)));
+  $("undo").addEventListener("click", () => guarded(() => undoRedo("undo")));
+  $("redo").addEventListener("click", () => guarded(() => undoRedo("redo")));
+  $("export").addEventListener("click", () => guarded(exportZip));
+  $("prev").addEventListener("click", () => goTo(ui.frame - 1));
+  $("next").addEventListener("click", () => goTo(ui.frame + 1));
+  $("view").addEventListener("click", (event) => guarded(() => pick(event)));
+  $("view").addEventListener("load", placeMarker);
+  window.addEventListener("resize", placeMarker);
+  $("apply-color").addEventListener("click", () => guarded(() => setColor(
+    $("transparent").checked ? "#00000000" : $("picker").value)));
+  for (const button of document.querySelectorAll("#views button")) {
+    button.addEventListener("click", () => setView(button.dataset.view));
+  }
+  $("show-upload").addEventListener("click", () => $("upload-dialog").showModal());
+  $("upload-cancel").addEventListener("click", () => $("upload-dialog").close());
+  $("upload-form").addEventListener("submit", (event) => guarded(() => upload(event)));
+  document.addEventListener("keydown", (event) => {
+    if (event.target.closest("input, select, textarea, dialog")) return;
+    const key = event.key;
+    const mod = event.ctrlKey || event.metaKey;
+    if (mod && (key === "z" || key === "Z")) {
+      event.preventDefault();
+      guarded(() => undoRedo(event.shiftKey ? "redo" : "undo"));
+    } else if (mod && key === "y") {
+      event.preventDefault();
+      guarded(() => undoRedo("redo"));
+    } else if (mod || event.altKey) {
+      return;
+    } else if (key === "ArrowRight" || key === "j") {
+      goTo(ui.frame + 1);
+    } else if (key === "ArrowLeft" || key === "k") {
+      goTo(ui.frame - 1);
+    } else if (["1", "2", "3", "4"].includes(key)) {
+      setView(["result", "line", "confidence", "segments"][Number(key) - 1]);
+    } else if (key === "p" && !$("propagate").disabled) {
+      guarded(() => startJob(`${framePath()}/propagate`));
+    } else if (key === "Escape") {
+      ui.selected = null;
+      if (ui.cut) renderPanel();
+    }
+  });
+}
+
+async function main() {
+  wire();
+  render();
+  const wanted = decodeURIComponent(location.hash.slice(1));
+  await guarded(async () => {
+    await loadCuts(wanted || undefined);
+    if (wanted) await openCut(wanted);
+  });
+  document.body.dataset.ready = "1";
+}
+
+main();
