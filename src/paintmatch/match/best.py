@@ -89,10 +89,14 @@ def painted_flow_overlap(reference: Frame, target: Frame, target_colors: np.ndar
 
 
 def flow_overlap(reference: Frame, target: Frame) -> np.ndarray:
-    """(n_t, n_r) float64: share of each target component covered by each flow-warped reference component."""
+    """(n_t, n_r) float64: share of each target component covered by each flow-warped reference component.
+
+    The warped label map is kept in ``target.cache["flow_source"]`` for the tiny-region vote.
+    """
     from paintmatch.match.baselines import FlowMatcher
 
     source = FlowMatcher().warped_labels(reference, target)
+    target.cache["flow_source"] = source
     return _overlap_counts(reference, target, source)
 
 
@@ -111,6 +115,9 @@ class BestMatcher:
         The additions listed in the module docstring.
     w_neighbours : float
         Weight of the neighbourhood-consistency support (``neighbours``).
+    tiny_area : int
+        Components smaller than this (pixels) take the majority color under them through the flow
+        (their shape and position are too noisy to match one by one); 0 turns this off.
     """
 
     w_pos: float = 4.0
@@ -127,6 +134,7 @@ class BestMatcher:
     flow: bool = True
     refine: bool = False
     w_neighbours: float = 0.5
+    tiny_area: int = 20
     slack: float = 0.25
     name: str = "best"
 
@@ -220,6 +228,14 @@ class BestMatcher:
             cost = self._neighbour_consistency(reference, target, cost, chosen)
             chosen, confidence, stage = self._assign(cost)
         colors = reference.colors[chosen].copy()
+        tiny = target.seg.areas < self.tiny_area
+        if self.flow and tiny.any() and "flow_source" in target.cache:
+            from paintmatch.match.baselines import vote
+
+            voted = vote(target.seg.labels, target.cache.pop("flow_source"), reference.colors, centroids=target.seg.centroids)
+            use = tiny & (voted.confidence > 0)
+            colors[use] = voted.colors[use]
+            chosen = np.where(use, voted.ref_index, chosen)
         if self.anchor and anchor is not None and anchor.colors is not None:
             anchor_cost = self._cost(anchor, target)
             a_chosen, a_conf, _ = self._assign(anchor_cost)
