@@ -166,7 +166,7 @@ function renderPanel() {
     chip.className = "chip";
     chip.style.background = selected.color;
     info.append(chip, ` component ${selected.id} · ${selected.color} · confidence ${selected.confidence.toFixed(2)}`
-      + ` · ${selected.stage}${selected.locked ? " · locked" : ""} · ${selected.area} px`);
+      + ` · ${selected.locked ? "locked" : selected.stage} · ${selected.area} px`);
     placeMarker();
   }
   const palette = $("palette");
