@@ -48,12 +48,12 @@ def _similarity_transform(src: np.ndarray, dst: np.ndarray) -> np.ndarray | None
     return matrix
 
 
-def _overlap_counts(reference: Frame, target: Frame, source: np.ndarray) -> np.ndarray:
-    labels = target.seg.labels
-    valid = (labels >= 0) & (source >= 0)
-    keys = labels[valid].astype(np.int64) * reference.n + source[valid]
-    counts = np.bincount(keys, minlength=target.n * reference.n).reshape(target.n, reference.n)
-    return counts / np.maximum(target.seg.areas[:, None], 1)
+def _overlap_counts(reference: Frame, target_labels: np.ndarray, source: np.ndarray, n_t: int) -> np.ndarray:
+    valid = (target_labels >= 0) & (source >= 0)
+    keys = target_labels[valid].astype(np.int64) * reference.n + source[valid]
+    counts = np.bincount(keys, minlength=n_t * reference.n).reshape(n_t, reference.n)
+    areas = np.bincount(target_labels[target_labels >= 0], minlength=n_t)
+    return counts / np.maximum(areas[:, None], 1)
 
 
 def _paint_field(frame: Frame, colors: np.ndarray) -> np.ndarray:
@@ -85,19 +85,36 @@ def painted_flow_overlap(reference: Frame, target: Frame, target_colors: np.ndar
         reference.seg.expanded_labels().astype(np.float32), xs + flow[..., 0], ys + flow[..., 1],
         cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0,
     ).astype(np.int32)
-    return _overlap_counts(reference, target, source)
+    return _overlap_counts(reference, target.seg.labels, source, target.n)
 
 
-def flow_overlap(reference: Frame, target: Frame) -> np.ndarray:
+def flow_overlap(reference: Frame, target: Frame, *, max_side: int = 640) -> np.ndarray:
     """(n_t, n_r) float64: share of each target component covered by each flow-warped reference component.
 
-    The warped label map is kept in ``target.cache["flow_source"]`` for the tiny-region vote.
+    Flow and counting run at most ``max_side`` pixels per side (nearest-neighbour label maps), which
+    keeps a 1600 px frame as cheap as a 640 px one. The target labels and the warped reference
+    labels at that size are kept in ``target.cache["flow_labels"]`` for the tiny-region vote.
     """
     from paintmatch.match.baselines import FlowMatcher
 
-    source = FlowMatcher().warped_labels(reference, target)
-    target.cache["flow_source"] = source
-    return _overlap_counts(reference, target, source)
+    h, w = target.seg.shape
+    scale = min(1.0, max_side / max(h, w))
+    size = (max(8, round(w * scale)), max(8, round(h * scale)))
+    matcher = FlowMatcher(max_side=max_side)
+    flow = matcher.flow(reference, target)  # (h, w, 2) at full size
+    small_flow = cv2.resize(flow, size, interpolation=cv2.INTER_LINEAR) * np.float32(scale)
+    target_small = cv2.resize(target.seg.labels, size, interpolation=cv2.INTER_NEAREST)
+    ref_labels = reference.seg.expanded_labels()
+    ref_scale_x, ref_scale_y = ref_labels.shape[1] / size[0], ref_labels.shape[0] / size[1]
+    xs, ys = np.meshgrid(np.arange(size[0], dtype=np.float32), np.arange(size[1], dtype=np.float32))
+    source = cv2.remap(
+        ref_labels.astype(np.float32),
+        (xs + small_flow[..., 0]) * ref_scale_x,
+        (ys + small_flow[..., 1]) * ref_scale_y,
+        cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0,
+    ).astype(np.int32)
+    target.cache["flow_full"] = flow
+    return _overlap_counts(reference, target_small, source, target.n)
 
 
 @dataclass
@@ -215,6 +232,26 @@ class BestMatcher:
             chosen, _, _ = self._assign(adjusted)
         return adjusted
 
+    @staticmethod
+    def _vote_tiny(reference: Frame, target: Frame, flow: np.ndarray, tiny: np.ndarray, colors, chosen) -> None:
+        """Tiny components take the majority color of the reference pixels the flow maps them to.
+
+        Only the tiny components' own pixels are looked up, at full resolution.
+        """
+        from paintmatch.match.baselines import vote
+
+        labels = target.seg.labels
+        pixels = np.flatnonzero(tiny[np.maximum(labels, 0)].ravel() & (labels.ravel() >= 0))
+        ys, xs = np.divmod(pixels, labels.shape[1])
+        ref_labels = reference.seg.expanded_labels()
+        sx = np.clip(np.rint(xs + flow[ys, xs, 0]).astype(np.int64), 0, ref_labels.shape[1] - 1)
+        sy = np.clip(np.rint(ys + flow[ys, xs, 1]).astype(np.int64), 0, ref_labels.shape[0] - 1)
+        source = ref_labels[sy, sx]
+        voted = vote(labels.ravel()[pixels][None, :], source[None, :], reference.colors, centroids=target.seg.centroids)
+        use = tiny & (voted.confidence > 0)
+        colors[use] = voted.colors[use]
+        chosen[use] = voted.ref_index[use]
+
     def match(self, reference: Frame, target: Frame, anchor: Frame | None = None) -> Matching:
         """Match every target component; see ``Matcher``. ``anchor``: the original colored frame."""
         cost = self._cost(reference, target)
@@ -229,13 +266,8 @@ class BestMatcher:
             chosen, confidence, stage = self._assign(cost)
         colors = reference.colors[chosen].copy()
         tiny = target.seg.areas < self.tiny_area
-        if self.flow and tiny.any() and "flow_source" in target.cache:
-            from paintmatch.match.baselines import vote
-
-            voted = vote(target.seg.labels, target.cache.pop("flow_source"), reference.colors, centroids=target.seg.centroids)
-            use = tiny & (voted.confidence > 0)
-            colors[use] = voted.colors[use]
-            chosen = np.where(use, voted.ref_index, chosen)
+        if self.flow and tiny.any() and "flow_full" in target.cache:
+            self._vote_tiny(reference, target, target.cache.pop("flow_full"), tiny, colors, chosen)
         if self.anchor and anchor is not None and anchor.colors is not None:
             anchor_cost = self._cost(anchor, target)
             a_chosen, a_conf, _ = self._assign(anchor_cost)
