@@ -47,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     except PaintmatchError as error:
         print(f"paintmatch {args.command}: error: {error}", file=sys.stderr)
         return error.exit_code
+    except BrokenPipeError:  # output piped into `head` and the like: not an error of ours
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print(f"paintmatch {args.command}: interrupted", file=sys.stderr)
         return 130

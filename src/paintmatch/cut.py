@@ -333,6 +333,7 @@ def colorize_cut(
     quiet: bool = True,
     progress: ProgressCallback | None = None,
     overrides: dict[str, dict[int, Sequence[int]]] | None = None,
+    matcher: Matcher | None = None,
 ) -> CutResult:
     """Color every line frame of a cut folder (``line/``, ``gt/``) and write the results.
 
@@ -349,6 +350,8 @@ def colorize_cut(
         Progress callback (used by the web app and batch runner).
     overrides : dict of frame name -> component id -> RGBA, optional
         Locked corrections.
+    matcher : Matcher, optional
+        A ready matcher (the batch runner reuses one per worker); default: built from ``options``.
 
     Returns
     -------
@@ -374,7 +377,9 @@ def colorize_cut(
             progress(done, total, name)
 
     try:
-        results = colorize_frames(lines, colored, names=names, options=options, overrides=frame_overrides, progress=report)
+        results = colorize_frames(
+            lines, colored, names=names, options=options, matcher=matcher, overrides=frame_overrides, progress=report
+        )
     finally:
         close()
     tga_bits = image_info(files.line[0]).bits_per_pixel if options.output_format == "tga" else None
