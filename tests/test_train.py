@@ -113,9 +113,22 @@ def test_cut_pairs_from_label_maps(tmp_path: Path) -> None:
         assert tuple(map(tuple, pair.matches)) in expected
 
 
+def test_synth_pairs_from_the_generator(tmp_path: Path) -> None:
+    """The synth source generates cuts with paintmatch.synth and pairs components by part label."""
+    config = _tiny_config(tmp_path)
+    source = DataSource(kind="synth", cuts=1, frames=2, seed=4, pairs=2)
+    pairs = build_pairs([source], config, seed=0, work_dir=tmp_path)
+    assert (tmp_path / "synth-4-1x2" / "cut_000" / "label").is_dir()
+    assert pairs and all(len(p.matches) >= 10 for p in pairs)
+    for pair in pairs:  # one-to-one
+        assert len(np.unique(pair.matches[:, 0])) == len(pair.matches) == len(np.unique(pair.matches[:, 1]))
+
+
 def test_info_nce_prefers_the_right_partner() -> None:
     anchors = torch.nn.functional.normalize(torch.randn(8, 4), dim=1)
     assert info_nce(anchors, anchors, 0.1) < info_nce(anchors, anchors.roll(1, 0), 0.1)
+    # Extra negatives make the task harder: a negative equal to an anchor raises the loss.
+    assert info_nce(anchors, anchors, 0.1, anchors[:1]) > info_nce(anchors, anchors, 0.1)
 
 
 def test_config_errors(tmp_path: Path) -> None:

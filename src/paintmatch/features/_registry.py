@@ -127,8 +127,8 @@ ARCHITECTURES: dict[str, Architecture] = {}
 
 #: Model name -> weights description file (in ``MODELS_DIR`` unless absolute).
 MODELS: dict[str, str] = {
-    "default": "resnet34-c32.json",
-    "resnet34-c32": "resnet34-c32.json",
+    "default": "resnet18-c32-int8.json",
+    "resnet18-c32-int8": "resnet18-c32-int8.json",
 }
 
 

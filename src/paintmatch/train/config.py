@@ -62,6 +62,9 @@ class TrainConfig:
     steps, batch_pairs, batch_components : int
         Optimiser steps; frame pairs per batch and matched components per pair (the other
         components of the same pair are the hard negatives).
+    batch_negatives : int
+        More components of the same reference frame per pair, as extra negatives (matched
+        elsewhere or unmatched): the matcher ranks against the whole frame, so should training.
     lr, weight_decay, temperature : float
         AdamW learning rate (cosine decay with warm-up), weight decay, InfoNCE temperature.
     seed : int
@@ -87,6 +90,7 @@ class TrainConfig:
     steps: int = 1000
     batch_pairs: int = 2
     batch_components: int = 48
+    batch_negatives: int = 0
     lr: float = 2e-3
     weight_decay: float = 1e-4
     temperature: float = 0.1
@@ -156,6 +160,8 @@ def load_config(path: str | Path, **overrides) -> TrainConfig:
     bad = [c for c in config.channels if c not in CHANNELS]
     if bad or not config.channels:
         raise InputError(f"{path}: unknown channels {bad or config.channels}; known: {', '.join(CHANNELS)}")
+    if not isinstance(config.batch_negatives, int) or config.batch_negatives < 0:
+        raise InputError(f"{path}: 'batch_negatives' must be an integer >= 0, got {config.batch_negatives!r}")
     for key in ("crop_size", "steps", "batch_pairs", "batch_components", "embedding_dim", "eval_every", "checkpoint_every", "threads"):
         value = getattr(config, key)
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:

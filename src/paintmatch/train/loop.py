@@ -50,14 +50,20 @@ class TrainResult:
     seconds: float
 
 
-def info_nce(anchors: torch.Tensor, positives: torch.Tensor, temperature: float) -> torch.Tensor:
+def info_nce(
+    anchors: torch.Tensor, positives: torch.Tensor, temperature: float, negatives: torch.Tensor | None = None
+) -> torch.Tensor:
     """Symmetric InfoNCE: row i of ``anchors`` (m, D) must pick row i of ``positives`` (m, D).
 
-    Every other row is a negative; rows of the same frame pair are the hard ones.
+    Every other positive is a negative, and so is every row of ``negatives`` (k, D) (more
+    components of the same frames: the hard ones). The reverse direction (each positive picks
+    its anchor) is averaged in.
     """
-    logits = anchors @ positives.T / temperature
     target = torch.arange(anchors.shape[0])
-    return 0.5 * (nn.functional.cross_entropy(logits, target) + nn.functional.cross_entropy(logits.T, target))
+    candidates = positives if negatives is None else torch.cat([positives, negatives])
+    forward = nn.functional.cross_entropy(anchors @ candidates.T / temperature, target)
+    backward = nn.functional.cross_entropy(positives @ anchors.T / temperature, target)
+    return 0.5 * (forward + backward)
 
 
 def _as_float(crops: np.ndarray) -> np.ndarray:
@@ -88,17 +94,26 @@ def _torch_embedder(model: EmbeddingNet) -> Callable[[np.ndarray], np.ndarray]:
     return embed
 
 
-def _batch(pairs: list[FramePair], config: TrainConfig, step: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Anchors (from frame B) and positives (frame A) of one step; a function of (seed, step) only."""
+def _batch(pairs: list[FramePair], config: TrainConfig, step: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Anchors (frame B), positives (frame A) and extra same-frame negatives (frame A) of one step.
+
+    A function of (seed, step) only, so an interrupted run resumes exactly.
+    """
     rng = np.random.default_rng([config.seed, 1, step])
-    anchors, positives = [], []
+    anchors, positives, negatives = [], [], []
     for index in rng.choice(len(pairs), size=min(config.batch_pairs, len(pairs)), replace=False):
         pair = pairs[int(index)]
         take = rng.choice(len(pair.matches), size=min(config.batch_components, len(pair.matches)), replace=False)
         chosen = pair.matches[take]
         positives.append(pair.crops_a[chosen[:, 0]])
         anchors.append(pair.crops_b[chosen[:, 1]])
-    return torch.from_numpy(_as_float(np.concatenate(anchors))), torch.from_numpy(_as_float(np.concatenate(positives)))
+        others = np.setdiff1d(np.arange(len(pair.crops_a)), chosen[:, 0])
+        if config.batch_negatives and len(others):
+            extra = rng.choice(others, size=min(config.batch_negatives, len(others)), replace=False)
+            negatives.append(pair.crops_a[extra])
+    shape = (0,) + pairs[0].crops_a.shape[1:]
+    stack = [np.concatenate(x) if x else np.zeros(shape, np.uint8) for x in (anchors, positives, negatives)]
+    return tuple(torch.from_numpy(_as_float(x)) for x in stack)  # type: ignore[return-value]
 
 
 def _data_key(config: TrainConfig) -> str:
@@ -223,9 +238,10 @@ def train(
     try:
         while step < min(config.steps, stop_at or config.steps):
             model.train()
-            anchors, positives = _batch(train_pairs, config, step)
-            embeddings = model(torch.cat([anchors, positives]))
-            loss = info_nce(embeddings[: len(anchors)], embeddings[len(anchors) :], config.temperature)
+            anchors, positives, negatives = _batch(train_pairs, config, step)
+            embeddings = model(torch.cat([anchors, positives, negatives]))
+            m = len(anchors)
+            loss = info_nce(embeddings[:m], embeddings[m : 2 * m], config.temperature, embeddings[2 * m :])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
