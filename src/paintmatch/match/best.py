@@ -142,7 +142,7 @@ class BestMatcher:
     w_shape: float = 0.05
     w_feat: float = 1.0
     w_trace: float = 0.3
-    w_flow: float = 1.0
+    w_flow: float = 2.0
     features: str = "deep"
     model: str = "default"
     align: bool = True
@@ -152,6 +152,7 @@ class BestMatcher:
     refine: bool = False
     w_neighbours: float = 0.5
     tiny_area: int = 20
+    anchor_margin: float = 0.0
     slack: float = 0.25
     name: str = "best"
 
@@ -271,7 +272,7 @@ class BestMatcher:
         if self.anchor and anchor is not None and anchor.colors is not None:
             anchor_cost = self._cost(anchor, target)
             a_chosen, a_conf, _ = self._assign(anchor_cost)
-            better = a_conf > confidence + 0.1
+            better = a_conf > confidence + self.anchor_margin
             colors[better] = anchor.colors[a_chosen[better]]
             confidence = np.where(better, a_conf, confidence)
             chosen = np.where(better, -1, chosen)  # index refers to another frame: no single reference
