@@ -113,6 +113,7 @@ MATCHERS: dict[str, str] = {
     "paper": "paintmatch.match.paper:paper",
     "paper-equal": "paintmatch.match.paper:paper_equal",
     "best": "paintmatch.match.best:BestMatcher",
+    "best-deep": "paintmatch.match.best:best_deep",
 }
 
 

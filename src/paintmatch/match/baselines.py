@@ -225,8 +225,16 @@ class FlowMatcher:
         if self.clip <= 0:
             raise ValueError(f"clip must be positive; got {self.clip}")
 
-    def flow(self, reference: Frame, target: Frame) -> np.ndarray:
-        """(H, W, 2) float32 flow from the target to the reference at the target's full size."""
+    def small_flow(self, reference: Frame, target: Frame) -> tuple[np.ndarray, float]:
+        """Flow from the target to the reference at the reduced size, and that size's scale.
+
+        Returns
+        -------
+        flow : (h, w, 2) ndarray of float32
+            Flow in pixels of the reduced frame (``h, w`` = target size times ``scale``).
+        scale : float
+            Reduced size / full size (<= 1).
+        """
         h, w = target.seg.shape
         scale = min(1.0, self.max_side / max(h, w))
         size = (max(8, round(w * scale)), max(8, round(h * scale)))
@@ -242,7 +250,13 @@ class FlowMatcher:
                 frame.cache["flow_field_key"] = key
             return frame.cache["flow_field"]
 
-        flow = dense_flow(small(target), small(reference), method=self.method)
+        return dense_flow(small(target), small(reference), method=self.method), scale
+
+    def flow(self, reference: Frame, target: Frame) -> np.ndarray:
+        """(H, W, 2) float32 flow from the target to the reference at the target's full size."""
+        h, w = target.seg.shape
+        flow, _ = self.small_flow(reference, target)
+        size = (flow.shape[1], flow.shape[0])
         flow = cv2.resize(flow, (w, h), interpolation=cv2.INTER_LINEAR)
         flow[..., 0] *= w / size[0]
         flow[..., 1] *= h / size[1]

@@ -88,21 +88,35 @@ def painted_flow_overlap(reference: Frame, target: Frame, target_colors: np.ndar
     return _overlap_counts(reference, target.seg.labels, source, target.n)
 
 
-def flow_overlap(reference: Frame, target: Frame, *, max_side: int = 640) -> np.ndarray:
+def compose_flows(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Flow ``x -> x + first(x) + second(x + first(x))``: target -> middle frame -> far frame.
+
+    Parameters
+    ----------
+    first, second : (h, w, 2) ndarray of float32
+        Flows in pixels of the same grid (target to middle, middle to far).
+    """
+    h, w = first.shape[:2]
+    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    carried = cv2.remap(second, xs + first[..., 0], ys + first[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return first + carried
+
+
+def flow_overlap(
+    reference: Frame, target: Frame, *, max_side: int = 640, small_flow: np.ndarray | None = None
+) -> np.ndarray:
     """(n_t, n_r) float64: share of each target component covered by each flow-warped reference component.
 
     Flow and counting run at most ``max_side`` pixels per side (nearest-neighbour label maps), which
-    keeps a 1600 px frame as cheap as a 640 px one. The target labels and the warped reference
-    labels at that size are kept in ``target.cache["flow_labels"]`` for the tiny-region vote.
+    keeps a 1600 px frame as cheap as a 640 px one. The reduced flow is kept in
+    ``target.cache["flow_small"]`` for the tiny-region vote.
     """
     from paintmatch.match.baselines import FlowMatcher
 
-    h, w = target.seg.shape
-    scale = min(1.0, max_side / max(h, w))
-    size = (max(8, round(w * scale)), max(8, round(h * scale)))
-    matcher = FlowMatcher(max_side=max_side)
-    flow = matcher.flow(reference, target)  # (h, w, 2) at full size
-    small_flow = cv2.resize(flow, size, interpolation=cv2.INTER_LINEAR) * np.float32(scale)
+    if small_flow is None:
+        small_flow, _ = FlowMatcher(max_side=max_side).small_flow(reference, target)
+    size = (small_flow.shape[1], small_flow.shape[0])
+    target.cache["flow_small"] = small_flow
     target_small = cv2.resize(target.seg.labels, size, interpolation=cv2.INTER_NEAREST)
     ref_labels = reference.seg.expanded_labels()
     ref_scale_x, ref_scale_y = ref_labels.shape[1] / size[0], ref_labels.shape[0] / size[1]
@@ -113,7 +127,6 @@ def flow_overlap(reference: Frame, target: Frame, *, max_side: int = 640) -> np.
         (ys + small_flow[..., 1]) * ref_scale_y,
         cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0,
     ).astype(np.int32)
-    target.cache["flow_full"] = flow
     return _overlap_counts(reference, target_small, source, target.n)
 
 
@@ -132,6 +145,8 @@ class BestMatcher:
         The additions listed in the module docstring.
     w_neighbours : float
         Weight of the neighbourhood-consistency support (``neighbours``).
+    flow_side : int
+        Optical flow runs on frames scaled to at most this many pixels per side.
     tiny_area : int
         Components smaller than this (pixels) take the majority color under them through the flow
         (their shape and position are too noisy to match one by one); 0 turns this off.
@@ -143,7 +158,7 @@ class BestMatcher:
     w_feat: float = 1.0
     w_trace: float = 0.3
     w_flow: float = 2.0
-    features: str = "deep"
+    features: str = "shape"
     model: str = "default"
     align: bool = True
     anchor: bool = True
@@ -153,6 +168,8 @@ class BestMatcher:
     w_neighbours: float = 0.5
     tiny_area: int = 20
     anchor_margin: float = 0.0
+    flow_side: int = 640
+    compose: bool = False
     slack: float = 0.25
     name: str = "best"
 
@@ -161,7 +178,7 @@ class BestMatcher:
         """The cut passes the original colored frame as ``anchor`` when True."""
         return self.anchor
 
-    def _cost(self, reference: Frame, target: Frame) -> np.ndarray:
+    def _cost(self, reference: Frame, target: Frame, small_flow: np.ndarray | None = None) -> np.ndarray:
         """(n_t, n_r) combined cost, positions compared after a global alignment."""
         t, r = shape_descriptors(target), shape_descriptors(reference)
         if self.features != "none":
@@ -190,7 +207,8 @@ class BestMatcher:
                 d_pos = np.minimum(d_pos, d_aligned)
         cost = appearance + self.w_pos * d_pos
         if self.flow:
-            cost += self.w_flow * (1.0 - flow_overlap(reference, target))
+            overlap = flow_overlap(reference, target, max_side=self.flow_side, small_flow=small_flow)
+            cost += self.w_flow * (1.0 - overlap)
         if reference.colors is None:
             raise ValueError("reference frame has no colors: pass a colored (painted) frame as reference")
         ref_bg = (reference.colors[:, 3] == 0) & r["border"]
@@ -234,19 +252,24 @@ class BestMatcher:
         return adjusted
 
     @staticmethod
-    def _vote_tiny(reference: Frame, target: Frame, flow: np.ndarray, tiny: np.ndarray, colors, chosen) -> None:
+    def _vote_tiny(reference: Frame, target: Frame, small_flow: np.ndarray, tiny: np.ndarray, colors, chosen) -> None:
         """Tiny components take the majority color of the reference pixels the flow maps them to.
 
-        Only the tiny components' own pixels are looked up, at full resolution.
+        Only the tiny components' own pixels are looked up, at full resolution (the reduced flow
+        is sampled at their positions and scaled up).
         """
         from paintmatch.match.baselines import vote
 
         labels = target.seg.labels
         pixels = np.flatnonzero(tiny[np.maximum(labels, 0)].ravel() & (labels.ravel() >= 0))
         ys, xs = np.divmod(pixels, labels.shape[1])
+        scale_x = small_flow.shape[1] / labels.shape[1]
+        scale_y = small_flow.shape[0] / labels.shape[0]
+        fy = np.clip((ys * scale_y).astype(np.int64), 0, small_flow.shape[0] - 1)
+        fx = np.clip((xs * scale_x).astype(np.int64), 0, small_flow.shape[1] - 1)
         ref_labels = reference.seg.expanded_labels()
-        sx = np.clip(np.rint(xs + flow[ys, xs, 0]).astype(np.int64), 0, ref_labels.shape[1] - 1)
-        sy = np.clip(np.rint(ys + flow[ys, xs, 1]).astype(np.int64), 0, ref_labels.shape[0] - 1)
+        sx = np.clip(np.rint(xs + small_flow[fy, fx, 0] / scale_x).astype(np.int64), 0, ref_labels.shape[1] - 1)
+        sy = np.clip(np.rint(ys + small_flow[fy, fx, 1] / scale_y).astype(np.int64), 0, ref_labels.shape[0] - 1)
         source = ref_labels[sy, sx]
         voted = vote(labels.ravel()[pixels][None, :], source[None, :], reference.colors, centroids=target.seg.centroids)
         use = tiny & (voted.confidence > 0)
@@ -256,6 +279,7 @@ class BestMatcher:
     def match(self, reference: Frame, target: Frame, anchor: Frame | None = None) -> Matching:
         """Match every target component; see ``Matcher``. ``anchor``: the original colored frame."""
         cost = self._cost(reference, target)
+        to_reference = target.cache.get("flow_small")
         chosen, confidence, stage = self._assign(cost)
         if self.refine:
             # Second flow between the painted reference and the tentatively painted target.
@@ -267,18 +291,35 @@ class BestMatcher:
             chosen, confidence, stage = self._assign(cost)
         colors = reference.colors[chosen].copy()
         tiny = target.seg.areas < self.tiny_area
-        if self.flow and tiny.any() and "flow_full" in target.cache:
-            self._vote_tiny(reference, target, target.cache.pop("flow_full"), tiny, colors, chosen)
+        if self.flow and tiny.any() and "flow_small" in target.cache:
+            self._vote_tiny(reference, target, target.cache.pop("flow_small"), tiny, colors, chosen)
         if self.anchor and anchor is not None and anchor.colors is not None:
-            anchor_cost = self._cost(anchor, target)
+            # Flow to the anchor = flow to the reference, then the reference's own flow to the anchor
+            # (kept from when it was colored): one optical flow per frame instead of two.
+            via = reference.cache.get(("flow_to", id(anchor)))
+            composed = None
+            if self.compose and to_reference is not None and via is not None and via.shape == to_reference.shape:
+                composed = compose_flows(to_reference, via)
+            anchor_cost = self._cost(anchor, target, small_flow=composed)
+            if self.flow:
+                target.cache[("flow_to", id(anchor))] = target.cache.pop("flow_small", composed)
             a_chosen, a_conf, _ = self._assign(anchor_cost)
             better = a_conf > confidence + self.anchor_margin
             colors[better] = anchor.colors[a_chosen[better]]
             confidence = np.where(better, a_conf, confidence)
             chosen = np.where(better, -1, chosen)  # index refers to another frame: no single reference
+        elif self.flow and to_reference is not None:
+            target.cache[("flow_to", id(reference))] = to_reference  # the reference is the anchor
         return Matching(
             ref_index=chosen.astype(np.int32),
             colors=colors.astype(np.uint8),
             confidence=confidence.astype(np.float32),
             stage=stage,
         )
+
+
+def best_deep(**params) -> BestMatcher:
+    """``best`` with the deep appearance features (ResNet, onnxruntime) in its cost."""
+    params.setdefault("name", "best-deep")
+    params.setdefault("features", "deep")
+    return BestMatcher(**params)
