@@ -168,7 +168,7 @@ class BestMatcher:
     w_neighbours: float = 0.5
     tiny_area: int = 20
     anchor_margin: float = 0.0
-    flow_side: int = 640
+    flow_side: int = 512
     compose: bool = False
     slack: float = 0.25
     name: str = "best"
