@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from paintmatch.cut import DEFAULT_METHOD
 from PIL import Image
 
 from paintmatch.errors import InputError
@@ -303,7 +305,7 @@ def test_colorize_job_and_progress(workspace: Path) -> None:
         job = wait_job(client, started.json())
         assert job["state"] == "done" and job["done"] == job["total"] == 3 and job["current"] in FRAMES
         detail = client.get("/api/cuts/demo").json()
-        assert detail["colorized"] and detail["revision"] == 1 and detail["settings"]["method"] == "simple"
+        assert detail["colorized"] and detail["revision"] == 1 and detail["settings"]["method"] == DEFAULT_METHOD
         assert all(f["components"] > 50 for f in detail["frame_list"])
         assert all(f["low_confidence"] is not None for f in detail["frame_list"])
         assert error_of(client.get("/api/jobs/nope")) == "job_not_found"
@@ -477,7 +479,7 @@ def test_propagate_recolors_later_frames_and_keeps_locked_fixes(colored: Path) -
         from_target = [i for i, r in enumerate(new2["ref_index"]) if r == target["id"]]
         assert from_target and all(new2["colors"][i] == "#fe0000ff" for i in from_target)
         changed = {i for i, (a, b) in enumerate(zip(old2["colors"], new2["colors"])) if a != b}
-        assert changed and changed <= set(from_target)
+        assert changed and set(from_target) <= changed
         # undo and redo the re-propagation
         detail = client.get("/api/cuts/demo").json()
         assert detail["undo_label"] == "re-propagate from 0001"

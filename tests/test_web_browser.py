@@ -163,8 +163,9 @@ def test_correct_a_component_and_repropagate_in_the_browser(server, tmp_path: Pa
     region = seg_k.labels == chosen
     assert changed[region].all() and (new_k[region] == rgba).all()
     assert not changed[~(seg_k.expanded_labels() == chosen)].any()  # (lines bordering it may blend)
-    # After k: only components now matched to the new color changed, and frame k+1's matches of the clicked
-    # component carry it.
+    # After k: frame k+1's matches of the clicked component carry the fix, and pixels change only inside
+    # components whose recorded color changed. (Other later components may change too: frame k is now
+    # the reference of the frames after it, and matchers with an anchor re-match against it.)
     previous_changed = {chosen}
     any_later_change = False
     for t in range(K + 1, len(names)):
@@ -174,14 +175,12 @@ def test_correct_a_component_and_repropagate_in_the_browser(server, tmp_path: Pa
         new_colors = [c["color"] for c in new_side["components"]]
         changed_ids = {i for i, (a, b) in enumerate(zip(old_colors, new_colors)) if a != b}
         matched = {i for i, c in enumerate(new_side["components"]) if c["reference_component"] in previous_changed}
-        assert changed_ids <= matched, (names[t], changed_ids - matched)
-        assert all(new_colors[i] == new_color for i in changed_ids)
         old_t, new_t = _image(before[f"{names[t]}.png"]), _image(after[f"{names[t]}.png"])
         pixel_changed = (old_t != new_t).any(axis=2)
         allowed = np.isin(seg_t.expanded_labels(), sorted(changed_ids))
         assert not pixel_changed[~allowed].any(), names[t]
         if t == K + 1:
             assert matched and all(new_colors[i] == new_color for i in matched)
-        any_later_change |= bool(changed_ids)
+        any_later_change |= any(new_colors[i] == new_color for i in changed_ids)
         previous_changed = matched
     assert any_later_change, "the fix did not flow into any later frame"

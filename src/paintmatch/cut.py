@@ -38,7 +38,7 @@ __all__ = [
 
 log = logging.getLogger("paintmatch")
 
-DEFAULT_METHOD = "simple"
+DEFAULT_METHOD = "best"
 OUTPUT_FORMATS = ("png", "tga")
 ProgressCallback = Callable[[int, int, str], None]
 

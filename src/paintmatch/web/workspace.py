@@ -473,7 +473,7 @@ class CutStore:
         dict
             ``{"frames": [names recolored]}``.
         """
-        from paintmatch.cut import ColorizeOptions, colorize_frames
+        from paintmatch.cut import DEFAULT_METHOD, ColorizeOptions, colorize_frames
 
         with self.lock.hold(timeout=60):
             k_state = self.frame_state(frame_name)
@@ -487,7 +487,9 @@ class CutStore:
             names = [self.names[i] for i in order]
             settings = self.state["settings"]
             options = ColorizeOptions(
-                method=settings.get("method") or "simple", line_mode=settings.get("line_mode", "keep"), close_gaps=int(settings.get("close_gaps") or 0)
+                method=settings.get("method") or DEFAULT_METHOD,
+                line_mode=settings.get("line_mode", "keep"),
+                close_gaps=int(settings.get("close_gaps") or 0),
             )
             from paintmatch.paint import paint
 
