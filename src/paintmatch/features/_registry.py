@@ -127,8 +127,8 @@ ARCHITECTURES: dict[str, Architecture] = {}
 
 #: Model name -> weights description file (in ``MODELS_DIR`` unless absolute).
 MODELS: dict[str, str] = {
-    "default": "resnet18-c32-int8.json",
-    "resnet18-c32-int8": "resnet18-c32-int8.json",
+    "default": "resnet18-c32-synth.json",
+    "resnet18-c32-synth": "resnet18-c32-synth.json",
 }
 
 
