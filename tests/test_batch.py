@@ -116,11 +116,11 @@ def test_weights_loaded_once_per_worker_process(monkeypatch):
     monkeypatch.setattr(paintmatch.features, "load_session", lambda weights, **kw: loads.append(weights))
     batch._worker_matcher.cache_clear()
     try:
-        options = ColorizeOptions(method="best")
+        options = ColorizeOptions(method="best-deep")
         for _ in range(3):
             batch._prepare_worker(options)
         assert loads == ["weights:default"]
-        batch._prepare_worker(ColorizeOptions(method="simple"))  # no deep features: nothing to load
+        batch._prepare_worker(ColorizeOptions(method="best"))  # shape features only: nothing to load
         assert loads == ["weights:default"]
     finally:
         batch._worker_matcher.cache_clear()
