@@ -10,8 +10,7 @@ __all__ = ["add_arguments", "run"]
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command's arguments."""
-    from paintmatch.cut import DEFAULT_METHOD
-    from paintmatch.match import matcher_names
+    from paintmatch.commands.colorize import add_coloring_options
 
     parser.add_argument("episode", type=Path, metavar="EPISODE", help="folder holding the cut folders (each with line/ and gt/), at any depth")
     parser.add_argument("--out", "-o", type=Path, required=True, help="output folder: OUT/<cut>/ per cut, OUT/summary.json, OUT/manifest.json")
@@ -19,12 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster, e.g. tcp://host:8786 (started with `dask scheduler` and `dask worker`)")
     parser.add_argument("--resume", action="store_true", help="skip cuts already complete with unchanged inputs and settings (OUT/manifest.json)")
     parser.add_argument("--retries", type=int, default=2, metavar="N", help="extra attempts for a cut whose task crashed (default 2)")
-    parser.add_argument("--method", default=DEFAULT_METHOD, help=f"matching method: {', '.join(matcher_names())} (default {DEFAULT_METHOD})")
-    parser.add_argument("--line-mode", choices=["keep", "recolor"], default="keep", help="keep lines as drawn, or recolor trace lines with the darker adjacent region's color")
-    parser.add_argument("--layers", action="store_true", help="also write <name>_paint and <name>_lines layers")
-    parser.add_argument("--close-gaps", type=int, default=0, metavar="PX", help="close line gaps up to about 2*PX pixels (trapped ball)")
-    parser.add_argument("--format", dest="output_format", choices=["png", "tga"], default="png", help="output image format")
-    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar, only errors")
+    add_coloring_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,15 +27,9 @@ def run(args: argparse.Namespace) -> int:
 
     from paintmatch.batch import SUMMARY_FILE
     from paintmatch.batch import run as run_batch
-    from paintmatch.cut import ColorizeOptions
+    from paintmatch.commands.colorize import coloring_options
 
-    options = ColorizeOptions(
-        method=args.method,
-        line_mode=args.line_mode,
-        layers=args.layers,
-        close_gaps=args.close_gaps,
-        output_format=args.output_format,
-    )
+    options = coloring_options(args)
     summary = run_batch(
         args.episode,
         args.out,

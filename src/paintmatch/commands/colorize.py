@@ -5,18 +5,23 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-__all__ = ["add_arguments", "run"]
+__all__ = ["add_arguments", "run", "add_coloring_options", "coloring_options"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command's arguments."""
-    from paintmatch.cut import DEFAULT_METHOD
-    from paintmatch.match import matcher_names
-
     parser.add_argument("inputs", nargs="+", metavar="CUT|LINE", help="a cut folder (line/, gt/), or line frames with --reference")
     parser.add_argument("--out", "-o", type=Path, help="output folder (default: CUT/paint; required with --reference)")
     parser.add_argument("--reference", type=Path, help="the colored frame to copy colors from (with LINE... inputs)")
     parser.add_argument("--reference-line", type=Path, help="the reference's line art (default: the LINE of the same name, else the colored frame's dark lines)")
+    add_coloring_options(parser)
+
+
+def add_coloring_options(parser: argparse.ArgumentParser) -> None:
+    """The options of a coloring run, shared by ``colorize`` and ``batch``."""
+    from paintmatch.cut import DEFAULT_METHOD
+    from paintmatch.match import matcher_names
+
     parser.add_argument("--method", default=DEFAULT_METHOD, help=f"matching method: {', '.join(matcher_names())} (default {DEFAULT_METHOD})")
     parser.add_argument("--line-mode", choices=["keep", "recolor"], default="keep", help="keep lines as drawn, or recolor trace lines with the darker adjacent region's color")
     parser.add_argument("--layers", action="store_true", help="also write <name>_paint and <name>_lines layers")
@@ -25,18 +30,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar, only errors")
 
 
-def run(args: argparse.Namespace) -> int:
-    """Color and report where the results are. Returns the exit code."""
-    from paintmatch.cut import ColorizeOptions, colorize_cut, colorize_files
-    from paintmatch.errors import InputError
+def coloring_options(args: argparse.Namespace):
+    """``ColorizeOptions`` from the parsed ``add_coloring_options`` arguments."""
+    from paintmatch.cut import ColorizeOptions
 
-    options = ColorizeOptions(
+    return ColorizeOptions(
         method=args.method,
         line_mode=args.line_mode,
         layers=args.layers,
         close_gaps=args.close_gaps,
         output_format=args.output_format,
     )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Color and report where the results are. Returns the exit code."""
+    from paintmatch.cut import colorize_cut, colorize_files
+    from paintmatch.errors import InputError
+
+    options = coloring_options(args)
     if args.reference is None:
         if len(args.inputs) != 1:
             raise InputError(
