@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 DEMO_OUT ?= demo-out
 
-.PHONY: install install-test browser demo test bench bench-small bench-speed bench-batch example clean
+.PHONY: install install-test browser demo test bench bench-small bench-speed bench-batch ablation example clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ bench-small: install-test
 
 bench-speed: install
 	$(PY) benchmarks/bench_speed.py
+
+ablation: install-test
+	$(PY) benchmarks/ablation.py
 
 bench-batch: install-test
 	$(PY) benchmarks/bench_batch.py
