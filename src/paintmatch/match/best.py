@@ -102,6 +102,20 @@ def compose_flows(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return first + carried
 
 
+def _by_color(overlap: np.ndarray, colors: np.ndarray) -> np.ndarray:
+    """(n_t, n_r): each pair's overlap counted over every reference component of the same color.
+
+    The flow says which paint covers a target region; when a region of the reference is split in
+    two (a background cut by hair touching the frame edge), the two halves together carry the vote.
+    """
+    packed = np.ascontiguousarray(colors).view(np.uint32).ravel()
+    _, color_of = np.unique(packed, return_inverse=True)
+    color_of = color_of.ravel()
+    per_color = np.zeros((overlap.shape[0], int(color_of.max()) + 1))
+    np.add.at(per_color.T, color_of, overlap.T)
+    return per_color[:, color_of]
+
+
 def flow_overlap(
     reference: Frame, target: Frame, *, max_side: int = 640, small_flow: np.ndarray | None = None
 ) -> np.ndarray:
@@ -145,6 +159,9 @@ class BestMatcher:
         The additions listed in the module docstring.
     w_neighbours : float
         Weight of the neighbourhood-consistency support (``neighbours``).
+    color_vote : float
+        Share of the flow term counted per color rather than per component (0..1): a reference
+        region split in two (background cut by hair at the frame edge) still votes as one.
     flow_side : int
         Optical flow runs on frames scaled to at most this many pixels per side.
     tiny_area : int
@@ -169,6 +186,7 @@ class BestMatcher:
     tiny_area: int = 20
     anchor_margin: float = 0.0
     flow_side: int = 512
+    color_vote: float = 0.5
     compose: bool = False
     slack: float = 0.25
     name: str = "best"
@@ -208,7 +226,8 @@ class BestMatcher:
         cost = appearance + self.w_pos * d_pos
         if self.flow:
             overlap = flow_overlap(reference, target, max_side=self.flow_side, small_flow=small_flow)
-            cost += self.w_flow * (1.0 - overlap)
+            mixed = (1.0 - self.color_vote) * overlap + self.color_vote * _by_color(overlap, reference.colors)
+            cost += self.w_flow * (1.0 - mixed)
         if reference.colors is None:
             raise ValueError("reference frame has no colors: pass a colored (painted) frame as reference")
         ref_bg = (reference.colors[:, 3] == 0) & r["border"]
