@@ -25,6 +25,7 @@ VARIANTS: dict[str, dict] = {
     "- neighbourhood consistency": {"neighbours": False},
     "- global alignment": {"align": False},
     "- tiny-region flow vote": {"tiny_area": 0},
+    "- per-color flow vote": {"color_vote": 0.0},
     "+ deep features (= best-deep)": {"features": "deep"},
     "no appearance features": {"features": "none"},
     "+ painted-flow refinement": {"refine": True},
