@@ -26,12 +26,11 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from paintmatch.match import Frame, Matching
 from paintmatch.match.graph import normalized_distance
 from paintmatch.match.paper import frame_features
-from paintmatch.match.simple import complete_many_to_one, confidence_from_cost, shape_descriptors
+from paintmatch.match.simple import assign, shape_descriptors
 
 __all__ = ["BestMatcher"]
 
@@ -235,12 +234,7 @@ class BestMatcher:
         return cost
 
     def _assign(self, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        rows, cols = linear_sum_assignment(cost)
-        assigned = np.full(cost.shape[0], -1, dtype=np.int64)
-        assigned[rows] = cols
-        chosen = complete_many_to_one(cost, assigned, slack=self.slack)
-        stage = np.where(assigned == chosen, 0, 2).astype(np.uint8)
-        return chosen, confidence_from_cost(cost, chosen), stage
+        return assign(cost, slack=self.slack)
 
     def _neighbour_consistency(self, reference: Frame, target: Frame, cost: np.ndarray, chosen: np.ndarray) -> np.ndarray:
         """Cost lowered where a pair's neighbours are matched to each other's neighbours.

@@ -16,7 +16,7 @@ from scipy.optimize import linear_sum_assignment
 from paintmatch.match import Frame, Matching
 from paintmatch.segment import Segmentation
 
-__all__ = ["SimpleMatcher", "shape_descriptors", "geometry_cost", "complete_many_to_one"]
+__all__ = ["SimpleMatcher", "shape_descriptors", "geometry_cost", "complete_many_to_one", "assign"]
 
 
 def _drawing_extent(seg: Segmentation) -> tuple[np.ndarray, float]:
@@ -135,6 +135,26 @@ def confidence_from_cost(cost: np.ndarray, chosen: np.ndarray, *, scale: float =
     return np.clip(value, 0, 1).astype(np.float32)
 
 
+def assign(cost: np.ndarray, *, slack: float = 0.25) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hungarian assignment on ``cost`` (SciPy), completed many-to-one.
+
+    Returns
+    -------
+    chosen : (n_t,) ndarray of int32
+        Reference component per target component (every one assigned).
+    confidence : (n_t,) ndarray of float32
+        ``confidence_from_cost`` of the choice.
+    stage : (n_t,) ndarray of uint8
+        0 where the one-to-one assignment was kept, 2 where completion chose (``Matching.STAGES``).
+    """
+    rows, cols = linear_sum_assignment(cost)
+    assigned = np.full(cost.shape[0], -1, dtype=np.int64)
+    assigned[rows] = cols
+    chosen = complete_many_to_one(cost, assigned, slack=slack)
+    stage = np.where(assigned == chosen, 0, 2).astype(np.uint8)
+    return chosen, confidence_from_cost(cost, chosen), stage
+
+
 @dataclass
 class SimpleMatcher:
     """Hungarian assignment on a position / area / shape cost, completed many-to-one.
@@ -167,10 +187,5 @@ class SimpleMatcher:
         cost = geometry_cost(
             reference, target, w_pos=self.w_pos, w_area=self.w_area, w_shape=self.w_shape, w_trace=self.w_trace
         )
-        rows, cols = linear_sum_assignment(cost)
-        assigned = np.full(target.n, -1, dtype=np.int64)
-        assigned[rows] = cols
-        chosen = complete_many_to_one(cost, assigned, slack=self.slack)
-        confidence = confidence_from_cost(cost, chosen)
-        stage = np.where(assigned == chosen, 0, 2)
+        chosen, confidence, stage = assign(cost, slack=self.slack)
         return Matching.from_indices(chosen, reference.colors, confidence, stage)
