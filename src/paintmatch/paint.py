@@ -11,7 +11,7 @@ import numpy as np
 from paintmatch.match import Frame, Matching
 from paintmatch.segment import LineClass
 
-__all__ = ["LINE_MODES", "FramePaint", "paint", "sidecar"]
+__all__ = ["LINE_MODES", "FramePaint", "paint", "sidecar", "color_hex"]
 
 LINE_MODES = ("keep", "recolor")
 
@@ -114,8 +114,9 @@ def paint(frame: Frame, matching_or_colors: Matching | np.ndarray, *, line_mode:
     return FramePaint(image=image, paint_layer=paint_layer, line_layer=line_layer)
 
 
-def _hex(color: np.ndarray) -> str:
-    return "#" + "".join(f"{int(c):02x}" for c in color)
+def color_hex(rgba) -> str:
+    """RGBA (4 ints) -> ``#rrggbbaa``, as sidecars and the web API write colors."""
+    return "#" + "".join(f"{int(c):02x}" for c in rgba)
 
 
 def sidecar(frame: Frame, matching: Matching, *, reference_name: str = "") -> dict[str, Any]:
@@ -129,7 +130,7 @@ def sidecar(frame: Frame, matching: Matching, *, reference_name: str = "") -> di
         "components": [
             {
                 "id": i,
-                "color": _hex(matching.colors[i]),
+                "color": color_hex(matching.colors[i]),
                 "reference_component": int(matching.ref_index[i]),
                 "confidence": round(float(matching.confidence[i]), 4),
                 "stage": Matching.STAGES.get(int(matching.stage[i]), "unknown"),

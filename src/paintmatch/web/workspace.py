@@ -36,6 +36,7 @@ import numpy as np
 
 from paintmatch.errors import InputError
 from paintmatch.match import Frame, Matching
+from paintmatch.paint import color_hex
 from paintmatch.web.errors import ApiError
 
 try:  # POSIX advisory file locks; elsewhere only the in-process lock applies
@@ -108,11 +109,6 @@ def parse_color(value: str) -> tuple[int, int, int, int]:
         raise ApiError(400, "bad_color", f"color {value!r} is not #rrggbb or #rrggbbaa")
     rgb, alpha = match.groups()
     return (int(rgb[0:2], 16), int(rgb[2:4], 16), int(rgb[4:6], 16), int(alpha, 16) if alpha else 255)
-
-
-def color_hex(rgba: Any) -> str:
-    """RGBA -> ``#rrggbbaa``."""
-    return "#" + "".join(f"{int(c):02x}" for c in rgba)
 
 
 class CutLock:
