@@ -14,8 +14,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 
 VARIANTS: dict[str, dict] = {
@@ -40,7 +38,7 @@ def _cuts(folder: Path, level: int | None = None) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from paintmatch.evaluate.score import evaluate_cut
+    from tune import score  # benchmarks/tune.py: mean metrics of a method over cuts
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT / "benchmarks" / "data")
@@ -62,8 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         for suite, folder in suites.items():
             cuts = _cuts(folder, 3 if "level 3" in suite else None)
             start = time.perf_counter()
-            means = [evaluate_cut(cut, "best", matcher_params=params)[0].means for cut in cuts]
-            row[suite] = {k: float(np.nanmean([m[k] for m in means])) for k in ("acc", "acc_thres", "pix_acc", "seconds")}
+            row[suite] = score(cuts, "best", params)
             print(f"{variant:32s} {suite:26s} acc_thres {row[suite]['acc_thres']:.4f} acc {row[suite]['acc']:.4f} "
                   f"({time.perf_counter() - start:.0f} s)", flush=True)
         rows.append(row)
