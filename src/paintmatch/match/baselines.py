@@ -26,7 +26,7 @@ from paintmatch.match import Frame, Matching
 
 __all__ = ["OverlapMatcher", "FlowMatcher", "vote", "line_field", "dense_flow", "FLOW_METHODS"]
 
-FLOW_METHODS = ("dis", "farneback")
+FLOW_METHODS = ("dis", "dis-fast", "farneback")
 _DENSE_PAIRS = 1 << 22  # largest (target x reference) count table built densely (32 MB of int64)
 
 
@@ -177,17 +177,17 @@ def dense_flow(target: np.ndarray, reference: np.ndarray, *, method: str = "dis"
     ----------
     target, reference : (H, W) ndarray of uint8
         Grey images of the same size.
-    method : {"dis", "farneback"}
-        OpenCV's DIS optical flow (medium preset) or Farneback's polynomial expansion.
+    method : {"dis", "dis-fast", "farneback"}
+        OpenCV's DIS optical flow (medium or fast preset) or Farneback's polynomial expansion.
 
     Returns
     -------
     (H, W, 2) ndarray of float32
         Flow (dx, dy) in pixels.
     """
-    if method == "dis":
-        dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
-        return dis.calc(target, reference, None)
+    if method in ("dis", "dis-fast"):
+        preset = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM if method == "dis" else cv2.DISOPTICAL_FLOW_PRESET_FAST
+        return cv2.DISOpticalFlow_create(preset).calc(target, reference, None)
     if method == "farneback":
         return cv2.calcOpticalFlowFarneback(
             target, reference, None, pyr_scale=0.5, levels=5, winsize=21, iterations=5, poly_n=7, poly_sigma=1.5, flags=0

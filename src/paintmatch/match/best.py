@@ -7,8 +7,9 @@ Additions over ``paper`` (each one has a switch so the ablation table can measur
   across the frame does not break the position constraint.
 - ``features``: deep appearance features (``paintmatch.features``) and shape are combined in one
   cost, instead of a hard threshold cascade.
-- ``anchor``: the original colored frame is a second reference beside the previous painted frame;
-  each target component takes the cheaper of the two, which stops errors drifting down a cut.
+- ``anchor``: the original colored frame is a second reference beside the previous painted frame,
+  matched by the same steps; each target component takes the more confident of the two, which
+  stops errors drifting down a cut.
 - ``neighbours``: neighbourhood consistency: a pair's cost drops with the share of the target's
   neighbours matched to the reference's neighbours (a region beside the iris is matched among the
   regions beside the matched iris), two rounds of re-assignment.
@@ -16,6 +17,9 @@ Additions over ``paper`` (each one has a switch so the ablation table can measur
   by dense flow between the line arts (``paintmatch.match.baselines.FlowMatcher``) and the share
   of each target component covered by each warped reference component lowers their cost. It
   follows non-rigid motion that a single global transform cannot.
+- flow check (``fb_tol`` > 0): a backward flow checks the forward one; where a component's pixels
+  do not come back within ``fb_tol`` pixels (a limb that swung further than the flow can follow),
+  its flow term is weighted down to ``fb_floor`` and position and shape decide.
 - ``refine`` (off: measured no gain on the synthetic dev suite): a second flow between the painted
   reference and the tentatively painted target.
 """
@@ -115,14 +119,38 @@ def _by_color(overlap: np.ndarray, colors: np.ndarray) -> np.ndarray:
     return per_color[:, color_of]
 
 
+def flow_reliability(small_flow: np.ndarray, backward: np.ndarray, target_small: np.ndarray, n_t: int, tol: float) -> np.ndarray:
+    """(n_t,) float64 in [0, 1]: share of each target component's pixels whose flow passes the forward-backward check.
+
+    Parameters
+    ----------
+    small_flow, backward : (h, w, 2) ndarray of float32
+        Flow target -> reference and reference -> target on the same reduced grid.
+    target_small : (h, w) ndarray of int32
+        Target components on that grid (-1 on lines).
+    tol : float
+        A pixel is reliable when ``|f(x) + b(x + f(x))| < tol`` (grid pixels).
+    """
+    h, w = small_flow.shape[:2]
+    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    back = cv2.remap(backward, xs + small_flow[..., 0], ys + small_flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    error = np.linalg.norm(small_flow + back, axis=2)
+    valid = target_small >= 0
+    good = np.bincount(target_small[valid], weights=(error[valid] < tol).astype(np.float64), minlength=n_t)
+    total = np.bincount(target_small[valid], minlength=n_t)
+    return np.where(total > 0, good / np.maximum(total, 1), 1.0)
+
+
 def flow_overlap(
-    reference: Frame, target: Frame, *, max_side: int = 640, small_flow: np.ndarray | None = None
+    reference: Frame, target: Frame, *, max_side: int = 640, small_flow: np.ndarray | None = None, fb_tol: float = 0.0,
+    fb_method: str = "dis",
 ) -> np.ndarray:
     """(n_t, n_r) float64: share of each target component covered by each flow-warped reference component.
 
     Flow and counting run at most ``max_side`` pixels per side (nearest-neighbour label maps), which
     keeps a 1600 px frame as cheap as a 640 px one. The reduced flow is kept in
-    ``target.cache["flow_small"]`` for the tiny-region vote.
+    ``target.cache["flow_small"]`` for the tiny-region vote. With ``fb_tol`` > 0 a backward flow
+    (``fb_method``) checks it and ``target.cache["flow_reliability"]`` receives ``flow_reliability``.
     """
     from paintmatch.match.baselines import FlowMatcher
 
@@ -140,7 +168,11 @@ def flow_overlap(
         (ys + small_flow[..., 1]) * ref_scale_y,
         cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0,
     ).astype(np.int32)
-    return _overlap_counts(reference, target_small, source, target.n)
+    overlap = _overlap_counts(reference, target_small, source, target.n)
+    if fb_tol > 0 and reference.seg.shape == target.seg.shape:
+        backward, _ = FlowMatcher(method=fb_method, max_side=max_side).small_flow(target, reference)
+        target.cache["flow_reliability"] = flow_reliability(small_flow, backward, target_small, target.n, fb_tol)
+    return overlap
 
 
 @dataclass
@@ -166,6 +198,10 @@ class BestMatcher:
     tiny_area : int
         Components smaller than this (pixels) take the majority color under them through the flow
         (their shape and position are too noisy to match one by one); 0 turns this off.
+    fb_tol, fb_floor, fb_method
+        Flow check: the forward-backward error (pixels of the reduced frame) under which a pixel's
+        flow counts as reliable (0: no check), the flow weight left to a component with no reliable
+        pixel (share of ``w_flow``), and the flow algorithm of the backward flow.
     """
 
     w_pos: float = 4.0
@@ -182,12 +218,15 @@ class BestMatcher:
     flow: bool = True
     refine: bool = False
     w_neighbours: float = 0.5
-    tiny_area: int = 20
+    tiny_area: int = 10
     anchor_margin: float = 0.0
     flow_side: int = 512
     color_vote: float = 0.5
     compose: bool = False
     slack: float = 0.25
+    fb_tol: float = 2.0
+    fb_floor: float = 0.3
+    fb_method: str = "dis-fast"
     name: str = "best"
 
     @property
@@ -224,9 +263,13 @@ class BestMatcher:
                 d_pos = np.minimum(d_pos, d_aligned)
         cost = appearance + self.w_pos * d_pos
         if self.flow:
-            overlap = flow_overlap(reference, target, max_side=self.flow_side, small_flow=small_flow)
+            overlap = flow_overlap(reference, target, max_side=self.flow_side, small_flow=small_flow, fb_tol=self.fb_tol, fb_method=self.fb_method)
             mixed = (1.0 - self.color_vote) * overlap + self.color_vote * _by_color(overlap, reference.colors)
-            cost += self.w_flow * (1.0 - mixed)
+            weight = np.full(target.n, self.w_flow)
+            if self.fb_tol > 0 and "flow_reliability" in target.cache:
+                rel = target.cache.pop("flow_reliability")
+                weight = self.w_flow * (self.fb_floor + (1 - self.fb_floor) * rel)
+            cost += weight[:, None] * (1.0 - mixed)
         if reference.colors is None:
             raise ValueError("reference frame has no colors: pass a colored (painted) frame as reference")
         ref_bg = (reference.colors[:, 3] == 0) & r["border"]
@@ -289,10 +332,14 @@ class BestMatcher:
         colors[use] = voted.colors[use]
         chosen[use] = voted.ref_index[use]
 
-    def match(self, reference: Frame, target: Frame, anchor: Frame | None = None) -> Matching:
-        """Match every target component; see ``Matcher``. ``anchor``: the original colored frame."""
-        cost = self._cost(reference, target)
-        to_reference = target.cache.get("flow_small")
+    def _match_one(self, reference: Frame, target: Frame, small_flow: np.ndarray | None = None):
+        """Cost, assignment, neighbour consistency and the tiny-region vote against one colored frame.
+
+        Returns ``(chosen, colors, confidence, stage, flow)``: reference index, color and confidence
+        per target component, and the reduced flow target -> reference (None without ``flow``).
+        """
+        cost = self._cost(reference, target, small_flow)
+        flow = target.cache.pop("flow_small", None)
         chosen, confidence, stage = self._assign(cost)
         if self.refine:
             # Second flow between the painted reference and the tentatively painted target.
@@ -304,24 +351,29 @@ class BestMatcher:
             chosen, confidence, stage = self._assign(cost)
         colors = reference.colors[chosen].copy()
         tiny = target.seg.areas < self.tiny_area
-        if self.flow and tiny.any() and "flow_small" in target.cache:
-            self._vote_tiny(reference, target, target.cache.pop("flow_small"), tiny, colors, chosen)
+        if flow is not None and tiny.any():
+            self._vote_tiny(reference, target, flow, tiny, colors, chosen)
+        return chosen, colors, confidence, stage, flow
+
+    def match(self, reference: Frame, target: Frame, anchor: Frame | None = None) -> Matching:
+        """Match every target component; see ``Matcher``. ``anchor``: the original colored frame."""
+        chosen, colors, confidence, stage, to_reference = self._match_one(reference, target)
         if self.anchor and anchor is not None and anchor.colors is not None:
-            # Flow to the anchor = flow to the reference, then the reference's own flow to the anchor
-            # (kept from when it was colored): one optical flow per frame instead of two.
-            via = reference.cache.get(("flow_to", id(anchor)))
             composed = None
-            if self.compose and to_reference is not None and via is not None and via.shape == to_reference.shape:
-                composed = compose_flows(to_reference, via)
-            anchor_cost = self._cost(anchor, target, small_flow=composed)
-            if self.flow:
-                target.cache[("flow_to", id(anchor))] = target.cache.pop("flow_small", composed)
-            a_chosen, a_conf, _ = self._assign(anchor_cost)
+            if self.compose:
+                # Flow to the anchor = flow to the reference, then the reference's own flow to the
+                # anchor (kept from when it was colored): one optical flow per frame instead of two.
+                via = reference.cache.get(("flow_to", id(anchor)))
+                if to_reference is not None and via is not None and via.shape == to_reference.shape:
+                    composed = compose_flows(to_reference, via)
+            a_chosen, a_colors, a_conf, _, to_anchor = self._match_one(anchor, target, composed)
+            if to_anchor is not None:
+                target.cache[("flow_to", id(anchor))] = to_anchor
             better = a_conf > confidence + self.anchor_margin
-            colors[better] = anchor.colors[a_chosen[better]]
+            colors[better] = a_colors[better]
             confidence = np.where(better, a_conf, confidence)
             chosen = np.where(better, -1, chosen)  # index refers to another frame: no single reference
-        elif self.flow and to_reference is not None:
+        elif to_reference is not None:
             target.cache[("flow_to", id(reference))] = to_reference  # the reference is the anchor
         return Matching(
             ref_index=chosen.astype(np.int32),

@@ -1,0 +1,29 @@
+import numpy as np
+import pytest
+
+from paintmatch.match import get_matcher
+from paintmatch.match.best import flow_reliability
+from tests.test_match import _boxes_frame, _ids_by_x
+
+
+def test_flow_reliability_counts_pixels_whose_flow_comes_back():
+    labels = np.full((20, 40), -1, np.int32)
+    labels[:, :20] = 0
+    labels[:, 20:] = 1
+    forward = np.zeros((20, 40, 2), np.float32)
+    forward[..., 0] = 3.0  # everything moved 3 px right ...
+    backward = np.zeros((20, 40, 2), np.float32)
+    backward[..., 0] = -3.0  # ... and the backward flow agrees
+    backward[:, 30:, 0] = 5.0  # except where component 1's pixels land (x + 3 >= 30): they disagree by 8 px
+    reliability = flow_reliability(forward, backward, labels, 3, tol=2.0)
+    assert reliability[0] == pytest.approx(1.0)
+    assert reliability[1] == pytest.approx(7 / 20)  # x = 20..26 land before column 30: 7 of its 20 columns
+    assert reliability[2] == 1.0  # no pixel: nothing contradicts it
+
+
+@pytest.mark.parametrize("params", [{}, {"fb_tol": 0.0}, {"anchor": False, "neighbours": False}])
+def test_best_follows_a_small_move(params):
+    reference = _boxes_frame()
+    target = _boxes_frame(offset=3, colors=False)
+    matching = get_matcher("best", **params).match(reference, target)
+    np.testing.assert_array_equal(matching.colors[_ids_by_x(target)], reference.colors[_ids_by_x(reference)])
