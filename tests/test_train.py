@@ -180,7 +180,7 @@ def test_train_command(tiny_data: Path, tmp_path: Path) -> None:
     config.parent.mkdir()
     text = (REPO / "configs" / "tiny.yaml").read_text()
     text = text.split("train:\n")[0] + (
-        f"quantize: true\nquantize_tolerance: 1.0\nsteps: 2\n"
+        f"quantize: true\nstore_float16: true\nquantize_tolerance: 1.0\nsteps: 2\n"
         f"train:\n  - kind: warp\n    paths: ['{tiny_data / 'train.png'}']\n    pairs: 3\n"
         f"val:\n  - kind: warp\n    paths: ['{tiny_data / 'val.png'}']\n    pairs: 2\n"
     )
@@ -195,4 +195,11 @@ def test_train_command(tiny_data: Path, tmp_path: Path) -> None:
     art = np.asarray(Image.open(tiny_data / "train.png"))
     frame = Frame(line=art, seg=segment(art))
     assert describe(frame, model=str(out / "tiny-int8.json")).shape == (frame.n, 32)
+    # float16-stored weights: about half the file, float32 computation, nearly the same embeddings.
+    fp16 = get_weights(out / "tiny-fp16.json")
+    assert fp16.stored == "float16" and fp32.stored == "float32"
+    assert fp16.onnx_path.stat().st_size < 0.6 * fp32.onnx_path.stat().st_size
+    np.testing.assert_allclose(
+        describe(frame, model=str(out / "tiny-fp16.json")), describe(frame, model=str(out / "tiny.json")), atol=2e-2
+    )
     assert main(["train", "--config", str(tmp_path / "nope.yaml")]) == 2

@@ -46,4 +46,6 @@ def run(args: argparse.Namespace) -> int:
     print(f"model: {result.weights.onnx_path} (val top-1 {result.val_top1:.4f}, {result.seconds:.0f} s)")
     if result.int8 is not None:
         print(f"int8 model: {result.int8.onnx_path} (val top-1 {result.int8.metrics['val_top1']:.4f})")
+    if result.fp16 is not None:
+        print(f"float16-stored model: {result.fp16.onnx_path} (val top-1 {result.fp16.metrics['val_top1']:.4f})")
     return 0

@@ -74,6 +74,9 @@ class ModelWeights:
         Output size.
     quantized : bool
         Whether the ONNX graph is int8 (QDQ static quantisation).
+    stored : str
+        How the weights are stored in the file: ``float32``, or ``float16`` (cast to float32 when
+        the session starts; the computation is float32 either way).
     train_command : str
         The exact command that trains these weights again.
     metrics : dict
@@ -88,6 +91,7 @@ class ModelWeights:
     context: float
     embedding_dim: int
     quantized: bool = False
+    stored: str = "float32"
     train_command: str = ""
     metrics: dict = field(default_factory=dict)
     path: Path | None = field(default=None, compare=False)

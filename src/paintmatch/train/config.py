@@ -77,6 +77,9 @@ class TrainConfig:
         Also export an int8 (QDQ static) model, kept if its validation accuracy holds.
     quantize_tolerance : float
         Largest drop of validation top-1 accepted for the int8 model.
+    store_float16 : bool
+        Also write ``<name>-fp16.onnx``: weights stored as float16, computed as float32 (half the
+        file, same speed), kept if its validation accuracy holds (``quantize_tolerance``).
     train, val : list of DataSource
         Training and held-out validation sources.
     """
@@ -100,6 +103,7 @@ class TrainConfig:
     threads: int = 2
     quantize: bool = False
     quantize_tolerance: float = 0.02
+    store_float16: bool = False
     train: list[DataSource] = field(default_factory=list)
     val: list[DataSource] = field(default_factory=list)
 

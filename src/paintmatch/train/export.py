@@ -11,7 +11,7 @@ import torch
 from paintmatch.features import ModelWeights, sha256_of
 from paintmatch.train.config import TrainConfig
 
-__all__ = ["export_onnx", "quantize_int8", "write_description", "onnx_embed"]
+__all__ = ["export_onnx", "quantize_int8", "store_float16", "write_description", "onnx_embed"]
 
 
 def onnx_embed(path: Path, crops: np.ndarray, *, batch_size: int = 256) -> np.ndarray:
@@ -95,8 +95,44 @@ def quantize_int8(fp32_path: Path, int8_path: Path, calibration: np.ndarray) -> 
     return int8_path
 
 
+def store_float16(fp32_path: Path, out_path: Path, *, min_elements: int = 1024) -> Path:
+    """Copy of an ONNX model whose large float32 weights are stored as float16 (half the file).
+
+    Each such initializer ``W`` becomes ``W__fp16`` (float16) plus a ``Cast`` back to float32 named
+    ``W``, so every operator still computes in float32: onnxruntime folds the casts once when the
+    session starts, and inference runs as fast as the float32 model. Only the weights are rounded
+    (about 3 significant digits), unlike int8, which also quantises activations. Written by hand
+    because onnxconverter-common's ``convert_float_to_float16`` converts the computation too (slow
+    on CPUs without float16 arithmetic) and is not otherwise a dependency.
+    """
+    import onnx
+    from onnx import helper, numpy_helper
+
+    model = onnx.load(str(fp32_path))
+    graph = model.graph
+    casts, kept = [], []
+    for initializer in graph.initializer:
+        array = numpy_helper.to_array(initializer)
+        if initializer.data_type == onnx.TensorProto.FLOAT and array.size >= min_elements:
+            half = numpy_helper.from_array(array.astype(np.float16), name=initializer.name + "__fp16")
+            kept.append(half)
+            casts.append(helper.make_node("Cast", [half.name], [initializer.name], to=onnx.TensorProto.FLOAT))
+        else:
+            kept.append(initializer)
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
+    nodes = list(graph.node)
+    del graph.node[:]
+    graph.node.extend(casts + nodes)
+    onnx.checker.check_model(model, full_check=True)
+    tmp = out_path.with_suffix(".tmp")
+    onnx.save(model, str(tmp))
+    tmp.replace(out_path)
+    return out_path
+
+
 def write_description(
-    onnx_path: Path, config: TrainConfig, *, quantized: bool, train_command: str, metrics: dict
+    onnx_path: Path, config: TrainConfig, *, quantized: bool, train_command: str, metrics: dict, stored: str = "float32"
 ) -> ModelWeights:
     """Write ``<onnx_path>.json`` (sha256, architecture, preprocessing) and return it."""
     weights = ModelWeights(
@@ -108,6 +144,7 @@ def write_description(
         context=float(config.context),
         embedding_dim=config.embedding_dim,
         quantized=quantized,
+        stored=stored,
         train_command=train_command,
         metrics=metrics,
         path=onnx_path.with_suffix(".json"),

@@ -20,7 +20,7 @@ from paintmatch.errors import InputError
 from paintmatch.features import ModelWeights, get_architecture
 from paintmatch.train.config import TrainConfig
 from paintmatch.train.data import FramePair, build_pairs
-from paintmatch.train.export import export_onnx, onnx_embed, quantize_int8, write_description
+from paintmatch.train.export import export_onnx, onnx_embed, quantize_int8, store_float16, write_description
 from paintmatch.train.model import EmbeddingNet, build_model
 
 __all__ = ["TrainResult", "train", "top1_accuracy", "info_nce"]
@@ -42,12 +42,15 @@ class TrainResult:
         Validation nearest-neighbour top-1 accuracy of the fp32 ONNX model.
     seconds : float
         Wall time of this invocation.
+    fp16 : ModelWeights or None
+        The float16-stored model (``store_float16``), when asked for and its accuracy held.
     """
 
     weights: ModelWeights
     int8: ModelWeights | None
     val_top1: float
     seconds: float
+    fp16: ModelWeights | None = None
 
 
 def info_nce(
@@ -300,5 +303,18 @@ def train(
         else:
             log(f"int8 model dropped: its accuracy fell by more than {config.quantize_tolerance}")
             int8_path.unlink(missing_ok=True)
-    return TrainResult(weights=weights, int8=int8, val_top1=val_fp32, seconds=seconds)
+    fp16 = None
+    if config.store_float16:
+        fp16_path = store_float16(fp32_path, out_dir / f"{config.name}-fp16.onnx")
+        val_fp16 = top1_accuracy(lambda c: onnx_embed(fp16_path, c), val_pairs)
+        log(f"float16-stored val top-1 {val_fp16:.4f} (fp32 {val_fp32:.4f})")
+        if val_fp16 >= val_fp32 - config.quantize_tolerance:
+            fp16 = write_description(
+                fp16_path, config, quantized=False, stored="float16", train_command=train_command,
+                metrics={**metrics, "val_top1": round(val_fp16, 4)},
+            )
+        else:
+            log(f"float16-stored model dropped: its accuracy fell by more than {config.quantize_tolerance}")
+            fp16_path.unlink(missing_ok=True)
+    return TrainResult(weights=weights, int8=int8, fp16=fp16, val_top1=val_fp32, seconds=seconds)
 
