@@ -119,7 +119,9 @@ def _by_color(overlap: np.ndarray, colors: np.ndarray) -> np.ndarray:
     return per_color[:, color_of]
 
 
-def flow_reliability(small_flow: np.ndarray, backward: np.ndarray, target_small: np.ndarray, n_t: int, tol: float) -> np.ndarray:
+def flow_reliability(
+    small_flow: np.ndarray, backward: np.ndarray, target_small: np.ndarray, n_t: int, tol: float, textured: np.ndarray | None = None
+) -> np.ndarray:
     """(n_t,) float64 in [0, 1]: share of each target component's pixels whose flow passes the forward-backward check.
 
     Parameters
@@ -130,12 +132,18 @@ def flow_reliability(small_flow: np.ndarray, backward: np.ndarray, target_small:
         Target components on that grid (-1 on lines).
     tol : float
         A pixel is reliable when ``|f(x) + b(x + f(x))| < tol`` (grid pixels).
+    textured : (h, w) ndarray of bool, optional
+        Pixels where the flow had something to follow (near a line). Only they are checked: far
+        from every line (the open background) the flow is arbitrary, and a component with no
+        textured pixel counts as reliable.
     """
     h, w = small_flow.shape[:2]
     xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
     back = cv2.remap(backward, xs + small_flow[..., 0], ys + small_flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     error = np.linalg.norm(small_flow + back, axis=2)
     valid = target_small >= 0
+    if textured is not None:
+        valid &= textured
     good = np.bincount(target_small[valid], weights=(error[valid] < tol).astype(np.float64), minlength=n_t)
     total = np.bincount(target_small[valid], minlength=n_t)
     return np.where(total > 0, good / np.maximum(total, 1), 1.0)
@@ -171,7 +179,10 @@ def flow_overlap(
     overlap = _overlap_counts(reference, target_small, source, target.n)
     if fb_tol > 0 and reference.seg.shape == target.seg.shape:
         backward, _ = FlowMatcher(method=fb_method, max_side=max_side).small_flow(target, reference)
-        target.cache["flow_reliability"] = flow_reliability(small_flow, backward, target_small, target.n, fb_tol)
+        textured = target.cache["flow_field"] > 0 if target.cache.get("flow_field") is not None else None
+        if textured is not None and textured.shape != target_small.shape:
+            textured = None
+        target.cache["flow_reliability"] = flow_reliability(small_flow, backward, target_small, target.n, fb_tol, textured)
     return overlap
 
 
@@ -198,10 +209,13 @@ class BestMatcher:
     tiny_area : int
         Components smaller than this (pixels) take the majority color under them through the flow
         (their shape and position are too noisy to match one by one); 0 turns this off.
-    fb_tol, fb_floor, fb_method
+    fb_tol, fb_floor, fb_method, fb_max_share
         Flow check: the forward-backward error (pixels of the reduced frame) under which a pixel's
         flow counts as reliable (0: no check), the flow weight left to a component with no reliable
-        pixel (share of ``w_flow``), and the flow algorithm of the backward flow.
+        pixel (share of ``w_flow``), the flow algorithm of the backward flow, and the largest
+        component (share of the frame) that is checked: a large region's overlap is a majority over
+        many pixels, which failures along its rim do not overturn (unchecked, a strongly warped
+        background lost its flow vote and its color on the deformation dev set).
     """
 
     w_pos: float = 4.0
@@ -227,6 +241,7 @@ class BestMatcher:
     fb_tol: float = 2.0
     fb_floor: float = 0.3
     fb_method: str = "dis-fast"
+    fb_max_share: float = 0.05
     name: str = "best"
 
     @property
@@ -268,6 +283,8 @@ class BestMatcher:
             weight = np.full(target.n, self.w_flow)
             if self.fb_tol > 0 and "flow_reliability" in target.cache:
                 rel = target.cache.pop("flow_reliability")
+                large = target.seg.areas > self.fb_max_share * target.seg.labels.size
+                rel = np.where(large, 1.0, rel)
                 weight = self.w_flow * (self.fb_floor + (1 - self.fb_floor) * rel)
             cost += weight[:, None] * (1.0 - mixed)
         if reference.colors is None:
