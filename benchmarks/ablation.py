@@ -26,7 +26,7 @@ VARIANTS: dict[str, dict] = {
     "- per-color flow vote": {"color_vote": 0.0},
     "+ deep features (= best-deep)": {"features": "deep"},
     "no appearance features": {"features": "none"},
-    "+ painted-flow refinement": {"refine": True},
+    "- flow check": {"fb_tol": 0.0},
 }
 
 

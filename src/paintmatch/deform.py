@@ -31,6 +31,7 @@ import numpy as np
 
 from paintmatch.errors import InputError
 from paintmatch.io import check_same_size, read_image, write_json
+from paintmatch.rgba import pack_rgba, unpack_rgba
 from paintmatch.segment import LineClass, line_mask, reference_colors, segment
 from paintmatch.synth import build_truth, write_truth_frame
 
@@ -162,13 +163,12 @@ def _prepare(colored: np.ndarray, line: np.ndarray) -> _Source:
     paint_rgba[colored[..., 3] == 0] = 0
     fill = mask & ((seg.line_class == LineClass.MAIN) | (colored[..., 3] == 0))
     paint_rgba[fill] = colors[np.maximum(expanded[fill], 0)]
-    packed = paint_rgba.astype(np.uint32)
-    packed = packed[..., 0] << 24 | packed[..., 1] << 16 | packed[..., 2] << 8 | packed[..., 3]
+    packed = pack_rgba(paint_rgba)
     unique, index = np.unique(packed.ravel(), return_inverse=True)
     if not (unique == 0).any():
         unique = np.r_[np.uint32(0), unique]
         index = index + 1
-    palette = np.stack([unique >> 24, (unique >> 16) & 255, (unique >> 8) & 255, unique & 255], axis=1).astype(np.uint8)
+    palette = unpack_rgba(unique)
     background = int(np.flatnonzero(unique == 0)[0])
 
     # Ink color everywhere = color of the nearest line pixel (so warped lines keep their class).

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from paintmatch.errors import InputError
+from paintmatch.rgba import pack_rgba, unpack_rgba
 
 __all__ = [
     "LineClass",
@@ -403,8 +404,7 @@ def reference_colors(colored: np.ndarray, seg: Segmentation) -> np.ndarray:
             f"{seg.shape[1]}x{seg.shape[0]}: the colored frame must have the line frame's size"
         )
     labels = seg.labels
-    packed = colored.astype(np.uint32)
-    packed = packed[..., 0] << 24 | packed[..., 1] << 16 | packed[..., 2] << 8 | packed[..., 3]
+    packed = pack_rgba(colored)
     packed[colored[..., 3] == 0] = 0
     interior = labels >= 0
     interior[1:, :] &= labels[1:, :] == labels[:-1, :]
@@ -422,11 +422,7 @@ def reference_colors(colored: np.ndarray, seg: Segmentation) -> np.ndarray:
     last_of_comp = np.r_[comp[order][1:] != comp[order][:-1], True]
     best = order[last_of_comp]
     result = np.zeros((seg.n, 4), dtype=np.uint8)
-    chosen = color[best]
-    result[comp[best], 0] = chosen >> 24
-    result[comp[best], 1] = (chosen >> 16) & 0xFF
-    result[comp[best], 2] = (chosen >> 8) & 0xFF
-    result[comp[best], 3] = chosen & 0xFF
+    result[comp[best]] = unpack_rgba(color[best])
     return result
 
 

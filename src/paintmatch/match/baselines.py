@@ -23,6 +23,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from paintmatch.match import Frame, Matching
+from paintmatch.rgba import pack_rgba
 
 __all__ = ["OverlapMatcher", "FlowMatcher", "vote", "line_field", "dense_flow", "FLOW_METHODS"]
 
@@ -88,9 +89,7 @@ def vote(
         return Matching(ref_index, np.zeros((0, 4), np.uint8), confidence, stage)
     if n_r == 0:
         raise ValueError("the reference frame has no components: nothing to take colors from")
-    packed = reference_colors.astype(np.uint32)
-    packed = packed[:, 0] << 24 | packed[:, 1] << 16 | packed[:, 2] << 8 | packed[:, 3]
-    _, color_of_ref = np.unique(packed, return_inverse=True)
+    _, color_of_ref = np.unique(pack_rgba(reference_colors), return_inverse=True)
     color_of_ref = color_of_ref.ravel()
     n_c = int(color_of_ref.max()) + 1
 

@@ -20,8 +20,6 @@ Additions over ``paper`` (each one has a switch so the ablation table can measur
 - flow check (``fb_tol`` > 0): a backward flow checks the forward one; where a component's pixels
   do not come back within ``fb_tol`` pixels (a limb that swung further than the flow can follow),
   its flow term is weighted down to ``fb_floor`` and position and shape decide.
-- ``refine`` (off: measured no gain on the synthetic dev suite): a second flow between the painted
-  reference and the tentatively painted target.
 """
 
 from __future__ import annotations
@@ -35,6 +33,7 @@ from paintmatch.match import Frame, Matching
 from paintmatch.match.graph import normalized_distance
 from paintmatch.match.paper import frame_features
 from paintmatch.match.simple import assign, shape_descriptors
+from paintmatch.rgba import pack_rgba
 
 __all__ = ["BestMatcher"]
 
@@ -59,38 +58,6 @@ def _overlap_counts(reference: Frame, target_labels: np.ndarray, source: np.ndar
     return counts / np.maximum(areas[:, None], 1)
 
 
-def _paint_field(frame: Frame, colors: np.ndarray) -> np.ndarray:
-    """(H, W) uint8 grey rendering of a painted frame (lines dark), texture for optical flow."""
-    grey = (colors[:, :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)) * (colors[:, 3] / 255.0)
-    field = grey[frame.seg.expanded_labels()]
-    field[frame.seg.line] = 0.0
-    return field.astype(np.uint8)
-
-
-def painted_flow_overlap(reference: Frame, target: Frame, target_colors: np.ndarray) -> np.ndarray:
-    """Like ``flow_overlap``, with flow between the painted reference and a tentatively painted target.
-
-    Flat paint gives optical flow texture everywhere (line art alone is empty between the lines), so
-    once most of the target is matched, a second flow on the painted images is far more reliable.
-    """
-    from paintmatch.match.baselines import dense_flow
-
-    h, w = target.seg.shape
-    scale = min(1.0, 640 / max(h, w))
-    size = (max(8, round(w * scale)), max(8, round(h * scale)))
-    small_t = cv2.resize(_paint_field(target, target_colors), size, interpolation=cv2.INTER_AREA)
-    small_r = cv2.resize(_paint_field(reference, reference.colors), size, interpolation=cv2.INTER_AREA)
-    flow = cv2.resize(dense_flow(small_t, small_r), (w, h), interpolation=cv2.INTER_LINEAR)
-    flow[..., 0] *= w / size[0]
-    flow[..., 1] *= h / size[1]
-    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    source = cv2.remap(
-        reference.seg.expanded_labels().astype(np.float32), xs + flow[..., 0], ys + flow[..., 1],
-        cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0,
-    ).astype(np.int32)
-    return _overlap_counts(reference, target.seg.labels, source, target.n)
-
-
 def compose_flows(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """Flow ``x -> x + first(x) + second(x + first(x))``: target -> middle frame -> far frame.
 
@@ -111,8 +78,7 @@ def _by_color(overlap: np.ndarray, colors: np.ndarray) -> np.ndarray:
     The flow says which paint covers a target region; when a region of the reference is split in
     two (a background cut by hair touching the frame edge), the two halves together carry the vote.
     """
-    packed = np.ascontiguousarray(colors).view(np.uint32).ravel()
-    _, color_of = np.unique(packed, return_inverse=True)
+    _, color_of = np.unique(pack_rgba(colors), return_inverse=True)
     color_of = color_of.ravel()
     per_color = np.zeros((overlap.shape[0], int(color_of.max()) + 1))
     np.add.at(per_color.T, color_of, overlap.T)
@@ -230,7 +196,6 @@ class BestMatcher:
     anchor: bool = True
     neighbours: bool = True
     flow: bool = True
-    refine: bool = False
     w_neighbours: float = 0.5
     tiny_area: int = 10
     anchor_margin: float = 0.0
@@ -358,11 +323,6 @@ class BestMatcher:
         cost = self._cost(reference, target, small_flow)
         flow = target.cache.pop("flow_small", None)
         chosen, confidence, stage = self._assign(cost)
-        if self.refine:
-            # Second flow between the painted reference and the tentatively painted target.
-            overlap = painted_flow_overlap(reference, target, reference.colors[chosen])
-            cost = cost + self.w_flow * (1.0 - overlap)
-            chosen, confidence, stage = self._assign(cost)
         if self.neighbours:
             cost = self._neighbour_consistency(reference, target, cost, chosen)
             chosen, confidence, stage = self._assign(cost)
