@@ -17,6 +17,7 @@ from onnx import TensorProto, helper, numpy_helper
 from paintmatch.errors import InputError, ModelError
 from paintmatch.features import (
     MODELS,
+    MODELS_DIR,
     ModelWeights,
     clear_sessions,
     component_crops,
@@ -222,17 +223,24 @@ def test_import_is_light() -> None:
 # --- the shipped model -----------------------------------------------------------------------------
 
 
-def test_shipped_model_is_checked_and_matches_a_warped_frame(basicpbc: Path, tmp_path: Path) -> None:
-    weights = get_weights("default")
-    assert weights.onnx_path.is_file(), "the default model must ship in paintmatch/models"
+def test_shipped_models_fit_in_50_mb() -> None:
+    shipped = sorted(MODELS_DIR.glob("*.onnx"))
+    assert shipped and sum(p.stat().st_size for p in shipped) <= 50 * 2**20
+    for name in ("default", "resnet34-c32-synth"):
+        assert get_weights(name).onnx_path in shipped
+
+
+@pytest.mark.parametrize("model", ["default", "resnet34-c32-synth"])
+def test_shipped_model_is_checked_and_matches_a_warped_frame(basicpbc: Path, tmp_path: Path, model: str) -> None:
+    weights = get_weights(model)
+    assert weights.onnx_path.is_file(), "the shipped models must be in paintmatch/models"
     assert sha256_of(weights.onnx_path) == weights.sha256
-    assert weights.onnx_path.stat().st_size <= 50 * 2**20
     art = load_rgba(basicpbc / "laughing_girl" / "line" / "0000.png")
     reference = Frame(line=art, seg=segment(art))
     shift = np.float32([[1, 0, 12], [0, 1, -8]])  # a small move: every component keeps its shape
     moved = cv2.warpAffine(art, shift, (art.shape[1], art.shape[0]))
     target = Frame(line=moved, seg=segment(moved))
-    f_ref, f_tgt = describe(reference), describe(target)
+    f_ref, f_tgt = describe(reference, model=model), describe(target, model=model)
     assert f_ref.shape == (reference.n, weights.embedding_dim)
     np.testing.assert_allclose(np.linalg.norm(f_tgt, axis=1), 1.0, atol=1e-4)
     # Nearest reference component of every target component (by features only) is the moved one.
