@@ -50,6 +50,20 @@ def _similarity_transform(src: np.ndarray, dst: np.ndarray) -> np.ndarray | None
     return matrix
 
 
+def _pixels_of(labels: np.ndarray, bboxes: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """(k,) int64 flat indices of the pixels of components ``ids``, found inside their boxes only.
+
+    A few small components of a 1600 px frame: scanning their boxes is far cheaper than the image.
+    """
+    width = labels.shape[1]
+    found = [np.zeros(0, np.int64)]
+    for i in ids:
+        x, y, w, h = bboxes[i]
+        yy, xx = np.nonzero(labels[y : y + h, x : x + w] == i)
+        found.append((yy + y).astype(np.int64) * width + (xx + x))
+    return np.concatenate(found)
+
+
 def _overlap_counts(reference: Frame, target_labels: np.ndarray, source: np.ndarray, n_t: int) -> np.ndarray:
     valid = (target_labels >= 0) & (source >= 0)
     keys = target_labels[valid].astype(np.int64) * reference.n + source[valid]
@@ -299,7 +313,10 @@ class BestMatcher:
         from paintmatch.match.baselines import vote
 
         labels = target.seg.labels
-        pixels = np.flatnonzero(tiny[np.maximum(labels, 0)].ravel() & (labels.ravel() >= 0))
+        key = ("tiny_pixels", tiny.tobytes())
+        if key not in target.cache:  # the same target is voted against the previous frame and the anchor
+            target.cache[key] = _pixels_of(target.seg.labels, target.seg.bboxes, np.flatnonzero(tiny))
+        pixels = target.cache[key]
         ys, xs = np.divmod(pixels, labels.shape[1])
         scale_x = small_flow.shape[1] / labels.shape[1]
         scale_y = small_flow.shape[0] / labels.shape[0]
