@@ -3,7 +3,7 @@ import pytest
 
 from paintmatch.match import get_matcher
 from paintmatch.match.best import flow_reliability
-from tests.test_match import _boxes_frame, _ids_by_x
+from test_match import _boxes_frame, _ids_by_x
 
 
 def test_flow_reliability_counts_pixels_whose_flow_comes_back():
