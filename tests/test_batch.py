@@ -126,6 +126,27 @@ def test_weights_loaded_once_per_worker_process(monkeypatch):
         batch._worker_matcher.cache_clear()
 
 
+def test_worker_setup_gives_one_thread_sessions():
+    from paintmatch.features import clear_sessions, get_weights, load_session, set_session_threads
+
+    threads = cv2.getNumThreads()
+    batch._worker_matcher.cache_clear()
+    try:
+        batch.PaintmatchWorkerPlugin(ColorizeOptions(method="best-deep")).setup(worker=None)
+        session = load_session(get_weights("default"))
+        assert session.get_session_options().intra_op_num_threads == 1
+        assert cv2.getNumThreads() == 1
+        set_session_threads(0)
+        assert load_session(get_weights("default")) is not session  # a new setting, a new session
+        with pytest.raises(ValueError, match="threads"):
+            set_session_threads(-1)
+    finally:
+        set_session_threads(0)
+        clear_sessions()
+        cv2.setNumThreads(threads)
+        batch._worker_matcher.cache_clear()
+
+
 def _check_cut_output(out: Path, episode: Path, cut: str) -> None:
     """Every frame written, the input's size, painted only with reference colors; log; no staging left."""
     folder = out / cut

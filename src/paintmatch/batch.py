@@ -317,8 +317,8 @@ except ImportError:  # pragma: no cover - the 'dist' extra is missing
 class PaintmatchWorkerPlugin(_WorkerPluginBase):  # type: ignore[misc,valid-type]
     """Dask worker plugin: per-worker set-up before the first cut.
 
-    Limits OpenCV to one thread per worker thread's task (a worker is one CPU: the parallelism is
-    across cuts) and loads the matcher and its model weights once (``_worker_matcher``). A set-up
+    Limits OpenCV and onnxruntime to one thread per worker thread's task (a worker is one CPU: the
+    parallelism is across cuts) and loads the matcher and its model weights once (``_worker_matcher``). A set-up
     failure (for example missing weights) is left for the cut tasks to report with their reason.
 
     Parameters
@@ -334,7 +334,10 @@ class PaintmatchWorkerPlugin(_WorkerPluginBase):  # type: ignore[misc,valid-type
     def setup(self, worker) -> None:
         import cv2
 
+        from paintmatch.features import set_session_threads
+
         cv2.setNumThreads(1)
+        set_session_threads(1)
         try:
             _prepare_worker(self.options)
         except Exception as error:  # reported by every cut task of this worker, with the reason

@@ -27,7 +27,7 @@ from paintmatch.features._registry import (
     register_architecture,
     register_model,
 )
-from paintmatch.features._session import clear_sessions, load_session, run_session, sha256_of
+from paintmatch.features._session import clear_sessions, load_session, run_session, set_session_threads, sha256_of
 
 __all__ = [
     "describe",
@@ -48,6 +48,7 @@ __all__ = [
     "model_names",
     "load_session",
     "clear_sessions",
+    "set_session_threads",
     "sha256_of",
 ]
 

@@ -11,11 +11,24 @@ import numpy as np
 from paintmatch.errors import ModelError
 from paintmatch.features._registry import ModelWeights
 
-__all__ = ["sha256_of", "load_session", "run_session", "clear_sessions"]
+__all__ = ["sha256_of", "load_session", "run_session", "clear_sessions", "set_session_threads"]
 
-# (onnx path, sha256, providers) -> InferenceSession. One per process, reused by every frame.
-_SESSIONS: dict[tuple[str, str, tuple[str, ...]], object] = {}
+# (onnx path, sha256, providers, threads) -> InferenceSession. One per process, reused by every frame.
+_SESSIONS: dict[tuple[str, str, tuple[str, ...], int], object] = {}
 _LOCK = threading.Lock()
+_THREADS = 0  # onnxruntime's intra-op threads for new sessions; 0 = its default (one per core)
+
+
+def set_session_threads(threads: int) -> None:
+    """Threads each new session may use (0: onnxruntime's default, one per core).
+
+    A Dask worker is one CPU (the parallelism is across cuts), so ``paintmatch batch`` sets 1:
+    otherwise every worker's session would start a thread per core and the workers would fight.
+    """
+    global _THREADS
+    if not isinstance(threads, int) or threads < 0:
+        raise ValueError(f"threads must be an integer >= 0; got {threads!r}")
+    _THREADS = threads
 
 
 def sha256_of(path: str | Path, *, chunk: int = 1 << 20) -> str:
@@ -53,7 +66,7 @@ def load_session(weights: ModelWeights, *, providers: tuple[str, ...] | list[str
     """
     providers = tuple(providers or ("CPUExecutionProvider",))
     path = weights.onnx_path
-    key = (str(path), weights.sha256, providers)
+    key = (str(path), weights.sha256, providers, _THREADS)
     with _LOCK:
         if key in _SESSIONS:
             return _SESSIONS[key]
@@ -69,6 +82,9 @@ def load_session(weights: ModelWeights, *, providers: tuple[str, ...] | list[str
 
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
+        if _THREADS:
+            options.intra_op_num_threads = _THREADS
+            options.inter_op_num_threads = 1
         try:
             session = onnxruntime.InferenceSession(str(path), sess_options=options, providers=list(providers))
         except Exception as error:  # onnxruntime raises its own untyped failures on bad graphs
