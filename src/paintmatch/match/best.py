@@ -159,9 +159,8 @@ def flow_overlap(
     overlap = _overlap_counts(reference, target_small, source, target.n)
     if fb_tol > 0 and reference.seg.shape == target.seg.shape:
         backward, _ = FlowMatcher(method=fb_method, max_side=max_side).small_flow(target, reference)
-        textured = target.cache["flow_field"] > 0 if target.cache.get("flow_field") is not None else None
-        if textured is not None and textured.shape != target_small.shape:
-            textured = None
+        # The line field the two flows just used (cached by small_flow on this grid): 0 far from lines.
+        textured = target.cache["flow_field"] > 0
         target.cache["flow_reliability"] = flow_reliability(small_flow, backward, target_small, target.n, fb_tol, textured)
     return overlap
 
