@@ -27,7 +27,15 @@ from paintmatch.features._registry import (
     register_architecture,
     register_model,
 )
-from paintmatch.features._session import clear_sessions, load_session, run_session, set_session_threads, sha256_of
+from paintmatch.features._session import (
+    clear_sessions,
+    l2_normalise,
+    load_session,
+    open_session,
+    run_session,
+    set_session_threads,
+    sha256_of,
+)
 
 __all__ = [
     "describe",
@@ -47,15 +55,12 @@ __all__ = [
     "get_weights",
     "model_names",
     "load_session",
+    "open_session",
+    "l2_normalise",
     "clear_sessions",
     "set_session_threads",
     "sha256_of",
 ]
-
-
-def _l2_normalise(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
 def embed_crops(
@@ -92,7 +97,7 @@ def embed_crops(
     if crops.shape[0] == 0:
         return np.zeros((0, weights.embedding_dim), dtype=np.float32)
     session = load_session(weights, providers=providers)
-    return _l2_normalise(run_session(session, crops.astype(np.float32, copy=False), batch_size=batch_size))
+    return l2_normalise(run_session(session, crops.astype(np.float32, copy=False), batch_size=batch_size))
 
 
 def describe(

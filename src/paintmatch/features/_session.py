@@ -11,7 +11,7 @@ import numpy as np
 from paintmatch.errors import ModelError
 from paintmatch.features._registry import ModelWeights
 
-__all__ = ["sha256_of", "load_session", "run_session", "clear_sessions", "set_session_threads"]
+__all__ = ["sha256_of", "open_session", "load_session", "run_session", "l2_normalise", "clear_sessions", "set_session_threads"]
 
 # (onnx path, sha256, providers, threads) -> InferenceSession. One per process, reused by every frame.
 _SESSIONS: dict[tuple[str, str, tuple[str, ...], int], object] = {}
@@ -48,6 +48,22 @@ def _retrain_hint(weights: ModelWeights) -> str:
     )
 
 
+def open_session(path: str | Path, providers: tuple[str, ...] | list[str] = ("CPUExecutionProvider",)):
+    """A new onnxruntime ``InferenceSession`` of an ONNX file with paintmatch's options.
+
+    Quiet logging and the ``set_session_threads`` limit; no checksum and no cache (``load_session``
+    adds both for shipped weights; training uses this directly on files it has just written).
+    """
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3
+    if _THREADS:
+        options.intra_op_num_threads = _THREADS
+        options.inter_op_num_threads = 1
+    return onnxruntime.InferenceSession(str(path), sess_options=options, providers=list(providers))
+
+
 def load_session(weights: ModelWeights, *, providers: tuple[str, ...] | list[str] | None = None):
     """The onnxruntime ``InferenceSession`` of ``weights``, created once per process and reused.
 
@@ -78,15 +94,8 @@ def load_session(weights: ModelWeights, *, providers: tuple[str, ...] | list[str
                 f"model weights {path} are corrupt: sha256 {actual} does not match the expected "
                 f"{weights.sha256} of {weights.path or 'its description'}: {_retrain_hint(weights)}"
             )
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.log_severity_level = 3
-        if _THREADS:
-            options.intra_op_num_threads = _THREADS
-            options.inter_op_num_threads = 1
         try:
-            session = onnxruntime.InferenceSession(str(path), sess_options=options, providers=list(providers))
+            session = open_session(path, providers)
         except Exception as error:  # onnxruntime raises its own untyped failures on bad graphs
             raise ModelError(f"onnxruntime cannot load {path} ({error}): {_retrain_hint(weights)}") from error
         _SESSIONS[key] = session
@@ -101,6 +110,12 @@ def run_session(session, crops: np.ndarray, *, batch_size: int) -> np.ndarray:
         for start in range(0, crops.shape[0], batch_size)
     ]
     return np.concatenate(outputs, axis=0).astype(np.float32, copy=False)
+
+
+def l2_normalise(vectors: np.ndarray) -> np.ndarray:
+    """(n, D) float32 rows scaled to norm 1 (all-zero rows stay zero)."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
 def clear_sessions() -> None:

@@ -8,23 +8,18 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from paintmatch.features import ModelWeights, sha256_of
+from paintmatch.features import ModelWeights, l2_normalise, open_session, run_session, sha256_of
 from paintmatch.train.config import TrainConfig
 
 __all__ = ["export_onnx", "quantize_int8", "store_float16", "write_description", "onnx_embed"]
 
 
 def onnx_embed(path: Path, crops: np.ndarray, *, batch_size: int = 256) -> np.ndarray:
-    """(n, D) float32 embeddings of ``crops`` (n, C, S, S) float32 by the ONNX file at ``path``."""
-    import onnxruntime
+    """(n, D) float32 embeddings of ``crops`` (n, C, S, S) float32 by the ONNX file at ``path``.
 
-    options = onnxruntime.SessionOptions()
-    options.log_severity_level = 3
-    session = onnxruntime.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
-    name = session.get_inputs()[0].name
-    parts = [session.run(None, {name: crops[i : i + batch_size]})[0] for i in range(0, len(crops), batch_size)]
-    out = np.concatenate(parts).astype(np.float32)
-    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+    The file was just written by training: no checksum yet, and no cached session to go stale.
+    """
+    return l2_normalise(run_session(open_session(path), crops, batch_size=batch_size))
 
 
 def export_onnx(model: torch.nn.Module, config: TrainConfig, path: Path, *, sample: np.ndarray, atol: float = 1e-4) -> Path:
