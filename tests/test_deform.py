@@ -12,19 +12,10 @@ from PIL import Image
 from paintmatch.cli import main
 from paintmatch.deform import LEVELS, make_deformation_cut, make_deformation_suite, random_warp_map
 from paintmatch.errors import InputError
+from paintmatch.evaluate.truth import read_seg_labels
 from paintmatch.segment import LineClass, segment
 
 from conftest import load_rgba
-
-
-def _ids(path: Path) -> np.ndarray:
-    with Image.open(path) as image:
-        mode = image.mode
-        array = np.array(image.convert("RGBA"))
-    ids = (array[..., 0].astype(np.int64) << 16) | (array[..., 1].astype(np.int64) << 8) | array[..., 2]
-    if mode == "RGBA":
-        ids[array[..., 3] == 0] = -1
-    return ids
 
 
 def _packed(rgba: np.ndarray) -> np.ndarray:
@@ -62,7 +53,7 @@ def test_warped_frames_have_one_gt_color_per_component(strong_cut: Path) -> None
     for name in ("0001", "0002"):
         line = load_rgba(strong_cut / "line" / f"{name}.png")
         seg = segment(line)
-        ids = _ids(strong_cut / "seg" / f"{name}.png")
+        ids = read_seg_labels(strong_cut / "seg" / f"{name}.png")
         np.testing.assert_array_equal(ids, seg.labels + 1)
         gt = _packed(load_rgba(strong_cut / "gt" / f"{name}.png"))
         inside = ids > 0

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from paintmatch.cli import main
+from paintmatch.evaluate.truth import read_id_map, read_seg_labels
 from paintmatch.segment import reference_colors, segment
 from paintmatch.synth import generate_cut, generate_suite, synth_frames
 from paintmatch.synth._character import design_character
@@ -20,17 +21,6 @@ from paintmatch.synth._render import render_frame
 def _rgba(path: Path) -> np.ndarray:
     with Image.open(path) as image:
         return np.array(image.convert("RGBA"))
-
-
-def _ids(path: Path) -> np.ndarray:
-    """(H, W) int64 ids of a seg/label PNG (R << 16 | G << 8 | B), -1 where transparent."""
-    with Image.open(path) as image:
-        mode = image.mode
-        array = np.array(image.convert("RGBA"))
-    ids = (array[..., 0].astype(np.int64) << 16) | (array[..., 1].astype(np.int64) << 8) | array[..., 2]
-    if mode == "RGBA":
-        ids[array[..., 3] == 0] = -1
-    return ids
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +52,7 @@ def test_line_art_colors(cut: Path) -> None:
 def test_seg_ids_are_the_segmentation_of_the_line_art(cut: Path) -> None:
     for name in ("0000", "0002"):
         seg = segment(_rgba(cut / "line" / f"{name}.png"))
-        ids = _ids(cut / "seg" / f"{name}.png")
+        ids = read_seg_labels(cut / "seg" / f"{name}.png")
         np.testing.assert_array_equal(ids, seg.labels + 1)
         colors = json.loads((cut / "seg" / f"{name}.json").read_text())
         assert list(colors) == [str(i) for i in range(1, seg.n + 1)]
@@ -71,7 +61,7 @@ def test_seg_ids_are_the_segmentation_of_the_line_art(cut: Path) -> None:
 def test_every_segment_has_exactly_one_gt_color(cut: Path) -> None:
     for name in ("0000", "0001", "0003"):
         gt = _rgba(cut / "gt" / f"{name}.png")
-        ids = _ids(cut / "seg" / f"{name}.png")
+        ids = read_seg_labels(cut / "seg" / f"{name}.png")
         colors = json.loads((cut / "seg" / f"{name}.json").read_text())
         packed = gt.astype(np.int64) @ np.array([1 << 24, 1 << 16, 1 << 8, 1], dtype=np.int64)
         inside = ids > 0
@@ -111,8 +101,8 @@ def test_labels_are_consistent_across_frames(cut: Path) -> None:
                 best = by_part.get(part)
                 if best is None or area > best[1][1]:
                     by_part[part] = (tuple(colors[seg_id]), np.r_[seg.centroids[int(seg_id) - 1], area])
-        label_png = _ids(cut / "label" / f"{name}.png")
-        ids = _ids(cut / "seg" / f"{name}.png")
+        label_png = read_id_map(cut / "label" / f"{name}.png")
+        ids = read_seg_labels(cut / "seg" / f"{name}.png")
         for seg_id, (_, part) in list(labels.items())[:40]:
             assert set(np.unique(label_png[ids == int(seg_id)])) == {part}
         per_frame.append(by_part)

@@ -25,6 +25,7 @@ __all__ = [
     "LINE_COLOR",
     "FrameTruth",
     "read_seg_labels",
+    "read_id_map",
     "read_seg_colors",
     "render_seg",
     "read_truth",
@@ -55,12 +56,19 @@ class FrameTruth:
 
 
 def read_seg_labels(path: str | Path) -> np.ndarray:
-    """Segment ids of a PaintBucket-Character ``seg/`` PNG.
+    """Segment ids of a PaintBucket-Character ``seg/`` PNG (``read_id_map``)."""
+    return read_id_map(path, kind="segment truth")
+
+
+def read_id_map(path: str | Path, *, kind: str = "id map") -> np.ndarray:
+    """Region ids of an id-map PNG: a ``seg/`` truth or a synthetic cut's ``label/`` map.
 
     Parameters
     ----------
     path : str or Path
         RGB(A) PNG with the id as ``R << 16 | G << 8 | B``, or a grey / 16-bit PNG holding the id.
+    kind : str
+        What the file is, for error messages.
 
     Returns
     -------
@@ -78,7 +86,7 @@ def read_seg_labels(path: str | Path) -> np.ndarray:
             mode = image.mode
             array = np.array(image)
     except (OSError, ValueError, SyntaxError) as error:
-        raise InputError(f"cannot read the segment truth {path}: {error}; write it again as a PNG") from None
+        raise InputError(f"cannot read the {kind} {path}: {error}; write it again as a PNG") from None
     if mode in ("RGB", "RGBA"):
         a = array.astype(np.int64)
         labels = a[..., 0] << 16 | a[..., 1] << 8 | a[..., 2]
@@ -88,7 +96,7 @@ def read_seg_labels(path: str | Path) -> np.ndarray:
     if array.ndim == 2:
         return array.astype(np.int64)
     raise InputError(
-        f"segment truth {path} has image mode {mode}; expected RGB/RGBA ids (R*65536 + G*256 + B) or a grey id map"
+        f"{kind} {path} has image mode {mode}; expected RGB/RGBA ids (R*65536 + G*256 + B) or a grey id map"
     )
 
 

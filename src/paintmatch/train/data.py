@@ -53,15 +53,10 @@ def _read_rgba(path: str | Path) -> np.ndarray:
 
 def read_label_ids(path: str | Path) -> np.ndarray:
     """(H, W) int64 region ids of a ``label/`` map: grey values, or ``R<<16 | G<<8 | B`` of color
-    maps; fully transparent pixels are ``-1``."""
-    with Image.open(path) as image:
-        array = np.array(image)
-    if array.ndim == 2:
-        return array.astype(np.int64)
-    ids = (array[..., 0].astype(np.int64) << 16) | (array[..., 1].astype(np.int64) << 8) | array[..., 2]
-    if array.shape[2] == 4:
-        ids[array[..., 3] == 0] = -1
-    return ids
+    maps; fully transparent pixels are ``-1`` (the ``seg/`` encoding: ``read_id_map``)."""
+    from paintmatch.evaluate.truth import read_id_map
+
+    return read_id_map(path, kind="label map")
 
 
 def random_warp(shape: tuple[int, int], rng: np.random.Generator, strength: float) -> tuple[np.ndarray, np.ndarray]:
