@@ -128,3 +128,39 @@ def test_laughing_girl_segmentation(laughing_girl):
     assert (colors[np.arange(seg.n) != background, 3] == 255).mean() > 0.85
     palette = {tuple(c) for c in np.unique(colored.reshape(-1, 4), axis=0) if c[3] == 255}
     assert all(tuple(c) in palette for c in colors if c[3] == 255)
+
+
+def test_expanded_labels_are_the_nearest_component_gathered_from_the_distance_transform():
+    # The line pixels take the component of the non-line pixel the distance transform names:
+    # the fast rank arithmetic must agree with gathering every non-line pixel in raster order.
+    rng = np.random.default_rng(3)
+    image = _canvas(96, 128)
+    for _ in range(25):
+        p0 = tuple(int(v) for v in rng.integers(0, 120, 2))
+        p1 = tuple(int(v) for v in rng.integers(0, 120, 2))
+        cv2.line(image, p0, p1, (0, 0, 0, 255), int(rng.integers(1, 6)))
+    seg = segment(image)
+    line = seg.labels < 0
+    _, nearest = cv2.distanceTransformWithLabels(line.astype(np.uint8), cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL)
+    expected = seg.labels.copy()
+    expected[line] = seg.labels[~line][nearest[line] - 1]
+    assert line.any()
+    np.testing.assert_array_equal(seg.expanded_labels(), expected)
+    assert (seg.expanded_labels() >= 0).all()
+
+
+def test_segmentation_is_the_same_with_one_opencv_thread(laughing_girl):
+    # With several OpenCV threads the distance transform runs beside the connected components;
+    # with one (batch workers) everything runs in order: the result must not depend on it.
+    line = laughing_girl[0][1]
+    threads = cv2.getNumThreads()
+    try:
+        cv2.setNumThreads(2)
+        parallel = segment(line)
+        cv2.setNumThreads(1)
+        serial = segment(line)
+    finally:
+        cv2.setNumThreads(threads)
+    for name in ("labels", "areas", "bboxes", "adjacency", "trace_sides"):
+        np.testing.assert_array_equal(getattr(parallel, name), getattr(serial, name))
+    np.testing.assert_array_equal(parallel.expanded_labels(), serial.expanded_labels())

@@ -8,6 +8,7 @@ the 4-connected non-line regions. Everything is vectorised (OpenCV / NumPy / sci
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import cv2
@@ -163,11 +164,13 @@ def classify_lines(rgba: np.ndarray, mask: np.ndarray) -> np.ndarray:
     line_class : (H, W) ndarray of uint8
         ``LineClass`` value per pixel.
     """
-    # Only the line pixels are converted: a few percent of the frame.
-    ink = np.ascontiguousarray(rgba[mask][:, None, :3])
+    # Only the line pixels are converted: a few percent of the frame. Flat indices gather them
+    # several times faster than a boolean mask over the (H, W, 4) image.
+    index = np.flatnonzero(mask)
     result = np.zeros(mask.shape, dtype=np.uint8)
-    if ink.shape[0] == 0:
+    if index.size == 0:
         return result
+    ink = np.ascontiguousarray(rgba.reshape(-1, 4)[index, None, :3])
     hsv = cv2.cvtColor(ink, cv2.COLOR_RGB2HSV_FULL)[:, 0, :]
     hue = hsv[:, 0].astype(np.int32) * 360 // 256
     colored = (hsv[:, 1] >= 90) & (hsv[:, 2] >= 60)
@@ -179,7 +182,7 @@ def classify_lines(rgba: np.ndarray, mask: np.ndarray) -> np.ndarray:
     classes[red] = LineClass.RED
     classes[green] = LineClass.GREEN
     classes[blue] = LineClass.BLUE
-    result[mask] = classes
+    result.ravel()[index] = classes
     return result
 
 
@@ -200,55 +203,88 @@ def expand_to_lines(labels: np.ndarray) -> np.ndarray:
     line = labels < 0
     if not line.any() or line.all():
         return labels.copy()
-    # distanceTransformWithLabels (DIST_LABEL_PIXEL) numbers the zero pixels 1..N in raster order
-    # and returns, for every pixel, the number of its nearest zero pixel.
-    _, nearest = cv2.distanceTransformWithLabels(
-        line.astype(np.uint8), cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL
-    )
-    component_of_zero_pixel = labels[~line]  # raster order
+    return _expand_with(labels, np.flatnonzero(line), _nearest_off_line(line))
+
+
+def _nearest_off_line(line: np.ndarray) -> np.ndarray:
+    """(H, W) int32: raster number (1..N) of the nearest non-line pixel of every pixel (Euclidean).
+
+    ``distanceTransformWithLabels`` (DIST_LABEL_PIXEL) numbers the zero pixels 1..N in raster order.
+    """
+    line8 = np.ascontiguousarray(line).view(np.uint8)
+    _, nearest = cv2.distanceTransformWithLabels(line8, cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL)
+    return nearest
+
+
+def _expand_with(labels: np.ndarray, line_index: np.ndarray, nearest: np.ndarray) -> np.ndarray:
+    """``expand_to_lines`` given the sorted flat indices of the line pixels and ``_nearest_off_line``.
+
+    The k-th non-line pixel in raster order (rank r = k - 1) sits at flat index r + j, where j is
+    the number of line pixels before it: line pixel i (at ``line_index[i]``) has
+    ``line_index[i] - i`` non-line pixels before it, so j counts those ranks <= r. This touches
+    only the line pixels (a few percent of the frame) instead of gathering every non-line pixel.
+    """
     expanded = labels.copy()
-    expanded[line] = component_of_zero_pixel[nearest[line] - 1]
+    if line_index.size == 0:
+        return expanded
+    rank = nearest.ravel()[line_index].astype(np.int64) - 1
+    before = np.searchsorted(line_index - np.arange(line_index.size), rank, side="right")
+    expanded.ravel()[line_index] = labels.ravel()[rank + before]
     return expanded
 
 
-def _adjacency(expanded: np.ndarray, line: np.ndarray) -> np.ndarray:
+_background: ThreadPoolExecutor | None = None
+
+
+def _in_background(function, *args) -> Future:
+    """Run ``function(*args)`` on a helper thread (OpenCV releases the GIL while it works).
+
+    Segmentation runs the distance transform beside the connected components this way: the two
+    take about the same time and do not depend on each other. Where OpenCV is limited to one
+    thread (batch workers that color frames in parallel processes) it runs in the caller's thread.
+    """
+    global _background
+    future: Future = Future()
+    if cv2.getNumThreads() <= 1:
+        future.set_result(function(*args))
+        return future
+    if _background is None:
+        _background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paintmatch-segment")
+    return _background.submit(function, *args)
+
+
+def _adjacency(expanded: np.ndarray, line_index: np.ndarray) -> np.ndarray:
     """(m, 2) int32 unique pairs (a < b) of different labels that are 4-neighbours.
 
     Two 4-neighbours with different expanded labels always include a line pixel (non-line
-    neighbours belong to the same component), so only line pixels and their right/down
-    neighbours are compared.
+    neighbours belong to the same component), so only the line pixels (``line_index``, flat) and
+    their four neighbours are compared, all directions in one vectorised pass.
     """
     height, width = expanded.shape
     flat = expanded.ravel()
-    index = np.flatnonzero(line)
-    ys, xs = np.divmod(index, width)
-    pairs = []
-    for valid, step in (
-        (xs < width - 1, 1),
-        (xs > 0, -1),
-        (ys < height - 1, width),
-        (ys > 0, -width),
-    ):
-        a = flat[index[valid]]
-        b = flat[index[valid] + step]
-        differ = (a != b) & (a >= 0) & (b >= 0)
-        lo = np.minimum(a[differ], b[differ]).astype(np.int64)
-        hi = np.maximum(a[differ], b[differ]).astype(np.int64)
-        pairs.append(lo << 32 | hi)
-    keys = np.unique(np.concatenate(pairs)) if pairs else np.zeros(0, np.int64)
+    ys, xs = np.divmod(line_index, width)
+    sides = [(xs < width - 1, 1), (xs > 0, -1), (ys < height - 1, width), (ys > 0, -width)]
+    here = np.concatenate([line_index[valid] for valid, _ in sides])
+    there = here + np.repeat([step for _, step in sides], [int(valid.sum()) for valid, _ in sides])
+    a, b = flat[here], flat[there]
+    differ = (a != b) & (a >= 0) & (b >= 0)
+    a, b = a[differ].astype(np.int64), b[differ].astype(np.int64)
+    keys = np.unique(np.minimum(a, b) << 32 | np.maximum(a, b))
     if keys.size == 0:
         return np.zeros((0, 2), dtype=np.int32)
     return np.stack([keys >> 32, keys & 0xFFFFFFFF], axis=1).astype(np.int32)
 
 
-def _trace_sides(expanded: np.ndarray, line_class: np.ndarray, n: int) -> np.ndarray:
-    """(n,) uint8 bit set of trace-line classes touching each component."""
+def _trace_sides(expanded: np.ndarray, line_class: np.ndarray, line_index: np.ndarray, n: int) -> np.ndarray:
+    """(n,) uint8 bit set of trace-line classes touching each component (``line_index``: flat indices of the lines)."""
     sides = np.zeros(n, dtype=np.uint8)
-    trace = np.isin(line_class, LineClass.TRACE)
+    index = line_index
+    classes = line_class.ravel()[index]
+    trace = np.isin(classes, LineClass.TRACE)
     if not trace.any():
         return sides
-    owners = expanded[trace]
-    classes = line_class[trace]
+    owners = expanded.ravel()[index[trace]]
+    classes = classes[trace]
     keep = owners >= 0
     np.bitwise_or.at(sides, owners[keep], (1 << classes[keep]).astype(np.uint8))
     return sides
@@ -301,14 +337,16 @@ def segment(
 
 
 def _components(mask: np.ndarray, line_class: np.ndarray, transparent: bool) -> Segmentation:
+    line_index = np.flatnonzero(mask)
+    nearest = _in_background(_nearest_off_line, mask) if 0 < line_index.size < mask.size else None
     count, cc, stats, centroids = cv2.connectedComponentsWithStats(
-        (~mask).astype(np.uint8), connectivity=4, ltype=cv2.CV_32S
+        np.logical_not(mask).view(np.uint8), connectivity=4, ltype=cv2.CV_32S
     )
     # connectedComponents gives label 0 to the line pixels (the zero pixels) -> shift to -1.
     labels = np.subtract(cc, 1, out=cc)
     areas = stats[1:, cv2.CC_STAT_AREA].astype(np.int64)
     bboxes = stats[1:, :4].astype(np.int32)
-    expanded = expand_to_lines(labels)
+    expanded = _expand_with(labels, line_index, nearest.result()) if nearest is not None else labels.copy()
     n = count - 1
     return Segmentation(
         labels=labels,
@@ -316,8 +354,8 @@ def _components(mask: np.ndarray, line_class: np.ndarray, transparent: bool) -> 
         areas=areas,
         centroids=centroids[1:].astype(np.float64),
         bboxes=bboxes,
-        adjacency=_adjacency(expanded, mask),
-        trace_sides=_trace_sides(expanded, line_class, n),
+        adjacency=_adjacency(expanded, line_index),
+        trace_sides=_trace_sides(expanded, line_class, line_index, n),
         transparent=transparent,
         _expanded=expanded,
     )
