@@ -1,3 +1,5 @@
+import os
+
 import cv2
 import numpy as np
 import pytest
@@ -164,3 +166,24 @@ def test_segmentation_is_the_same_with_one_opencv_thread(laughing_girl):
     for name in ("labels", "areas", "bboxes", "adjacency", "trace_sides"):
         np.testing.assert_array_equal(getattr(parallel, name), getattr(serial, name))
     np.testing.assert_array_equal(parallel.expanded_labels(), serial.expanded_labels())
+
+
+def _count_components(image):
+    return segment(image).n
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork start method only")
+def test_segmentation_works_in_a_forked_child_after_the_parent_segmented():
+    # The parent's helper thread does not survive fork: a child (multiprocessing, Dask process
+    # workers) must start its own instead of waiting forever on the inherited executor.
+    import multiprocessing
+
+    image = _draw_rect(_canvas(256, 256), (20, 20), (200, 200))
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(2)  # the helper thread is used only with several OpenCV threads
+    try:
+        expected = segment(image).n
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            assert pool.apply_async(_count_components, (image,)).get(timeout=60) == expected
+    finally:
+        cv2.setNumThreads(threads)

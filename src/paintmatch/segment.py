@@ -8,6 +8,7 @@ the 4-connected non-line regions. Everything is vectorised (OpenCV / NumPy / sci
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -234,6 +235,17 @@ def _expand_with(labels: np.ndarray, line_index: np.ndarray, nearest: np.ndarray
 
 
 _background: ThreadPoolExecutor | None = None
+
+
+def _forget_background_after_fork() -> None:
+    # A forked child (multiprocessing, Dask's process workers) inherits the executor but not its
+    # thread: work submitted there would wait forever. The child starts its own when it needs one.
+    global _background
+    _background = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_background_after_fork)
 
 
 def _in_background(function, *args) -> Future:
