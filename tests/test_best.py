@@ -27,3 +27,19 @@ def test_best_follows_a_small_move(params):
     target = _boxes_frame(offset=3, colors=False)
     matching = get_matcher("best", **params).match(reference, target)
     np.testing.assert_array_equal(matching.colors[_ids_by_x(target)], reference.colors[_ids_by_x(reference)])
+
+
+def test_cost_is_the_weighted_sum_of_its_named_terms():
+    matcher = get_matcher("best", w_area=0.7, w_flow=1.3)
+    reference = _boxes_frame()
+    target = _boxes_frame(offset=3, colors=False)
+    terms = matcher.cost_terms(reference, target)
+    assert set(matcher.TERMS) | {"forbidden"} == set(terms)
+    for name, term in terms.items():
+        assert term.shape == (target.n, reference.n), name
+    assert terms["flow"].max() > 0  # the flow term is live: not every pair is fully covered
+    expected = 10.0 * terms["forbidden"] + sum(getattr(matcher, f"w_{name}") * terms[name] for name in matcher.TERMS)
+    np.testing.assert_allclose(matcher._cost(reference, _boxes_frame(offset=3, colors=False)), expected)
+    # the background (border-touching, transparent) is forbidden to every component away from the border
+    background = np.flatnonzero(reference.colors[:, 3] == 0)
+    assert background.size and terms["forbidden"][:, background].any()

@@ -198,10 +198,10 @@ class BestMatcher:
     """
 
     w_pos: float = 4.0
-    w_area: float = 0.6
-    w_shape: float = 0.05
+    w_area: float = 0.4
+    w_shape: float = 0.15
     w_feat: float = 1.0
-    w_trace: float = 0.3
+    w_trace: float = 0.44
     w_flow: float = 2.0
     features: str = "shape"
     model: str = "default"
@@ -227,20 +227,35 @@ class BestMatcher:
         """The cut passes the original colored frame as ``anchor`` when True."""
         return self.anchor
 
-    def _cost(self, reference: Frame, target: Frame, small_flow: np.ndarray | None = None) -> np.ndarray:
-        """(n_t, n_r) combined cost, positions compared after a global alignment."""
+    #: The terms of the cost, each (n_t, n_r) and weighted by the attribute ``w_<name>``.
+    TERMS = ("area", "shape", "feat", "trace", "pos", "flow")
+
+    def cost_terms(self, reference: Frame, target: Frame, small_flow: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """The unweighted terms of the cost (``TERMS``) and ``forbidden``, each (n_t, n_r) float64.
+
+        ``area``: |log area difference|; ``shape``: first two Hu moments, L1; ``feat``: eq. (1)
+        feature distance (0 without features); ``trace``: differing trace-line sides (0/1); ``pos``:
+        centroid distance in drawing diagonals, after the global alignment (``align``); ``flow``:
+        1 - the share of the target covered by the flow-warped reference (``color_vote`` of it per
+        color), times the flow check's factor in [``fb_floor``, 1] (0 without ``flow``);
+        ``forbidden``: 1 where a target away from the frame border meets the reference's background.
+        ``benchmarks/fit_weights.py`` fits the weights of these terms.
+        """
+        if reference.colors is None:
+            raise ValueError("reference frame has no colors: pass a colored (painted) frame as reference")
         t, r = shape_descriptors(target), shape_descriptors(reference)
+        terms: dict[str, np.ndarray] = {}
         if self.features != "none":
             f_t = frame_features(target, self.features, model=self.model)
             f_r = frame_features(reference, self.features, model=self.model)
-            d_feat = normalized_distance(f_t, f_r)
+            terms["feat"] = normalized_distance(f_t, f_r)
         else:
-            d_feat = np.zeros((target.n, reference.n))
+            terms["feat"] = np.zeros((target.n, reference.n))
         pos_t = t["pos"]
-        d_area = np.abs(t["log_area"][:, None] - r["log_area"][None, :])
-        d_shape = np.abs(t["hu"][:, None, :2] - r["hu"][None, :, :2]).sum(axis=2)
-        d_trace = (target.seg.trace_sides[:, None] != reference.seg.trace_sides[None, :]).astype(np.float64)
-        appearance = self.w_area * d_area + self.w_shape * d_shape + self.w_feat * d_feat + self.w_trace * d_trace
+        terms["area"] = np.abs(t["log_area"][:, None] - r["log_area"][None, :])
+        terms["shape"] = np.abs(t["hu"][:, None, :2] - r["hu"][None, :, :2]).sum(axis=2)
+        terms["trace"] = (target.seg.trace_sides[:, None] != reference.seg.trace_sides[None, :]).astype(np.float64)
+        appearance = sum(getattr(self, f"w_{name}") * terms[name] for name in ("area", "shape", "feat", "trace"))
         d_pos = np.linalg.norm(pos_t[:, None] - r["pos"][None], axis=2)
         if self.align:
             # Confident pairs by appearance and rough position -> similarity transform -> re-measure.
@@ -254,21 +269,30 @@ class BestMatcher:
                 aligned = pos_t @ matrix[:, :2].T + matrix[:, 2]
                 d_aligned = np.linalg.norm(aligned[:, None] - r["pos"][None], axis=2)
                 d_pos = np.minimum(d_pos, d_aligned)
-        cost = appearance + self.w_pos * d_pos
+        terms["pos"] = d_pos
+        terms["flow"] = np.zeros((target.n, reference.n))
         if self.flow:
             overlap = flow_overlap(reference, target, max_side=self.flow_side, small_flow=small_flow, fb_tol=self.fb_tol, fb_method=self.fb_method)
             mixed = (1.0 - self.color_vote) * overlap + self.color_vote * _by_color(overlap, reference.colors)
-            weight = np.full(target.n, self.w_flow)
+            factor = np.ones(target.n)
             if self.fb_tol > 0 and "flow_reliability" in target.cache:
                 rel = target.cache.pop("flow_reliability")
                 large = target.seg.areas > self.fb_max_share * target.seg.labels.size
                 rel = np.where(large, 1.0, rel)
-                weight = self.w_flow * (self.fb_floor + (1 - self.fb_floor) * rel)
-            cost += weight[:, None] * (1.0 - mixed)
-        if reference.colors is None:
-            raise ValueError("reference frame has no colors: pass a colored (painted) frame as reference")
+                factor = self.fb_floor + (1 - self.fb_floor) * rel
+            terms["flow"] = factor[:, None] * (1.0 - mixed)
         ref_bg = (reference.colors[:, 3] == 0) & r["border"]
-        cost[np.ix_(~t["border"], ref_bg)] += 10.0
+        forbidden = np.zeros((target.n, reference.n))
+        forbidden[np.ix_(~t["border"], ref_bg)] = 1.0
+        terms["forbidden"] = forbidden
+        return terms
+
+    def _cost(self, reference: Frame, target: Frame, small_flow: np.ndarray | None = None) -> np.ndarray:
+        """(n_t, n_r) combined cost: the weighted ``cost_terms``, +10 where ``forbidden``."""
+        terms = self.cost_terms(reference, target, small_flow)
+        cost = 10.0 * terms["forbidden"]
+        for name in self.TERMS:
+            cost += getattr(self, f"w_{name}") * terms[name]
         return cost
 
     def _assign(self, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
