@@ -152,7 +152,7 @@ def line_mask(
     return (gray < dark_threshold) | saturated, False
 
 
-def classify_lines(rgba: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def classify_lines(rgba: np.ndarray, mask: np.ndarray, *, line_index: np.ndarray | None = None) -> np.ndarray:
     """Class of each line pixel by hue: main (black/grey ink) or a trace-line color.
 
     Parameters
@@ -160,6 +160,8 @@ def classify_lines(rgba: np.ndarray, mask: np.ndarray) -> np.ndarray:
     rgba : (H, W, 4) ndarray of uint8
     mask : (H, W) ndarray of bool
         Line pixels, from ``line_mask``.
+    line_index : (k,) ndarray of int64, optional
+        ``np.flatnonzero(mask)`` when the caller already has it.
 
     Returns
     -------
@@ -168,7 +170,7 @@ def classify_lines(rgba: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """
     # Only the line pixels are converted: a few percent of the frame. Flat indices gather them
     # several times faster than a boolean mask over the (H, W, 4) image.
-    index = np.flatnonzero(mask)
+    index = np.flatnonzero(mask) if line_index is None else line_index
     result = np.zeros(mask.shape, dtype=np.uint8)
     if index.size == 0:
         return result
@@ -292,12 +294,11 @@ def _adjacency(expanded: np.ndarray, line_index: np.ndarray) -> np.ndarray:
 def _trace_sides(expanded: np.ndarray, line_class: np.ndarray, line_index: np.ndarray, n: int) -> np.ndarray:
     """(n,) uint8 bit set of trace-line classes touching each component (``line_index``: flat indices of the lines)."""
     sides = np.zeros(n, dtype=np.uint8)
-    index = line_index
-    classes = line_class.ravel()[index]
+    classes = line_class.ravel()[line_index]
     trace = np.isin(classes, LineClass.TRACE)
     if not trace.any():
         return sides
-    owners = expanded.ravel()[index[trace]]
+    owners = expanded.ravel()[line_index[trace]]
     classes = classes[trace]
     keep = owners >= 0
     np.bitwise_or.at(sides, owners[keep], (1 << classes[keep]).astype(np.uint8))
@@ -338,20 +339,24 @@ def segment(
             "the line-art frame has no lines (no opaque ink on a transparent background, and no dark "
             "pixels on white): check that this is the line frame and not an empty or colored image"
         )
-    line_class = classify_lines(rgba, mask)
+    closure = np.zeros_like(mask) if extra_lines is not None or close_gaps_px > 0 else None
     if extra_lines is not None:
-        add = extra_lines & ~mask
-        mask = mask | add
-        line_class[add] = LineClass.CLOSURE
+        closure |= extra_lines & ~mask
+        mask = mask | closure
     if close_gaps_px > 0:
         closures = close_gaps(mask, radius=close_gaps_px)
+        closure |= closures
         mask = mask | closures
-        line_class[closures] = LineClass.CLOSURE
-    return _components(mask, line_class, transparent)
-
-
-def _components(mask: np.ndarray, line_class: np.ndarray, transparent: bool) -> Segmentation:
+    # The flat indices of the final lines serve classification, expansion, adjacency and trace sides.
+    # Closure pixels are classified by their color like any line pixel, then marked as closures.
     line_index = np.flatnonzero(mask)
+    line_class = classify_lines(rgba, mask, line_index=line_index)
+    if closure is not None:
+        line_class[closure] = LineClass.CLOSURE
+    return _components(mask, line_class, transparent, line_index)
+
+
+def _components(mask: np.ndarray, line_class: np.ndarray, transparent: bool, line_index: np.ndarray) -> Segmentation:
     nearest = _in_background(_nearest_off_line, mask) if 0 < line_index.size < mask.size else None
     count, cc, stats, centroids = cv2.connectedComponentsWithStats(
         np.logical_not(mask).view(np.uint8), connectivity=4, ltype=cv2.CV_32S
