@@ -27,15 +27,6 @@ ROOT = Path(__file__).resolve().parents[1]
 TRAIN_SEED = 30_000
 
 
-def train_suite(folder: Path, cuts: int, frames: int) -> list[Path]:
-    from paintmatch.synth import generate_suite
-
-    existing = sorted(p for p in folder.glob("*") if (p / "line").is_dir())
-    if len(existing) == cuts:
-        return existing
-    return [Path(p) for p in generate_suite(folder, cuts=cuts, frames=frames, seed=TRAIN_SEED)]
-
-
 def collect_cut(cut: Path) -> list[tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]]:
     """(terms, same_color (n_t, n_r) bool, target areas) for every (k-1 -> k) and (0 -> k) pair of a cut."""
     from paintmatch.evaluate.truth import read_truth, truth_colors
@@ -95,6 +86,7 @@ def top1_color_accuracy(w: np.ndarray, data) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     from scipy.optimize import minimize, minimize_scalar
+    from tune import cached_suite  # benchmarks/ is this script's folder, first on sys.path
 
     from paintmatch.match.best import BestMatcher
 
@@ -112,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--fit: unknown term(s) {', '.join(unknown)}; the terms are {', '.join(BestMatcher.TERMS)}")
     matcher = BestMatcher()
     current = {name: float(getattr(matcher, f"w_{name}")) for name in BestMatcher.TERMS}
-    cuts = train_suite(args.data / f"synthetic-train-{args.cuts}x{args.frames}", args.cuts, args.frames)
+    cuts = cached_suite(args.data / f"synthetic-train-{args.cuts}x{args.frames}", args.cuts, args.frames, TRAIN_SEED)
     print(f"collecting cost terms from {len(cuts)} training cuts ...", file=sys.stderr)
     with ProcessPoolExecutor(args.workers) as pool:
         pairs = [pair for cut_pairs in pool.map(collect_cut, cuts) for pair in cut_pairs]

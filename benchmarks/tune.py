@@ -42,14 +42,18 @@ def parse_grid(items: list[str]) -> dict[str, list]:
     return grid
 
 
-def dev_suite(data: Path, cuts: int, frames: int) -> list[Path]:
+def cached_suite(folder: Path, cuts: int, frames: int, seed: int) -> list[Path]:
+    """The cut folders of a synthetic suite in ``folder``, generated (deterministic by ``seed``) if missing."""
     from paintmatch.synth import generate_suite
 
-    folder = data / f"synthetic-dev-{cuts}x{frames}"
     existing = sorted(p for p in folder.glob("*") if (p / "line").is_dir())
     if len(existing) == cuts:
         return existing
-    return [Path(p) for p in generate_suite(folder, cuts=cuts, frames=frames, seed=DEV_SEED)]
+    return [Path(p) for p in generate_suite(folder, cuts=cuts, frames=frames, seed=seed)]
+
+
+def dev_suite(data: Path, cuts: int, frames: int) -> list[Path]:
+    return cached_suite(data / f"synthetic-dev-{cuts}x{frames}", cuts, frames, DEV_SEED)
 
 
 def score(cuts: list[Path], method: str, params: dict) -> dict[str, float]:
