@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 DEMO_OUT ?= demo-out
 
-.PHONY: install install-test browser demo test bench bench-small bench-speed bench-batch ablation example clean
+.PHONY: install install-test browser demo test bench bench-small bench-speed bench-batch bench-drift ablation example clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ ablation: install-test
 
 bench-batch: install-test
 	$(PY) benchmarks/bench_batch.py
+
+# Where best's errors come from: drift down a cut, parts the colored frame never shows, a second key frame.
+bench-drift: install-test
+	$(PY) benchmarks/drift.py
 
 # Regenerate the bundled example cut with the synthetic generator (deterministic by seed).
 example: install
