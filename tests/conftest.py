@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
 from PIL import Image
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "basicpbc"
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data" / "basicpbc"
 if not SHARED_DATA.exists():  # the project checkout may live elsewhere: look beside it and at /work/shared
     SHARED_DATA = Path("/work/shared/data/basicpbc")
 
@@ -33,3 +36,11 @@ def laughing_girl(basicpbc: Path) -> tuple[list[np.ndarray], np.ndarray]:
     root = basicpbc / "laughing_girl"
     lines = [load_rgba(root / "line" / f"{i:04d}.png") for i in range(4)]
     return lines, load_rgba(root / "gt" / "0000.png")
+
+
+def benchmark_module(name: str) -> ModuleType:
+    """The script ``benchmarks/<name>.py`` loaded as a module (benchmarks/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

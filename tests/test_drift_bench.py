@@ -1,6 +1,5 @@
 """benchmarks/drift.py: its propagation numbers are those of `evaluate`, and its error counts add up."""
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -11,14 +10,7 @@ import pytest
 from paintmatch.evaluate.score import evaluate_cut
 from paintmatch.synth import generate_cut
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _module():
-    spec = importlib.util.spec_from_file_location("drift", ROOT / "benchmarks" / "drift.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from conftest import benchmark_module
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +19,7 @@ def cut(tmp_path_factory) -> Path:
 
 
 def test_propagation_equals_evaluate_and_counts_add_up(cut):
-    drift = _module()
+    drift = benchmark_module("drift")
     row = drift.measure_cut(cut, "best")
     score, _ = evaluate_cut(cut, "best")
     assert np.allclose(row["propagation"], [f.acc_thres for f in score.frames])
@@ -41,7 +33,7 @@ def test_propagation_equals_evaluate_and_counts_add_up(cut):
 
 
 def test_parts_absent_from_the_first_frame_are_counted(cut, tmp_path):
-    drift = _module()
+    drift = benchmark_module("drift")
     before = drift.measure_cut(cut, "best")
     copy = tmp_path / "cut"
     shutil.copytree(cut, copy)
@@ -57,7 +49,7 @@ def test_parts_absent_from_the_first_frame_are_counted(cut, tmp_path):
 
 
 def test_summary_and_report(cut, tmp_path):
-    drift = _module()
+    drift = benchmark_module("drift")
     rows = [drift.measure_cut(cut, "best")]
     summary = drift.summarize(rows)
     assert summary["wrong"] == rows[0]["wrong"]

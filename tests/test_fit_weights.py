@@ -1,19 +1,9 @@
 """benchmarks/fit_weights.py: the likelihood's gradient, and weights recovered from data they generated."""
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 from scipy.optimize import check_grad, minimize
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _module():
-    spec = importlib.util.spec_from_file_location("fit_weights", ROOT / "benchmarks" / "fit_weights.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from conftest import benchmark_module
 
 
 def _synthetic_pairs(true_w, rng, pairs=6, n_t=40, n_r=30):
@@ -32,7 +22,7 @@ def _synthetic_pairs(true_w, rng, pairs=6, n_t=40, n_r=30):
 
 
 def test_gradient_matches_finite_differences():
-    fit = _module()
+    fit = benchmark_module("fit_weights")
     rng = np.random.default_rng(0)
     data = _synthetic_pairs(np.array([1.0, 2.0, 0.5]), rng, pairs=2)
     # a positive set of two references per target exercises the sum over a colour's components
@@ -45,7 +35,7 @@ def test_gradient_matches_finite_differences():
 
 
 def test_fit_recovers_the_weights_that_made_the_data():
-    fit = _module()
+    fit = benchmark_module("fit_weights")
     rng = np.random.default_rng(1)
     true_w = np.array([3.0, 0.5, 1.5])
     data = _synthetic_pairs(true_w, rng, pairs=30)
