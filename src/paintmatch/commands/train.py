@@ -31,14 +31,26 @@ def run(args: argparse.Namespace) -> int:
 
         raise MissingExtraError("paintmatch train", "train") from None
     from paintmatch.train import load_config, train
+    from paintmatch.train.config import read_yaml
 
     overrides = {"steps": args.steps} if args.steps is not None else {}
-    config = load_config(args.config, **overrides)
     out = args.out or Path("runs") / args.config.stem
     command = f"paintmatch train --config {shlex.quote(str(args.config))} --out {shlex.quote(str(out))}"
     if args.steps is not None:
         command += f" --steps {args.steps}"
     log = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr))
+    raw = read_yaml(args.config)
+    if raw.get("kind") == "part-field":
+        from paintmatch.train.part_field import load_part_field_config, train_part_field
+
+        config = load_part_field_config({**raw, **overrides}, args.config)
+        weights = train_part_field(config, out, resume=args.resume, stop_at=args.stop_at, train_command=command, quiet=args.quiet, log=log)
+        if weights is None:
+            print(f"stopped at step {args.stop_at}: continue with {command} --resume")
+            return 0
+        print(f"part-field model: {weights.onnx_path} (validation top-1 color {weights.metrics['val_top1_color']:.4f})")
+        return 0
+    config = load_config(args.config, **overrides)
     result = train(config, out, resume=args.resume, stop_at=args.stop_at, train_command=command, quiet=args.quiet, log=log)
     if result is None:
         print(f"stopped at step {args.stop_at}: continue with {command} --resume")

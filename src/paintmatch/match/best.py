@@ -20,6 +20,10 @@ Additions over ``paper`` (each one has a switch so the ablation table can measur
 - flow check (``fb_tol`` > 0): a backward flow checks the forward one; where a component's pixels
   do not come back within ``fb_tol`` pixels (a limb that swung further than the flow can follow),
   its flow term is weighted down to ``fb_floor`` and position and shape decide.
+- part field (``w_part`` > 0): a U-Net that sees the whole frame gives each component a vector, the
+  same for the same part of the character in every frame (``paintmatch.features.part_field``); the
+  cosine distance of two components' vectors is a cost term. It tells apart the slivers (a gap
+  between hair strands, a piece of a stripe cut off by an arm) that look alike one by one.
 """
 
 from __future__ import annotations
@@ -188,6 +192,14 @@ class BestMatcher:
     tiny_area : int
         Components smaller than this (pixels) take the majority color under them through the flow
         (their shape and position are too noisy to match one by one); 0 turns this off.
+    w_part : float
+        Weight of the part-field distance (0: the part field is not computed).
+    part_model : str
+        Part-field weights (``paintmatch.features.MODELS``).
+    part_max_share : float
+        Largest target component (share of the frame) the part field weighs in on: a large region
+        is matched well by flow and geometry, and on real line art (unlike the synthetic training
+        frames) the part field misled a large region of the deformation dev set.
     fb_tol, fb_floor, fb_method, fb_max_share
         Flow check: the forward-backward error (pixels of the reduced frame) under which a pixel's
         flow counts as reliable (0: no check), the flow weight left to a component with no reliable
@@ -203,6 +215,9 @@ class BestMatcher:
     w_feat: float = 1.0
     w_trace: float = 0.44
     w_flow: float = 2.0
+    w_part: float = 8.0
+    part_model: str = "part-field"
+    part_max_share: float = 0.05
     features: str = "shape"
     model: str = "default"
     align: bool = True
@@ -228,7 +243,7 @@ class BestMatcher:
         return self.anchor
 
     #: The terms of the cost, each (n_t, n_r) and weighted by the attribute ``w_<name>``.
-    TERMS = ("area", "shape", "feat", "trace", "pos", "flow")
+    TERMS = ("area", "shape", "feat", "trace", "pos", "flow", "part")
 
     def cost_terms(self, reference: Frame, target: Frame, small_flow: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """The unweighted terms of the cost (``TERMS``) and ``forbidden``, each (n_t, n_r) float64.
@@ -237,7 +252,8 @@ class BestMatcher:
         feature distance (0 without features); ``trace``: differing trace-line sides (0/1); ``pos``:
         centroid distance in drawing diagonals, after the global alignment (``align``); ``flow``:
         1 - the share of the target covered by the flow-warped reference (``color_vote`` of it per
-        color), times the flow check's factor in [``fb_floor``, 1] (0 without ``flow``);
+        color), times the flow check's factor in [``fb_floor``, 1] (0 without ``flow``); ``part``:
+        1 - the cosine of the two components' part-field vectors (0 when ``w_part`` is 0);
         ``forbidden``: 1 where a target away from the frame border meets the reference's background.
         ``benchmarks/fit_weights.py`` fits the weights of these terms.
         """
@@ -281,6 +297,14 @@ class BestMatcher:
                 rel = np.where(large, 1.0, rel)
                 factor = self.fb_floor + (1 - self.fb_floor) * rel
             terms["flow"] = factor[:, None] * (1.0 - mixed)
+        terms["part"] = np.zeros((target.n, reference.n))
+        if self.w_part > 0:
+            from paintmatch.features.part_field import component_part_embeddings
+
+            similarity = component_part_embeddings(target, self.part_model) @ component_part_embeddings(reference, self.part_model).T
+            terms["part"] = 1.0 - similarity.astype(np.float64)
+            large = target.seg.areas > self.part_max_share * target.seg.labels.size
+            terms["part"][large] = 0.0
         ref_bg = (reference.colors[:, 3] == 0) & r["border"]
         forbidden = np.zeros((target.n, reference.n))
         forbidden[np.ix_(~t["border"], ref_bg)] = 1.0

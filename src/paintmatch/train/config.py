@@ -7,7 +7,7 @@ from pathlib import Path
 
 from paintmatch.errors import InputError
 
-__all__ = ["DataSource", "TrainConfig", "load_config"]
+__all__ = ["DataSource", "TrainConfig", "load_config", "read_yaml"]
 
 
 @dataclass
@@ -132,13 +132,8 @@ def _sources(raw, key: str, path: Path) -> list[DataSource]:
     return sources
 
 
-def load_config(path: str | Path, **overrides) -> TrainConfig:
-    """Read a YAML training config; unknown keys and bad values are an ``InputError``.
-
-    ``overrides`` replace top-level keys (for example ``steps=3`` in tests).
-    Relative data paths are resolved against the folder above the config's folder (the
-    repository root for ``configs/*.yaml``).
-    """
+def read_yaml(path: str | Path) -> dict:
+    """The mapping of a YAML training config; a missing file or bad YAML is an ``InputError``."""
     import yaml
 
     path = Path(path)
@@ -150,6 +145,18 @@ def load_config(path: str | Path, **overrides) -> TrainConfig:
         raise InputError(f"training config {path} is not valid YAML: {error}") from None
     if not isinstance(raw, dict):
         raise InputError(f"training config {path} must be a mapping of keys to values")
+    return raw
+
+
+def load_config(path: str | Path, **overrides) -> TrainConfig:
+    """Read a YAML training config; unknown keys and bad values are an ``InputError``.
+
+    ``overrides`` replace top-level keys (for example ``steps=3`` in tests).
+    Relative data paths are resolved against the folder above the config's folder (the
+    repository root for ``configs/*.yaml``).
+    """
+    path = Path(path)
+    raw = read_yaml(path)
     raw.update(overrides)
     known = {f.name for f in fields(TrainConfig)}
     unknown = set(raw) - known

@@ -1,0 +1,379 @@
+"""Training of the part field (``paintmatch.features.part_field``): a U-Net trained on synthetic cuts.
+
+Each step draws frame pairs of synthetic cuts (``paintmatch.synth``, part labels as truth). For
+every part of frame B the mean of its pixels' vectors is a prototype; pixels of frame A, sampled
+evenly over parts so a sliver weighs as much as the background, must pick their own part's
+prototype among all of B's (InfoNCE), and the other way round. Validation: the share of the
+held-out cuts' components (> 10 px) whose nearest component of the previous frame, by mean
+vector, has their color. Deterministic by seed, resumable from ``checkpoint.pt``, exported to ONNX.
+
+    paintmatch train --config configs/part-field-synth.yaml --out runs/part-field
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from paintmatch.errors import InputError
+from paintmatch.features import ModelWeights, sha256_of
+from paintmatch.features.part_field import PART_FIELD_CHANNELS, part_field_input
+
+__all__ = ["PartFieldConfig", "PartFieldNet", "load_part_field_config", "train_part_field", "KIND"]
+
+KIND = "part-field"
+CHECKPOINT = "checkpoint.pt"
+LINE = -2  # part map value of line pixels (ignored)
+
+
+@dataclass
+class PartFieldConfig:
+    """Everything a part-field training run depends on (``kind: part-field`` in the YAML).
+
+    Attributes
+    ----------
+    name : str
+        Output files ``<name>.onnx`` / ``<name>.json`` (and ``<name>-fp16.*``).
+    side : int
+        The network sees frames reduced to ``side`` x ``side`` pixels.
+    widths : list of int
+        Channels of the U-Net's levels (each level halves the resolution).
+    embedding_dim : int
+        Size of each pixel's vector.
+    steps, batch_pairs, pixels : int
+        Optimiser steps, frame pairs per step, sampled pixels per frame and direction.
+    lr, weight_decay, temperature : float
+        AdamW with one-cycle schedule, weight decay, InfoNCE temperature.
+    train_cuts, val_cuts, frames, size, seed : int
+        Synthetic cuts for training and for validation (seeds ``seed + i``; validation cuts follow
+        the training ones), frames per cut, frame size in pixels.
+    eval_every, checkpoint_every, threads : int
+    store_float16 : bool
+        Ship the weights stored as float16 (computed in float32) when validation holds.
+    """
+
+    name: str = "part-field"
+    kind: str = KIND
+    side: int = 256
+    widths: list = None  # type: ignore[assignment]
+    embedding_dim: int = 16
+    steps: int = 700
+    batch_pairs: int = 4
+    pixels: int = 1024
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    temperature: float = 0.1
+    train_cuts: int = 152
+    val_cuts: int = 8
+    frames: int = 8
+    size: int = 512
+    seed: int = 30_000
+    eval_every: int = 100
+    checkpoint_every: int = 50
+    threads: int = 2
+    store_float16: bool = True
+
+    def __post_init__(self) -> None:
+        if self.widths is None:
+            self.widths = [8, 16, 32, 64, 96, 128]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def load_part_field_config(raw: dict, path: Path) -> PartFieldConfig:
+    """A ``PartFieldConfig`` from a parsed YAML mapping; unknown keys and bad values are an ``InputError``."""
+    known = {f.name for f in fields(PartFieldConfig)}
+    unknown = set(raw) - known
+    if unknown:
+        raise InputError(f"{path}: unknown keys {sorted(unknown)} for kind: {KIND}; known: {sorted(known)}")
+    config = PartFieldConfig(**raw)
+    for key in ("side", "embedding_dim", "steps", "batch_pairs", "pixels", "train_cuts", "val_cuts", "size",
+                "eval_every", "checkpoint_every", "threads"):
+        value = getattr(config, key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise InputError(f"{path}: '{key}' must be a positive integer, got {value!r}")
+    if config.frames < 2:
+        raise InputError(f"{path}: 'frames' must be at least 2 (pairs are drawn within a cut), got {config.frames!r}")
+    if config.side % 2 ** (len(config.widths) - 1):
+        raise InputError(f"{path}: 'side' must be divisible by 2**(levels - 1) = {2 ** (len(config.widths) - 1)}")
+    for key in ("lr", "temperature"):
+        if not float(getattr(config, key)) > 0:
+            raise InputError(f"{path}: '{key}' must be > 0, got {getattr(config, key)!r}")
+    return config
+
+
+def _block(c_in: int, c_out: int) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(c_in, c_out, 3, padding=1), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True),
+        nn.Conv2d(c_out, c_out, 3, padding=1), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True),
+    )
+
+
+class PartFieldNet(nn.Module):
+    """U-Net: (B, 4, S, S) float in [0, 1] -> (B, D, S, S), each pixel's vector L2-normalised."""
+
+    def __init__(self, widths: list[int], dim: int, channels: int = len(PART_FIELD_CHANNELS)) -> None:
+        super().__init__()
+        self.down = nn.ModuleList([_block(channels, widths[0])] + [_block(a, b) for a, b in zip(widths, widths[1:])])
+        self.up = nn.ModuleList([_block(b + a, a) for a, b in zip(widths, widths[1:])])
+        self.head = nn.Conv2d(widths[0], dim, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        skips = []
+        for level, block in enumerate(self.down):
+            x = block(x if level == 0 else F.max_pool2d(x, 2))
+            skips.append(x)
+        x = skips.pop()
+        for block in reversed(self.up):
+            skip = skips.pop()
+            x = block(torch.cat([F.interpolate(x, scale_factor=2.0, mode="nearest"), skip], 1))
+        return F.normalize(self.head(x), dim=1)
+
+
+@dataclass
+class _Cuts:
+    """Generated cuts: inputs (c, f, 4, S, S) uint8, part maps (c, f, S, S) int32, and for validation the components."""
+
+    inputs: np.ndarray
+    parts: np.ndarray
+
+
+def _make_cuts(config: PartFieldConfig, first: int, count: int, log: Callable[[str], None]) -> tuple[_Cuts, list]:
+    """Generate ``count`` cuts with seeds ``config.seed + first + i``; also each frame's (seg, colors) for validation."""
+    from paintmatch.synth import synth_frames
+
+    inputs, parts, frames = [], [], []
+    for i in range(count):
+        cut_inputs, cut_parts, cut_frames = [], [], []
+        for frame in synth_frames(frames=config.frames, seed=config.seed + first + i, size=config.size):
+            seg = frame.truth.seg
+            cut_inputs.append(part_field_input(seg, config.side))
+            part_map = np.where(seg.labels >= 0, frame.truth.parts[np.maximum(seg.labels, 0)], LINE).astype(np.int32)
+            cut_parts.append(cv2_resize_nearest(part_map, config.side))
+            cut_frames.append((seg, frame.truth.colors))
+        inputs.append(np.stack(cut_inputs))
+        parts.append(np.stack(cut_parts))
+        frames.append(cut_frames)
+        if (i + 1) % 20 == 0 or i + 1 == count:
+            log(f"generated {i + 1}/{count} cuts")
+    return _Cuts(np.stack(inputs), np.stack(parts)), frames
+
+
+def cv2_resize_nearest(labels: np.ndarray, side: int) -> np.ndarray:
+    import cv2
+
+    return cv2.resize(labels, (side, side), interpolation=cv2.INTER_NEAREST)
+
+
+def _pair_loss(ea: torch.Tensor, eb: torch.Tensor, pa: np.ndarray, pb: np.ndarray, n: int, rng: np.random.Generator, tau: float):
+    """InfoNCE of ``n`` pixels of A (even over parts) against the part prototypes of B; None if nothing to match."""
+    dim = ea.shape[0]
+    qb = pb.ravel()
+    keep = np.flatnonzero(qb != LINE)
+    ids, inverse = np.unique(qb[keep], return_inverse=True)
+    prototypes = torch.zeros(len(ids), dim).index_add_(0, torch.from_numpy(inverse), eb.reshape(dim, -1).T[torch.from_numpy(keep)])
+    prototypes = F.normalize(prototypes, dim=1)
+    qa = pa.ravel()
+    candidates = np.flatnonzero(np.isin(qa, ids))
+    if candidates.size == 0:
+        return None
+    present, counts = np.unique(qa[candidates], return_counts=True)
+    weight = 1.0 / counts[np.searchsorted(present, qa[candidates])]
+    pick = rng.choice(candidates, size=min(n, candidates.size), p=weight / weight.sum())
+    logits = ea.reshape(dim, -1).T[torch.from_numpy(pick)] @ prototypes.T / tau
+    return F.cross_entropy(logits, torch.from_numpy(np.searchsorted(ids, qa[pick])))
+
+
+def _step_loss(model: PartFieldNet, data: _Cuts, config: PartFieldConfig, rng: np.random.Generator) -> torch.Tensor:
+    cuts, frames = data.inputs.shape[:2]
+    images, maps = [], []
+    for _ in range(config.batch_pairs):
+        cut = rng.integers(cuts)
+        a, b = rng.choice(frames, 2, replace=False)
+        images += [data.inputs[cut, a], data.inputs[cut, b]]
+        maps += [data.parts[cut, a], data.parts[cut, b]]
+    x = torch.from_numpy(np.stack(images).astype(np.float32) * (1.0 / 255.0))
+    if rng.random() < 0.5:  # mirror the whole batch: a character facing the other way
+        x = x.flip(3)
+        maps = [m[:, ::-1] for m in maps]
+    embedded = model(x)
+    losses = []
+    for i in range(0, len(maps), 2):
+        for a, b in ((i, i + 1), (i + 1, i)):
+            loss = _pair_loss(embedded[a], embedded[b], maps[a], maps[b], config.pixels, rng, config.temperature)
+            if loss is not None:
+                losses.append(loss)
+    return torch.stack(losses).mean()
+
+
+def _component_vectors(field: np.ndarray, seg) -> np.ndarray:
+    """(n, D) mean vectors per component of ``seg`` from a (D, S, S) field (as ``component_part_embeddings``)."""
+    dim, side = field.shape[0], field.shape[1]
+    labels = cv2_resize_nearest(seg.labels, side).ravel()
+    inside = labels >= 0
+    sums = np.stack([np.bincount(labels[inside], weights=field.reshape(dim, -1)[d, inside], minlength=seg.n) for d in range(dim)], 1)
+    counts = np.bincount(labels[inside], minlength=seg.n)
+    h, w = seg.shape
+    cx = np.clip((seg.centroids[:, 0] * side / w).astype(np.int64), 0, side - 1)
+    cy = np.clip((seg.centroids[:, 1] * side / h).astype(np.int64), 0, side - 1)
+    vectors = np.where(counts[:, None] > 0, sums, field[:, cy, cx].T)
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
+def top1_color(embed: Callable[[np.ndarray], np.ndarray], data: _Cuts, frames: list) -> float:
+    """Share of components > 10 px whose nearest component of the previous frame (mean vector) has their color."""
+    from paintmatch.rgba import pack_rgba
+
+    right = total = 0
+    for c, cut in enumerate(frames):
+        fields_ = embed(data.inputs[c].astype(np.float32) * (1.0 / 255.0))
+        vectors = [_component_vectors(f, seg) for f, (seg, _) in zip(fields_, cut)]
+        colors = [pack_rgba(col).ravel() for _, col in cut]
+        for k in range(1, len(cut)):
+            nearest = (vectors[k] @ vectors[k - 1].T).argmax(axis=1)
+            big = cut[k][0].areas > 10
+            right += int((colors[k - 1][nearest] == colors[k])[big].sum())
+            total += int(big.sum())
+    return right / max(total, 1)
+
+
+def _torch_embed(model: PartFieldNet) -> Callable[[np.ndarray], np.ndarray]:
+    def embed(x: np.ndarray) -> np.ndarray:
+        model.eval()
+        with torch.no_grad():
+            return model(torch.from_numpy(x)).numpy()
+    return embed
+
+
+def _onnx_embed(path: Path) -> Callable[[np.ndarray], np.ndarray]:
+    from paintmatch.features import open_session
+
+    session = open_session(path)
+    name = session.get_inputs()[0].name
+    return lambda x: np.concatenate([session.run(None, {name: x[i : i + 1]})[0] for i in range(len(x))])
+
+
+def _export(model: PartFieldNet, config: PartFieldConfig, path: Path, sample: np.ndarray) -> Path:
+    import onnx
+
+    model.eval()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the TorchScript exporter's "legacy" notice (see train.export)
+        torch.onnx.export(
+            model, (torch.from_numpy(sample),), str(path), dynamo=False, input_names=["frames"], output_names=["field"],
+            dynamic_axes={"frames": {0: "n"}, "field": {0: "n"}}, opset_version=17,
+        )
+    onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+    expected = _torch_embed(model)(sample)
+    error = float(np.abs(expected - _onnx_embed(path)(sample)).max())
+    if error > 1e-3:
+        raise RuntimeError(f"ONNX export of {path} differs from torch by {error:.2e}")
+    return path
+
+
+def _describe(path: Path, config: PartFieldConfig, *, stored: str, train_command: str, metrics: dict) -> ModelWeights:
+    weights = ModelWeights(
+        file=path.name, sha256=sha256_of(path), architecture="part-field-unet", crop_size=config.side,
+        channels=PART_FIELD_CHANNELS, context=0.0, embedding_dim=config.embedding_dim, stored=stored,
+        train_command=train_command, metrics=metrics, path=path.with_suffix(".json"),
+    )
+    path.with_suffix(".json").write_text(weights.to_json())
+    return weights
+
+
+def train_part_field(
+    config: PartFieldConfig,
+    out_dir: str | Path,
+    *,
+    resume: bool = False,
+    stop_at: int | None = None,
+    train_command: str = "",
+    quiet: bool = False,
+    log: Callable[[str], None] = print,
+) -> ModelWeights | None:
+    """Train the part field, export it (``<name>.onnx``, and ``<name>-fp16.onnx`` when asked) and describe it.
+
+    Returns the description of the model to ship (the float16-stored one when it holds), or
+    ``None`` when stopped early by ``stop_at`` (continue with ``resume=True``).
+    """
+    from tqdm import tqdm
+
+    from paintmatch.train.export import store_float16
+
+    started = time.perf_counter()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    log(f"generating {config.train_cuts} training and {config.val_cuts} validation cuts")
+    train_data, _ = _make_cuts(config, 0, config.train_cuts, log)
+    val_data, val_frames = _make_cuts(config, config.train_cuts, config.val_cuts, log)
+    model = PartFieldNet(config.widths, config.embedding_dim)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, config.lr, total_steps=config.steps, pct_start=0.1)
+    checkpoint = out_dir / CHECKPOINT
+    step, val = 0, float("nan")
+    if resume:
+        if not checkpoint.exists():
+            raise InputError(f"--resume: no checkpoint at {checkpoint}; start without --resume")
+        state = torch.load(checkpoint, weights_only=False)
+        if state["config"] != config.to_dict():
+            raise InputError(f"--resume: {checkpoint} was made with a different config; use the same config or a new --out")
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        step, val = int(state["step"]), float(state["val"])
+        log(f"resumed at step {step}")
+    bar = tqdm(total=config.steps, initial=step, disable=quiet, desc="train part field", unit="step", dynamic_ncols=True)
+    with open(out_dir / "train.log", "a") as log_file:
+        while step < min(config.steps, stop_at or config.steps):
+            model.train()
+            rng = np.random.default_rng([config.seed, step])  # batches depend on (seed, step) only: exact resume
+            loss = _step_loss(model, train_data, config, rng)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            step += 1
+            record = {"step": step, "loss": round(loss.item(), 5)}
+            if step % config.eval_every == 0 or step == config.steps:
+                val = top1_color(_torch_embed(model), val_data, val_frames)
+                record["val_top1_color"] = round(val, 4)
+            record["elapsed_s"] = round(time.perf_counter() - started, 1)
+            log_file.write(json.dumps(record) + "\n")
+            log_file.flush()
+            bar.set_postfix(loss=f"{loss.item():.3f}", val=f"{val:.3f}")
+            bar.update(1)
+            if step % config.checkpoint_every == 0 or step == config.steps or step == stop_at:
+                torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                            "step": step, "val": val, "config": config.to_dict()}, checkpoint)
+    bar.close()
+    if step < config.steps:
+        log(f"stopped at step {step} of {config.steps}; continue with --resume")
+        return None
+    sample = val_data.inputs[0, :1].astype(np.float32) * (1.0 / 255.0)
+    fp32 = _export(model, config, out_dir / f"{config.name}.onnx", sample)
+    val_fp32 = top1_color(_onnx_embed(fp32), val_data, val_frames)
+    metrics = {"val_top1_color": round(val_fp32, 4), "val_top1_color_torch": round(val, 4), "steps": config.steps,
+               "train_cuts": config.train_cuts, "val_cuts": config.val_cuts, "seconds": round(time.perf_counter() - started)}
+    weights = _describe(fp32, config, stored="float32", train_command=train_command, metrics=metrics)
+    log(f"exported {fp32} (validation top-1 color {val_fp32:.4f})")
+    if config.store_float16:
+        fp16 = store_float16(fp32, out_dir / f"{config.name}-fp16.onnx", min_elements=256)
+        val_fp16 = top1_color(_onnx_embed(fp16), val_data, val_frames)
+        log(f"float16-stored validation top-1 color {val_fp16:.4f}")
+        if val_fp16 >= val_fp32 - 0.005:
+            weights = _describe(fp16, config, stored="float16", train_command=train_command, metrics={**metrics, "val_top1_color": round(val_fp16, 4)})
+        else:
+            fp16.unlink(missing_ok=True)
+    return weights

@@ -1,0 +1,112 @@
+"""The part field: its input, a tiny deterministic and resumable training run, ONNX export, the shipped model."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import load_rgba
+from paintmatch.cli import main
+from paintmatch.errors import InputError, ModelError
+from paintmatch.features import get_weights, sha256_of
+from paintmatch.features.part_field import PART_FIELD_CHANNELS, component_part_embeddings, part_field_input
+from paintmatch.match import Frame
+from paintmatch.segment import LineClass, segment
+from paintmatch.synth import synth_frames
+from paintmatch.train.part_field import PartFieldConfig, load_part_field_config, train_part_field
+
+
+def _tiny(**changes) -> PartFieldConfig:
+    base = dict(name="tiny-pf", side=64, widths=[4, 8, 8], embedding_dim=8, steps=4, batch_pairs=1, pixels=64,
+                train_cuts=2, val_cuts=1, frames=2, size=128, seed=7, eval_every=2, checkpoint_every=2, threads=1)
+    base.update(changes)
+    return PartFieldConfig(**base)
+
+
+@pytest.fixture(scope="module")
+def synth_frame() -> Frame:
+    frame = next(synth_frames(frames=1, seed=3, size=256))
+    return Frame(line=frame.rendered.line, seg=frame.truth.seg)
+
+
+def test_input_channels_show_lines_and_trace_lines(synth_frame: Frame) -> None:
+    x = part_field_input(synth_frame.seg, 128)
+    assert x.shape == (len(PART_FIELD_CHANNELS), 128, 128) and x.dtype == np.uint8
+    field, main_lines, red, blue = x
+    assert main_lines.max() > 0 and blue.max() > 0  # the generator draws blue shadow lines
+    # The field is brightest where the lines are and fades away from them.
+    assert field[main_lines > 128].mean() > 200 > field[(main_lines == 0) & (blue == 0) & (red == 0)].mean()
+    # Without trace lines the red and blue planes are empty.
+    seg = synth_frame.seg
+    plain = type(seg)(**{**seg.__dict__, "line_class": np.where(seg.line_class > 0, LineClass.MAIN, 0).astype(np.uint8)})
+    assert part_field_input(plain, 128)[2:].max() == 0
+
+
+def test_tiny_training_run_is_deterministic_resumable_and_loadable(tmp_path: Path, synth_frame: Frame) -> None:
+    quiet = dict(quiet=True, log=lambda _: None)
+    config = _tiny()
+    straight = train_part_field(config, tmp_path / "straight", **quiet)
+    assert train_part_field(config, tmp_path / "split", stop_at=3, **quiet) is None
+    resumed = train_part_field(config, tmp_path / "split", resume=True, **quiet)
+    a = torch.load(tmp_path / "straight" / "checkpoint.pt", weights_only=False)["model"]
+    b = torch.load(tmp_path / "split" / "checkpoint.pt", weights_only=False)["model"]
+    assert all(torch.equal(a[key], b[key]) for key in a)
+    assert resumed.metrics["val_top1_color"] == straight.metrics["val_top1_color"]
+    # The export is described with its sha256 and gives unit vectors per component.
+    weights = get_weights(straight.path)
+    assert weights.sha256 == sha256_of(weights.onnx_path) and weights.crop_size == 64
+    assert 0.0 <= weights.metrics["val_top1_color"] <= 1.0
+    vectors = component_part_embeddings(synth_frame, str(weights.path))
+    assert vectors.shape == (synth_frame.n, 8) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    again = component_part_embeddings(Frame(line=synth_frame.line, seg=synth_frame.seg), str(weights.path))
+    np.testing.assert_array_equal(vectors, again)
+    with pytest.raises(InputError, match="different config"):
+        train_part_field(_tiny(lr=0.01), tmp_path / "split", resume=True, **quiet)
+
+
+def test_config_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="unknown keys"):
+        load_part_field_config({"kind": "part-field", "crop_size": 3}, tmp_path / "x.yaml")
+    with pytest.raises(InputError, match="divisible"):
+        load_part_field_config({"kind": "part-field", "side": 100}, tmp_path / "x.yaml")
+    with pytest.raises(InputError, match="frames"):
+        load_part_field_config({"kind": "part-field", "frames": 1}, tmp_path / "x.yaml")
+
+
+def test_train_command_reads_the_kind(tmp_path: Path) -> None:
+    config = tmp_path / "pf.yaml"
+    config.write_text(
+        "kind: part-field\nname: cmd-pf\nside: 64\nwidths: [4, 8]\nembedding_dim: 4\nsteps: 1\nbatch_pairs: 1\n"
+        "pixels: 32\ntrain_cuts: 1\nval_cuts: 1\nframes: 2\nsize: 128\nthreads: 1\nstore_float16: false\n"
+    )
+    assert main(["train", "--config", str(config), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    weights = get_weights(tmp_path / "out" / "cmd-pf.json")
+    assert weights.architecture == "part-field-unet" and f"--config {config}" in weights.train_command
+
+
+def test_shipped_part_field_follows_parts_and_is_checked(basicpbc: Path, tmp_path: Path) -> None:
+    weights = get_weights("part-field")
+    assert weights.onnx_path.is_file() and sha256_of(weights.onnx_path) == weights.sha256
+    # Two frames of one synthetic cut: most components' nearest component in the other frame is the same part.
+    frames = list(synth_frames(frames=2, seed=123_456, size=512))
+    vectors = [component_part_embeddings(Frame(line=f.rendered.line, seg=f.truth.seg)) for f in frames]
+    nearest = (vectors[1] @ vectors[0].T).argmax(axis=1)
+    big = frames[1].truth.seg.areas > 10
+    assert np.mean(frames[0].truth.parts[nearest][big] == frames[1].truth.parts[big]) > 0.6
+    # It runs on real line art, and a copy with one byte changed is refused.
+    art = load_rgba(basicpbc / "laughing_girl" / "line" / "0000.png")
+    frame = Frame(line=art, seg=segment(art))
+    assert component_part_embeddings(frame).shape == (frame.n, weights.embedding_dim)
+    copy = tmp_path / weights.file
+    shutil.copy(weights.onnx_path, copy)
+    shutil.copy(weights.path, copy.with_suffix(".json"))
+    data = bytearray(copy.read_bytes())
+    data[-10] ^= 0x01
+    copy.write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="corrupt"):
+        component_part_embeddings(Frame(line=art, seg=frame.seg), str(copy.with_suffix(".json")))
