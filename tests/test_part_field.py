@@ -110,3 +110,23 @@ def test_shipped_part_field_follows_parts_and_is_checked(basicpbc: Path, tmp_pat
     copy.write_bytes(bytes(data))
     with pytest.raises(ModelError, match="corrupt"):
         component_part_embeddings(Frame(line=art, seg=frame.seg), str(copy.with_suffix(".json")))
+
+
+def test_best_part_adds_the_part_term_only_between_small_components() -> None:
+    from paintmatch.match import get_matcher
+
+    frames = list(synth_frames(frames=2, seed=77, size=256))
+    reference = Frame(line=frames[0].rendered.line, seg=frames[0].truth.seg, colors=frames[0].truth.colors)
+    target = Frame(line=frames[1].rendered.line, seg=frames[1].truth.seg)
+    matcher = get_matcher("best-part")
+    assert matcher.w_part > 0 and get_matcher("best").w_part == 0
+    part = matcher.cost_terms(reference, target)["part"]
+    assert part.shape == (target.n, reference.n) and part.min() >= 0 and part.max() <= 2
+    large_t = target.seg.areas > matcher.part_max_share * target.seg.labels.size
+    large_r = reference.seg.areas > matcher.part_max_share * reference.seg.labels.size
+    assert large_t.any() and not part[large_t].any() and not part[:, large_r].any()
+    assert part[np.ix_(~large_t, ~large_r)].mean() > 0.1
+    # The same part in both frames is nearer than the average pair.
+    same = frames[1].truth.parts[:, None] == frames[0].truth.parts[None, :]
+    small = np.outer(~large_t, ~large_r)
+    assert part[same & small].mean() < 0.5 * part[~same & small].mean()

@@ -20,7 +20,7 @@ Additions over ``paper`` (each one has a switch so the ablation table can measur
 - flow check (``fb_tol`` > 0): a backward flow checks the forward one; where a component's pixels
   do not come back within ``fb_tol`` pixels (a limb that swung further than the flow can follow),
   its flow term is weighted down to ``fb_floor`` and position and shape decide.
-- part field (``w_part`` > 0): a U-Net that sees the whole frame gives each component a vector, the
+- part field (``w_part`` > 0, preset ``best-part``): a U-Net that sees the whole frame gives each component a vector, the
   same for the same part of the character in every frame (``paintmatch.features.part_field``); the
   cosine distance of two components' vectors is a cost term. It tells apart the slivers (a gap
   between hair strands, a piece of a stripe cut off by an arm) that look alike one by one.
@@ -39,7 +39,7 @@ from paintmatch.match.paper import frame_features
 from paintmatch.match.simple import assign, shape_descriptors
 from paintmatch.rgba import pack_rgba
 
-__all__ = ["BestMatcher"]
+__all__ = ["BestMatcher", "best_deep", "best_part"]
 
 
 def _similarity_transform(src: np.ndarray, dst: np.ndarray) -> np.ndarray | None:
@@ -193,13 +193,17 @@ class BestMatcher:
         Components smaller than this (pixels) take the majority color under them through the flow
         (their shape and position are too noisy to match one by one); 0 turns this off.
     w_part : float
-        Weight of the part-field distance (0: the part field is not computed).
+        Weight of the part-field distance (0, the default of ``best``: the part field is not
+        computed; ``best-part`` uses 8). Off by default because it was trained on synthetic cuts
+        only: it adds 0.9 points of acc_thres on the synthetic dev suite but costs 4 to 5 points on
+        the 3D-rendered frame's deformations (levels 2 and 3).
     part_model : str
         Part-field weights (``paintmatch.features.MODELS``).
     part_max_share : float
-        Largest target component (share of the frame) the part field weighs in on: a large region
-        is matched well by flow and geometry, and on real line art (unlike the synthetic training
-        frames) the part field misled a large region of the deformation dev set.
+        The part term counts only between components both under this share of their frames: large
+        regions are matched well by flow and geometry, and on real line art (unlike the synthetic
+        training frames) the part field misled them (a background split in two by the hair lost
+        its color to a smaller region that took its reference).
     fb_tol, fb_floor, fb_method, fb_max_share
         Flow check: the forward-backward error (pixels of the reduced frame) under which a pixel's
         flow counts as reliable (0: no check), the flow weight left to a component with no reliable
@@ -215,7 +219,7 @@ class BestMatcher:
     w_feat: float = 1.0
     w_trace: float = 0.44
     w_flow: float = 2.0
-    w_part: float = 8.0
+    w_part: float = 0.0
     part_model: str = "part-field"
     part_max_share: float = 0.05
     features: str = "shape"
@@ -253,7 +257,8 @@ class BestMatcher:
         centroid distance in drawing diagonals, after the global alignment (``align``); ``flow``:
         1 - the share of the target covered by the flow-warped reference (``color_vote`` of it per
         color), times the flow check's factor in [``fb_floor``, 1] (0 without ``flow``); ``part``:
-        1 - the cosine of the two components' part-field vectors (0 when ``w_part`` is 0);
+        1 - the cosine of the two components' part-field vectors (0 when ``w_part`` is 0, and where
+        either component is over ``part_max_share`` of its frame);
         ``forbidden``: 1 where a target away from the frame border meets the reference's background.
         ``benchmarks/fit_weights.py`` fits the weights of these terms.
         """
@@ -303,8 +308,9 @@ class BestMatcher:
 
             similarity = component_part_embeddings(target, self.part_model) @ component_part_embeddings(reference, self.part_model).T
             terms["part"] = 1.0 - similarity.astype(np.float64)
-            large = target.seg.areas > self.part_max_share * target.seg.labels.size
-            terms["part"][large] = 0.0
+            # Only between components both under part_max_share of their frames (see the parameter).
+            terms["part"][target.seg.areas > self.part_max_share * target.seg.labels.size] = 0.0
+            terms["part"][:, reference.seg.areas > self.part_max_share * reference.seg.labels.size] = 0.0
         ref_bg = (reference.colors[:, 3] == 0) & r["border"]
         forbidden = np.zeros((target.n, reference.n))
         forbidden[np.ix_(~t["border"], ref_bg)] = 1.0
@@ -422,6 +428,13 @@ class BestMatcher:
             confidence=confidence.astype(np.float32),
             stage=stage,
         )
+
+
+def best_part(**params) -> BestMatcher:
+    """``best`` with the part field in its cost (``w_part`` 8): better on synthetic cuts, worse on real deformations."""
+    params.setdefault("name", "best-part")
+    params.setdefault("w_part", 8.0)
+    return BestMatcher(**params)
 
 
 def best_deep(**params) -> BestMatcher:
