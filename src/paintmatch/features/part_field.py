@@ -19,7 +19,7 @@ from paintmatch.features._registry import ModelWeights, get_weights
 from paintmatch.features._session import l2_normalise, load_session
 from paintmatch.segment import LineClass, Segmentation
 
-__all__ = ["PART_FIELD_CHANNELS", "FIELD_SIDE", "FIELD_CLIP", "part_field_input", "pixel_embeddings", "component_part_embeddings"]
+__all__ = ["PART_FIELD_CHANNELS", "FIELD_SIDE", "FIELD_CLIP", "part_field_input", "pixel_embeddings", "mean_vectors", "component_part_embeddings"]
 
 #: Input channels, in order: line field, main lines, red trace lines, blue trace lines.
 PART_FIELD_CHANNELS = ("field", "main", "red", "blue")
@@ -59,10 +59,27 @@ def pixel_embeddings(seg: Segmentation, weights: ModelWeights) -> np.ndarray:
     return session.run(None, {session.get_inputs()[0].name: x})[0][0]
 
 
-def component_part_embeddings(frame, model: str = "part-field") -> np.ndarray:
-    """(n, D) float32: each component's mean part-field vector, L2-normalised; cached in ``frame.cache``.
+def mean_vectors(field: np.ndarray, seg: Segmentation) -> np.ndarray:
+    """(n, D) float32: each component's mean vector of a (D, S, S) field, L2-normalised.
 
     Components too small to own a pixel of the reduced grid take the vector at their centroid.
+    """
+    dim, side = field.shape[0], field.shape[1]
+    labels = cv2.resize(seg.labels, (side, side), interpolation=cv2.INTER_NEAREST).ravel()
+    inside = labels >= 0
+    owners = labels[inside]
+    flat = field.reshape(dim, -1)[:, inside]
+    sums = np.stack([np.bincount(owners, weights=flat[d], minlength=seg.n) for d in range(dim)], axis=1)
+    counts = np.bincount(owners, minlength=seg.n)
+    h, w = seg.shape
+    cx = np.clip((seg.centroids[:, 0] * side / w).astype(np.int64), 0, side - 1)
+    cy = np.clip((seg.centroids[:, 1] * side / h).astype(np.int64), 0, side - 1)
+    vectors = np.where(counts[:, None] > 0, sums, field[:, cy, cx].T)
+    return l2_normalise(vectors.astype(np.float32))
+
+
+def component_part_embeddings(frame, model: str = "part-field") -> np.ndarray:
+    """(n, D) float32: each component's mean part-field vector (``mean_vectors``); cached in ``frame.cache``.
 
     Parameters
     ----------
@@ -78,20 +95,6 @@ def component_part_embeddings(frame, model: str = "part-field") -> np.ndarray:
     key = ("part_field", model)
     if key in frame.cache:
         return frame.cache[key]
-    weights = get_weights(model)
-    seg = frame.seg
-    field = pixel_embeddings(seg, weights)
-    dim, side = field.shape[0], field.shape[1]
-    labels = cv2.resize(seg.labels, (side, side), interpolation=cv2.INTER_NEAREST).ravel()
-    inside = labels >= 0
-    owners = labels[inside]
-    flat = field.reshape(dim, -1)[:, inside]
-    sums = np.stack([np.bincount(owners, weights=flat[d], minlength=seg.n) for d in range(dim)], axis=1)
-    counts = np.bincount(owners, minlength=seg.n)
-    h, w = seg.shape
-    cx = np.clip((seg.centroids[:, 0] * side / w).astype(np.int64), 0, side - 1)
-    cy = np.clip((seg.centroids[:, 1] * side / h).astype(np.int64), 0, side - 1)
-    vectors = np.where(counts[:, None] > 0, sums, field[:, cy, cx].T)
-    result = l2_normalise(vectors.astype(np.float32))
+    result = mean_vectors(pixel_embeddings(frame.seg, get_weights(model)), frame.seg)
     frame.cache[key] = result
     return result

@@ -26,7 +26,7 @@ from torch.nn import functional as F
 
 from paintmatch.errors import InputError
 from paintmatch.features import ModelWeights, sha256_of
-from paintmatch.features.part_field import PART_FIELD_CHANNELS, part_field_input
+from paintmatch.features.part_field import PART_FIELD_CHANNELS, mean_vectors, part_field_input
 
 __all__ = ["PartFieldConfig", "PartFieldNet", "load_part_field_config", "train_part_field", "KIND"]
 
@@ -216,20 +216,6 @@ def _step_loss(model: PartFieldNet, data: _Cuts, config: PartFieldConfig, rng: n
     return torch.stack(losses).mean()
 
 
-def _component_vectors(field: np.ndarray, seg) -> np.ndarray:
-    """(n, D) mean vectors per component of ``seg`` from a (D, S, S) field (as ``component_part_embeddings``)."""
-    dim, side = field.shape[0], field.shape[1]
-    labels = cv2_resize_nearest(seg.labels, side).ravel()
-    inside = labels >= 0
-    sums = np.stack([np.bincount(labels[inside], weights=field.reshape(dim, -1)[d, inside], minlength=seg.n) for d in range(dim)], 1)
-    counts = np.bincount(labels[inside], minlength=seg.n)
-    h, w = seg.shape
-    cx = np.clip((seg.centroids[:, 0] * side / w).astype(np.int64), 0, side - 1)
-    cy = np.clip((seg.centroids[:, 1] * side / h).astype(np.int64), 0, side - 1)
-    vectors = np.where(counts[:, None] > 0, sums, field[:, cy, cx].T)
-    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-
-
 def top1_color(embed: Callable[[np.ndarray], np.ndarray], data: _Cuts, frames: list) -> float:
     """Share of components > 10 px whose nearest component of the previous frame (mean vector) has their color."""
     from paintmatch.rgba import pack_rgba
@@ -237,7 +223,7 @@ def top1_color(embed: Callable[[np.ndarray], np.ndarray], data: _Cuts, frames: l
     right = total = 0
     for c, cut in enumerate(frames):
         fields_ = embed(data.inputs[c].astype(np.float32) * (1.0 / 255.0))
-        vectors = [_component_vectors(f, seg) for f, (seg, _) in zip(fields_, cut)]
+        vectors = [mean_vectors(f, seg) for f, (seg, _) in zip(fields_, cut)]
         colors = [pack_rgba(col).ravel() for _, col in cut]
         for k in range(1, len(cut)):
             nearest = (vectors[k] @ vectors[k - 1].T).argmax(axis=1)
