@@ -132,6 +132,21 @@ def _sources(raw, key: str, path: Path) -> list[DataSource]:
     return sources
 
 
+def require_positive_ints(config, keys, path: Path) -> None:
+    """``InputError`` unless every attribute ``keys`` of ``config`` is an integer >= 1 (not a bool)."""
+    for key in keys:
+        value = getattr(config, key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise InputError(f"{path}: '{key}' must be a positive integer, got {value!r}")
+
+
+def require_positive(config, keys, path: Path) -> None:
+    """``InputError`` unless every attribute ``keys`` of ``config`` is a number > 0."""
+    for key in keys:
+        if not float(getattr(config, key)) > 0:
+            raise InputError(f"{path}: '{key}' must be > 0, got {getattr(config, key)!r}")
+
+
 def read_yaml(path: str | Path) -> dict:
     """The mapping of a YAML training config; a missing file or bad YAML is an ``InputError``."""
     import yaml
@@ -173,13 +188,8 @@ def load_config(path: str | Path, **overrides) -> TrainConfig:
         raise InputError(f"{path}: unknown channels {bad or config.channels}; known: {', '.join(CHANNELS)}")
     if not isinstance(config.batch_negatives, int) or config.batch_negatives < 0:
         raise InputError(f"{path}: 'batch_negatives' must be an integer >= 0, got {config.batch_negatives!r}")
-    for key in ("crop_size", "steps", "batch_pairs", "batch_components", "embedding_dim", "eval_every", "checkpoint_every", "threads"):
-        value = getattr(config, key)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise InputError(f"{path}: '{key}' must be a positive integer, got {value!r}")
+    require_positive_ints(config, ("crop_size", "steps", "batch_pairs", "batch_components", "embedding_dim", "eval_every", "checkpoint_every", "threads"), path)
     if config.crop_size < 8:
         raise InputError(f"{path}: crop_size must be >= 8, got {config.crop_size}")
-    for key in ("lr", "temperature"):
-        if not float(getattr(config, key)) > 0:
-            raise InputError(f"{path}: '{key}' must be > 0, got {getattr(config, key)!r}")
+    require_positive(config, ("lr", "temperature"), path)
     return config

@@ -23,7 +23,7 @@ from paintmatch.train.data import FramePair, build_pairs
 from paintmatch.train.export import export_onnx, onnx_embed, quantize_int8, store_float16, write_description
 from paintmatch.train.model import EmbeddingNet, build_model
 
-__all__ = ["TrainResult", "train", "top1_accuracy", "info_nce"]
+__all__ = ["TrainResult", "train", "top1_accuracy", "info_nce", "save_checkpoint", "resume_checkpoint"]
 
 CHECKPOINT = "checkpoint.pt"
 
@@ -151,7 +151,8 @@ def _lr_factor(step: int, total: int) -> float:
     return 0.5 * (1.0 + math.cos(math.pi * (step - warmup) / max(1, total - warmup)))
 
 
-def _save_checkpoint(path: Path, model, optimizer, scheduler, step: int, config: TrainConfig, history: list) -> None:
+def save_checkpoint(path: Path, model, optimizer, scheduler, *, step: int, config, **extra) -> None:
+    """Write model, optimiser and schedule state, ``step``, ``config.to_dict()`` and ``extra`` to ``path`` atomically."""
     tmp = path.with_suffix(".tmp")
     torch.save(
         {
@@ -160,11 +161,30 @@ def _save_checkpoint(path: Path, model, optimizer, scheduler, step: int, config:
             "scheduler": scheduler.state_dict(),
             "step": step,
             "config": config.to_dict(),
-            "history": history,
+            **extra,
         },
         tmp,
     )
     os.replace(tmp, path)
+
+
+def resume_checkpoint(path: Path, config, model, optimizer, scheduler) -> dict:
+    """Load a ``save_checkpoint`` file into ``model``, ``optimizer`` and ``scheduler``; returns the whole state.
+
+    Raises
+    ------
+    InputError
+        If there is no checkpoint, or it was made with another config.
+    """
+    if not path.exists():
+        raise InputError(f"--resume: no checkpoint at {path}; start without --resume")
+    state = torch.load(path, weights_only=False)
+    if state["config"] != config.to_dict():
+        raise InputError(f"--resume: {path} was made with a different config; use the same config or a new --out")
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    scheduler.load_state_dict(state["scheduler"])
+    return state
 
 
 def train(
@@ -224,14 +244,7 @@ def train(
     checkpoint_path = out_dir / CHECKPOINT
     step, history = 0, []
     if resume:
-        if not checkpoint_path.exists():
-            raise InputError(f"--resume: no checkpoint at {checkpoint_path}; start without --resume")
-        state = torch.load(checkpoint_path, weights_only=False)
-        if state["config"] != config.to_dict():
-            raise InputError(f"--resume: {checkpoint_path} was made with a different config; use the same config or a new --out")
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
+        state = resume_checkpoint(checkpoint_path, config, model, optimizer, scheduler)
         step, history = int(state["step"]), list(state["history"])
         log(f"resumed at step {step}")
 
@@ -261,7 +274,7 @@ def train(
             bar.set_postfix(loss=f"{loss.item():.3f}", val_top1=f"{val_top1:.3f}")
             bar.update(1)
             if step % config.checkpoint_every == 0 or step == config.steps or step == stop_at:
-                _save_checkpoint(checkpoint_path, model, optimizer, scheduler, step, config, history)
+                save_checkpoint(checkpoint_path, model, optimizer, scheduler, step=step, config=config, history=history)
     finally:
         bar.close()
         log_file.close()

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Callable
 
+import cv2
 import numpy as np
 import torch
 from torch import nn
@@ -27,6 +28,7 @@ from torch.nn import functional as F
 from paintmatch.errors import InputError
 from paintmatch.features import ModelWeights, sha256_of
 from paintmatch.features.part_field import PART_FIELD_CHANNELS, mean_vectors, part_field_input
+from paintmatch.train.config import require_positive, require_positive_ints
 
 __all__ = ["PartFieldConfig", "PartFieldNet", "load_part_field_config", "train_part_field", "KIND"]
 
@@ -97,18 +99,13 @@ def load_part_field_config(raw: dict, path: Path) -> PartFieldConfig:
     if unknown:
         raise InputError(f"{path}: unknown keys {sorted(unknown)} for kind: {KIND}; known: {sorted(known)}")
     config = PartFieldConfig(**raw)
-    for key in ("side", "embedding_dim", "steps", "batch_pairs", "pixels", "train_cuts", "val_cuts", "size",
-                "eval_every", "checkpoint_every", "threads"):
-        value = getattr(config, key)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise InputError(f"{path}: '{key}' must be a positive integer, got {value!r}")
+    require_positive_ints(config, ("side", "embedding_dim", "steps", "batch_pairs", "pixels", "train_cuts", "val_cuts",
+                                   "size", "eval_every", "checkpoint_every", "threads"), path)
     if config.frames < 2:
         raise InputError(f"{path}: 'frames' must be at least 2 (pairs are drawn within a cut), got {config.frames!r}")
     if config.side % 2 ** (len(config.widths) - 1):
         raise InputError(f"{path}: 'side' must be divisible by 2**(levels - 1) = {2 ** (len(config.widths) - 1)}")
-    for key in ("lr", "temperature"):
-        if not float(getattr(config, key)) > 0:
-            raise InputError(f"{path}: '{key}' must be > 0, got {getattr(config, key)!r}")
+    require_positive(config, ("lr", "temperature"), path)
     return config
 
 
@@ -142,14 +139,20 @@ class PartFieldNet(nn.Module):
 
 @dataclass
 class _Cuts:
-    """Generated cuts: inputs (c, f, 4, S, S) uint8, part maps (c, f, S, S) int32, and for validation the components."""
+    """Generated cuts: network inputs (c, f, 4, S, S) uint8 and part maps (c, f, S, S) int32 (``LINE`` on lines)."""
 
     inputs: np.ndarray
     parts: np.ndarray
 
 
-def _make_cuts(config: PartFieldConfig, first: int, count: int, log: Callable[[str], None]) -> tuple[_Cuts, list]:
-    """Generate ``count`` cuts with seeds ``config.seed + first + i``; also each frame's (seg, colors) for validation."""
+def _make_cuts(
+    config: PartFieldConfig, first: int, count: int, log: Callable[[str], None], *, keep_frames: bool = False
+) -> tuple[_Cuts, list]:
+    """Generate ``count`` cuts with seeds ``config.seed + first + i``.
+
+    With ``keep_frames`` (validation) also each frame's (Segmentation, truth colors) per cut; the
+    training cuts do not keep them (full-size label maps of every frame: gigabytes).
+    """
     from paintmatch.synth import synth_frames
 
     inputs, parts, frames = [], [], []
@@ -159,20 +162,15 @@ def _make_cuts(config: PartFieldConfig, first: int, count: int, log: Callable[[s
             seg = frame.truth.seg
             cut_inputs.append(part_field_input(seg, config.side))
             part_map = np.where(seg.labels >= 0, frame.truth.parts[np.maximum(seg.labels, 0)], LINE).astype(np.int32)
-            cut_parts.append(cv2_resize_nearest(part_map, config.side))
-            cut_frames.append((seg, frame.truth.colors))
+            cut_parts.append(cv2.resize(part_map, (config.side, config.side), interpolation=cv2.INTER_NEAREST))
+            if keep_frames:
+                cut_frames.append((seg, frame.truth.colors))
         inputs.append(np.stack(cut_inputs))
         parts.append(np.stack(cut_parts))
         frames.append(cut_frames)
         if (i + 1) % 20 == 0 or i + 1 == count:
             log(f"generated {i + 1}/{count} cuts")
     return _Cuts(np.stack(inputs), np.stack(parts)), frames
-
-
-def cv2_resize_nearest(labels: np.ndarray, side: int) -> np.ndarray:
-    import cv2
-
-    return cv2.resize(labels, (side, side), interpolation=cv2.INTER_NEAREST)
 
 
 def _pair_loss(ea: torch.Tensor, eb: torch.Tensor, pa: np.ndarray, pb: np.ndarray, n: int, rng: np.random.Generator, tau: float):
@@ -295,6 +293,7 @@ def train_part_field(
     from tqdm import tqdm
 
     from paintmatch.train.export import store_float16
+    from paintmatch.train.loop import resume_checkpoint, save_checkpoint
 
     started = time.perf_counter()
     out_dir = Path(out_dir)
@@ -303,21 +302,14 @@ def train_part_field(
     torch.manual_seed(config.seed)
     log(f"generating {config.train_cuts} training and {config.val_cuts} validation cuts")
     train_data, _ = _make_cuts(config, 0, config.train_cuts, log)
-    val_data, val_frames = _make_cuts(config, config.train_cuts, config.val_cuts, log)
+    val_data, val_frames = _make_cuts(config, config.train_cuts, config.val_cuts, log, keep_frames=True)
     model = PartFieldNet(config.widths, config.embedding_dim)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, config.lr, total_steps=config.steps, pct_start=0.1)
     checkpoint = out_dir / CHECKPOINT
     step, val = 0, float("nan")
     if resume:
-        if not checkpoint.exists():
-            raise InputError(f"--resume: no checkpoint at {checkpoint}; start without --resume")
-        state = torch.load(checkpoint, weights_only=False)
-        if state["config"] != config.to_dict():
-            raise InputError(f"--resume: {checkpoint} was made with a different config; use the same config or a new --out")
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
+        state = resume_checkpoint(checkpoint, config, model, optimizer, scheduler)
         step, val = int(state["step"]), float(state["val"])
         log(f"resumed at step {step}")
     bar = tqdm(total=config.steps, initial=step, disable=quiet, desc="train part field", unit="step", dynamic_ncols=True)
@@ -341,8 +333,7 @@ def train_part_field(
             bar.set_postfix(loss=f"{loss.item():.3f}", val=f"{val:.3f}")
             bar.update(1)
             if step % config.checkpoint_every == 0 or step == config.steps or step == stop_at:
-                torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                            "step": step, "val": val, "config": config.to_dict()}, checkpoint)
+                save_checkpoint(checkpoint, model, optimizer, scheduler, step=step, config=config, val=val)
     bar.close()
     if step < config.steps:
         log(f"stopped at step {step} of {config.steps}; continue with --resume")
