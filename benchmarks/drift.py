@@ -75,28 +75,29 @@ def measure_cut(cut: Path, method: str) -> dict:
     segs = [r.frame.seg for r in run]
     truths = [truth_colors(colored[i], s) for i, s in enumerate(segs)]
     parts = [part_ids(cut, name, s.n) for name, s in zip(names, segs)]
-    first_parts = set(parts[0].tolist()) if parts[0] is not None else None
+    first_parts = np.unique(parts[0]) if parts[0] is not None else None
 
     out: dict = {"cut": cut.name, "propagation": [], "one_step": [], "wrong": 0, "scored": 0,
                  "wrong_absent_part": None if first_parts is None else 0, "absent_part": None if first_parts is None else 0,
                  "wrong_inherited": 0, "step_wrong": 0, "step_completions": 0, "step_wrong_completions": 0}
     anchor = Frame(line=lines[0], seg=segs[0], colors=truths[0])
+    prev_ok = np.ones(segs[0].n, bool)  # the colored frame is painted with its own colors
     for k in range(1, len(lines)):
         ok, big = _scored(run[k].matching.colors, truths[k], segs[k].areas)
         out["propagation"].append(float(ok[big].mean()))
         out["wrong"] += int((~ok & big).sum())
         out["scored"] += int(big.sum())
         if first_parts is not None and parts[k] is not None:
-            absent = ~np.isin(parts[k], list(first_parts))
+            absent = ~np.isin(parts[k], first_parts)
             out["absent_part"] += int((absent & big).sum())
             out["wrong_absent_part"] += int((absent & big & ~ok).sum())
         # Inherited: matched to a component of the previous frame that was itself painted wrong.
-        prev_ok = np.ones(segs[k - 1].n, bool) if k == 1 else _scored(run[k - 1].matching.colors, truths[k - 1], segs[k - 1].areas)[0]
         source = run[k].matching.ref_index
         from_prev = source >= 0
         inherited = np.zeros(segs[k].n, bool)
         inherited[from_prev] = ~prev_ok[source[from_prev]]
         out["wrong_inherited"] += int((inherited & big & ~ok).sum())
+        prev_ok = ok
         # One step from the truth: the previous frame with its true colors, the first frame as anchor.
         previous = Frame(line=lines[k - 1], seg=segs[k - 1], colors=truths[k - 1])
         target = Frame(line=lines[k], seg=segs[k])
