@@ -44,3 +44,16 @@ def benchmark_module(name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def corrupt_copy(weights, folder: Path) -> Path:
+    """A copy of shipped weights (``ModelWeights``) in ``folder`` with one byte of the ONNX file changed; its ``.json``."""
+    import shutil
+
+    copy = folder / weights.file
+    shutil.copy(weights.onnx_path, copy)
+    shutil.copy(weights.path, copy.with_suffix(".json"))
+    data = bytearray(copy.read_bytes())
+    data[-10] ^= 0x01
+    copy.write_bytes(bytes(data))
+    return copy.with_suffix(".json")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -30,7 +29,7 @@ from paintmatch.features import (
 from paintmatch.match import Frame
 from paintmatch.segment import segment
 
-from conftest import load_rgba
+from conftest import corrupt_copy, load_rgba
 
 
 def _drawing() -> np.ndarray:
@@ -252,11 +251,6 @@ def test_shipped_model_is_checked_and_matches_a_warped_frame(basicpbc: Path, tmp
     nearest = np.argmax(f_tgt @ f_ref.T, axis=1)
     assert np.mean(nearest[big] == ref_at[big]) > 0.8
     # A copy of the shipped files with one byte changed is refused.
-    copy = tmp_path / weights.file
-    shutil.copy(weights.onnx_path, copy)
-    shutil.copy(weights.path, copy.with_suffix(".json"))
-    data = bytearray(copy.read_bytes())
-    data[-10] ^= 0x01
-    copy.write_bytes(bytes(data))
+    corrupted = corrupt_copy(weights, tmp_path)
     with pytest.raises(ModelError, match="corrupt"):
-        describe(Frame(line=art, seg=reference.seg), model=str(copy.with_suffix(".json")))
+        describe(Frame(line=art, seg=reference.seg), model=str(corrupted))

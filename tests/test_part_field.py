@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from conftest import load_rgba
+from conftest import corrupt_copy, load_rgba
 from paintmatch.cli import main
 from paintmatch.errors import InputError, ModelError
 from paintmatch.features import get_weights, sha256_of
@@ -102,14 +101,9 @@ def test_shipped_part_field_follows_parts_and_is_checked(basicpbc: Path, tmp_pat
     art = load_rgba(basicpbc / "laughing_girl" / "line" / "0000.png")
     frame = Frame(line=art, seg=segment(art))
     assert component_part_embeddings(frame).shape == (frame.n, weights.embedding_dim)
-    copy = tmp_path / weights.file
-    shutil.copy(weights.onnx_path, copy)
-    shutil.copy(weights.path, copy.with_suffix(".json"))
-    data = bytearray(copy.read_bytes())
-    data[-10] ^= 0x01
-    copy.write_bytes(bytes(data))
+    corrupted = corrupt_copy(weights, tmp_path)
     with pytest.raises(ModelError, match="corrupt"):
-        component_part_embeddings(Frame(line=art, seg=frame.seg), str(copy.with_suffix(".json")))
+        component_part_embeddings(Frame(line=art, seg=frame.seg), str(corrupted))
 
 
 def test_best_part_adds_the_part_term_only_between_small_components() -> None:
