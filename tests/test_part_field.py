@@ -16,7 +16,7 @@ from paintmatch.features.part_field import PART_FIELD_CHANNELS, component_part_e
 from paintmatch.match import Frame
 from paintmatch.segment import LineClass, segment
 from paintmatch.synth import synth_frames
-from paintmatch.train.part_field import PartFieldConfig, load_part_field_config, train_part_field
+from paintmatch.train.part_field import LINE, PartFieldConfig, _make_warp_groups, load_part_field_config, train_part_field
 
 
 def _tiny(**changes) -> PartFieldConfig:
@@ -75,6 +75,38 @@ def test_config_errors(tmp_path: Path) -> None:
         load_part_field_config({"kind": "part-field", "side": 100}, tmp_path / "x.yaml")
     with pytest.raises(InputError, match="frames"):
         load_part_field_config({"kind": "part-field", "frames": 1}, tmp_path / "x.yaml")
+    with pytest.raises(InputError, match="warp_paths"):
+        load_part_field_config({"kind": "part-field", "warp_share": 0.3}, tmp_path / "x.yaml")
+    with pytest.raises(InputError, match="between 0 and 1"):
+        load_part_field_config({"kind": "part-field", "warp_share": 1.5, "warp_paths": ["a.png"]}, tmp_path / "x.yaml")
+    with pytest.raises(InputError, match="no line-art files match"):
+        _make_warp_groups(_tiny(warp_share=0.5, warp_paths=[str(tmp_path / "none-*.png")]), lambda _: None)
+
+
+def test_warp_groups_carry_real_components_as_parts(basicpbc: Path) -> None:
+    """Each real line-art file is a group: itself and warps of it whose parts are its own components."""
+    path = basicpbc / "laughing_girl" / "line" / "0001.png"
+    config = _tiny(frames=3, side=128, warp_share=1.0, warp_paths=[str(path)])
+    groups = _make_warp_groups(config, lambda _: None)
+    assert groups.inputs.shape == (1, 3, len(PART_FIELD_CHANNELS), 128, 128) and groups.parts.shape == (1, 3, 128, 128)
+    n = segment(load_rgba(path)).n
+    original, warped = groups.parts[0, 0], groups.parts[0, 1:]
+    assert original.max() < n and set(np.unique(original)) - {LINE} <= set(range(n))
+    # The warps move the drawing (their maps differ from the original) but show mostly the same components.
+    for part_map in warped:
+        assert np.mean(part_map != original) > 0.05
+        shown = set(np.unique(part_map)) - {LINE}
+        assert shown <= set(range(n)) and len(shown & set(np.unique(original))) > 0.5 * len(shown)
+    # Deterministic by seed.
+    np.testing.assert_array_equal(_make_warp_groups(config, lambda _: None).parts, groups.parts)
+
+
+def test_tiny_training_run_with_real_warps(tmp_path: Path, basicpbc: Path) -> None:
+    path = basicpbc / "smoke_explosion" / "line" / "00020.png"
+    config = _tiny(steps=2, frames=2, warp_share=1.0, warp_paths=[str(path)], store_float16=False)
+    weights = train_part_field(config, tmp_path / "warp", quiet=True, log=lambda _: None)
+    assert np.isfinite(weights.metrics["val_top1_color"])
+    assert get_weights(weights.path).sha256 == sha256_of(weights.onnx_path)
 
 
 def test_train_command_reads_the_kind(tmp_path: Path) -> None:

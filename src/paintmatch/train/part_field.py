@@ -1,6 +1,8 @@
 """Training of the part field (``paintmatch.features.part_field``): a U-Net trained on synthetic cuts.
 
-Each step draws frame pairs of synthetic cuts (``paintmatch.synth``, part labels as truth). For
+Each step draws frame pairs of synthetic cuts (``paintmatch.synth``, part labels as truth), and
+with ``warp_share`` > 0 pairs of smooth random warps of real line art (``warp_paths``: the warp
+says which original component is under every pixel, the part truth of real drawings). For
 every part of frame B the mean of its pixels' vectors is a prototype; pixels of frame A, sampled
 evenly over parts so a sliver weighs as much as the background, must pick their own part's
 prototype among all of B's (InfoNCE), and the other way round. Validation: the share of the
@@ -58,6 +60,12 @@ class PartFieldConfig:
     train_cuts, val_cuts, frames, size, seed : int
         Synthetic cuts for training and for validation (seeds ``seed + i``; validation cuts follow
         the training ones), frames per cut, frame size in pixels.
+    warp_paths : list of str
+        Glob patterns of real line-art files; each becomes a group of ``frames`` frames (itself and
+        ``frames - 1`` smooth random warps of it) whose parts are its own components.
+    warp_share, warp_strength : float
+        Share of a step's frame pairs drawn from the warp groups; non-rigid displacement of the
+        warps (share of the larger side, ``paintmatch.train.data.random_warp``).
     eval_every, checkpoint_every, threads : int
     store_float16 : bool
         Ship the weights stored as float16 (computed in float32) when validation holds.
@@ -83,10 +91,15 @@ class PartFieldConfig:
     checkpoint_every: int = 50
     threads: int = 2
     store_float16: bool = True
+    warp_paths: list = None  # type: ignore[assignment]
+    warp_share: float = 0.0
+    warp_strength: float = 0.02
 
     def __post_init__(self) -> None:
         if self.widths is None:
             self.widths = [8, 16, 32, 64, 96, 128]
+        if self.warp_paths is None:
+            self.warp_paths = []
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -106,6 +119,10 @@ def load_part_field_config(raw: dict, path: Path) -> PartFieldConfig:
     if config.side % 2 ** (len(config.widths) - 1):
         raise InputError(f"{path}: 'side' must be divisible by 2**(levels - 1) = {2 ** (len(config.widths) - 1)}")
     require_positive(config, ("lr", "temperature"), path)
+    if not 0.0 <= config.warp_share <= 1.0:
+        raise InputError(f"{path}: 'warp_share' must be between 0 and 1, got {config.warp_share!r}")
+    if config.warp_share > 0 and not config.warp_paths:
+        raise InputError(f"{path}: 'warp_share' is {config.warp_share} but no 'warp_paths' (glob patterns of line-art files) are given")
     return config
 
 
@@ -139,10 +156,14 @@ class PartFieldNet(nn.Module):
 
 @dataclass
 class _Cuts:
-    """Generated cuts: network inputs (c, f, 4, S, S) uint8 and part maps (c, f, S, S) int32 (``LINE`` on lines)."""
+    """Generated cuts: network inputs (c, f, 4, S, S) uint8 and part maps (c, f, S, S) int32 (``LINE`` on lines).
+
+    ``weights`` (c,) float64, optional: how often each cut is drawn (uniform when None).
+    """
 
     inputs: np.ndarray
     parts: np.ndarray
+    weights: np.ndarray | None = None
 
 
 def _make_cuts(
@@ -173,6 +194,55 @@ def _make_cuts(
     return _Cuts(np.stack(inputs), np.stack(parts)), frames
 
 
+def _make_warp_groups(config: PartFieldConfig, log: Callable[[str], None]) -> _Cuts | None:
+    """One group per real line-art file of ``warp_paths``: the file and ``frames - 1`` warps of it.
+
+    A warped frame's part map gives each of its components the original component under most of
+    it (``majority_ids``); components no original covers (pushed in from outside the canvas) are
+    ignored like lines. Deterministic by ``seed``.
+    """
+    import glob
+
+    from paintmatch.segment import segment
+    from paintmatch.train.data import _read_rgba, majority_ids, random_warp
+
+    files = sorted({f for pattern in config.warp_paths for f in glob.glob(pattern)})
+    if not files:
+        if config.warp_share > 0:
+            raise InputError(f"part-field training: no line-art files match warp_paths {config.warp_paths}")
+        return None
+    rng = np.random.default_rng([config.seed, 1])
+    inputs, parts = [], []
+    for number, path in enumerate(files, 1):
+        line = _read_rgba(path)
+        base = segment(line)
+        group_inputs, group_parts = [], []
+        while len(group_inputs) < config.frames:
+            if not group_inputs:
+                art, seg, ids = line, base, np.arange(base.n)
+            else:
+                map_x, map_y = random_warp(line.shape[:2], rng, config.warp_strength)
+                art = cv2.remap(line, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+                under = cv2.remap(base.labels.astype(np.float32), map_x, map_y, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=-1)
+                try:
+                    seg = segment(art)
+                except InputError:
+                    continue  # warped off the canvas: draw again
+                ids = majority_ids(seg.labels, under.astype(np.int64), seg.n)
+            part_map = np.where(seg.labels >= 0, ids[np.maximum(seg.labels, 0)], LINE)
+            part_map = np.where(part_map < 0, LINE, part_map).astype(np.int32)
+            group_inputs.append(part_field_input(seg, config.side))
+            group_parts.append(cv2.resize(part_map, (config.side, config.side), interpolation=cv2.INTER_NEAREST))
+        inputs.append(np.stack(group_inputs))
+        parts.append(np.stack(group_parts))
+        if number % 10 == 0 or number == len(files):
+            log(f"warped {number}/{len(files)} real line-art files")
+    # Drawn by how many parts a group shows at the network's size: a sparse effects frame (a dozen
+    # regions) teaches less than a character (about a hundred).
+    counts = np.array([len(np.unique(group[0])) for group in parts], dtype=np.float64)
+    return _Cuts(np.stack(inputs), np.stack(parts), counts / counts.sum())
+
+
 def _pair_loss(ea: torch.Tensor, eb: torch.Tensor, pa: np.ndarray, pb: np.ndarray, n: int, rng: np.random.Generator, tau: float):
     """InfoNCE of ``n`` pixels of A (even over parts) against the part prototypes of B; None if nothing to match."""
     dim = ea.shape[0]
@@ -192,14 +262,17 @@ def _pair_loss(ea: torch.Tensor, eb: torch.Tensor, pa: np.ndarray, pb: np.ndarra
     return F.cross_entropy(logits, torch.from_numpy(np.searchsorted(ids, qa[pick])))
 
 
-def _step_loss(model: PartFieldNet, data: _Cuts, config: PartFieldConfig, rng: np.random.Generator) -> torch.Tensor:
-    cuts, frames = data.inputs.shape[:2]
+def _step_loss(
+    model: PartFieldNet, data: _Cuts, config: PartFieldConfig, rng: np.random.Generator, warps: _Cuts | None = None
+) -> torch.Tensor:
     images, maps = [], []
     for _ in range(config.batch_pairs):
-        cut = rng.integers(cuts)
+        source = warps if warps is not None and rng.random() < config.warp_share else data
+        cuts, frames = source.inputs.shape[:2]
+        cut = rng.integers(cuts) if source.weights is None else rng.choice(cuts, p=source.weights)
         a, b = rng.choice(frames, 2, replace=False)
-        images += [data.inputs[cut, a], data.inputs[cut, b]]
-        maps += [data.parts[cut, a], data.parts[cut, b]]
+        images += [source.inputs[cut, a], source.inputs[cut, b]]
+        maps += [source.parts[cut, a], source.parts[cut, b]]
     x = torch.from_numpy(np.stack(images).astype(np.float32) * (1.0 / 255.0))
     if rng.random() < 0.5:  # mirror the whole batch: a character facing the other way
         x = x.flip(3)
@@ -303,6 +376,7 @@ def train_part_field(
     log(f"generating {config.train_cuts} training and {config.val_cuts} validation cuts")
     train_data, _ = _make_cuts(config, 0, config.train_cuts, log)
     val_data, val_frames = _make_cuts(config, config.train_cuts, config.val_cuts, log, keep_frames=True)
+    warps = _make_warp_groups(config, log) if config.warp_share > 0 else None
     model = PartFieldNet(config.widths, config.embedding_dim)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, config.lr, total_steps=config.steps, pct_start=0.1)
@@ -317,7 +391,7 @@ def train_part_field(
         while step < min(config.steps, stop_at or config.steps):
             model.train()
             rng = np.random.default_rng([config.seed, step])  # batches depend on (seed, step) only: exact resume
-            loss = _step_loss(model, train_data, config, rng)
+            loss = _step_loss(model, train_data, config, rng, warps)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
