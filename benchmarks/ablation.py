@@ -27,7 +27,7 @@ VARIANTS: dict[str, dict] = {
     "+ deep features (= best-deep)": {"features": "deep"},
     "no appearance features": {"features": "none"},
     "- flow check": {"fb_tol": 0.0},
-    "+ part field (= best-part)": {"w_part": 8.0},
+    "- part field": {"w_part": 0.0},
 }
 
 

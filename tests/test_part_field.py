@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -138,14 +139,32 @@ def test_shipped_part_field_follows_parts_and_is_checked(basicpbc: Path, tmp_pat
         component_part_embeddings(Frame(line=art, seg=frame.seg), str(corrupted))
 
 
-def test_best_part_adds_the_part_term_only_between_small_components() -> None:
+def test_shipped_part_field_follows_components_of_a_warped_real_frame(basicpbc: Path) -> None:
+    """On a real frame it never saw in training (the 3D-rendered assets frame), under a mild smooth warp."""
+    from paintmatch.train.data import majority_ids, random_warp
+
+    art = load_rgba(basicpbc / "assets" / "line0242.png")
+    base = Frame(line=art, seg=segment(art))
+    map_x, map_y = random_warp(art.shape[:2], np.random.default_rng(5), 0.01)
+    warped_art = cv2.remap(art, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    warped = Frame(line=warped_art, seg=segment(warped_art))
+    under = cv2.remap(base.seg.labels.astype(np.float32), map_x, map_y, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=-1)
+    truth = majority_ids(warped.seg.labels, under.astype(np.int64), warped.n)
+    nearest = (component_part_embeddings(warped) @ component_part_embeddings(base).T).argmax(axis=1)
+    scored = (truth >= 0) & (warped.seg.areas > 10) & (warped.seg.areas < 0.05 * warped.seg.labels.size)
+    assert scored.sum() > 30
+    assert np.mean(nearest[scored] == truth[scored]) > 0.4  # measured 0.43; the synthetic-only model: 0.39
+
+
+def test_best_adds_the_part_term_only_between_small_components() -> None:
     from paintmatch.match import get_matcher
 
     frames = list(synth_frames(frames=2, seed=77, size=256))
     reference = Frame(line=frames[0].rendered.line, seg=frames[0].truth.seg, colors=frames[0].truth.colors)
     target = Frame(line=frames[1].rendered.line, seg=frames[1].truth.seg)
-    matcher = get_matcher("best-part")
-    assert matcher.w_part > 0 and get_matcher("best").w_part == 0
+    matcher = get_matcher("best")
+    assert matcher.w_part > 0
+    assert not get_matcher("best", w_part=0.0).cost_terms(reference, target)["part"].any()
     part = matcher.cost_terms(reference, target)["part"]
     assert part.shape == (target.n, reference.n) and part.min() >= 0 and part.max() <= 2
     large_t = target.seg.areas > matcher.part_max_share * target.seg.labels.size

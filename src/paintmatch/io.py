@@ -575,7 +575,9 @@ def write_image(
         raise ValueError(f"write_image: bits_per_pixel must be None, 8, 24 or 32, got {bits_per_pixel!r}")
     with atomic_write(path, "wb") as handle:
         if suffix == ".png":
-            image.save(handle, format="PNG")
+            # zlib level 3: 40% faster than Pillow's default 6 on a painted 1600 px frame (77 vs 126 ms),
+            # files about twice as large (91 vs 47 KB: flat colors compress well either way).
+            image.save(handle, format="PNG", compress_level=3)
         else:
             # orientation -1: bottom-up rows; Pillow's RLE encoder never lets a packet cross a scanline.
             image.save(handle, format="TGA", rle=True, orientation=-1)

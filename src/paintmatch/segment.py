@@ -8,13 +8,12 @@ the 4-connected non-line regions. Everything is vectorised (OpenCV / NumPy / sci
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
+from paintmatch.background import in_background
 from paintmatch.errors import InputError
 from paintmatch.rgba import pack_rgba, unpack_rgba
 
@@ -238,37 +237,6 @@ def _expand_with(labels: np.ndarray, line_index: np.ndarray, nearest: np.ndarray
     return expanded
 
 
-_background: ThreadPoolExecutor | None = None
-
-
-def _forget_background_after_fork() -> None:
-    # A forked child (multiprocessing, Dask's process workers) inherits the executor but not its
-    # thread: work submitted there would wait forever. The child starts its own when it needs one.
-    global _background
-    _background = None
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_background_after_fork)
-
-
-def _in_background(function, *args) -> Future:
-    """Run ``function(*args)`` on a helper thread (OpenCV releases the GIL while it works).
-
-    Segmentation runs the distance transform beside the connected components this way: the two
-    take about the same time and do not depend on each other. Where OpenCV is limited to one
-    thread (batch workers that color frames in parallel processes) it runs in the caller's thread.
-    """
-    global _background
-    future: Future = Future()
-    if cv2.getNumThreads() <= 1:
-        future.set_result(function(*args))
-        return future
-    if _background is None:
-        _background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paintmatch-segment")
-    return _background.submit(function, *args)
-
-
 def _adjacency(expanded: np.ndarray, line_index: np.ndarray) -> np.ndarray:
     """(m, 2) int32 unique pairs (a < b) of different labels that are 4-neighbours.
 
@@ -357,7 +325,7 @@ def segment(
 
 
 def _components(mask: np.ndarray, line_class: np.ndarray, transparent: bool, line_index: np.ndarray) -> Segmentation:
-    nearest = _in_background(_nearest_off_line, mask) if 0 < line_index.size < mask.size else None
+    nearest = in_background(_nearest_off_line, mask) if 0 < line_index.size < mask.size else None
     count, cc, stats, centroids = cv2.connectedComponentsWithStats(
         np.logical_not(mask).view(np.uint8), connectivity=4, ltype=cv2.CV_32S
     )

@@ -115,7 +115,6 @@ MATCHERS: dict[str, str] = {
     "paper-resnet34": "paintmatch.match.paper:paper_resnet34",
     "best": "paintmatch.match.best:BestMatcher",
     "best-deep": "paintmatch.match.best:best_deep",
-    "best-part": "paintmatch.match.best:best_part",
 }
 
 

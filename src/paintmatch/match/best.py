@@ -20,7 +20,7 @@ Additions over ``paper`` (each one has a switch so the ablation table can measur
 - flow check (``fb_tol`` > 0): a backward flow checks the forward one; where a component's pixels
   do not come back within ``fb_tol`` pixels (a limb that swung further than the flow can follow),
   its flow term is weighted down to ``fb_floor`` and position and shape decide.
-- part field (``w_part`` > 0, preset ``best-part``): a U-Net that sees the whole frame gives each component a vector, the
+- part field (``w_part`` > 0): a U-Net that sees the whole frame gives each component a vector, the
   same for the same part of the character in every frame (``paintmatch.features.part_field``); the
   cosine distance of two components' vectors is a cost term. It tells apart the slivers (a gap
   between hair strands, a piece of a stripe cut off by an arm) that look alike one by one.
@@ -33,13 +33,14 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from paintmatch.background import in_background
 from paintmatch.match import Frame, Matching
 from paintmatch.match.graph import normalized_distance
 from paintmatch.match.paper import frame_features
 from paintmatch.match.simple import assign, shape_descriptors
 from paintmatch.rgba import pack_rgba
 
-__all__ = ["BestMatcher", "best_deep", "best_part"]
+__all__ = ["BestMatcher", "best_deep"]
 
 
 def _similarity_transform(src: np.ndarray, dst: np.ndarray) -> np.ndarray | None:
@@ -193,10 +194,8 @@ class BestMatcher:
         Components smaller than this (pixels) take the majority color under them through the flow
         (their shape and position are too noisy to match one by one); 0 turns this off.
     w_part : float
-        Weight of the part-field distance (0, the default of ``best``: the part field is not
-        computed; ``best-part`` uses 8). Off by default because it was trained on synthetic cuts
-        only: it adds 0.9 points of acc_thres on the synthetic dev suite but costs 4 to 5 points on
-        the 3D-rendered frame's deformations (levels 2 and 3).
+        Weight of the part-field distance (0: the part field is not computed). 4, chosen on the
+        synthetic dev suite and a deformation dev set of both real colored frames (configs/tuned-best.yaml).
     part_model : str
         Part-field weights (``paintmatch.features.MODELS``).
     part_max_share : float
@@ -219,7 +218,7 @@ class BestMatcher:
     w_feat: float = 1.0
     w_trace: float = 0.44
     w_flow: float = 2.0
-    w_part: float = 0.0
+    w_part: float = 4.0
     part_model: str = "part-field"
     part_max_share: float = 0.05
     features: str = "shape"
@@ -264,6 +263,14 @@ class BestMatcher:
         """
         if reference.colors is None:
             raise ValueError("reference frame has no colors: pass a colored (painted) frame as reference")
+        part_vectors = None
+        if self.w_part > 0:
+            # The part field needs nothing from the other terms: it runs beside them (mostly the optical flow).
+            from paintmatch.features.part_field import component_part_embeddings
+
+            part_vectors = in_background(
+                lambda: (component_part_embeddings(target, self.part_model), component_part_embeddings(reference, self.part_model))
+            )
         t, r = shape_descriptors(target), shape_descriptors(reference)
         terms: dict[str, np.ndarray] = {}
         if self.features != "none":
@@ -303,10 +310,9 @@ class BestMatcher:
                 factor = self.fb_floor + (1 - self.fb_floor) * rel
             terms["flow"] = factor[:, None] * (1.0 - mixed)
         terms["part"] = np.zeros((target.n, reference.n))
-        if self.w_part > 0:
-            from paintmatch.features.part_field import component_part_embeddings
-
-            similarity = component_part_embeddings(target, self.part_model) @ component_part_embeddings(reference, self.part_model).T
+        if part_vectors is not None:
+            vectors_t, vectors_r = part_vectors.result()
+            similarity = vectors_t @ vectors_r.T
             terms["part"] = 1.0 - similarity.astype(np.float64)
             # Only between components both under part_max_share of their frames (see the parameter).
             terms["part"][target.seg.areas > self.part_max_share * target.seg.labels.size] = 0.0
@@ -428,13 +434,6 @@ class BestMatcher:
             confidence=confidence.astype(np.float32),
             stage=stage,
         )
-
-
-def best_part(**params) -> BestMatcher:
-    """``best`` with the part field in its cost (``w_part`` 8): better on synthetic cuts, worse on real deformations."""
-    params.setdefault("name", "best-part")
-    params.setdefault("w_part", 8.0)
-    return BestMatcher(**params)
 
 
 def best_deep(**params) -> BestMatcher:
