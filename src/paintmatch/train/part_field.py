@@ -1,4 +1,4 @@
-"""Training of the part field (``paintmatch.features.part_field``): a U-Net trained on synthetic cuts.
+"""Training of the part field (``paintmatch.features.part_field``): a U-Net, on synthetic cuts and real line-art warps.
 
 Each step draws frame pairs of synthetic cuts (``paintmatch.synth``, part labels as truth), and
 with ``warp_share`` > 0 pairs of smooth random warps of real line art (``warp_paths``: the warp
