@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from scipy.sparse import csr_matrix
 
 from paintmatch.features._registry import ModelWeights, get_weights
 from paintmatch.features._session import l2_normalise, load_session
@@ -67,8 +68,6 @@ def mean_vectors(field: np.ndarray, seg: Segmentation) -> np.ndarray:
     Components too small to own a pixel of the reduced grid take the vector at their centroid.
     """
     dim, side = field.shape[0], field.shape[1]
-    from scipy.sparse import csr_matrix
-
     labels = cv2.resize(seg.labels, (side, side), interpolation=cv2.INTER_NEAREST).ravel()
     pixels = np.flatnonzero(labels >= 0)
     # Sums per component as one sparse (n, S*S) one-hot product: half the time of a bincount per dimension.
