@@ -28,6 +28,7 @@ VARIANTS: dict[str, dict] = {
     "no appearance features": {"features": "none"},
     "- flow check": {"fb_tol": 0.0},
     "- part field": {"w_part": 0.0},
+    "- large-region flow vote": {"large_vote_share": 0.0},
 }
 
 

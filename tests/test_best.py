@@ -43,3 +43,23 @@ def test_cost_is_the_weighted_sum_of_its_named_terms():
     # the background (border-touching, transparent) is forbidden to every component away from the border
     background = np.flatnonzero(reference.colors[:, 3] == 0)
     assert background.size and terms["forbidden"][:, background].any()
+
+
+def test_large_region_takes_the_color_the_flow_covers_it_with(basicpbc, tmp_path):
+    """A 16:9 crop of the 3D-rendered frame, mildly warped: the warp opens the hair outline where it meets the
+    frame edge, so the left background and the hair become one region, mostly background. Shape and area match it
+    to the hair; the large-region flow vote gives it the background's transparency (pix_acc 0.67 -> 1.0 here)."""
+    from PIL import Image
+
+    from paintmatch.deform import make_deformation_suite
+    from paintmatch.evaluate.score import evaluate_cut
+
+    for name in ("gt", "line"):
+        full = np.array(Image.open(basicpbc / "assets" / f"{name}0242.png").convert("RGBA"))
+        Image.fromarray(full[300:1380]).save(tmp_path / f"wide_{name}.png")
+    (cut,) = make_deformation_suite([(tmp_path / "wide_gt.png", tmp_path / "wide_line.png")], tmp_path / "cuts",
+                                    levels=(1,), frames=2, seed=20000)
+    without, _ = evaluate_cut(cut, "best", matcher_params={"large_vote_share": 0.0})
+    with_vote, _ = evaluate_cut(cut, "best")
+    assert without.means["pix_acc"] < 0.9
+    assert with_vote.means["pix_acc"] > 0.99
