@@ -23,7 +23,7 @@ from paintmatch.match import Frame
 from paintmatch.segment import segment
 from paintmatch.train.config import DataSource, TrainConfig
 
-__all__ = ["FramePair", "random_warp", "majority_ids", "match_by_ids", "build_pairs", "read_label_ids"]
+__all__ = ["FramePair", "random_warp", "warp_line_art", "matching_files", "majority_ids", "match_by_ids", "build_pairs", "read_label_ids"]
 
 
 @dataclass
@@ -91,6 +91,25 @@ def random_warp(shape: tuple[int, int], rng: np.random.Generator, strength: floa
     return map_x.astype(np.float32), map_y.astype(np.float32)
 
 
+def warp_line_art(
+    line: np.ndarray, labels: np.ndarray, rng: np.random.Generator, strength: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """A smooth random warp (``random_warp``) of line art and of its component map, by the same map.
+
+    Returns the warped (H, W, 4) uint8 art (bilinear, empty outside the canvas) and the (H, W)
+    int64 component of the original under each warped pixel (nearest; -1 outside the canvas).
+    """
+    map_x, map_y = random_warp(line.shape[:2], rng, strength)
+    art = cv2.remap(line, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    under = cv2.remap(labels.astype(np.float32), map_x, map_y, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=-1)
+    return art, under.astype(np.int64)
+
+
+def matching_files(patterns: list[str]) -> list[str]:
+    """Sorted unique files matching any of the glob ``patterns``."""
+    return sorted({f for pattern in patterns for f in glob.glob(pattern)})
+
+
 def majority_ids(labels: np.ndarray, ids: np.ndarray, n: int, *, min_share: float = 0.6) -> np.ndarray:
     """(n,) int64: the majority id under each component, ``-1`` where no id covers ``min_share``.
 
@@ -135,7 +154,7 @@ def _crops(frame: Frame, config: TrainConfig) -> np.ndarray:
 
 
 def _warp_pairs(source: DataSource, config: TrainConfig, rng: np.random.Generator) -> list[FramePair]:
-    files = sorted({f for pattern in source.paths for f in glob.glob(pattern)})
+    files = matching_files(source.paths)
     if not files:
         raise InputError(f"warp data source: no line-art files match {source.paths}")
     bases = {}
@@ -149,10 +168,7 @@ def _warp_pairs(source: DataSource, config: TrainConfig, rng: np.random.Generato
         sides = []
         for warp in (rng.random() < 0.5, True):
             if warp:
-                map_x, map_y = random_warp(line.shape[:2], rng, source.strength)
-                art = cv2.remap(line, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-                ids = cv2.remap(base.labels.astype(np.float32), map_x, map_y, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=-1)
-                ids = ids.astype(np.int64)
+                art, ids = warp_line_art(line, base.labels, rng, source.strength)
             else:
                 art, ids = line, base.labels.astype(np.int64)
             try:

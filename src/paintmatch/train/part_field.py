@@ -201,12 +201,10 @@ def _make_warp_groups(config: PartFieldConfig, log: Callable[[str], None]) -> _C
     it (``majority_ids``); components no original covers (pushed in from outside the canvas) are
     ignored like lines. Deterministic by ``seed``.
     """
-    import glob
-
     from paintmatch.segment import segment
-    from paintmatch.train.data import _read_rgba, majority_ids, random_warp
+    from paintmatch.train.data import _read_rgba, majority_ids, matching_files, warp_line_art
 
-    files = sorted({f for pattern in config.warp_paths for f in glob.glob(pattern)})
+    files = matching_files(config.warp_paths)
     if not files:
         if config.warp_share > 0:
             raise InputError(f"part-field training: no line-art files match warp_paths {config.warp_paths}")
@@ -221,14 +219,12 @@ def _make_warp_groups(config: PartFieldConfig, log: Callable[[str], None]) -> _C
             if not group_inputs:
                 art, seg, ids = line, base, np.arange(base.n)
             else:
-                map_x, map_y = random_warp(line.shape[:2], rng, config.warp_strength)
-                art = cv2.remap(line, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-                under = cv2.remap(base.labels.astype(np.float32), map_x, map_y, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=-1)
+                art, under = warp_line_art(line, base.labels, rng, config.warp_strength)
                 try:
                     seg = segment(art)
                 except InputError:
                     continue  # warped off the canvas: draw again
-                ids = majority_ids(seg.labels, under.astype(np.int64), seg.n)
+                ids = majority_ids(seg.labels, under, seg.n)
             part_map = np.where(seg.labels >= 0, ids[np.maximum(seg.labels, 0)], LINE)
             part_map = np.where(part_map < 0, LINE, part_map).astype(np.int32)
             group_inputs.append(part_field_input(seg, config.side))
