@@ -311,8 +311,9 @@ class BestMatcher:
         terms["flow"] = np.zeros((target.n, reference.n))
         if self.flow:
             overlap = flow_overlap(reference, target, max_side=self.flow_side, small_flow=small_flow, fb_tol=self.fb_tol, fb_method=self.fb_method)
-            target.cache["flow_overlap"] = overlap  # for the large-region vote of _match_one
-            mixed = (1.0 - self.color_vote) * overlap + self.color_vote * _by_color(overlap, reference.colors)
+            by_color = _by_color(overlap, reference.colors)
+            target.cache["flow_by_color"] = by_color  # for the large-region vote of _match_one
+            mixed = (1.0 - self.color_vote) * overlap + self.color_vote * by_color
             factor = np.ones(target.n)
             if self.fb_tol > 0 and "flow_reliability" in target.cache:
                 rel = target.cache.pop("flow_reliability")
@@ -401,16 +402,16 @@ class BestMatcher:
         colors[use] = voted.colors[use]
         chosen[use] = voted.ref_index[use]
 
-    def _vote_large(self, reference: Frame, target: Frame, overlap: np.ndarray, colors: np.ndarray, chosen: np.ndarray) -> None:
+    def _vote_large(self, reference: Frame, target: Frame, by_color: np.ndarray, colors: np.ndarray, chosen: np.ndarray) -> None:
         """Components over ``large_vote_share`` of the frame take the color covering most of them through the flow.
 
-        ``overlap`` (n_t, n_r): share of each target component covered by each warped reference
-        component (``flow_overlap``); summed per color, a color must cover over half of the component.
+        ``by_color`` (n_t, n_r): share of each target component covered by the warped reference
+        components of each pair's color (``_by_color`` of ``flow_overlap``); it must be over half.
         """
         large = np.flatnonzero(target.seg.areas > self.large_vote_share * target.seg.labels.size)
         if large.size == 0:
             return
-        per_color = _by_color(overlap[large], reference.colors)
+        per_color = by_color[large]
         best = per_color.argmax(axis=1)
         rows = np.arange(large.size)
         clear = per_color[rows, best] > 0.5
@@ -433,9 +434,9 @@ class BestMatcher:
         tiny = target.seg.areas < self.tiny_area
         if flow is not None and tiny.any():
             self._vote_tiny(reference, target, flow, tiny, colors, chosen)
-        overlap = target.cache.pop("flow_overlap", None)
-        if overlap is not None and self.large_vote_share > 0:
-            self._vote_large(reference, target, overlap, colors, chosen)
+        by_color = target.cache.pop("flow_by_color", None)
+        if by_color is not None and self.large_vote_share > 0:
+            self._vote_large(reference, target, by_color, colors, chosen)
         return chosen, colors, confidence, stage, flow
 
     def match(self, reference: Frame, target: Frame, anchor: Frame | None = None) -> Matching:
