@@ -194,7 +194,7 @@ def _make_cuts(
     return _Cuts(np.stack(inputs), np.stack(parts)), frames
 
 
-def _make_warp_groups(config: PartFieldConfig, log: Callable[[str], None]) -> _Cuts | None:
+def _make_warp_groups(config: PartFieldConfig, log: Callable[[str], None]) -> _Cuts:
     """One group per real line-art file of ``warp_paths``: the file and ``frames - 1`` warps of it.
 
     A warped frame's part map gives each of its components the original component under most of
@@ -206,9 +206,7 @@ def _make_warp_groups(config: PartFieldConfig, log: Callable[[str], None]) -> _C
 
     files = matching_files(config.warp_paths)
     if not files:
-        if config.warp_share > 0:
-            raise InputError(f"part-field training: no line-art files match warp_paths {config.warp_paths}")
-        return None
+        raise InputError(f"part-field training: no line-art files match warp_paths {config.warp_paths}")
     rng = np.random.default_rng([config.seed, 1])
     inputs, parts = [], []
     for number, path in enumerate(files, 1):
