@@ -15,10 +15,10 @@ from typing import Callable
 
 import cv2
 import numpy as np
-from PIL import Image
 
 from paintmatch.errors import InputError
 from paintmatch.features import component_crops
+from paintmatch.io import read_image
 from paintmatch.match import Frame
 from paintmatch.segment import segment
 from paintmatch.train.config import DataSource, TrainConfig
@@ -44,11 +44,6 @@ class FramePair:
     crops_b: np.ndarray
     matches: np.ndarray
     source: str
-
-
-def _read_rgba(path: str | Path) -> np.ndarray:
-    with Image.open(path) as image:
-        return np.array(image.convert("RGBA"))
 
 
 def read_label_ids(path: str | Path) -> np.ndarray:
@@ -162,7 +157,7 @@ def _warp_pairs(source: DataSource, config: TrainConfig, rng: np.random.Generato
     for _ in range(source.pairs):
         path = files[int(rng.integers(len(files)))]
         if path not in bases:
-            line = _read_rgba(path)
+            line = read_image(path)
             bases[path] = (line, segment(line))
         line, base = bases[path]
         sides = []
@@ -206,7 +201,7 @@ def _cut_pairs(source: DataSource, config: TrainConfig, rng: np.random.Generator
 
     def load(line_path: Path) -> tuple[Frame, np.ndarray]:
         if line_path not in cache:
-            art = _read_rgba(line_path)
+            art = read_image(line_path)
             seg = segment(art)
             ids = read_label_ids(line_path.parent.parent / "label" / line_path.name)
             cache[line_path] = (Frame(line=art, seg=seg), majority_ids(seg.labels, ids, seg.n))

@@ -201,8 +201,9 @@ def _make_warp_groups(config: PartFieldConfig, log: Callable[[str], None]) -> _C
     it (``majority_ids``); components no original covers (pushed in from outside the canvas) are
     ignored like lines. Deterministic by ``seed``.
     """
+    from paintmatch.io import read_image
     from paintmatch.segment import segment
-    from paintmatch.train.data import _read_rgba, majority_ids, matching_files, warp_line_art
+    from paintmatch.train.data import majority_ids, matching_files, warp_line_art
 
     files = matching_files(config.warp_paths)
     if not files:
@@ -210,7 +211,7 @@ def _make_warp_groups(config: PartFieldConfig, log: Callable[[str], None]) -> _C
     rng = np.random.default_rng([config.seed, 1])
     inputs, parts = [], []
     for number, path in enumerate(files, 1):
-        line = _read_rgba(path)
+        line = read_image(path)
         base = segment(line)
         group_inputs, group_parts = [], []
         while len(group_inputs) < config.frames:
