@@ -419,7 +419,7 @@ class BestMatcher:
         chosen[large[clear]] = best[clear]
 
     def _match_one(self, reference: Frame, target: Frame, small_flow: np.ndarray | None = None):
-        """Cost, assignment, neighbour consistency and the tiny-region vote against one colored frame.
+        """Cost, assignment, neighbour consistency and the tiny- and large-region votes against one colored frame.
 
         Returns ``(chosen, colors, confidence, stage, flow)``: reference index, color and confidence
         per target component, and the reduced flow target -> reference (None without ``flow``).
