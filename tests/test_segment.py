@@ -151,6 +151,36 @@ def test_expanded_labels_are_the_nearest_component_gathered_from_the_distance_tr
     assert (seg.expanded_labels() >= 0).all()
 
 
+def _opencv_stats(seg):
+    free = (seg.labels >= 0).view(np.uint8)
+    count, labels, stats, centroids = cv2.connectedComponentsWithStats(free, connectivity=4, ltype=cv2.CV_32S)
+    return count - 1, labels - 1, stats[1:], centroids[1:]
+
+
+def test_component_statistics_from_runs_equal_opencvs_per_pixel_statistics(laughing_girl):
+    # Areas, boxes and centroids come from the horizontal runs between line pixels; they must be
+    # exactly what OpenCV's per-pixel pass gives, on real art and on a frame with edge cases:
+    # components touching every border, one-pixel components, rows with no line at all, a
+    # component whose runs are split by a line in the middle of a row.
+    edge = _canvas(40, 50)
+    edge[5, :] = (0, 0, 0, 255)  # a full-width line row
+    edge[:, 20] = (0, 0, 0, 255)  # a full-height line column
+    edge[10:13, 30:33] = (0, 0, 0, 255)
+    edge[11, 31] = 0  # a one-pixel component inside a ring of ink
+    edge[0, 49] = (0, 0, 0, 255)
+    edge[20:30, 40] = (0, 0, 0, 255)  # a wall inside one component: its rows have two runs
+    for image in (laughing_girl[0][1], edge):
+        seg = segment(image)
+        n, labels, stats, centroids = _opencv_stats(seg)
+        assert seg.n == n
+        np.testing.assert_array_equal(seg.labels, labels)
+        np.testing.assert_array_equal(seg.areas, stats[:, cv2.CC_STAT_AREA])
+        np.testing.assert_array_equal(seg.bboxes, stats[:, :4])
+        np.testing.assert_allclose(seg.centroids, centroids, rtol=0, atol=1e-9)
+        assert seg.areas.dtype == np.int64 and seg.bboxes.dtype == np.int32 and seg.centroids.dtype == np.float64
+    assert 1 in segment(edge).areas
+
+
 def test_segmentation_is_the_same_with_one_opencv_thread(laughing_girl):
     # With several OpenCV threads the distance transform runs beside the connected components;
     # with one (batch workers) everything runs in order: the result must not depend on it.

@@ -8,6 +8,7 @@ the 4-connected non-line regions. Everything is vectorised (OpenCV / NumPy / sci
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 import cv2
@@ -317,35 +318,94 @@ def segment(
         mask = mask | closures
     # The flat indices of the final lines serve classification, expansion, adjacency and trace sides.
     # Closure pixels are classified by their color like any line pixel, then marked as closures.
+    # The distance transform (the slowest step) starts first, on the helper thread, and runs beside
+    # the line classes, the connected components and their statistics.
+    nearest = in_background(_nearest_off_line, mask) if not mask.all() else None
     line_index = np.flatnonzero(mask)
     line_class = classify_lines(rgba, mask, line_index=line_index)
     if closure is not None:
         line_class[closure] = LineClass.CLOSURE
-    return _components(mask, line_class, transparent, line_index)
+    return _components(mask, line_class, transparent, line_index, nearest)
 
 
-def _components(mask: np.ndarray, line_class: np.ndarray, transparent: bool, line_index: np.ndarray) -> Segmentation:
-    nearest = in_background(_nearest_off_line, mask) if 0 < line_index.size < mask.size else None
-    count, cc, stats, centroids = cv2.connectedComponentsWithStats(
-        np.logical_not(mask).view(np.uint8), connectivity=4, ltype=cv2.CV_32S
-    )
+def _components(
+    mask: np.ndarray,
+    line_class: np.ndarray,
+    transparent: bool,
+    line_index: np.ndarray,
+    nearest: Future | None,
+) -> Segmentation:
+    """The components of a line mask (``nearest``: the pending ``_nearest_off_line`` of it, or None if all is line)."""
+    count, cc = cv2.connectedComponents(np.logical_not(mask).view(np.uint8), connectivity=4, ltype=cv2.CV_32S)
     # connectedComponents gives label 0 to the line pixels (the zero pixels) -> shift to -1.
     labels = np.subtract(cc, 1, out=cc)
-    areas = stats[1:, cv2.CC_STAT_AREA].astype(np.int64)
-    bboxes = stats[1:, :4].astype(np.int32)
-    expanded = _expand_with(labels, line_index, nearest.result()) if nearest is not None else labels.copy()
     n = count - 1
+    areas, centroids, bboxes = _component_stats(labels, line_index, n)
+    expanded = _expand_with(labels, line_index, nearest.result()) if nearest is not None else labels.copy()
     return Segmentation(
         labels=labels,
         line_class=line_class,
         areas=areas,
-        centroids=centroids[1:].astype(np.float64),
+        centroids=centroids,
         bboxes=bboxes,
         adjacency=_adjacency(expanded, line_index),
         trace_sides=_trace_sides(expanded, line_class, line_index, n),
         transparent=transparent,
         _expanded=expanded,
     )
+
+
+def _component_stats(labels: np.ndarray, line_index: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Area, centroid and bounding box of each component, from its horizontal runs.
+
+    The same numbers as ``cv2.connectedComponentsWithStats`` gives, whose per-pixel statistics pass
+    costs about twice its labelling (11 ms more on a 1600x1600 frame). The runs of non-line pixels
+    lie between consecutive line pixels of a row, so they are found from the line pixels' flat
+    indices alone; there are far fewer runs than pixels. Written here because OpenCV computes its
+    statistics only per pixel, and ``scipy.ndimage`` (``find_objects``, ``center_of_mass``) too.
+
+    Parameters
+    ----------
+    labels : (H, W) ndarray of int32
+        Component ids ``0 .. n-1``, ``-1`` on lines.
+    line_index : (k,) ndarray of int64
+        Sorted flat indices of the line pixels (``np.flatnonzero(labels < 0)``).
+    n : int
+        Number of components.
+
+    Returns
+    -------
+    areas : (n,) int64, centroids : (n, 2) float64 (x, y), bboxes : (n, 4) int32 (x, y, width, height)
+    """
+    height, width = labels.shape
+    # A barrier after every row (a virtual line pixel at x = width) keeps the runs inside their rows.
+    ys, xs = np.divmod(line_index, width)
+    stride = width + 1
+    barriers = np.sort(np.concatenate([[-1], ys * stride + xs, np.arange(height) * stride + width]))
+    starts = barriers[:-1] + 1
+    lengths = barriers[1:] - starts
+    runs = lengths > 0
+    starts, lengths = starts[runs], lengths[runs]
+    run_y, run_x0 = np.divmod(starts, stride)
+    run_x1 = run_x0 + lengths - 1
+    owner = labels[run_y, run_x0]
+    areas = np.bincount(owner, weights=lengths, minlength=n).astype(np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centroids = np.stack(
+            [
+                np.bincount(owner, weights=lengths * (run_x0 + run_x1) / 2.0, minlength=n),
+                np.bincount(owner, weights=lengths * run_y.astype(np.float64), minlength=n),
+            ],
+            axis=1,
+        ) / np.maximum(areas, 1)[:, None]
+    low = np.full((n, 2), np.iinfo(np.int64).max, dtype=np.int64)
+    high = np.full((n, 2), -1, dtype=np.int64)
+    np.minimum.at(low, (owner, 0), run_x0)
+    np.minimum.at(low, (owner, 1), run_y)
+    np.maximum.at(high, (owner, 0), run_x1)
+    np.maximum.at(high, (owner, 1), run_y)
+    bboxes = np.concatenate([low, high - low + 1], axis=1).astype(np.int32)
+    return areas, centroids, bboxes
 
 
 def close_gaps(mask: np.ndarray, *, radius: int) -> np.ndarray:
