@@ -9,7 +9,7 @@ prototype among all of B's (InfoNCE), and the other way round. Validation: the s
 held-out cuts' components (> 10 px) whose nearest component of the previous frame, by mean
 vector, has their color. Deterministic by seed, resumable from ``checkpoint.pt``, exported to ONNX.
 
-    paintmatch train --config configs/part-field-mixed.yaml --out runs/part-field-mixed
+    paintmatch train --config configs/part-field-mixed-long.yaml --out runs/part-field-mixed-long
 """
 
 from __future__ import annotations
