@@ -153,7 +153,7 @@ def test_shipped_part_field_follows_components_of_a_warped_real_frame(basicpbc: 
     nearest = (component_part_embeddings(warped) @ component_part_embeddings(base).T).argmax(axis=1)
     scored = (truth >= 0) & (warped.seg.areas > 10) & (warped.seg.areas < 0.05 * warped.seg.labels.size)
     assert scored.sum() > 30
-    assert np.mean(nearest[scored] == truth[scored]) > 0.4  # measured 0.43; the synthetic-only model: 0.39
+    assert np.mean(nearest[scored] == truth[scored]) > 0.45  # measured 0.50; the 700-step model 0.43, synthetic-only 0.39
 
 
 def test_best_adds_the_part_term_only_between_small_components() -> None:
