@@ -316,11 +316,11 @@ def segment(
         closures = close_gaps(mask, radius=close_gaps_px)
         closure |= closures
         mask = mask | closures
-    # The flat indices of the final lines serve classification, expansion, adjacency and trace sides.
-    # Closure pixels are classified by their color like any line pixel, then marked as closures.
     # The distance transform (the slowest step) starts first, on the helper thread, and runs beside
     # the line classes, the connected components and their statistics.
     nearest = in_background(_nearest_off_line, mask) if not mask.all() else None
+    # The flat indices of the final lines serve classification, expansion, adjacency and trace sides.
+    # Closure pixels are classified by their color like any line pixel, then marked as closures.
     line_index = np.flatnonzero(mask)
     line_class = classify_lines(rgba, mask, line_index=line_index)
     if closure is not None:
@@ -390,14 +390,15 @@ def _component_stats(labels: np.ndarray, line_index: np.ndarray, n: int) -> tupl
     run_x1 = run_x0 + lengths - 1
     owner = labels[run_y, run_x0]
     areas = np.bincount(owner, weights=lengths, minlength=n).astype(np.int64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        centroids = np.stack(
-            [
-                np.bincount(owner, weights=lengths * (run_x0 + run_x1) / 2.0, minlength=n),
-                np.bincount(owner, weights=lengths * run_y.astype(np.float64), minlength=n),
-            ],
-            axis=1,
-        ) / np.maximum(areas, 1)[:, None]
+    # Every component has at least one run, so no area is 0.
+    sums = np.stack(
+        [
+            np.bincount(owner, weights=lengths * (run_x0 + run_x1) / 2.0, minlength=n),  # sum of x over a run
+            np.bincount(owner, weights=lengths * run_y.astype(np.float64), minlength=n),
+        ],
+        axis=1,
+    )
+    centroids = sums / areas[:, None]
     low = np.full((n, 2), np.iinfo(np.int64).max, dtype=np.int64)
     high = np.full((n, 2), -1, dtype=np.int64)
     np.minimum.at(low, (owner, 0), run_x0)
