@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from conftest import load_rgba
 from paintmatch.match import get_matcher
 from paintmatch.match.best import flow_reliability
 from test_match import _boxes_frame, _ids_by_x
@@ -55,7 +56,7 @@ def test_large_region_takes_the_color_the_flow_covers_it_with(basicpbc, tmp_path
     from paintmatch.evaluate.score import evaluate_cut
 
     for name in ("gt", "line"):
-        full = np.array(Image.open(basicpbc / "assets" / f"{name}0242.png").convert("RGBA"))
+        full = load_rgba(basicpbc / "assets" / f"{name}0242.png")
         Image.fromarray(full[300:1380]).save(tmp_path / f"wide_{name}.png")
     (cut,) = make_deformation_suite([(tmp_path / "wide_gt.png", tmp_path / "wide_line.png")], tmp_path / "cuts",
                                     levels=(1,), frames=2, seed=20000)

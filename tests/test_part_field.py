@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 import torch
@@ -141,15 +140,13 @@ def test_shipped_part_field_follows_parts_and_is_checked(basicpbc: Path, tmp_pat
 
 def test_shipped_part_field_follows_components_of_a_warped_real_frame(basicpbc: Path) -> None:
     """On a real frame it never saw in training (the 3D-rendered assets frame), under a mild smooth warp."""
-    from paintmatch.train.data import majority_ids, random_warp
+    from paintmatch.train.data import majority_ids, warp_line_art
 
     art = load_rgba(basicpbc / "assets" / "line0242.png")
     base = Frame(line=art, seg=segment(art))
-    map_x, map_y = random_warp(art.shape[:2], np.random.default_rng(5), 0.01)
-    warped_art = cv2.remap(art, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    warped_art, under = warp_line_art(art, base.seg.labels, np.random.default_rng(5), 0.01)
     warped = Frame(line=warped_art, seg=segment(warped_art))
-    under = cv2.remap(base.seg.labels.astype(np.float32), map_x, map_y, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=-1)
-    truth = majority_ids(warped.seg.labels, under.astype(np.int64), warped.n)
+    truth = majority_ids(warped.seg.labels, under, warped.n)
     nearest = (component_part_embeddings(warped) @ component_part_embeddings(base).T).argmax(axis=1)
     scored = (truth >= 0) & (warped.seg.areas > 10) & (warped.seg.areas < 0.05 * warped.seg.labels.size)
     assert scored.sum() > 30
