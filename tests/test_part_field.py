@@ -68,6 +68,24 @@ def test_tiny_training_run_is_deterministic_resumable_and_loadable(tmp_path: Pat
         train_part_field(_tiny(lr=0.01), tmp_path / "split", resume=True, **quiet)
 
 
+def test_a_run_can_start_from_another_runs_weights(tmp_path: Path) -> None:
+    quiet = dict(quiet=True, log=lambda _: None)
+    train_part_field(_tiny(steps=2), tmp_path / "first", **quiet)
+    start = str(tmp_path / "first" / "checkpoint.pt")
+    # One step at a vanishing learning rate: the weights are still those it started from.
+    tuned = dict(steps=1, lr=1e-12, seed=8, store_float16=False)
+    train_part_field(_tiny(init_from=start, **tuned), tmp_path / "tuned", **quiet)
+    train_part_field(_tiny(**tuned), tmp_path / "fresh", **quiet)
+    first, again, fresh = (torch.load(tmp_path / run / "checkpoint.pt", weights_only=False)["model"] for run in ("first", "tuned", "fresh"))
+    learned = [key for key in first if "running_" not in key and "num_batches" not in key]
+    assert all(torch.allclose(first[key], again[key], atol=1e-6) for key in learned)
+    assert not all(torch.allclose(first[key], fresh[key], atol=1e-6) for key in learned)
+    with pytest.raises(InputError, match="no checkpoint"):
+        train_part_field(_tiny(init_from=str(tmp_path / "missing.pt"), **tuned), tmp_path / "x", **quiet)
+    with pytest.raises(InputError, match="same widths and embedding_dim"):
+        train_part_field(_tiny(init_from=start, widths=[4, 8, 16], **tuned), tmp_path / "y", **quiet)
+
+
 def test_config_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="unknown keys"):
         load_part_field_config({"kind": "part-field", "crop_size": 3}, tmp_path / "x.yaml")

@@ -69,6 +69,9 @@ class PartFieldConfig:
     eval_every, checkpoint_every, threads : int
     store_float16 : bool
         Ship the weights stored as float16 (computed in float32) when validation holds.
+    init_from : str or None
+        A part-field ``checkpoint.pt`` whose network weights start this run (a fine-tune with its
+        own schedule and data; the architecture must be the same). None: random initialisation.
     """
 
     name: str = "part-field"
@@ -94,6 +97,7 @@ class PartFieldConfig:
     warp_paths: list = None  # type: ignore[assignment]
     warp_share: float = 0.0
     warp_strength: float = 0.02
+    init_from: str | None = None
 
     def __post_init__(self) -> None:
         if self.widths is None:
@@ -343,6 +347,18 @@ def _describe(path: Path, config: PartFieldConfig, *, stored: str, train_command
     return weights
 
 
+def _load_initial_weights(model: PartFieldNet, path: Path) -> None:
+    """Copy the network weights of a part-field ``checkpoint.pt`` into ``model`` (``init_from``)."""
+    if not path.is_file():
+        raise InputError(f"init_from: no checkpoint at {path}; train that model first or remove 'init_from'")
+    state = torch.load(path, weights_only=False)
+    try:
+        model.load_state_dict(state["model"])
+    except (KeyError, RuntimeError) as error:
+        raise InputError(f"init_from: {path} is not a part-field checkpoint of this architecture "
+                         f"(same widths and embedding_dim): {str(error).splitlines()[0]}") from None
+
+
 def train_part_field(
     config: PartFieldConfig,
     out_dir: str | Path,
@@ -373,6 +389,8 @@ def train_part_field(
     val_data, val_frames = _make_cuts(config, config.train_cuts, config.val_cuts, log, keep_frames=True)
     warps = _make_warp_groups(config, log) if config.warp_share > 0 else None
     model = PartFieldNet(config.widths, config.embedding_dim)
+    if config.init_from and not resume:
+        _load_initial_weights(model, Path(config.init_from))
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, config.lr, total_steps=config.steps, pct_start=0.1)
     checkpoint = out_dir / CHECKPOINT
