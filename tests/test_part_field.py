@@ -16,7 +16,9 @@ from paintmatch.features.part_field import PART_FIELD_CHANNELS, component_part_e
 from paintmatch.match import Frame
 from paintmatch.segment import LineClass, segment
 from paintmatch.synth import synth_frames
-from paintmatch.train.part_field import LINE, PartFieldConfig, _make_warp_groups, load_part_field_config, train_part_field
+from paintmatch.train.part_field import (
+    LINE, PartFieldConfig, _make_cuts, _make_warp_groups, _pair_loss, load_part_field_config, train_part_field,
+)
 
 
 def _tiny(**changes) -> PartFieldConfig:
@@ -86,11 +88,34 @@ def test_a_run_can_start_from_another_runs_weights(tmp_path: Path) -> None:
         train_part_field(_tiny(init_from=start, widths=[4, 8, 16], **tuned), tmp_path / "y", **quiet)
 
 
+def test_unseen_parts_are_drawn_to_the_prototypes_of_their_color() -> None:
+    # B shows parts 0 (color 10) and 1 (color 20); A also shows part 2, which B lacks, painted like part 0.
+    pb = np.array([[0, 0, 1, 1]] * 2, dtype=np.int32)
+    pa = np.array([[0, 2, 2, LINE]] * 2, dtype=np.int32)
+    part_colors = np.array([-1, 10, 20, 10], dtype=np.int64)  # index p + 1 (the background, -1, first)
+    e0, e1 = torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0])
+    eb = torch.cat([e0[:, None, None].expand(2, 2, 2), e1[:, None, None].expand(2, 2, 2)], 2)
+    near = torch.cat([e0[:, None, None].expand(2, 2, 3), torch.zeros(2, 2, 1)], 2)  # part 2 on part 0's vector
+    far = torch.cat([e0[:, None, None].expand(2, 2, 1), e1[:, None, None].expand(2, 2, 2), torch.zeros(2, 2, 1)], 2)
+
+    def loss(ea, weight):
+        return float(_pair_loss(ea, eb, pa, pb, 8, np.random.default_rng(0), 0.1, part_colors, weight))
+
+    assert loss(near, 0.0) == pytest.approx(loss(far, 0.0))  # off: part 2 is not counted at all
+    assert loss(near, 1.0) < loss(near, 0.0) + 1e-3 and loss(far, 1.0) > loss(near, 0.0) + 5.0
+    # Synthetic cuts carry each part's color; a tiny run with the term trains and exports.
+    cuts, _ = _make_cuts(_tiny(), 0, 1, lambda _: None)
+    parts = np.unique(cuts.parts[cuts.parts != LINE])
+    assert (cuts.part_colors[0, parts + 1] >= 0).all()
+
+
 def test_config_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="unknown keys"):
         load_part_field_config({"kind": "part-field", "crop_size": 3}, tmp_path / "x.yaml")
     with pytest.raises(InputError, match="divisible"):
         load_part_field_config({"kind": "part-field", "side": 100}, tmp_path / "x.yaml")
+    with pytest.raises(InputError, match="unseen_weight"):
+        load_part_field_config({"kind": "part-field", "unseen_weight": -1.0}, tmp_path / "x.yaml")
     with pytest.raises(InputError, match="frames"):
         load_part_field_config({"kind": "part-field", "frames": 1}, tmp_path / "x.yaml")
     with pytest.raises(InputError, match="warp_paths"):

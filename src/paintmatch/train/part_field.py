@@ -5,7 +5,10 @@ with ``warp_share`` > 0 pairs of smooth random warps of real line art (``warp_pa
 says which original component is under every pixel, the part truth of real drawings). For
 every part of frame B the mean of its pixels' vectors is a prototype; pixels of frame A, sampled
 evenly over parts so a sliver weighs as much as the background, must pick their own part's
-prototype among all of B's (InfoNCE), and the other way round. Validation: the share of the
+prototype among all of B's (InfoNCE), and the other way round. With ``unseen_weight`` > 0, pixels
+of a part that B does not show (an ear turning into view) must pick one of the prototypes of
+their part's color (multi-positive InfoNCE): a region new to the cut is drawn towards the regions
+painted like it (an ear towards the face), which is what a painter guesses. Validation: the share of the
 held-out cuts' components (> 10 px) whose nearest component of the previous frame, by mean
 vector, has their color. Deterministic by seed, resumable from ``checkpoint.pt``, exported to ONNX.
 
@@ -69,6 +72,9 @@ class PartFieldConfig:
     eval_every, checkpoint_every, threads : int
     store_float16 : bool
         Ship the weights stored as float16 (computed in float32) when validation holds.
+    unseen_weight : float
+        Weight of the unseen-part term (module docstring); synthetic cuts only (the warps of real
+        line art have no colors). 0: off.
     init_from : str or None
         A part-field ``checkpoint.pt`` whose network weights start this run (a fine-tune with its
         own schedule and data; the architecture must be the same). None: random initialisation.
@@ -98,6 +104,7 @@ class PartFieldConfig:
     warp_share: float = 0.0
     warp_strength: float = 0.02
     init_from: str | None = None
+    unseen_weight: float = 0.0
 
     def __post_init__(self) -> None:
         if self.widths is None:
@@ -123,6 +130,8 @@ def load_part_field_config(raw: dict, path: Path) -> PartFieldConfig:
     if config.side % 2 ** (len(config.widths) - 1):
         raise InputError(f"{path}: 'side' must be divisible by 2**(levels - 1) = {2 ** (len(config.widths) - 1)}")
     require_positive(config, ("lr", "temperature"), path)
+    if config.unseen_weight < 0:
+        raise InputError(f"{path}: 'unseen_weight' must be 0 (off) or positive, got {config.unseen_weight!r}")
     if not 0.0 <= config.warp_share <= 1.0:
         raise InputError(f"{path}: 'warp_share' must be between 0 and 1, got {config.warp_share!r}")
     if config.warp_share > 0 and not config.warp_paths:
@@ -163,11 +172,14 @@ class _Cuts:
     """Generated cuts: network inputs (c, f, 4, S, S) uint8 and part maps (c, f, S, S) int32 (``LINE`` on lines).
 
     ``weights`` (c,) float64, optional: how often each cut is drawn (uniform when None).
+    ``part_colors`` (c, P + 1) int64, optional: packed RGBA color of part id ``p`` at ``[cut, p + 1]``
+    (the background, -1, at 0), -1 where unknown.
     """
 
     inputs: np.ndarray
     parts: np.ndarray
     weights: np.ndarray | None = None
+    part_colors: np.ndarray | None = None
 
 
 def _make_cuts(
@@ -178,13 +190,15 @@ def _make_cuts(
     With ``keep_frames`` (validation) also each frame's (Segmentation, truth colors) per cut; the
     training cuts do not keep them (full-size label maps of every frame: gigabytes).
     """
+    from paintmatch.rgba import pack_rgba
     from paintmatch.synth import synth_frames
 
-    inputs, parts, frames = [], [], []
+    inputs, parts, frames, colors = [], [], [], []
     for i in range(count):
-        cut_inputs, cut_parts, cut_frames = [], [], []
+        cut_inputs, cut_parts, cut_frames, cut_colors = [], [], [], {}
         for frame in synth_frames(frames=config.frames, seed=config.seed + first + i, size=config.size):
             seg = frame.truth.seg
+            cut_colors.update(zip(frame.truth.parts.tolist(), pack_rgba(frame.truth.colors).ravel().tolist()))
             cut_inputs.append(part_field_input(seg, config.side))
             part_map = np.where(seg.labels >= 0, frame.truth.parts[np.maximum(seg.labels, 0)], LINE).astype(np.int32)
             cut_parts.append(cv2.resize(part_map, (config.side, config.side), interpolation=cv2.INTER_NEAREST))
@@ -193,9 +207,13 @@ def _make_cuts(
         inputs.append(np.stack(cut_inputs))
         parts.append(np.stack(cut_parts))
         frames.append(cut_frames)
+        colors.append(cut_colors)
         if (i + 1) % 20 == 0 or i + 1 == count:
             log(f"generated {i + 1}/{count} cuts")
-    return _Cuts(np.stack(inputs), np.stack(parts)), frames
+    part_colors = np.full((count, max(max(c) for c in colors) + 2), -1, dtype=np.int64)
+    for i, cut_colors in enumerate(colors):
+        part_colors[i, np.array(list(cut_colors)) + 1] = list(cut_colors.values())
+    return _Cuts(np.stack(inputs), np.stack(parts), part_colors=part_colors), frames
 
 
 def _make_warp_groups(config: PartFieldConfig, log: Callable[[str], None]) -> _Cuts:
@@ -242,8 +260,22 @@ def _make_warp_groups(config: PartFieldConfig, log: Callable[[str], None]) -> _C
     return _Cuts(np.stack(inputs), np.stack(parts), counts / counts.sum())
 
 
-def _pair_loss(ea: torch.Tensor, eb: torch.Tensor, pa: np.ndarray, pb: np.ndarray, n: int, rng: np.random.Generator, tau: float):
-    """InfoNCE of ``n`` pixels of A (even over parts) against the part prototypes of B; None if nothing to match."""
+def _even_over_parts(pixels: np.ndarray, part_of: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Up to ``n`` of ``pixels`` drawn so that every part (``part_of`` each pixel) is as likely."""
+    present, counts = np.unique(part_of, return_counts=True)
+    weight = 1.0 / counts[np.searchsorted(present, part_of)]
+    return rng.choice(pixels, size=min(n, pixels.size), p=weight / weight.sum())
+
+
+def _pair_loss(
+    ea: torch.Tensor, eb: torch.Tensor, pa: np.ndarray, pb: np.ndarray, n: int, rng: np.random.Generator, tau: float,
+    part_colors: np.ndarray | None = None, unseen_weight: float = 0.0,
+):
+    """InfoNCE of ``n`` pixels of A (even over parts) against the part prototypes of B; None if nothing to match.
+
+    With ``part_colors`` ((P + 1,) int64, ``_Cuts``) and ``unseen_weight`` > 0, plus that weight times the
+    multi-positive InfoNCE of up to ``n // 4`` pixels of parts B lacks against B's prototypes of their color.
+    """
     dim = ea.shape[0]
     qb = pb.ravel()
     keep = np.flatnonzero(qb != LINE)
@@ -254,17 +286,27 @@ def _pair_loss(ea: torch.Tensor, eb: torch.Tensor, pa: np.ndarray, pb: np.ndarra
     candidates = np.flatnonzero(np.isin(qa, ids))
     if candidates.size == 0:
         return None
-    present, counts = np.unique(qa[candidates], return_counts=True)
-    weight = 1.0 / counts[np.searchsorted(present, qa[candidates])]
-    pick = rng.choice(candidates, size=min(n, candidates.size), p=weight / weight.sum())
-    logits = ea.reshape(dim, -1).T[torch.from_numpy(pick)] @ prototypes.T / tau
-    return F.cross_entropy(logits, torch.from_numpy(np.searchsorted(ids, qa[pick])))
+    pick = _even_over_parts(candidates, qa[candidates], n, rng)
+    pixels_a = ea.reshape(dim, -1).T
+    loss = F.cross_entropy(pixels_a[torch.from_numpy(pick)] @ prototypes.T / tau, torch.from_numpy(np.searchsorted(ids, qa[pick])))
+    if part_colors is None or unseen_weight <= 0:
+        return loss
+    prototype_colors = part_colors[ids + 1]
+    unseen = np.flatnonzero((qa != LINE) & ~np.isin(qa, ids))
+    unseen = unseen[np.isin(part_colors[qa[unseen] + 1], prototype_colors[prototype_colors >= 0])]
+    if unseen.size == 0:
+        return loss
+    pick = _even_over_parts(unseen, qa[unseen], max(1, n // 4), rng)
+    logits = pixels_a[torch.from_numpy(pick)] @ prototypes.T / tau
+    positive = torch.from_numpy(part_colors[qa[pick] + 1][:, None] == prototype_colors[None, :])
+    unseen_loss = (torch.logsumexp(logits, 1) - torch.logsumexp(logits.masked_fill(~positive, float("-inf")), 1)).mean()
+    return loss + unseen_weight * unseen_loss
 
 
 def _step_loss(
     model: PartFieldNet, data: _Cuts, config: PartFieldConfig, rng: np.random.Generator, warps: _Cuts | None = None
 ) -> torch.Tensor:
-    images, maps = [], []
+    images, maps, colors = [], [], []
     for _ in range(config.batch_pairs):
         source = warps if warps is not None and rng.random() < config.warp_share else data
         cuts, frames = source.inputs.shape[:2]
@@ -272,6 +314,7 @@ def _step_loss(
         a, b = rng.choice(frames, 2, replace=False)
         images += [source.inputs[cut, a], source.inputs[cut, b]]
         maps += [source.parts[cut, a], source.parts[cut, b]]
+        colors.append(None if source.part_colors is None else source.part_colors[cut])
     x = torch.from_numpy(np.stack(images).astype(np.float32) * (1.0 / 255.0))
     if rng.random() < 0.5:  # mirror the whole batch: a character facing the other way
         x = x.flip(3)
@@ -280,7 +323,8 @@ def _step_loss(
     losses = []
     for i in range(0, len(maps), 2):
         for a, b in ((i, i + 1), (i + 1, i)):
-            loss = _pair_loss(embedded[a], embedded[b], maps[a], maps[b], config.pixels, rng, config.temperature)
+            loss = _pair_loss(embedded[a], embedded[b], maps[a], maps[b], config.pixels, rng, config.temperature,
+                              colors[i // 2], config.unseen_weight)
             if loss is not None:
                 losses.append(loss)
     return torch.stack(losses).mean()
