@@ -13,6 +13,7 @@ held-out cuts' components (> 10 px) whose nearest component of the previous fram
 vector, has their color. Deterministic by seed, resumable from ``checkpoint.pt``, exported to ONNX.
 
     paintmatch train --config configs/part-field-mixed-long.yaml --out runs/part-field-mixed-long
+    paintmatch train --config configs/part-field-mixed-unseen.yaml --out runs/part-field-mixed-unseen  (init_from the first)
 """
 
 from __future__ import annotations
