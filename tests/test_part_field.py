@@ -182,18 +182,26 @@ def test_shipped_part_field_follows_parts_and_is_checked(basicpbc: Path, tmp_pat
 
 
 def test_shipped_part_field_follows_components_of_a_warped_real_frame(basicpbc: Path) -> None:
-    """On a real frame it never saw in training (the 3D-rendered assets frame), under a mild smooth warp."""
+    """On a real frame it never saw in training (the 3D-rendered assets frame), under three mild smooth warps."""
+    from paintmatch.evaluate.truth import truth_colors
+    from paintmatch.rgba import pack_rgba
     from paintmatch.train.data import majority_ids, warp_line_art
 
     art = load_rgba(basicpbc / "assets" / "line0242.png")
     base = Frame(line=art, seg=segment(art))
-    warped_art, under = warp_line_art(art, base.seg.labels, np.random.default_rng(5), 0.01)
-    warped = Frame(line=warped_art, seg=segment(warped_art))
-    truth = majority_ids(warped.seg.labels, under, warped.n)
-    nearest = (component_part_embeddings(warped) @ component_part_embeddings(base).T).argmax(axis=1)
-    scored = (truth >= 0) & (warped.seg.areas > 10) & (warped.seg.areas < 0.05 * warped.seg.labels.size)
-    assert scored.sum() > 30
-    assert np.mean(nearest[scored] == truth[scored]) > 0.45  # measured 0.50; the 700-step model 0.43, synthetic-only 0.39
+    color = pack_rgba(truth_colors(load_rgba(basicpbc / "assets" / "gt0242.png"), base.seg)).ravel()
+    same_component, same_color = [], []
+    for seed in (5, 6, 7):
+        warped_art, under = warp_line_art(art, base.seg.labels, np.random.default_rng(seed), 0.01)
+        warped = Frame(line=warped_art, seg=segment(warped_art))
+        truth = majority_ids(warped.seg.labels, under, warped.n)
+        nearest = (component_part_embeddings(warped) @ component_part_embeddings(base).T).argmax(axis=1)
+        scored = (truth >= 0) & (warped.seg.areas > 10) & (warped.seg.areas < 0.05 * warped.seg.labels.size)
+        assert scored.sum() > 30
+        same_component.append(np.mean(nearest[scored] == truth[scored]))
+        same_color.append(np.mean(color[nearest[scored]] == color[truth[scored]]))
+    # Measured 0.62 and 0.82 (the 2000-step model before the unseen-part term: 0.63 and 0.82).
+    assert np.mean(same_component) > 0.55 and np.mean(same_color) > 0.75
 
 
 def test_best_adds_the_part_term_only_between_small_components() -> None:
