@@ -103,10 +103,20 @@ def test_unseen_parts_are_drawn_to_the_prototypes_of_their_color() -> None:
 
     assert loss(near, 0.0) == pytest.approx(loss(far, 0.0))  # off: part 2 is not counted at all
     assert loss(near, 1.0) < loss(near, 0.0) + 1e-3 and loss(far, 1.0) > loss(near, 0.0) + 5.0
-    # Synthetic cuts carry each part's color; a tiny run with the term trains and exports.
+    # Synthetic cuts carry each part's color.
     cuts, _ = _make_cuts(_tiny(), 0, 1, lambda _: None)
     parts = np.unique(cuts.parts[cuts.parts != LINE])
     assert (cuts.part_colors[0, parts + 1] >= 0).all()
+
+
+def test_a_tiny_run_with_the_unseen_term_trains_differently_and_exports(tmp_path: Path) -> None:
+    quiet = dict(quiet=True, log=lambda _: None)
+    config = dict(steps=2, frames=4, store_float16=False)
+    with_term = train_part_field(_tiny(unseen_weight=0.5, **config), tmp_path / "with", **quiet)
+    train_part_field(_tiny(**config), tmp_path / "without", **quiet)
+    a, b = (torch.load(tmp_path / run / "checkpoint.pt", weights_only=False)["model"] for run in ("with", "without"))
+    assert not all(torch.equal(a[key], b[key]) for key in a)  # the term reaches the gradients
+    assert get_weights(with_term.path).embedding_dim == 8
 
 
 def test_config_errors(tmp_path: Path) -> None:
