@@ -429,13 +429,13 @@ def train_part_field(
     out_dir.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
+    model = PartFieldNet(config.widths, config.embedding_dim)
+    if config.init_from and not resume:  # before the cuts: a wrong path fails at once, not after their 25 minutes
+        _load_initial_weights(model, Path(config.init_from))
     log(f"generating {config.train_cuts} training and {config.val_cuts} validation cuts")
     train_data, _ = _make_cuts(config, 0, config.train_cuts, log)
     val_data, val_frames = _make_cuts(config, config.train_cuts, config.val_cuts, log, keep_frames=True)
     warps = _make_warp_groups(config, log) if config.warp_share > 0 else None
-    model = PartFieldNet(config.widths, config.embedding_dim)
-    if config.init_from and not resume:
-        _load_initial_weights(model, Path(config.init_from))
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, config.lr, total_steps=config.steps, pct_start=0.1)
     checkpoint = out_dir / CHECKPOINT
