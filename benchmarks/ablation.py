@@ -29,6 +29,7 @@ VARIANTS: dict[str, dict] = {
     "- flow check": {"fb_tol": 0.0},
     "- part field": {"w_part": 0.0},
     "- large-region flow vote": {"large_vote_share": 0.0},
+    "- part-field veto": {"part_veto": 0.0},
 }
 
 

@@ -64,3 +64,33 @@ def test_large_region_takes_the_color_the_flow_covers_it_with(basicpbc, tmp_path
     with_vote, _ = evaluate_cut(cut, "best")
     assert without.means["pix_acc"] < 0.9
     assert with_vote.means["pix_acc"] > 0.99
+
+
+def test_part_veto_gives_a_component_the_color_its_part_field_is_far_surer_of():
+    painted = _boxes_frame()
+    target = _boxes_frame(offset=3, colors=False)
+    p_ids, t_ids = _ids_by_x(painted), _ids_by_x(target)
+    unit = np.eye(4, dtype=np.float32)
+    p_vectors = np.zeros((painted.n, 4), np.float32)
+    p_vectors[p_ids[2:]] = unit[:3]  # the boxes, left to right: red, green, blue
+    p_vectors[p_ids[:2]] = unit[3]  # outside and band: over part_max_share, never compared
+    t_vectors = np.zeros((target.n, 4), np.float32)
+    t_vectors[t_ids[:2]] = unit[3]
+    t_vectors[t_ids[2]] = unit[2]  # matched to red, but its part field says blue
+    t_vectors[t_ids[3]] = [0.75, 0.66, 0, 0]  # matched to green; red is surer, by 0.09 only
+    t_vectors[t_ids[4]] = unit[2]  # matched to blue and its part field agrees
+    t_vectors /= np.linalg.norm(t_vectors, axis=1, keepdims=True)
+    matcher = get_matcher("best")
+    painted.cache[("part_field", matcher.part_model)] = p_vectors
+    target.cache[("part_field", matcher.part_model)] = t_vectors
+    colors = np.zeros((target.n, 4), np.uint8)
+    colors[t_ids] = painted.colors[p_ids]  # the right matching by position
+    before = colors.copy()
+    vetoed = matcher._part_veto(painted, target, colors)
+    assert vetoed.tolist() == [i == t_ids[2] for i in range(target.n)]
+    np.testing.assert_array_equal(colors[t_ids[2]], painted.colors[p_ids[4]])
+    unchanged = np.flatnonzero(~vetoed)
+    np.testing.assert_array_equal(colors[unchanged], before[unchanged])
+    # Off at 0, and the cut hands the painted frame to the veto even without the anchor as a second reference.
+    assert not get_matcher("best", part_veto=0.0, anchor=False).uses_anchor
+    assert get_matcher("best", anchor=False).uses_anchor

@@ -27,6 +27,11 @@ Additions over ``paper`` (each one has a switch so the ablation table can measur
   same for the same part of the character in every frame (``paintmatch.features.part_field``); the
   cosine distance of two components' vectors is a cost term. It tells apart the slivers (a gap
   between hair strands, a piece of a stripe cut off by an arm) that look alike one by one.
+- part-field veto (``part_veto`` > 0): where the part field is far surer of another color of the
+  painter's own frame than of the chosen one, that color wins. Mostly parts the painted frame never
+  shows (an ear turning into view, a forearm out of its sleeve): nothing corresponds to them, the
+  flow and position terms point at whatever covered them, and the part field, trained to draw such
+  parts to the parts painted like them, knows better.
 """
 
 from __future__ import annotations
@@ -206,6 +211,11 @@ class BestMatcher:
         regions are matched well by flow and geometry, and on real line art (unlike the synthetic
         training frames) the part field misled them (a background split in two by the hair lost
         its color to a smaller region that took its reference).
+    part_veto : float
+        A component (under ``part_max_share`` of its frame) whose part-field vector is closer, by more
+        than this cosine, to a component of the painter's frame (the anchor, or the reference when it
+        is the anchor) of another color than to any of the chosen color takes that other color
+        (0: off). 0.2, chosen on the same dev sets as ``w_part`` (configs/tuned-best.yaml).
     large_vote_share : float
         Components over this share of the frame take the color that the flow-warped reference
         covers most of them with, when it covers more than half (0: off). For a background merged with
@@ -248,12 +258,13 @@ class BestMatcher:
     fb_method: str = "dis-fast"
     fb_max_share: float = 0.05
     large_vote_share: float = 0.05
+    part_veto: float = 0.2
     name: str = "best"
 
     @property
     def uses_anchor(self) -> bool:
-        """The cut passes the original colored frame as ``anchor`` when True."""
-        return self.anchor
+        """The cut passes the original colored frame as ``anchor`` when True (a second reference, or the veto's frame)."""
+        return self.anchor or (self.part_veto > 0 and self.w_part > 0)
 
     #: The terms of the cost, each (n_t, n_r) and weighted by the attribute ``w_<name>``.
     TERMS = ("area", "shape", "feat", "trace", "pos", "flow", "part")
@@ -418,6 +429,30 @@ class BestMatcher:
         colors[large[clear]] = reference.colors[best[clear]]
         chosen[large[clear]] = best[clear]
 
+    def _part_veto(self, painted: Frame, target: Frame, colors: np.ndarray) -> np.ndarray:
+        """Recolor, in place, the components whose part field prefers another color by over ``part_veto``.
+
+        ``painted``: the painter's colored frame; ``colors`` (n_t, 4) uint8, the matched colors.
+        Returns the (n_t,) bool mask of the recolored components. Both frames' vectors are cached by
+        the cost's part term, so this costs one (n_t, n_r) product.
+        """
+        from paintmatch.features.part_field import component_part_embeddings
+
+        in_target = target.seg.areas <= self.part_max_share * target.seg.labels.size
+        in_painted = np.flatnonzero(painted.seg.areas <= self.part_max_share * painted.seg.labels.size)
+        vetoed = np.zeros(target.n, dtype=bool)
+        if in_painted.size == 0:
+            return vetoed
+        similarity = component_part_embeddings(target, self.part_model) @ component_part_embeddings(painted, self.part_model)[in_painted].T
+        nearest = similarity.argmax(axis=1)
+        top = similarity[np.arange(target.n), nearest]
+        same_color = pack_rgba(painted.colors[in_painted])[None, :] == pack_rgba(colors)[:, None]
+        # A chosen color the painted frame's small components lack has nothing to compare: kept.
+        of_chosen = np.where(same_color, similarity, -np.inf).max(axis=1)
+        vetoed = in_target & np.isfinite(of_chosen) & (top - of_chosen > self.part_veto)
+        colors[vetoed] = painted.colors[in_painted[nearest[vetoed]]]
+        return vetoed
+
     def _match_one(self, reference: Frame, target: Frame, small_flow: np.ndarray | None = None):
         """Cost, assignment, neighbour consistency and the tiny- and large-region votes against one colored frame.
 
@@ -459,6 +494,10 @@ class BestMatcher:
             chosen = np.where(better, -1, chosen)  # index refers to another frame: no single reference
         elif to_reference is not None:
             target.cache[("flow_to", id(reference))] = to_reference  # the reference is the anchor
+        if self.part_veto > 0 and self.w_part > 0:
+            painted = anchor if anchor is not None and anchor.colors is not None else reference
+            vetoed = self._part_veto(painted, target, colors)
+            chosen = np.where(vetoed, -1, chosen)
         return Matching(
             ref_index=chosen.astype(np.int32),
             colors=colors.astype(np.uint8),
