@@ -339,8 +339,8 @@ class BestMatcher:
             similarity = vectors_t @ vectors_r.T
             terms["part"] = 1.0 - similarity.astype(np.float64)
             # Only between components both under part_max_share of their frames (see the parameter).
-            terms["part"][target.seg.areas > self.part_max_share * target.seg.labels.size] = 0.0
-            terms["part"][:, reference.seg.areas > self.part_max_share * reference.seg.labels.size] = 0.0
+            terms["part"][~self._part_counts(target)] = 0.0
+            terms["part"][:, ~self._part_counts(reference)] = 0.0
         ref_bg = (reference.colors[:, 3] == 0) & r["border"]
         forbidden = np.zeros((target.n, reference.n))
         forbidden[np.ix_(~t["border"], ref_bg)] = 1.0
@@ -430,6 +430,10 @@ class BestMatcher:
         colors[large[clear]] = reference.colors[best[clear]]
         chosen[large[clear]] = best[clear]
 
+    def _part_counts(self, frame: Frame) -> np.ndarray:
+        """(n,) bool: the components the part field speaks for, those up to ``part_max_share`` of the frame."""
+        return frame.seg.areas <= self.part_max_share * frame.seg.labels.size
+
     def _part_veto(self, painted: Frame, target: Frame, colors: np.ndarray) -> np.ndarray:
         """Recolor, in place, the components whose part field prefers another color by over ``part_veto``.
 
@@ -439,8 +443,8 @@ class BestMatcher:
         """
         from paintmatch.features.part_field import component_part_embeddings
 
-        in_target = target.seg.areas <= self.part_max_share * target.seg.labels.size
-        in_painted = np.flatnonzero(painted.seg.areas <= self.part_max_share * painted.seg.labels.size)
+        in_target = self._part_counts(target)
+        in_painted = np.flatnonzero(self._part_counts(painted))
         vetoed = np.zeros(target.n, dtype=bool)
         if in_painted.size == 0:
             return vetoed
