@@ -202,7 +202,7 @@ class BestMatcher:
         Components smaller than this (pixels) take the majority color under them through the flow
         (their shape and position are too noisy to match one by one); 0 turns this off.
     w_part : float
-        Weight of the part-field distance (0: the part field is not computed, nor the veto). 4, chosen
+        Weight of the part-field distance (0: the part field is not computed, nor the veto). 3, chosen
         with ``part_veto`` on two synthetic dev suites and a deformation dev set of both real colored
         frames (configs/tuned-best.yaml).
     part_model : str
@@ -238,7 +238,7 @@ class BestMatcher:
     w_feat: float = 1.0
     w_trace: float = 0.44
     w_flow: float = 2.0
-    w_part: float = 4.0
+    w_part: float = 3.0
     part_model: str = "part-field"
     part_max_share: float = 0.05
     features: str = "shape"

@@ -15,6 +15,7 @@ vector, has their color. Deterministic by seed, resumable from ``checkpoint.pt``
     paintmatch train --config configs/part-field-mixed-long.yaml --out runs/part-field-mixed-long
     paintmatch train --config configs/part-field-mixed-unseen.yaml --out runs/part-field-mixed-unseen  (init_from the first)
     paintmatch train --config configs/part-field-mixed-unseen2.yaml --out runs/part-field-mixed-unseen2  (init_from the second)
+    paintmatch train --config configs/part-field-mixed-unseen3.yaml --out runs/part-field-mixed-unseen3  (init_from the third)
 """
 
 from __future__ import annotations
