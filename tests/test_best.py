@@ -91,6 +91,11 @@ def test_part_veto_gives_a_component_the_color_its_part_field_is_far_surer_of():
     np.testing.assert_array_equal(colors[t_ids[2]], painted.colors[p_ids[4]])
     unchanged = np.flatnonzero(~vetoed)
     np.testing.assert_array_equal(colors[unchanged], before[unchanged])
+    # A region over veto_max_share of its frame keeps its matched color (flow and geometry match large regions well).
+    share = target.seg.areas[t_ids[2]] / target.seg.labels.size
+    colors = before.copy()
+    assert not get_matcher("best", veto_max_share=0.5 * share)._part_veto(painted, target, colors).any()
+    np.testing.assert_array_equal(colors, before)
     # Off at 0, and the cut hands the painted frame to the veto even without the anchor as a second reference.
     assert not get_matcher("best", part_veto=0.0, anchor=False).uses_anchor
     assert get_matcher("best", anchor=False).uses_anchor
