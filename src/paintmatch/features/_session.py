@@ -51,8 +51,9 @@ def _retrain_hint(weights: ModelWeights) -> str:
 def open_session(path: str | Path, providers: tuple[str, ...] | list[str] = ("CPUExecutionProvider",)):
     """A new onnxruntime ``InferenceSession`` of an ONNX file with paintmatch's options.
 
-    Quiet logging, no spinning threads and the ``set_session_threads`` limit; no checksum and no cache (``load_session``
-    adds both for shipped weights; training uses this directly on files it has just written).
+    Quiet logging, no spinning threads and the ``set_session_threads`` limit; no checksum and no
+    cache (``load_session`` adds both for shipped weights; training uses this directly on files it
+    has just written).
     """
     import onnxruntime
 

@@ -213,7 +213,7 @@ class BestMatcher:
         training frames) the part field misled them (a background split in two by the hair lost
         its color to a smaller region that took its reference).
     part_veto : float
-        A component (under ``part_max_share`` of its frame) whose part-field vector is closer, by more
+        A component (under ``veto_max_share`` of its frame) whose part-field vector is closer, by more
         than this cosine, to a component of the painter's frame (the anchor, or the reference when it
         is the anchor) of another color than to any of the chosen color takes that other color
         (0: off). 0.2, chosen on the same dev sets as ``w_part`` (configs/tuned-best.yaml).
