@@ -112,6 +112,11 @@ def _by_color(overlap: np.ndarray, colors: np.ndarray) -> np.ndarray:
     return per_color[:, color_of]
 
 
+def _within_share(frame: Frame, share: float) -> np.ndarray:
+    """(n,) bool: the components of ``frame`` covering at most ``share`` of its pixels."""
+    return frame.seg.areas <= share * frame.seg.labels.size
+
+
 def flow_reliability(
     small_flow: np.ndarray, backward: np.ndarray, target_small: np.ndarray, n_t: int, tol: float, textured: np.ndarray | None = None
 ) -> np.ndarray:
@@ -218,10 +223,11 @@ class BestMatcher:
         is the anchor) of another color than to any of the chosen color takes that other color
         (0: off). 0.2, chosen on the same dev sets as ``w_part`` (configs/tuned-best.yaml).
     veto_max_share : float
-        The veto speaks only for components up to this share of their frame (0.01). A larger region is matched
-        well by flow and geometry: on a real deformation cut (laughing_girl level 3) the veto had overturned a
-        confidently matched region of 4.6% of the frame (pix_acc_wobg 0.70 in that frame). The synthetic and real dev
-        sets score the same acc_thres with 0.05, 0.01 and 0.005 (configs/tuned-best.yaml).
+        The veto speaks only for components up to this share of their frame (0.01). A larger region
+        is matched well by flow and geometry: on a real deformation cut (laughing_girl level 3) the
+        veto had overturned a confidently matched region of 4.6% of the frame (pix_acc_wobg 0.70 in
+        that frame). The synthetic and real dev sets score the same acc_thres with 0.05, 0.01 and
+        0.005 (configs/tuned-best.yaml).
     large_vote_share : float
         Components over this share of the frame take the color that the flow-warped reference
         covers most of them with, when it covers more than half (0: off). For a background merged with
@@ -335,7 +341,7 @@ class BestMatcher:
             factor = np.ones(target.n)
             if self.fb_tol > 0 and "flow_reliability" in target.cache:
                 rel = target.cache.pop("flow_reliability")
-                large = target.seg.areas > self.fb_max_share * target.seg.labels.size
+                large = ~_within_share(target, self.fb_max_share)
                 rel = np.where(large, 1.0, rel)
                 factor = self.fb_floor + (1 - self.fb_floor) * rel
             terms["flow"] = factor[:, None] * (1.0 - mixed)
@@ -426,7 +432,7 @@ class BestMatcher:
         ``by_color`` (n_t, n_r): share of each target component covered by the warped reference
         components of each pair's color (``_by_color`` of ``flow_overlap``); it must be over half.
         """
-        large = np.flatnonzero(target.seg.areas > self.large_vote_share * target.seg.labels.size)
+        large = np.flatnonzero(~_within_share(target, self.large_vote_share))
         if large.size == 0:
             return
         per_color = by_color[large]
@@ -438,7 +444,7 @@ class BestMatcher:
 
     def _part_counts(self, frame: Frame) -> np.ndarray:
         """(n,) bool: the components the part field speaks for, those up to ``part_max_share`` of the frame."""
-        return frame.seg.areas <= self.part_max_share * frame.seg.labels.size
+        return _within_share(frame, self.part_max_share)
 
     def _part_veto(self, painted: Frame, target: Frame, colors: np.ndarray) -> np.ndarray:
         """Recolor, in place, the components whose part field prefers another color by over ``part_veto``.
@@ -449,7 +455,7 @@ class BestMatcher:
         """
         from paintmatch.features.part_field import component_part_embeddings
 
-        in_target = target.seg.areas <= self.veto_max_share * target.seg.labels.size
+        in_target = _within_share(target, self.veto_max_share)
         in_painted = np.flatnonzero(self._part_counts(painted))
         vetoed = np.zeros(target.n, dtype=bool)
         if in_painted.size == 0:
