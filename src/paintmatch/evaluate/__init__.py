@@ -2,7 +2,10 @@
 
 - ``metrics``: acc, acc_thres, pix_acc, pix_acc_wobg (PaintBucket-Character / BasicPBC definitions);
 - ``truth``: the true colors of a frame from ``seg/`` (ids + JSON colors) or ``gt/``;
+- ``regions``: the truth's regions of a frame and the score of an output image over them (every
+  method is scored on the same regions, never on its own segmentation);
 - ``score``: color each cut from its first colored frame with each method and score the rest;
+- ``every_reference``: each frame of a cut in turn as the only colored frame;
 - ``report``: terminal table, Markdown and contact sheets (wrong components outlined in red).
 
 Examples
@@ -25,6 +28,15 @@ from paintmatch.evaluate.metrics import (
     summarize,
     summarize_cut,
 )
+from paintmatch.evaluate.regions import (
+    TRUTH_SOURCES,
+    TruthRegions,
+    read_truth_regions,
+    region_metrics,
+    regions_from_gt,
+    regions_from_seg,
+    score_output,
+)
 from paintmatch.evaluate.score import Evaluation, FrameEvaluation, evaluate, evaluate_cut
 from paintmatch.evaluate.truth import FrameTruth, read_truth, truth_colors
 
@@ -45,4 +57,11 @@ __all__ = [
     "FrameTruth",
     "read_truth",
     "truth_colors",
+    "TRUTH_SOURCES",
+    "TruthRegions",
+    "read_truth_regions",
+    "region_metrics",
+    "regions_from_gt",
+    "regions_from_seg",
+    "score_output",
 ]

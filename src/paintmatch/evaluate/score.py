@@ -2,7 +2,9 @@
 
 Each cut is colored from its FIRST colored frame only (``gt/`` of the other frames is their truth,
 never shown to the method), with ``paintmatch.cut.colorize_frames``, the same propagation as
-``paintmatch colorize``; every other frame with a truth is scored with ``paintmatch.evaluate.metrics``.
+``paintmatch colorize``; every other frame with a truth is scored with ``paintmatch.evaluate.regions``:
+on the truth's regions (``seg/`` segments, or the painted regions of ``gt/``), from the output image
+alone, so every method is scored on the same regions.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from paintmatch.errors import InputError
-from paintmatch.evaluate.metrics import CutScore, FrameScore, Summary, score_frame, summarize, summarize_cut
-from paintmatch.evaluate.truth import FrameTruth, read_truth, truth_colors
+from paintmatch.evaluate.metrics import CutScore, FrameScore, Summary, summarize, summarize_cut
+from paintmatch.evaluate.regions import TruthRegions, read_colored, read_truth_regions, score_output
 
 __all__ = ["FrameEvaluation", "Evaluation", "cut_names", "evaluate_cut", "evaluate"]
 
@@ -43,9 +45,9 @@ class FrameEvaluation:
     truth : (H, W, 4) ndarray of uint8 or None
         True colors (None: no truth for this frame).
     labels : (H, W) ndarray of int32
-        The frame's components (-1 on lines).
+        The truth's regions (-1 on lines); the method's own components where the frame has no truth.
     wrong : (n,) ndarray of bool or None
-        Components colored wrongly (None for the reference and unscored frames).
+        Truth regions colored wrongly (None for the reference and unscored frames).
     score : FrameScore or None
         Metrics (None for the reference and unscored frames).
     is_reference : bool
@@ -112,28 +114,24 @@ def cut_names(cut_dirs: Sequence[str | Path]) -> list[str]:
 
 @dataclass
 class _LoadedCut:
+    root: Path
     names: list[str]
     lines: list[np.ndarray]
     reference: int
     colored: np.ndarray
-    truths: list[FrameTruth | None]
+    truths: list[TruthRegions | None]
 
 
-def _load_cut(cut_dir: str | Path) -> _LoadedCut:
+def _load_cut(cut_dir: str | Path, truth: str = "auto") -> _LoadedCut:
     from paintmatch.io import read_cut, read_image
 
     files = read_cut(cut_dir)
     names = files.names
     reference_name = next(name for name in names if name in files.colored)
     lines = [read_image(path) for path in files.line]
-    truths = [read_truth(files.root, name) for name in names]
-    for name, line, truth in zip(names, lines, truths):
-        if truth is not None and truth.image.shape[:2] != line.shape[:2]:
-            raise InputError(
-                f"{files.root}: the {truth.source}/ truth of frame {name} is {truth.image.shape[1]}x{truth.image.shape[0]} "
-                f"but its line frame is {line.shape[1]}x{line.shape[0]}; truth must have the line frame's size"
-            )
+    truths = [read_truth_regions(files.root, name, line, source=truth) for name, line in zip(names, lines)]
     return _LoadedCut(
+        root=Path(files.root),
         names=names,
         lines=lines,
         reference=names.index(reference_name),
@@ -142,19 +140,17 @@ def _load_cut(cut_dir: str | Path) -> _LoadedCut:
     )
 
 
-def _score_loaded(cut: _LoadedCut, cut_name: str, method: str, matcher) -> tuple[CutScore, list[FrameEvaluation]]:
-    from paintmatch.cut import colorize_frames
-
-    results = colorize_frames(cut.lines, {cut.reference: cut.colored}, names=cut.names, matcher=matcher)
+def _score_results(
+    results, truths: Sequence[TruthRegions | None], references: set[int]
+) -> tuple[list[FrameScore], list[FrameEvaluation]]:
+    """Score every non-reference frame that has a truth, on the truth's regions, from its output image."""
     scores: list[FrameScore] = []
     frames: list[FrameEvaluation] = []
-    for index, (result, truth) in enumerate(zip(results, cut.truths)):
-        seg = result.frame.seg
-        score, wrong = None, None
-        if index != cut.reference and truth is not None:
-            true = truth_colors(truth.image, seg)
-            score = score_frame(result.name, result.matching.colors, true, seg.areas, seconds=result.seconds)
-            wrong = ~_correct(result.matching.colors, true)
+    for index, (result, truth) in enumerate(zip(results, truths)):
+        score, wrong, labels = None, None, result.frame.seg.labels
+        if index not in references and truth is not None:
+            score, wrong = score_output(result.name, result.painted.image, truth, seconds=result.seconds)
+            labels = truth.labels
             scores.append(score)
         frames.append(
             FrameEvaluation(
@@ -162,21 +158,23 @@ def _score_loaded(cut: _LoadedCut, cut_name: str, method: str, matcher) -> tuple
                 line=result.frame.line,
                 painted=result.painted.image,
                 truth=truth.image if truth is not None else None,
-                labels=seg.labels,
+                labels=labels,
                 wrong=wrong,
                 score=score,
-                is_reference=index == cut.reference,
+                is_reference=index in references,
             )
         )
+    return scores, frames
+
+
+def _score_loaded(cut: _LoadedCut, cut_name: str, method: str, matcher) -> tuple[CutScore, list[FrameEvaluation]]:
+    from paintmatch.cut import colorize_frames
+
+    results = colorize_frames(cut.lines, {cut.reference: cut.colored}, names=cut.names, matcher=matcher)
+    scores, frames = _score_results(results, cut.truths, {cut.reference})
     if not scores:
         log.warning("%s: no frame besides the reference has a truth (gt/ or seg/): nothing scored", cut_name)
     return summarize_cut(cut_name, method, scores), frames
-
-
-def _correct(predicted: np.ndarray, truth: np.ndarray) -> np.ndarray:
-    from paintmatch.evaluate.metrics import correct_components
-
-    return correct_components(predicted, truth)
 
 
 def _build_matcher(method: str, params: dict | None):
@@ -189,7 +187,12 @@ def _build_matcher(method: str, params: dict | None):
 
 
 def evaluate_cut(
-    cut_dir: str | Path, method: str, *, matcher_params: dict | None = None, name: str | None = None
+    cut_dir: str | Path,
+    method: str,
+    *,
+    matcher_params: dict | None = None,
+    name: str | None = None,
+    truth: str = "auto",
 ) -> tuple[CutScore, list[FrameEvaluation]]:
     """Color one cut from its first colored frame with ``method`` and score the other frames.
 
@@ -203,6 +206,9 @@ def evaluate_cut(
         Keyword parameters of the matcher.
     name : str, optional
         Cut name in the results (default: the folder name).
+    truth : {"auto", "seg", "gt"}
+        Where the truth regions come from (``read_truth_regions``): ``auto`` = ``seg/`` when a frame
+        has it, else ``gt/``.
 
     Returns
     -------
@@ -212,7 +218,7 @@ def evaluate_cut(
         Every frame with its images, for reports.
     """
     matcher = _build_matcher(method, matcher_params)
-    return _score_loaded(_load_cut(cut_dir), name or Path(cut_dir).name, method, matcher)
+    return _score_loaded(_load_cut(cut_dir, truth), name or Path(cut_dir).name, method, matcher)
 
 
 def evaluate(
@@ -223,6 +229,7 @@ def evaluate(
     progress: ProgressCallback | None = None,
     on_frames: FramesCallback | None = None,
     skip_unavailable: bool = False,
+    truth: str = "auto",
 ) -> Evaluation:
     """Score several methods on several cuts, side by side.
 
@@ -242,10 +249,13 @@ def evaluate(
     skip_unavailable : bool
         If a method cannot be built (e.g. its model weights are missing), record why in
         ``Evaluation.errors`` and go on instead of raising.
+    truth : {"auto", "seg", "gt"}
+        Where the truth regions come from (``read_truth_regions``).
 
     Returns
     -------
     Evaluation
+        Every method scored on the truth's regions of every frame but the reference.
     """
     from paintmatch.errors import PaintmatchError
 
@@ -268,7 +278,7 @@ def evaluate(
     total = len(cut_dirs) * len(matchers)
     done = 0
     for cut_dir, name in zip(cut_dirs, names):
-        cut = _load_cut(cut_dir)
+        cut = _load_cut(cut_dir, truth)
         for method, matcher in list(matchers.items()):
             try:
                 score, frames = _score_loaded(cut, name, method, matcher)

@@ -5,8 +5,9 @@ as the 24-bit number ``R << 16 | G << 8 | B`` (0 on lines; on a 4-channel image,
 are -1), and a JSON object ``{"<id>": [r, g, b, a], ...}`` with the color of every segment. Where a
 frame has no ``seg/`` truth, its colored frame ``gt/<name>.png`` is the truth.
 
-The truth of a *component* of paintmatch's own segmentation is the majority true color inside it
-(``paintmatch.segment.reference_colors``), so every method is scored on the components it colored.
+Scoring reads the truth's own regions (``paintmatch.evaluate.regions``), never a method's segmentation.
+``truth_colors`` (the majority true color inside each component of a segmentation) stays for tools that
+need a truth per component, e.g. training data and the drift benchmark's per-component analysis.
 """
 
 from __future__ import annotations
