@@ -22,6 +22,10 @@ __all__ = [
     "error_overlay",
     "evaluation_sheet",
     "sheet_file_name",
+    "reference_headers",
+    "reference_rows",
+    "every_reference_cut_rows",
+    "every_reference_markdown",
 ]
 
 #: Report columns: metric key -> header.
@@ -67,6 +71,82 @@ def cut_rows(results: dict[str, list[CutScore]]) -> list[list[str]]:
         for method, cut in entries:
             rows.append([cut_name, method, *(_number(cut.means.get(k), k) for k in COLUMNS), str(len(cut.frames))])
     return rows
+
+
+def reference_headers(methods: Sequence[str]) -> list[str]:
+    """Headers of ``reference_rows``: cut, reference, then one column per method."""
+    return ["cut", "reference", *methods]
+
+
+def reference_rows(evaluation) -> list[list[str]]:
+    """One row per cut and reference of an ``EveryReferenceEvaluation``: ``acc_thres / pix_acc_wobg`` per method.
+
+    Methods that could not run are left out; a run with nothing scored shows ``-``.
+    """
+    methods = [m for m in evaluation.methods if m in evaluation.results]
+    runs: dict[tuple[str, str], dict[str, object]] = {}
+    for method in methods:
+        for cut in evaluation.results[method]:
+            for run in cut.references:
+                runs.setdefault((cut.cut, run.reference), {})[method] = run
+    rows = []
+    for (cut_name, reference), by_method in runs.items():
+        cells = []
+        for method in methods:
+            run = by_method.get(method)
+            means = run.means if run is not None else {}
+            a, b = means.get("acc_thres"), means.get("pix_acc_wobg")
+            cells.append(f"{_short(a)} / {_short(b)}")
+        rows.append([cut_name, reference, *cells])
+    return rows
+
+
+def _short(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:.3f}"
+
+
+def every_reference_cut_rows(results) -> list[list[str]]:
+    """One row per cut and method of an every-reference run: metrics (mean over references), s/frame,
+    references, frames scored."""
+    rows = []
+    by_cut: dict[str, list] = {}
+    for method, cuts in results.items():
+        for cut in cuts:
+            by_cut.setdefault(cut.cut, []).append((method, cut))
+    for cut_name, entries in by_cut.items():
+        for method, cut in entries:
+            rows.append([cut_name, method, *(_number(cut.means.get(k), k) for k in COLUMNS),
+                         str(len(cut.references)), str(len(cut.frames))])
+    return rows
+
+
+def every_reference_markdown(evaluation, *, title: str = "paintmatch evaluation, every reference") -> str:
+    """The Markdown report of an ``EveryReferenceEvaluation``: overall, per cut and per reference tables."""
+    headers = ["method", *COLUMNS.values()]
+    cap = f" (at most {evaluation.max_references} per cut, evenly spaced)" if evaluation.max_references else ""
+    parts = [f"# {title}", ""]
+    parts.append(
+        f"{len(evaluation.cuts)} cut(s); each frame{cap} in turn is the only colored frame, the cut is colored from "
+        "it and every other frame is scored on the truth's regions. Means over the frames of a reference, then "
+        "over references per cut, then over cuts."
+    )
+    parts += ["", markdown_table(headers, summary_rows(evaluation.summary)), ""]
+    if evaluation.errors:
+        parts.append("Methods that could not run:")
+        parts += [f"- `{m}`: {why}" for m, why in evaluation.errors.items()]
+        parts.append("")
+    parts += ["## Mean over (cut, reference) runs", "",
+              markdown_table(headers, summary_rows(evaluation.summary, by="by_reference")), ""]
+    parts += ["## Mean over all scored frames", "",
+              markdown_table(headers, summary_rows(evaluation.summary, by="by_frame")), ""]
+    parts += ["## Per cut (mean over references)", "",
+              markdown_table(["cut", *headers, "references", "frames"], every_reference_cut_rows(evaluation.results)), ""]
+    methods = [m for m in evaluation.methods if m in evaluation.results]
+    parts += ["## Per reference (acc_thres / pix_acc_wobg)", "",
+              markdown_table(reference_headers(methods), reference_rows(evaluation)), ""]
+    return "\n".join(parts)
 
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
