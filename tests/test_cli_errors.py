@@ -79,11 +79,16 @@ def test_no_colored_frame(cut, capsys):
     _untouched(cut)
 
 
-def test_line_frame_without_lines(cut, capsys):
+def test_line_frame_without_lines_is_written_through(cut, capsys, caplog):
+    # Issue 17: a blank frame (the character left the shot) no longer fails the cut; it is written
+    # through transparent with a warning naming its file, and the other frames are colored.
     Image.fromarray(np.zeros((400, 400, 4), np.uint8)).save(cut / "line" / "0002.png")
     code, err = _run(cut, capsys)
-    assert code == 2 and "no lines" in err
-    _untouched(cut)
+    assert code == 0, err
+    out = cut.parent / "out"
+    assert any("0002.png" in r.getMessage() and "no lines" in r.getMessage() for r in caplog.records)
+    assert (np.array(Image.open(out / "0002.png")) == 0).all()
+    assert (out / "0001.png").read_bytes() != SENTINEL
 
 
 def _png_header_only(width: int, height: int) -> bytes:

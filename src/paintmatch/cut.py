@@ -1,33 +1,42 @@
-"""Color a whole cut: the order of work, frame-to-frame propagation, and atomic output.
+"""Color a whole cut: the order of work, frame-to-frame propagation, and atomic, streamed output.
 
 Frames are colored outward from the nearest colored frame, forward and backward; each painted
 frame becomes the reference of the next one, and the original colored frame stays available to
-matchers as an anchor against drift.
+matchers as an anchor against drift. Results stream into a staging folder as each frame finishes
+(memory stays flat in the number of frames) and replace the output folder's files only when every
+frame succeeded.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence, Union
 
 import numpy as np
 
-from paintmatch.errors import InputError
+from paintmatch.errors import InputError, PaintmatchError
 from paintmatch.match import Frame, Matcher, Matching, get_matcher
 from paintmatch.paint import LINE_MODES, FramePaint, paint, sidecar
-from paintmatch.segment import gap_preview, reference_colors, segment
+from paintmatch.segment import Segmentation, gap_preview, line_mask, reference_colors, segment
 
 __all__ = [
     "DEFAULT_METHOD",
     "ColorizeOptions",
     "FrameResult",
+    "FrameSummary",
     "CutResult",
+    "Cancelled",
+    "StagedOutput",
+    "check_output_folder",
     "propagation_plan",
     "colorize_frames",
     "colorize_cut",
@@ -41,6 +50,18 @@ log = logging.getLogger("paintmatch")
 DEFAULT_METHOD = "best"
 OUTPUT_FORMATS = ("png", "tga")
 ProgressCallback = Callable[[int, int, str], None]
+FrameSink = Callable[["FrameResult"], None]
+ImageSource = Union[np.ndarray, str, os.PathLike]
+"""A frame given as an (H, W, 4) uint8 array, or as the path of a file read when it is needed."""
+
+PASS_NO_LINES = "no lines"
+PASS_NO_REGION = "no closed region"
+
+
+class Cancelled(PaintmatchError):
+    """A coloring run was asked to stop (``cancel`` returned True); nothing was written. Exit code 130."""
+
+    exit_code = 130
 
 
 @dataclass
@@ -85,8 +106,41 @@ class ColorizeOptions:
 
 
 @dataclass
+class FrameSummary:
+    """What callers keep of a frame once its images are written: no pixels.
+
+    Attributes
+    ----------
+    name, reference_name : str
+        The frame and the frame it was colored from ('' for a frame passed through).
+    seconds : float
+        Time to color it.
+    is_reference : bool
+        A colored input frame.
+    components : int
+        Its component count.
+    confidence : (n,) ndarray of float32
+        Per component.
+    passed_through : str or None
+        Why the frame was written through uncolored (``"no lines"``, ``"no closed region"``), else None.
+    """
+
+    name: str
+    reference_name: str
+    seconds: float
+    is_reference: bool
+    components: int
+    confidence: np.ndarray
+    passed_through: str | None = None
+
+
+@dataclass
 class FrameResult:
-    """One colored frame: its frame (with colors), matching, painted layers and timing."""
+    """One colored frame: its frame (with colors), matching, painted layers and timing.
+
+    ``passed_through`` names why a frame with no lines or no closed region was written as drawn
+    instead of colored (None for a colored frame).
+    """
 
     name: str
     frame: Frame
@@ -95,29 +149,285 @@ class FrameResult:
     reference_name: str
     seconds: float
     is_reference: bool = False
+    passed_through: str | None = None
+
+    @property
+    def confidence(self) -> np.ndarray:
+        """(n,) float32: the matching's confidence per component."""
+        return self.matching.confidence
+
+    def summary(self) -> FrameSummary:
+        """The pixel-free record of this frame."""
+        return FrameSummary(
+            name=self.name,
+            reference_name=self.reference_name,
+            seconds=self.seconds,
+            is_reference=self.is_reference,
+            components=int(self.frame.n),
+            confidence=np.asarray(self.matching.confidence, np.float32).copy(),
+            passed_through=self.passed_through,
+        )
 
 
 @dataclass
 class CutResult:
-    """The outcome of ``colorize_cut``: results in frame order and where they were written."""
+    """The outcome of ``colorize_cut``: per-frame summaries in frame order and where they were written."""
 
-    frames: list[FrameResult]
+    frames: list[FrameSummary] | list[FrameResult]
     out_dir: Path | None
     written: list[Path]
 
     @property
     def mean_confidence(self) -> float:
-        """Mean confidence over the components of the non-reference frames (1.0 if none)."""
-        values = [r.matching.confidence for r in self.frames if not r.is_reference]
+        """Mean confidence over the components of the colored non-reference frames (1.0 if none)."""
+        values = [r.confidence for r in self.frames if not r.is_reference and not r.passed_through]
         return float(np.concatenate(values).mean()) if values and sum(v.size for v in values) else 1.0
 
+    @property
+    def passed_through(self) -> list[str]:
+        """Names of the frames written through uncolored (no lines, or no closed region)."""
+        return [r.name for r in self.frames if r.passed_through]
 
-def propagation_plan(n_frames: int, colored: Iterable[int]) -> list[tuple[int, int, int]]:
+
+# --------------------------------------------------------------------------------------------------
+# Output folder: never an input folder; machine errors as InputError
+
+
+def _resolved(path: str | os.PathLike[str]) -> Path:
+    return Path(os.path.abspath(Path(path).expanduser())).resolve()
+
+
+def check_output_folder(
+    out: str | os.PathLike[str],
+    inputs: Iterable[str | os.PathLike[str]],
+    *,
+    suggestion: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Refuse an output folder that is, or is inside, a folder the run reads frames from.
+
+    Writing there would replace the painter's line art or colored frames (and later runs would
+    take the outputs for painted frames).
+
+    Parameters
+    ----------
+    out : path
+        The output folder (it need not exist).
+    inputs : iterable of path
+        Every folder the run reads frames from (``CUT/line``, ``CUT/gt``, ``CUT/seg``, the folders
+        of the given files). Symbolic links are resolved on both sides before comparing.
+    suggestion : path, optional
+        An output folder to suggest instead (``CUT/paint``).
+
+    Returns
+    -------
+    Path
+        ``out`` resolved.
+
+    Raises
+    ------
+    InputError
+        If ``out`` is one of ``inputs`` or lies inside one.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> cut = Path(tempfile.mkdtemp())
+    >>> check_output_folder(cut / "paint", [cut / "line", cut / "gt"]) == (cut / "paint").resolve()
+    True
+    >>> try:
+    ...     check_output_folder(cut / "gt", [cut / "line", cut / "gt"])
+    ... except InputError as error:
+    ...     print("refused:", "is the input folder" in str(error))
+    refused: True
+    """
+    target = _resolved(out)
+    folders = {_resolved(folder): Path(folder) for folder in inputs}
+    for candidate in (target, *target.parents):
+        if candidate in folders:
+            where = "is" if candidate == target else "is inside"
+            hint = f", e.g. {suggestion}" if suggestion is not None else ""
+            raise InputError(
+                f"the output folder {out} {where} the input folder {folders[candidate]}, which this run reads "
+                f"frames from: writing there would replace the painter's files. Choose an output folder outside "
+                f"the input folders{hint}"
+            )
+    return target
+
+
+_OS_CAUSES = {
+    errno.EROFS: "the file system is read-only",
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "the disk quota is exceeded",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+}
+
+
+def _os_error(path: str | os.PathLike[str], error: OSError) -> InputError:
+    """An ``InputError`` naming the path and the cause of a failed write (read-only, full, no permission)."""
+    try:
+        from paintmatch.io import os_error_message  # the shared wording, where io provides it
+    except ImportError:
+        os_error_message = None
+    if os_error_message is not None:
+        return InputError(os_error_message(path, error))
+    cause = _OS_CAUSES.get(error.errno or -1, error.strerror or str(error))
+    return InputError(f"cannot write {path}: {cause}; nothing was written. Free some space or choose a folder you can write to")
+
+
+class StagedOutput:
+    """Write frame results into a staging folder as they come; move them into ``out_dir`` at the end.
+
+    Use as a context manager: ``write`` each ``FrameResult`` (its images and sidecar are encoded
+    and written at once, so the caller can drop the pixels), then ``commit``. Leaving the ``with``
+    block without ``commit`` (an error, Ctrl-C) removes the staging folder and leaves ``out_dir``
+    as it was; a folder created for the run is removed again if it stayed empty.
+
+    Parameters
+    ----------
+    out_dir : path
+        The output folder (created if needed).
+    options : ColorizeOptions
+        Format, layers and gap previews.
+    tga_bits_per_pixel : int, optional
+        Write TGA frames at the bits per pixel of the line art (PaintMan's convention).
+
+    Raises
+    ------
+    InputError
+        The folder cannot be created or written (read-only, full disk, no permission), naming it.
+    """
+
+    def __init__(self, out_dir: str | os.PathLike[str], *, options: ColorizeOptions, tga_bits_per_pixel: int | None = None):
+        self.out_dir = Path(out_dir)
+        self.options = options
+        self.tga_bits_per_pixel = tga_bits_per_pixel
+        self.staging: Path | None = None
+        self._created: Path | None = None
+        self._planned: dict[str, list[tuple[Path, Path]]] = {}
+        self._committed = False
+
+    def __enter__(self) -> "StagedOutput":
+        missing = next((p for p in (self.out_dir, *self.out_dir.parents) if p.exists()), None)
+        try:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise _os_error(self.out_dir, error) from None
+        if missing != self.out_dir:
+            self._created = self.out_dir
+        try:
+            self.staging = Path(tempfile.mkdtemp(prefix=".paintmatch-", dir=self.out_dir))
+        except OSError as error:
+            self._remove_created()
+            raise _os_error(self.out_dir, error) from None
+        return self
+
+    def write(self, result: FrameResult) -> None:
+        """Write one frame's image, sidecar and optional layers/previews into the staging folder."""
+        from paintmatch.io import write_image, write_json
+
+        if self.staging is None:
+            raise RuntimeError("StagedOutput.write outside its with block")
+        options = self.options
+        suffix = "." + options.output_format
+        files = {f"{result.name}{suffix}": result.painted.image}
+        if options.layers:
+            files[f"{result.name}_paint{suffix}"] = result.painted.paint_layer
+            files[f"{result.name}_lines{suffix}"] = result.painted.line_layer
+        if options.close_gaps:
+            files[f"{result.name}_gaps.png"] = gap_preview(result.frame.line, result.frame.seg)
+        planned = []
+        path = self.staging
+        try:
+            for file_name, image in files.items():
+                bits = None
+                if (
+                    file_name.endswith(".tga")
+                    and self.tga_bits_per_pixel == 24
+                    and not file_name.endswith(("_paint.tga", "_lines.tga"))
+                ):
+                    bits = 24
+                path = self.staging / file_name
+                write_image(path, image, bits_per_pixel=bits)
+                planned.append((path, self.out_dir / file_name))
+            record = sidecar(result.frame, result.matching, reference_name=result.reference_name)
+            if result.passed_through:
+                record["passed_through"] = True
+                record["reason"] = result.passed_through
+            path = self.staging / f"{result.name}.json"
+            write_json(path, record)
+            planned.append((path, self.out_dir / path.name))
+        except OSError as error:  # ENOSPC or EIO while writing: atomic_write has removed its temporary file
+            raise _os_error(path, error) from None
+        self._planned[result.name] = planned
+
+    def commit(self, order: Sequence[str] | None = None) -> list[Path]:
+        """Move every staged file into ``out_dir``; returns the destinations (frame order if ``order`` is given)."""
+        names = list(order) if order is not None else list(self._planned)
+        moves = [move for name in names for move in self._planned.get(name, [])]
+        for source, destination in moves:
+            try:
+                os.replace(source, destination)
+            except OSError as error:
+                raise _os_error(destination, error) from None
+        self._committed = True
+        return [destination for _, destination in moves]
+
+    def _remove_created(self) -> None:
+        if self._created is not None:
+            try:
+                self._created.rmdir()  # only if still empty
+            except OSError:
+                pass
+
+    def __exit__(self, *exc_info) -> None:
+        if self.staging is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            self.staging = None
+        if not self._committed:
+            self._remove_created()
+
+
+def write_results(
+    results: Sequence[FrameResult],
+    out_dir: Path,
+    *,
+    options: ColorizeOptions,
+    tga_bits_per_pixel: int | None = None,
+) -> list[Path]:
+    """Write every frame's image, sidecar JSON and optional layers/previews into ``out_dir``.
+
+    ``tga_bits_per_pixel`` keeps PaintMan's convention of writing TGA at the bits per pixel the
+    line art was read with (24 or 32; layers with transparency are always 32).
+
+    All files are first written into a staging folder inside ``out_dir`` and moved into place only
+    when every one of them was written: a failed run replaces nothing (see ``StagedOutput``, which
+    ``colorize_cut`` feeds frame by frame instead of holding every result).
+
+    Returns
+    -------
+    list of Path
+        The files written, in order.
+    """
+    with StagedOutput(out_dir, options=options, tga_bits_per_pixel=tga_bits_per_pixel) as output:
+        for result in results:
+            output.write(result)
+        return output.commit([r.name for r in results])
+
+
+# --------------------------------------------------------------------------------------------------
+# Order of work
+
+
+def propagation_plan(
+    n_frames: int, colored: Iterable[int], *, skip: Iterable[int] = ()
+) -> list[tuple[int, int, int]]:
     """Order of work: ``(target, source, anchor)`` triples.
 
     Each uncolored frame is colored from its neighbour on the side of its nearest colored frame
     (``source``), after that neighbour; ``anchor`` is that nearest colored frame. Ties go to the
-    earlier colored frame.
+    earlier colored frame. Frames in ``skip`` (written through uncolored: no lines, no closed
+    region) are neither targets nor sources: the next frame takes the last usable one before them.
 
     Examples
     --------
@@ -125,23 +435,87 @@ def propagation_plan(n_frames: int, colored: Iterable[int]) -> list[tuple[int, i
     [(1, 0, 0), (2, 1, 0), (3, 2, 0)]
     >>> propagation_plan(3, [2])
     [(1, 2, 2), (0, 1, 2)]
+    >>> propagation_plan(4, [0], skip=[1])
+    [(2, 0, 0), (3, 2, 0)]
     """
-    colored = sorted(set(colored))
+    skipped = set(skip)
+    colored = sorted(set(colored) - skipped)
     if not colored:
         raise InputError("no colored frame: color one frame first (see `paintmatch suggest-reference`)")
     plan = []
     for target in range(n_frames):
-        if target in colored:
+        if target in colored or target in skipped:
             continue
         anchor = min(colored, key=lambda c: (abs(c - target), c))
-        source = target - 1 if anchor < target else target + 1
+        step = 1 if anchor < target else -1
+        source = target - step
+        while source in skipped:
+            source -= step
         plan.append((abs(anchor - target), target, source, anchor))
     plan.sort()
     return [(t, s, a) for _, t, s, a in plan]
 
 
-def _frame(line: np.ndarray, name: str, close_gaps: int) -> Frame:
-    return Frame(line=line, seg=segment(line, close_gaps_px=close_gaps), name=name)
+# --------------------------------------------------------------------------------------------------
+# Coloring
+
+
+def _load(item: ImageSource) -> np.ndarray:
+    if isinstance(item, np.ndarray):
+        return item
+    from paintmatch.io import read_image
+
+    return read_image(item)
+
+
+def _label(item: ImageSource, name: str) -> str:
+    """How a warning names a frame: its file where there is one."""
+    return f"line frame {name}" if isinstance(item, np.ndarray) else str(item)
+
+
+def _empty_segmentation(shape: tuple[int, int], transparent: bool) -> Segmentation:
+    """No component, no line: what a blank frame holds."""
+    labels = np.full(shape, -1, np.int32)
+    return Segmentation(
+        labels=labels,
+        line_class=np.zeros(shape, np.uint8),
+        areas=np.zeros(0, np.int64),
+        centroids=np.zeros((0, 2), np.float64),
+        bboxes=np.zeros((0, 4), np.int32),
+        adjacency=np.zeros((0, 2), np.int32),
+        trace_sides=np.zeros(0, np.uint8),
+        transparent=transparent,
+        _expanded=labels,
+    )
+
+
+def _segment_frame(line: np.ndarray, name: str, close_gaps: int) -> tuple[Frame, str | None]:
+    """The segmented frame, and why it cannot be colored (no lines, no closed region) or None."""
+    try:
+        seg = segment(line, close_gaps_px=close_gaps)
+    except InputError:
+        mask, transparent = line_mask(line)
+        if mask.any():  # another input problem: not a blank frame
+            raise
+        return Frame(line=line, seg=_empty_segmentation(line.shape[:2], transparent), name=name), PASS_NO_LINES
+    frame = Frame(line=line, seg=seg, name=name)
+    return frame, (PASS_NO_REGION if seg.n == 0 else None)
+
+
+def _empty_matching() -> Matching:
+    return Matching(np.zeros(0, np.int32), np.zeros((0, 4), np.uint8), np.zeros(0, np.float32), np.zeros(0, np.uint8))
+
+
+def _passed_through(frame: Frame, reason: str, seconds: float, is_reference: bool) -> FrameResult:
+    """A frame written as drawn: a blank one stays transparent, an all-ink one keeps its ink."""
+    matching = _empty_matching()
+    frame = frame.with_colors(matching.colors)
+    if reason == PASS_NO_LINES:
+        empty = np.zeros((*frame.seg.shape, 4), np.uint8)
+        painted = FramePaint(image=empty, paint_layer=empty, line_layer=empty)
+    else:
+        painted = paint(frame, matching, line_mode="keep")
+    return FrameResult(frame.name, frame, matching, painted, "", seconds, is_reference=is_reference, passed_through=reason)
 
 
 def _match(matcher: Matcher, reference: Frame, target: Frame, anchor: Frame) -> Matching:
@@ -164,22 +538,25 @@ def _apply_overrides(matching: Matching, overrides: dict[int, Sequence[int]] | N
 
 
 def colorize_frames(
-    lines: Sequence[np.ndarray],
-    colored: dict[int, np.ndarray],
+    lines: Sequence[ImageSource],
+    colored: Mapping[int, ImageSource],
     *,
     names: Sequence[str] | None = None,
     options: ColorizeOptions | None = None,
     matcher: Matcher | None = None,
     overrides: dict[int, dict[int, Sequence[int]]] | None = None,
     progress: ProgressCallback | None = None,
-) -> list[FrameResult]:
-    """Color a sequence of line frames from the colored ones, in memory.
+    sink: FrameSink | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> list[FrameResult] | list[FrameSummary]:
+    """Color a sequence of line frames from the colored ones.
 
     Parameters
     ----------
-    lines : sequence of (H, W, 4) ndarray of uint8
-        Line art of every frame, in order.
-    colored : dict of int -> (H, W, 4) ndarray of uint8
+    lines : sequence of (H, W, 4) ndarray of uint8, or of paths
+        Line art of every frame, in order. Paths are read when the frame is colored, so that only
+        the frames still needed as a reference are held in memory.
+    colored : dict of int -> (H, W, 4) ndarray of uint8, or path
         Frame index -> its colored frame (the references).
     names : sequence of str, optional
         Frame names (default ``0000``, ``0001``...).
@@ -191,34 +568,84 @@ def colorize_frames(
         also flow into later frames through propagation.
     progress : callable(done, total, frame_name), optional
         Called after every frame.
+    sink : callable(FrameResult), optional
+        Called with each frame's result as soon as it is done (in order of work, not frame order),
+        for example ``StagedOutput.write``. The results are then not kept: the function returns
+        their pixel-free ``FrameSummary`` instead, and memory stays flat in the number of frames.
+    cancel : callable() -> bool, optional
+        Checked before every frame; True stops the run with ``Cancelled``.
 
     Returns
     -------
-    list of FrameResult
+    list of FrameResult, or of FrameSummary with ``sink``
         One per frame, in frame order (references included, painted with their own colors).
+
+    Raises
+    ------
+    InputError
+        Unreadable frames, a colored or line frame of another size, no usable colored frame.
+    Cancelled
+        ``cancel`` said stop.
+
+    Notes
+    -----
+    A frame with no lines (the character left the shot) or no closed region (a fade to black: all
+    ink) cannot be matched: it is written through as drawn (``FrameResult.passed_through`` says
+    why), a warning names it, and propagation goes on from the last frame colored before it.
     """
     options = options or ColorizeOptions()
     names = list(names) if names is not None else [f"{i:04d}" for i in range(len(lines))]
     if len(names) != len(lines):
         raise ValueError(f"got {len(names)} names for {len(lines)} line frames")
-    for index, image in colored.items():
+    for index in colored:
         if not 0 <= index < len(lines):
             raise ValueError(f"colored frame index {index} is outside 0..{len(lines) - 1}")
-        if image.shape[:2] != lines[index].shape[:2]:
-            h, w = lines[index].shape[:2]
+    matcher = matcher or get_matcher(options.method, **options.matcher_params)
+    overrides = overrides or {}
+    kept: dict[int, FrameResult | FrameSummary] = {}
+    total = len(lines)
+    done = 0
+
+    def finish(index: int, result: FrameResult) -> None:
+        nonlocal done
+        if result.passed_through:
+            log.warning(
+                "%s has %s: written through as drawn, not colored; the next frame is colored from the last colored one",
+                _label(lines[index], names[index]), "no lines (blank)" if result.passed_through == PASS_NO_LINES else "no closed region (all ink)",
+            )
+        if sink is not None:
+            sink(result)
+            kept[index] = result.summary()
+        else:
+            kept[index] = result
+        done += 1
+        if progress:
+            progress(done, total, names[index])
+
+    def check_cancel() -> None:
+        if cancel is not None and cancel():
+            raise Cancelled("stopped before every frame was colored: nothing was written")
+
+    held: dict[int, Frame] = {}  # frames still needed as a source or an anchor
+    skipped: set[int] = set()
+    for index in sorted(colored):
+        check_cancel()
+        start = time.perf_counter()
+        line = _load(lines[index])
+        image = _load(colored[index])
+        if image.shape[:2] != line.shape[:2]:
+            h, w = line.shape[:2]
             raise InputError(
                 f"colored frame {names[index]} is {image.shape[1]}x{image.shape[0]} but its line frame is "
                 f"{w}x{h}: the colored frame must have the line frame's size"
             )
-    matcher = matcher or get_matcher(options.method, **options.matcher_params)
-    overrides = overrides or {}
-    results: dict[int, FrameResult] = {}
-    total = len(lines)
-    done = 0
-    for index in sorted(colored):
-        start = time.perf_counter()
-        frame = _frame(lines[index], names[index], options.close_gaps)
-        colors = reference_colors(colored[index], frame.seg)
+        frame, reason = _segment_frame(line, names[index], options.close_gaps)
+        if reason:
+            skipped.add(index)
+            finish(index, _passed_through(frame, reason, time.perf_counter() - start, True))
+            continue
+        colors = reference_colors(image, frame.seg)
+        del image
         n = frame.n
         matching = Matching(
             ref_index=np.arange(n, dtype=np.int32),
@@ -229,91 +656,67 @@ def colorize_frames(
         matching = _apply_overrides(matching, overrides.get(index))
         frame = frame.with_colors(matching.colors)
         painted = paint(frame, matching, line_mode=options.line_mode)
-        results[index] = FrameResult(
-            names[index], frame, matching, painted, names[index], time.perf_counter() - start, is_reference=True
+        held[index] = frame
+        finish(index, FrameResult(names[index], frame, matching, painted, names[index], time.perf_counter() - start, is_reference=True))
+        del painted
+    usable = [i for i in colored if i not in skipped]
+    if not usable and len(colored) < total:
+        raise InputError(
+            f"no colored frame has a closed region to take colors from ({', '.join(names[i] for i in sorted(colored))}): "
+            "color a frame with line art"
         )
-        done += 1
-        if progress:
-            progress(done, total, names[index])
-    for target, source, anchor in propagation_plan(len(lines), colored):
+    plan = propagation_plan(total, usable, skip=skipped) if usable else []
+    anchors_left = Counter(a for _, _, a in plan)
+    chains_left = Counter((a, t > a) for t, _, a in plan)
+    front: dict[tuple[int, bool], int] = {}  # (anchor, forward) -> last frame colored on that side
+    for target, _source, anchor in plan:
+        check_cancel()
         start = time.perf_counter()
-        if lines[target].shape[:2] != lines[source].shape[:2]:
+        chain = (anchor, target > anchor)
+        source = front.get(chain, anchor)  # the plan's source, or the last usable frame before it
+        reference = held[source]
+        line = _load(lines[target])
+        if line.shape[:2] != reference.line.shape[:2]:
             raise InputError(
                 f"line frames {names[source]} and {names[target]} differ in size: every frame of a cut "
                 "must have the same size"
             )
-        frame = _frame(lines[target], names[target], options.close_gaps)
-        reference = results[source].frame
-        matching = _match(matcher, reference, frame, results[anchor].frame)
-        matching = _apply_overrides(matching, overrides.get(target))
-        frame = frame.with_colors(matching.colors)
-        painted = paint(frame, matching, line_mode=options.line_mode)
-        results[target] = FrameResult(
-            names[target], frame, matching, painted, names[source], time.perf_counter() - start
-        )
-        done += 1
-        if progress:
-            progress(done, total, names[target])
-    return [results[i] for i in range(len(lines))]
+        frame, reason = _segment_frame(line, names[target], options.close_gaps)
+        if reason:
+            skipped.add(target)
+            result = _passed_through(frame, reason, time.perf_counter() - start, False)
+        else:
+            matching = _match(matcher, reference, frame, held[anchor])
+            matching = _apply_overrides(matching, overrides.get(target))
+            frame = frame.with_colors(matching.colors)
+            painted = paint(frame, matching, line_mode=options.line_mode)
+            result = FrameResult(names[target], frame, matching, painted, names[source], time.perf_counter() - start)
+            held[target] = frame
+            front[chain] = target
+        anchors_left[anchor] -= 1
+        chains_left[chain] -= 1
+        del frame, line, reference
+        finish(target, result)
+        del result
+        needed = {a for a, left in anchors_left.items() if left > 0}
+        needed |= {front[c] for c, left in chains_left.items() if left > 0 and c in front}
+        for index in [i for i in held if i not in needed]:
+            del held[index]
+    return [kept[i] for i in range(total)]  # type: ignore[return-value]
 
 
-def write_results(
-    results: Sequence[FrameResult],
-    out_dir: Path,
-    *,
-    options: ColorizeOptions,
-    tga_bits_per_pixel: int | None = None,
-) -> list[Path]:
-    """Write every frame's image, sidecar JSON and optional layers/previews into ``out_dir``.
-
-    ``tga_bits_per_pixel`` keeps PaintMan's convention of writing TGA at the bits per pixel the
-    line art was read with (24 or 32; layers with transparency are always 32).
-
-    All files are first written into a staging folder inside ``out_dir`` and moved into place only
-    when every one of them was written: a failed run replaces nothing.
-
-    Returns
-    -------
-    list of Path
-        The files written, in order.
-    """
-    from paintmatch.io import write_image, write_json
-
-    out_dir = Path(out_dir)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise InputError(f"cannot create the output folder {out_dir}: {error.strerror}") from None
-    staging = Path(tempfile.mkdtemp(prefix=".paintmatch-", dir=out_dir))
-    suffix = "." + options.output_format
-    planned: list[tuple[Path, Path]] = []
-    try:
-        for result in results:
-            files = {f"{result.name}{suffix}": result.painted.image}
-            if options.layers:
-                files[f"{result.name}_paint{suffix}"] = result.painted.paint_layer
-                files[f"{result.name}_lines{suffix}"] = result.painted.line_layer
-            if options.close_gaps:
-                files[f"{result.name}_gaps.png"] = gap_preview(result.frame.line, result.frame.seg)
-            for file_name, image in files.items():
-                bits = None
-                if file_name.endswith(".tga") and tga_bits_per_pixel == 24 and not file_name.endswith(("_paint.tga", "_lines.tga")):
-                    bits = 24
-                write_image(staging / file_name, image, bits_per_pixel=bits)
-                planned.append((staging / file_name, out_dir / file_name))
-            json_name = f"{result.name}.json"
-            write_json(staging / json_name, sidecar(result.frame, result.matching, reference_name=result.reference_name))
-            planned.append((staging / json_name, out_dir / json_name))
-        for source, destination in planned:
-            os.replace(source, destination)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return [destination for _, destination in planned]
-
-
-def _tqdm_progress(total: int, quiet: bool, description: str) -> tuple[ProgressCallback | None, Callable[[], None]]:
+def _progress_reporter(total: int, quiet: bool, description: str) -> tuple[ProgressCallback | None, Callable[[], None]]:
+    """A progress bar on a terminal; elsewhere (a log file, a pipe) a log line every tenth of the work."""
     if quiet:
         return None, lambda: None
+    if not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
+        step = max(1, total // 10)
+
+        def log_line(done: int, _total: int, name: str) -> None:
+            if done % step == 0 or done == _total:
+                log.info("%s: %d/%d frames colored (last: %s)", description, done, _total, name)
+
+        return log_line, lambda: None
     from tqdm import tqdm
 
     bar = tqdm(total=total, desc=description, unit="frame", leave=False)
@@ -325,6 +728,15 @@ def _tqdm_progress(total: int, quiet: bool, description: str) -> tuple[ProgressC
     return update, bar.close
 
 
+def _cut_inputs(files) -> set[Path]:  # noqa: ANN001 - CutFiles
+    """Every folder a cut run reads frames from: line/, gt/, seg/, and where linked frames really live."""
+    folders = {files.root / "line", files.root / "gt", files.root / "seg"}
+    for path in [*files.line, *files.colored.values(), *files.seg.values()]:
+        folders.add(Path(path).parent)
+        folders.add(_resolved(path).parent)
+    return folders
+
+
 def colorize_cut(
     cut_dir: str | Path,
     out_dir: str | Path | None = None,
@@ -334,15 +746,20 @@ def colorize_cut(
     progress: ProgressCallback | None = None,
     overrides: dict[str, dict[int, Sequence[int]]] | None = None,
     matcher: Matcher | None = None,
+    cancel: Callable[[], bool] | None = None,
 ) -> CutResult:
     """Color every line frame of a cut folder (``line/``, ``gt/``) and write the results.
+
+    Frames are read when they are colored and their results streamed to a staging folder inside
+    the output folder, so memory stays flat in the number of frames; the output folder's files are
+    replaced only when every frame succeeded.
 
     Parameters
     ----------
     cut_dir : path
         A cut in the PaintBucket-Character layout.
     out_dir : path, optional
-        Output folder (default ``CUT/paint``).
+        Output folder (default ``CUT/paint``). Never an input folder (``check_output_folder``).
     options : ColorizeOptions, optional
     quiet : bool
         No progress bar.
@@ -352,23 +769,34 @@ def colorize_cut(
         Locked corrections.
     matcher : Matcher, optional
         A ready matcher (the batch runner reuses one per worker); default: built from ``options``.
+    cancel : callable() -> bool, optional
+        Checked before every frame and before the results replace the output folder's files; True
+        stops with ``Cancelled`` and writes nothing.
 
     Returns
     -------
     CutResult
+        With one ``FrameSummary`` per frame (no pixels).
+
+    Raises
+    ------
+    InputError
+        Bad input, an output folder inside an input folder, or an output folder that cannot be
+        written (read-only, full disk, no permission).
     """
-    from paintmatch.io import image_info, read_cut, read_image
+    from paintmatch.io import image_info, read_cut
 
     options = options or ColorizeOptions()
     options.validate()
     files = read_cut(cut_dir)
     out = Path(out_dir) if out_dir is not None else files.root / "paint"
+    check_output_folder(out, _cut_inputs(files), suggestion=files.root / "paint")
     names = [p.stem for p in files.line]
-    lines = [read_image(p) for p in files.line]
     index_of = {name: i for i, name in enumerate(names)}
-    colored = {index_of[name]: read_image(path) for name, path in files.colored.items()}
+    colored = {index_of[name]: path for name, path in files.colored.items()}
     frame_overrides = {index_of[k]: v for k, v in (overrides or {}).items() if k in index_of}
-    bar, close = _tqdm_progress(len(lines), quiet, Path(cut_dir).name)
+    tga_bits = image_info(files.line[0]).bits_per_pixel if options.output_format == "tga" else None
+    bar, close = _progress_reporter(len(names), quiet, Path(cut_dir).name)
 
     def report(done: int, total: int, name: str) -> None:
         if bar:
@@ -377,14 +805,17 @@ def colorize_cut(
             progress(done, total, name)
 
     try:
-        results = colorize_frames(
-            lines, colored, names=names, options=options, matcher=matcher, overrides=frame_overrides, progress=report
-        )
+        with StagedOutput(out, options=options, tga_bits_per_pixel=tga_bits) as output:
+            summaries = colorize_frames(
+                list(files.line), colored, names=names, options=options, matcher=matcher,
+                overrides=frame_overrides, progress=report, sink=output.write, cancel=cancel,
+            )
+            if cancel is not None and cancel():
+                raise Cancelled("stopped before the results replaced the output folder's files: nothing was written")
+            written = output.commit(names)
     finally:
         close()
-    tga_bits = image_info(files.line[0]).bits_per_pixel if options.output_format == "tga" else None
-    written = write_results(results, out, options=options, tga_bits_per_pixel=tga_bits)
-    return CutResult(frames=results, out_dir=out, written=written)
+    return CutResult(frames=summaries, out_dir=out, written=written)
 
 
 def _line_from_colored(colored: np.ndarray) -> np.ndarray:
@@ -410,19 +841,27 @@ def colorize_files(
     The reference's line art is ``reference_line`` if given, else the line frame with the
     reference's file name if one is among ``line_paths``, else the colored frame's own dark lines.
     Frames are colored in the given order, each from the previous one, starting at the reference.
+    Results stream to the output folder as in ``colorize_cut``; ``out_dir`` may not be, or be
+    inside, the folder of any input file.
     """
     from paintmatch.io import find_line_frames, read_image
 
     options = options or ColorizeOptions()
     options.validate()
     paths = find_line_frames(list(line_paths))
-    colored = read_image(reference)
     reference_path = Path(reference)
+    inputs = {p.parent for p in paths} | {_resolved(p).parent for p in paths} | {reference_path.parent}
+    if reference_line is not None:
+        inputs.add(Path(reference_line).parent)
+    first = paths[0].parent
+    suggestion = (first.parent if first.name == "line" else first) / "paint"
+    check_output_folder(out_dir, inputs, suggestion=suggestion)
+    colored = read_image(reference)
     same_name = [i for i, p in enumerate(paths) if p.stem == reference_path.stem]
-    lines = [read_image(p) for p in paths]
+    lines: list[ImageSource] = list(paths)
     names = [p.stem for p in paths]
     if reference_line is not None:
-        ref_line = read_image(reference_line)
+        ref_line: ImageSource = Path(reference_line)
     elif same_name:
         ref_line = lines[same_name[0]]
     else:
@@ -430,20 +869,25 @@ def colorize_files(
     if same_name:
         index = same_name[0]
         all_lines, all_names = lines, names
+        all_lines[index] = ref_line
     else:
         index = 0
         all_lines, all_names = [ref_line, *lines], [reference_path.stem, *names]
-    if reference_line is not None and same_name:
-        all_lines[index] = ref_line
-    bar, close = _tqdm_progress(len(all_lines), quiet, "colorize")
+    bar, close = _progress_reporter(len(all_lines), quiet, "colorize")
     try:
-        results = colorize_frames(all_lines, {index: colored}, names=all_names, options=options, progress=bar)
+        with StagedOutput(out_dir, options=options) as output:
+
+            def keep(result: FrameResult) -> None:
+                if same_name or not result.is_reference:  # a reference not asked for as an output
+                    output.write(result)
+
+            summaries = colorize_frames(all_lines, {index: colored}, names=all_names, options=options, progress=bar, sink=keep)
+            if not same_name:
+                summaries = summaries[1:]
+            written = output.commit([s.name for s in summaries])
     finally:
         close()
-    if not same_name:
-        results = results[1:]  # the reference was not asked for as an output
-    written = write_results(results, Path(out_dir), options=options)
-    return CutResult(frames=results, out_dir=Path(out_dir), written=written)
+    return CutResult(frames=summaries, out_dir=Path(out_dir), written=written)
 
 
 def suggest_reference(cut_dir: str | Path, *, close_gaps: int = 0) -> list[tuple[str, int]]:
@@ -455,5 +899,5 @@ def suggest_reference(cut_dir: str | Path, *, close_gaps: int = 0) -> list[tuple
     from paintmatch.io import read_cut, read_image
 
     files = read_cut(cut_dir, require_colored=False)
-    counts = [(p.stem, segment(read_image(p), close_gaps_px=close_gaps).n) for p in files.line]
+    counts = [(p.stem, _segment_frame(read_image(p), p.stem, close_gaps)[0].n) for p in files.line]
     return sorted(counts, key=lambda item: (-item[1], item[0]))
