@@ -25,7 +25,8 @@ class FramePaint:
     image : (H, W, 4) ndarray of uint8
         The result: paint with the lines on top (as drawn, or trace lines recolored).
     paint_layer : (H, W, 4) ndarray of uint8
-        Paint only, filled under the lines too (each line pixel takes its nearest component's color).
+        Paint only, filled under the lines too (each line pixel takes its nearest component's color,
+        and so does each gap-closure pixel, which is no line in the output).
     line_layer : (H, W, 4) ndarray of uint8
         The lines only, transparent elsewhere (as drawn, or recolored).
     """
@@ -97,6 +98,9 @@ def paint(frame: Frame, matching_or_colors: Matching | np.ndarray, *, line_mode:
     else:
         paint_layer = np.zeros((height, width, 4), np.uint8)
     on_line = np.flatnonzero(seg.labels.ravel() < 0)  # line pixels, flat indices
+    # Gap closures are walls for the components only: their pixels keep the paint of the nearest
+    # component (a region they close) and never show as a line.
+    on_line = on_line[seg.line_class.ravel()[on_line] != LineClass.CLOSURE]
     line_flat = np.ascontiguousarray(frame.line).reshape(-1, 4)
     line_layer = np.zeros((height, width, 4), np.uint8)
     line_layer.reshape(-1, 4)[on_line] = line_flat[on_line]

@@ -24,7 +24,12 @@ __all__ = [
     "line_mask",
     "classify_lines",
     "segment",
+    "CLOSE_GAPS_MODES",
     "close_gaps",
+    "endpoint_closures",
+    "draw_closures",
+    "reference_palette",
+    "split_by_paint",
     "reference_colors",
     "expand_to_lines",
     "gap_preview",
@@ -40,7 +45,7 @@ class LineClass:
     GREEN = 3  #: green trace line
     BLUE = 4  #: blue trace line (usually shadow boundaries)
     OTHER = 5  #: another saturated hue
-    CLOSURE = 6  #: a gap closed by ``close_gaps`` (not drawn by the artist)
+    CLOSURE = 6  #: a gap closed by ``segment`` (automatic or by hand; not drawn by the artist)
 
     TRACE = (RED, GREEN, BLUE, OTHER)
     NAMES = {0: "none", 1: "main", 2: "red", 3: "green", 4: "blue", 5: "other", 6: "closure"}
@@ -68,6 +73,11 @@ class Segmentation:
         Bit set of the trace-line classes bordering each component (bit ``c`` for ``LineClass`` c).
     transparent : bool
         True if the art has a transparent background (alpha decides what is ink).
+    closure_segments : (k, 4) ndarray of int32
+        The closing strokes ``(x0, y0, x1, y1)`` drawn across line gaps (automatic ``"auto"``
+        closures that were not removed, then the hand-drawn ones), as ``segment`` drew them. Plain
+        data for sidecars and the review page; trapped-ball closures are pixels only
+        (``closures``).
     """
 
     labels: np.ndarray
@@ -78,6 +88,7 @@ class Segmentation:
     adjacency: np.ndarray
     trace_sides: np.ndarray
     transparent: bool
+    closure_segments: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.int32), repr=False)
     _expanded: np.ndarray | None = field(default=None, repr=False)
 
     @property
@@ -94,6 +105,11 @@ class Segmentation:
     def line(self) -> np.ndarray:
         """(H, W) bool: line pixels."""
         return self.labels < 0
+
+    @property
+    def closures(self) -> np.ndarray:
+        """(H, W) bool: gap-closing pixels (line for the components, never painted as line)."""
+        return self.line_class == LineClass.CLOSURE
 
     def neighbours(self) -> list[np.ndarray]:
         """List of length n: the ids of each component's neighbours (int32 arrays)."""
@@ -274,11 +290,16 @@ def _trace_sides(expanded: np.ndarray, line_class: np.ndarray, line_index: np.nd
     return sides
 
 
+CLOSE_GAPS_MODES = ("auto", "off")
+
+
 def segment(
     rgba: np.ndarray,
     *,
-    close_gaps_px: int = 0,
+    close_gaps_px: int | str = 0,
     extra_lines: np.ndarray | None = None,
+    extra_closures=None,
+    removed_closures=None,
 ) -> Segmentation:
     """Split a line-art frame into its components.
 
@@ -286,36 +307,66 @@ def segment(
     ----------
     rgba : (H, W, 4) ndarray of uint8
         Line art (RGBA with transparent background, or opaque art on white).
-    close_gaps_px : int, optional
-        If > 0, close line gaps narrower than about ``2 * close_gaps_px`` pixels with the
-        trapped-ball method (``close_gaps``); closures get ``LineClass.CLOSURE``.
+    close_gaps_px : {"auto", "off"} or int, optional
+        ``"auto"``: close gaps from the strokes' free ends (``endpoint_closures``), the widest gap
+        scaled to the measured line width. An int > 0: trapped-ball closing of gaps narrower than
+        about ``2 * close_gaps_px`` pixels (``close_gaps``). ``0`` or ``"off"``: no closing.
+        Closures separate components and get ``LineClass.CLOSURE``; ``paint`` fills them with the
+        color of a region they close, so they never show in the output.
     extra_lines : (H, W) ndarray of bool, optional
         More pixels to treat as line (for example closures computed elsewhere).
+    extra_closures : sequence of (x0, y0, x1, y1), optional
+        Closing strokes drawn by hand (review page): each end that is not on a line snaps to the
+        nearest line pixel within 4 px, then the segment is drawn like an automatic closure.
+    removed_closures : sequence of (x0, y0, x1, y1), optional
+        Automatic closures to drop: an automatic segment whose two ends lie within 3 px of the two
+        ends of a listed one (in either order), and, in trapped-ball mode, every closure blob the
+        listed segment touches. Removals apply before ``extra_closures`` are added, so the same
+        plain-data edits (JSON lists of 4 ints) give the same segmentation every time.
 
     Returns
     -------
     Segmentation
-        Components with areas, centroids, boxes, adjacency and trace-line sides.
+        Components with areas, centroids, boxes, adjacency, trace-line sides and the closing
+        segments (``closure_segments``; ``closures`` is their pixel mask).
 
     Raises
     ------
     InputError
         If the frame has no line pixels at all (nothing to segment).
+    ValueError
+        If ``close_gaps_px`` is not ``"auto"``, ``"off"`` or an int >= 0, or a closure is not 4 numbers.
     """
+    mode = _gap_mode(close_gaps_px)
+    extra = _as_segments(extra_closures, "extra_closures")
+    removed = _as_segments(removed_closures, "removed_closures")
     mask, transparent = line_mask(rgba)
     if not mask.any():
         raise InputError(
             "the line-art frame has no lines (no opaque ink on a transparent background, and no dark "
             "pixels on white): check that this is the line frame and not an empty or colored image"
         )
-    closure = np.zeros_like(mask) if extra_lines is not None or close_gaps_px > 0 else None
+    segments = np.zeros((0, 4), dtype=np.int32)
+    closure = None
+    if extra_lines is not None or mode != 0 or extra.shape[0]:
+        closure = np.zeros_like(mask)
     if extra_lines is not None:
         closure |= extra_lines & ~mask
+    if mode == "auto":
+        segments = endpoint_closures(mask)
+        if removed.shape[0]:
+            segments = segments[~_matches_any(segments, removed, tolerance=3.0)]
+    elif mode > 0:
+        blobs = close_gaps(mask, radius=mode)
+        if removed.shape[0]:
+            blobs = _drop_touched(blobs, removed)
+        closure |= blobs
+    if extra.shape[0]:
+        segments = np.concatenate([segments, _snap_to_lines(extra, mask, radius=4)])
+    if segments.shape[0]:
+        closure |= draw_closures(mask.shape, segments) & ~mask
+    if closure is not None:
         mask = mask | closure
-    if close_gaps_px > 0:
-        closures = close_gaps(mask, radius=close_gaps_px)
-        closure |= closures
-        mask = mask | closures
     # The distance transform (the slowest step) starts first, on the helper thread, and runs beside
     # the line classes, the connected components and their statistics.
     nearest = in_background(_nearest_off_line, mask) if not mask.all() else None
@@ -325,7 +376,85 @@ def segment(
     line_class = classify_lines(rgba, mask, line_index=line_index)
     if closure is not None:
         line_class[closure] = LineClass.CLOSURE
-    return _components(mask, line_class, transparent, line_index, nearest)
+    seg = _components(mask, line_class, transparent, line_index, nearest)
+    seg.closure_segments = segments.astype(np.int32)
+    return seg
+
+
+def _gap_mode(value) -> int | str:
+    """``close_gaps_px`` as ``"auto"``, or an int radius (0: off)."""
+    if isinstance(value, str):
+        name = value.strip().lower()
+        if name == "auto":
+            return "auto"
+        if name in ("off", "0"):
+            return 0
+        if name.isdigit():
+            return int(name)
+        import difflib
+
+        close = difflib.get_close_matches(name, CLOSE_GAPS_MODES, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"close_gaps_px must be 'auto', 'off' or a radius in pixels; got {value!r}{hint}")
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"close_gaps_px must be 'auto', 'off' or a radius in pixels >= 0; got {value!r}")
+    return int(value)
+
+
+def _as_segments(value, name: str) -> np.ndarray:
+    """(k, 4) int32 segments from a sequence of (x0, y0, x1, y1) (None: none)."""
+    if value is None:
+        return np.zeros((0, 4), dtype=np.int32)
+    try:
+        array = np.asarray(value, dtype=np.float64).reshape(-1, 4) if len(value) else np.zeros((0, 4))
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a list of (x0, y0, x1, y1) segments; got {value!r}") from None
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} must hold finite pixel coordinates; got {value!r}")
+    return np.rint(array).astype(np.int32)
+
+
+def _matches_any(segments: np.ndarray, listed: np.ndarray, *, tolerance: float) -> np.ndarray:
+    """(k,) bool: segments whose two ends lie within ``tolerance`` of a listed segment's two ends (either order)."""
+    a = segments[:, None, :].astype(np.float64)
+    b = listed[None, :, :].astype(np.float64)
+    def near(p, q):
+        return np.hypot(p[..., 0] - q[..., 0], p[..., 1] - q[..., 1]) <= tolerance
+    same = near(a[..., 0:2], b[..., 0:2]) & near(a[..., 2:4], b[..., 2:4])
+    swapped = near(a[..., 0:2], b[..., 2:4]) & near(a[..., 2:4], b[..., 0:2])
+    return (same | swapped).any(axis=1)
+
+
+def _drop_touched(closures: np.ndarray, listed: np.ndarray) -> np.ndarray:
+    """Closure pixels without the 8-connected blobs that a listed segment (drawn 3 px wide) touches."""
+    count, blobs = cv2.connectedComponents(closures.view(np.uint8), connectivity=8)
+    if count <= 1:
+        return closures
+    stroke = np.zeros(closures.shape, np.uint8)
+    for x0, y0, x1, y1 in listed:  # a few hand edits
+        cv2.line(stroke, (int(x0), int(y0)), (int(x1), int(y1)), 1, 3)
+    touched = np.unique(blobs[(stroke > 0) & closures])
+    return closures & ~np.isin(blobs, touched)
+
+
+def _snap_to_lines(segments: np.ndarray, mask: np.ndarray, *, radius: int) -> np.ndarray:
+    """Move each segment end that is off the lines to the nearest line pixel within ``radius`` px."""
+    height, width = mask.shape
+    result = segments.copy()
+    ends = result.reshape(-1, 2)  # (x, y) rows, a view
+    np.clip(ends[:, 0], 0, width - 1, out=ends[:, 0])
+    np.clip(ends[:, 1], 0, height - 1, out=ends[:, 1])
+    offsets = np.array([(dx, dy) for dy in range(-radius, radius + 1) for dx in range(-radius, radius + 1)
+                        if dx * dx + dy * dy <= radius * radius])
+    offsets = offsets[np.argsort(np.hypot(offsets[:, 0], offsets[:, 1]), kind="stable")]
+    cand = ends[:, None, :] + offsets[None]
+    inside = (cand[..., 0] >= 0) & (cand[..., 0] < width) & (cand[..., 1] >= 0) & (cand[..., 1] < height)
+    on_line = np.zeros(inside.shape, bool)
+    on_line[inside] = mask[cand[..., 1][inside], cand[..., 0][inside]]
+    found = on_line.any(axis=1)
+    first = np.argmax(on_line, axis=1)
+    ends[found] = cand[found, first[found]]
+    return result
 
 
 def _components(
@@ -463,6 +592,260 @@ def close_gaps(mask: np.ndarray, *, radius: int) -> np.ndarray:
     # Keep only closures at narrow places (near lines), not cuts through wide open paint.
     closures &= distance <= radius + 1
     return closures
+
+
+# Ring of the 8 neighbours, clockwise from north: (dy, dx).
+_RING = ((-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1))
+
+
+def _stroke_ends(skeleton: np.ndarray, *, depth: int, min_length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Free ends of the strokes of a one-pixel skeleton and the direction each stroke points there.
+
+    An end is a skeleton pixel whose neighbours form one run around it (crossing number 1) and
+    number at most two. Every end is walked back along its stroke ``depth`` pixels at once, as a
+    breadth-first search over (end, pixel) pairs: one vectorised step per pixel of depth, never a
+    loop over ends or pixels. A walk that branches (a junction: its front spreads over two pixels
+    that do not touch) before ``min_length`` pixels is a spur of a thick line's skeleton, and one
+    that runs out before it is a dot or a tick: neither is a stroke end.
+
+    Returns
+    -------
+    ends : (k, 2) ndarray of int64
+        (y, x) of each stroke end, in ``skeleton``'s coordinates.
+    directions : (k, 2) ndarray of float64
+        Unit (dy, dx) pointing out of the stroke at each end.
+    """
+    height, width = skeleton.shape
+    padded = np.zeros((height + 2, width + 2), dtype=bool)
+    padded[1:-1, 1:-1] = skeleton
+    flat = padded.ravel()
+    stride = width + 2
+    offsets = np.array([dy * stride + dx for dy, dx in _RING], dtype=np.int64)
+    pixels = np.flatnonzero(flat)
+    ring = flat[pixels[:, None] + offsets]  # (p, 8) neighbours of every skeleton pixel
+    count = ring.sum(axis=1)
+    crossings = np.count_nonzero(ring & ~np.roll(ring, 1, axis=1), axis=1)  # runs of neighbours around the pixel
+    ends = pixels[(count >= 1) & (count <= 2) & (crossings == 1)]
+    if ends.size == 0:
+        return np.zeros((0, 2), np.int64), np.zeros((0, 2), np.float64)
+    k = ends.size
+    ids = np.arange(k, dtype=np.int64)
+    visited = np.sort(ids * flat.size + ends)  # keys end_id * size + pixel
+    front_ids, front_pixels = ids, ends
+    branched_at = np.full(k, depth + 1, dtype=np.int64)
+    reached = np.zeros(k, dtype=np.int64)  # depth of the last front before a branch or the stroke's end
+    tip = np.zeros((k, 2), dtype=np.float64)  # mean (y, x) of that front
+    for step in range(1, depth + 1):
+        cand_ids = np.repeat(front_ids, 8)
+        cand = (front_pixels[:, None] + offsets).ravel()
+        keep = flat[cand]
+        keys = np.unique(cand_ids[keep] * flat.size + cand[keep])
+        keys = keys[~np.isin(keys, visited, assume_unique=True)]
+        if keys.size == 0:
+            break
+        visited = np.union1d(visited, keys)
+        front_ids, front_pixels = np.divmod(keys, flat.size)
+        y, x = np.divmod(front_pixels, stride)
+        # The front of a plain stroke is one pixel or two that touch; wider, the walk has branched.
+        spread = np.maximum(
+            np.maximum.reduceat(y, _starts(front_ids)) - np.minimum.reduceat(y, _starts(front_ids)),
+            np.maximum.reduceat(x, _starts(front_ids)) - np.minimum.reduceat(x, _starts(front_ids)),
+        )
+        owners = front_ids[_starts(front_ids)]
+        newly = owners[(spread >= 2) & (branched_at[owners] > depth)]
+        branched_at[newly] = step
+        alive = branched_at[owners] > step
+        owners_alive = owners[alive]
+        counts = np.bincount(front_ids, minlength=k)[owners_alive]
+        tip[owners_alive, 0] = np.bincount(front_ids, weights=y, minlength=k)[owners_alive] / counts
+        tip[owners_alive, 1] = np.bincount(front_ids, weights=x, minlength=k)[owners_alive] / counts
+        reached[owners_alive] = step
+        walking = branched_at[front_ids] > step
+        front_ids, front_pixels = front_ids[walking], front_pixels[walking]
+        if front_ids.size == 0:
+            break
+    good = reached >= min_length
+    ends, tip = ends[good], tip[good]
+    end_yx = np.stack(np.divmod(ends, stride), axis=1).astype(np.float64)
+    direction = end_yx - tip
+    direction /= np.maximum(np.linalg.norm(direction, axis=1, keepdims=True), 1e-9)
+    return end_yx.astype(np.int64) - 1, direction
+
+
+def _starts(sorted_ids: np.ndarray) -> np.ndarray:
+    """Indices where a new value starts in a sorted id array."""
+    return np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
+
+
+def endpoint_closures(
+    mask: np.ndarray,
+    *,
+    max_gap: float | None = None,
+    cone: float = 30.0,
+) -> np.ndarray:
+    """Line gaps closed from the strokes' free ends, in the strokes' direction (like OpenToonz autoclose).
+
+    The line mask is thinned to its skeleton; every free stroke end (``_stroke_ends``) looks ahead
+    in its stroke's direction. Two ends facing each other across a gap are joined; an end whose
+    rays (a fan within ``cone`` degrees of its direction) leave its own stroke and meet another
+    line within ``max_gap`` free pixels is joined to the nearest such line pixel. Closures start
+    only at stroke ends, so a narrow neck between two wide regions, whose outlines have no free
+    end, is never cut.
+
+    Parameters
+    ----------
+    mask : (H, W) ndarray of bool
+        Line pixels.
+    max_gap : float, optional
+        Widest gap closed, in free pixels. Default: 2.5 times the measured line width, at least
+        4 px and at most ``max(8, max(H, W) / 200)`` px.
+    cone : float, optional
+        Half-angle in degrees of the fan of rays cast from each end.
+
+    Returns
+    -------
+    segments : (k, 4) ndarray of int32
+        One closing segment ``(x0, y0, x1, y1)`` per row, from a stroke end to the line it meets,
+        sorted. Draw them with ``draw_closures``.
+
+    Examples
+    --------
+    >>> mask = np.zeros((40, 40), bool)
+    >>> mask[5:35, 5:7] = mask[5:7, 5:35] = mask[5:35, 33:35] = True
+    >>> mask[33:35, 5:16] = mask[33:35, 19:35] = True  # a 3-px gap in the bottom side
+    >>> endpoint_closures(mask).shape
+    (1, 4)
+    """
+    from skimage.morphology import skeletonize
+
+    mask = np.asarray(mask, dtype=bool)
+    if mask.ndim != 2:
+        raise ValueError(f"mask must be an (H, W) bool array; got shape {mask.shape}")
+    empty = np.zeros((0, 4), dtype=np.int32)
+    ys, xs = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
+    if ys.size == 0:
+        return empty
+    # Thinning is the slow step: only the lines' bounding box is thinned.
+    y0, y1, x0, x1 = ys[0], ys[-1] + 1, xs[0], xs[-1] + 1
+    crop = mask[y0:y1, x0:x1]
+    skeleton = skeletonize(crop)
+    length = np.count_nonzero(skeleton)
+    if length == 0:
+        return empty
+    # Mean line width = ink area / skeleton length (free, and close to the median on cleaned art).
+    line_width = float(np.count_nonzero(crop)) / length
+    if max_gap is None:
+        # Gaps of real cleanup are 1-4 px at 1-3 px lines: 2.5 widths reach them; the resolution cap
+        # keeps a thick brush from closing across open paint.
+        max_gap = float(np.clip(2.5 * line_width, 4.0, max(8.0, max(mask.shape) / 200.0)))
+    # Walk back about two widths (at least 4 px) to find the stroke's direction; a branch closer
+    # than a width (at least 3 px) is a spur of a thick line's skeleton, not a stroke end.
+    depth = int(max(4, round(2 * line_width) + 2))
+    ends, directions = _stroke_ends(skeleton, depth=depth, min_length=int(max(3, round(line_width))))
+    if ends.shape[0] == 0:
+        return empty
+    segments, used = _join_facing_ends(ends, directions, reach=max_gap + line_width + 1.0, cone=max(cone, 45.0))
+    # Beside the stroke's direction only gaps of about a line width close (a stroke ending alongside the
+    # line it should touch); farther, a stroke's end would cut the corridor it runs in.
+    near_gap = min(max_gap, max(3.0, 1.5 * line_width))
+    rays = _ray_closures(
+        crop, ends[~used], directions[~used], max_gap=max_gap, near_gap=near_gap, cone=cone, skip=line_width + 2.0
+    )
+    segments = np.concatenate([segments, rays]).astype(np.int32)
+    if segments.shape[0] == 0:
+        return empty
+    segments += np.array([x0, y0, x0, y0], dtype=np.int32)
+    order = np.lexsort(segments.T[::-1])
+    return segments[order]
+
+
+def _join_facing_ends(ends: np.ndarray, directions: np.ndarray, *, reach: float, cone: float) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of stroke ends that face each other within ``reach`` pixels, nearest first, each end once.
+
+    Returns the segments (k, 4) as (x0, y0, x1, y1) and a bool per end: joined.
+    """
+    from scipy.spatial import cKDTree
+
+    used = np.zeros(ends.shape[0], dtype=bool)
+    pairs = cKDTree(ends).query_pairs(reach, output_type="ndarray")
+    if pairs.shape[0] == 0:
+        return np.zeros((0, 4), np.int64), used
+    a, b = pairs[:, 0], pairs[:, 1]
+    step = (ends[b] - ends[a]).astype(np.float64)
+    distance = np.linalg.norm(step, axis=1)
+    unit = step / np.maximum(distance, 1e-9)[:, None]
+    cos_cone = np.cos(np.deg2rad(cone))
+    facing = (np.sum(unit * directions[a], axis=1) >= cos_cone) & (np.sum(-unit * directions[b], axis=1) >= cos_cone)
+    a, b, distance = a[facing], b[facing], distance[facing]
+    chosen = []
+    for i in np.lexsort((b, a, distance)):  # a few candidate pairs, nearest first (not a loop over pixels)
+        if not used[a[i]] and not used[b[i]]:
+            used[a[i]] = used[b[i]] = True
+            chosen.append((ends[a[i], 1], ends[a[i], 0], ends[b[i], 1], ends[b[i], 0]))
+    return np.asarray(chosen, dtype=np.int64).reshape(-1, 4), used
+
+
+def _ray_closures(
+    mask: np.ndarray,
+    ends: np.ndarray,
+    directions: np.ndarray,
+    *,
+    max_gap: float,
+    near_gap: float,
+    cone: float,
+    skip: float,
+) -> np.ndarray:
+    """From each end, the shortest ray of a fan that leaves the stroke and meets a line across a gap.
+
+    Rays within ``cone`` degrees of the stroke's direction close gaps up to ``max_gap``; the rest of
+    the half plane ahead (up to 90 degrees) only gaps up to ``near_gap``: a stroke that ends beside
+    a line it was meant to touch. All ends, rays and steps are sampled in one (ends, rays, steps)
+    array. A ray must leave its own stroke within ``skip`` pixels (else it runs along the stroke).
+    Returns segments (k, 4) (x0, y0, x1, y1).
+    """
+    if ends.shape[0] == 0:
+        return np.zeros((0, 4), np.int64)
+    height, width = mask.shape
+    angles = np.deg2rad(np.arange(-90.0, 90.0 + 1e-9, 7.5))
+    allowed = np.where(np.abs(angles) <= np.deg2rad(cone) + 1e-9, max_gap, near_gap)
+    cos, sin = np.cos(angles), np.sin(angles)
+    # Each end's direction turned by every angle: (k, r, 2) as (dy, dx).
+    dy = directions[:, None, 0] * cos - directions[:, None, 1] * sin
+    dx = directions[:, None, 0] * sin + directions[:, None, 1] * cos
+    steps = np.arange(1, int(np.ceil(skip + max(max_gap, near_gap))) + 2, dtype=np.float64)  # 1 px steps
+    py = np.rint(ends[:, None, None, 0] + dy[..., None] * steps).astype(np.int64)
+    px = np.rint(ends[:, None, None, 1] + dx[..., None] * steps).astype(np.int64)
+    inside = (py >= 0) & (py < height) & (px >= 0) & (px < width)
+    ink = np.zeros(py.shape, dtype=bool)
+    ink[inside] = mask[py[inside], px[inside]]
+    n_steps = steps.size
+    left = np.argmax(~ink, axis=2)  # first free step: the ray has left its stroke
+    left_ok = (~ink).any(axis=2) & (steps[left] <= skip)
+    after = ink & (np.arange(n_steps) > left[..., None])
+    met = np.argmax(after, axis=2)  # first ink after leaving: the line on the other side of the gap
+    gap = met - left
+    ok = left_ok & after.any(axis=2) & (gap <= allowed)
+    if not ok.any():
+        return np.zeros((0, 4), np.int64)
+    # Per end, the ray with the shortest gap; on ties the one closest to the stroke's direction.
+    cost = np.where(ok, gap * 1000 + np.abs(np.arange(angles.size) - angles.size // 2)[None, :], np.iinfo(np.int64).max)
+    best = np.argmin(cost, axis=1)
+    has = ok[np.arange(ends.shape[0]), best]
+    idx = np.flatnonzero(has)
+    ray, hit = best[idx], met[idx, best[idx]]
+    hy, hx = py[idx, ray, hit], px[idx, ray, hit]
+    return np.stack([ends[idx, 1], ends[idx, 0], hx, hy], axis=1)
+
+
+def draw_closures(shape: tuple[int, int], segments) -> np.ndarray:
+    """(H, W) bool: closing segments ``(x0, y0, x1, y1)`` drawn one pixel wide, 8-connected.
+
+    An 8-connected line is a wall for the 4-connected components, so one pixel is enough.
+    """
+    canvas = np.zeros(shape, dtype=np.uint8)
+    for x0, y0, x1, y1 in np.asarray(segments, dtype=np.int64).reshape(-1, 4):  # one call per closure
+        cv2.line(canvas, (int(x0), int(y0)), (int(x1), int(y1)), 1, 1, lineType=cv2.LINE_8)
+    return canvas.view(bool)
 
 
 def reference_colors(colored: np.ndarray, seg: Segmentation) -> np.ndarray:

@@ -1,0 +1,155 @@
+"""Gap closing: endpoint-driven ``auto`` closures, hand edits, and closures that never show in the output."""
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from paintmatch.match import Frame
+from paintmatch.paint import paint
+from paintmatch.segment import LineClass, draw_closures, endpoint_closures, line_mask, segment
+
+INK = (0, 0, 0, 255)
+
+
+def _head_with_gap(transparent=True, gap=3):
+    """A 2 px circle outline (a head) with a ``gap`` px break, inside a framed 160x160 picture."""
+    image = np.zeros((160, 160, 4), np.uint8)
+    if not transparent:
+        image[...] = 255
+    cv2.rectangle(image, (4, 4), (155, 155), INK, 2)
+    cv2.circle(image, (80, 80), 40, INK, 2)
+    # Cut the break at the right of the circle: rows around y = 80, columns of the outline.
+    image[80 - gap // 2 : 80 - gap // 2 + gap, 116:125] = 255 if not transparent else 0
+    return image
+
+
+def test_auto_closes_a_3px_gap_in_a_head_outline():
+    image = _head_with_gap()
+    open_seg = segment(image)
+    assert open_seg.labels[80, 80] == open_seg.labels[80, 140]  # the head leaks into the background
+    seg = segment(image, close_gaps_px="auto")
+    head, outside = seg.labels[80, 80], seg.labels[80, 140]
+    assert head >= 0 and outside >= 0 and head != outside
+    assert seg.n == open_seg.n + 1
+    assert abs(seg.areas[head] - np.pi * 39**2) < 0.06 * np.pi * 39**2  # the whole disc, nothing more
+    ys, xs = np.nonzero(seg.closures)
+    assert ys.size and ys.min() >= 74 and ys.max() <= 86 and xs.min() >= 112 and xs.max() <= 126
+    assert seg.closure_segments.shape == (1, 4) and seg.closure_segments.dtype == np.int32
+
+
+def test_auto_closes_a_gap_on_art_drawn_on_white():
+    seg = segment(_head_with_gap(transparent=False), close_gaps_px="auto")
+    assert seg.labels[80, 80] != seg.labels[80, 140]
+
+
+def test_auto_leaves_a_narrow_neck_between_two_wide_regions_alone():
+    # Two wide rooms joined by a corridor 3 px wide: one closed outline, no stroke ends, no cut.
+    image = np.zeros((120, 200, 4), np.uint8)
+    outline = np.array([[10, 10], [90, 10], [90, 58], [110, 58], [110, 10], [190, 10],
+                        [190, 110], [110, 110], [110, 62], [90, 62], [90, 110], [10, 110]], np.int32)
+    cv2.polylines(image, [outline], True, INK, 1)
+    seg = segment(image, close_gaps_px="auto")
+    assert seg.labels[60, 50] == seg.labels[60, 150] == seg.labels[60, 100]
+    assert not seg.closures.any() and seg.closure_segments.shape == (0, 4)
+    assert seg.n == segment(image).n == 2
+
+
+def test_auto_leaves_closed_shapes_and_long_open_strokes_alone():
+    image = np.zeros((100, 100, 4), np.uint8)
+    cv2.rectangle(image, (10, 10), (90, 90), INK, 2)
+    cv2.line(image, (30, 50), (70, 50), INK, 2)  # a free stroke in open paint, far from other lines
+    assert endpoint_closures(line_mask(image)[0]).shape == (0, 4)
+
+
+def test_auto_joins_two_stroke_ends_that_face_each_other():
+    image = np.zeros((100, 100, 4), np.uint8)
+    cv2.rectangle(image, (10, 10), (90, 90), INK, 2)
+    cv2.line(image, (10, 50), (47, 50), INK, 2)
+    cv2.line(image, (51, 50), (90, 50), INK, 2)  # a 3 px gap between two ends of a divider
+    seg = segment(image, close_gaps_px="auto")
+    assert seg.labels[30, 50] != seg.labels[70, 50]
+
+
+def test_off_keeps_todays_segmentation_exactly(laughing_girl):
+    line = laughing_girl[0][0]
+    plain = segment(line)
+    for off in (0, "off"):
+        seg = segment(line, close_gaps_px=off)
+        for name in ("labels", "line_class", "areas", "bboxes", "adjacency", "trace_sides"):
+            np.testing.assert_array_equal(getattr(seg, name), getattr(plain, name))
+        assert not seg.closures.any() and seg.closure_segments.shape == (0, 4)
+
+
+def test_auto_on_real_line_art_adds_few_components(laughing_girl):
+    for line in laughing_girl[0]:
+        plain, auto = segment(line), segment(line, close_gaps_px="auto")
+        assert plain.n <= auto.n <= plain.n + 15
+        assert auto.closures.sum() < 200
+        # Closures are new walls: they never cover ink.
+        assert not (auto.closures & line_mask(line)[0]).any()
+
+
+@pytest.mark.parametrize("transparent", [True, False])
+def test_closures_do_not_show_in_the_painted_output(transparent):
+    image = _head_with_gap(transparent=transparent)
+    seg = segment(image, close_gaps_px="auto")
+    colors = np.zeros((seg.n, 4), np.uint8)
+    colors[:] = (40, 120, 220, 255)  # everything else blue
+    colors[seg.labels[80, 80]] = (250, 200, 160, 255)  # the head skin
+    result = paint(Frame(line=image, seg=seg), colors).image
+    closure = seg.closures
+    assert closure.any()
+    # Every closure pixel carries the flat color of a region it closes: no line, no blend.
+    painted = {tuple(c) for c in result[closure]}
+    assert painted <= {(40, 120, 220, 255), (250, 200, 160, 255)}
+    ink = line_mask(image)[0]
+    assert (result[ink][:, :3] == 0).all()  # the drawn lines stay as drawn
+
+
+def test_hand_drawn_closure_closes_a_gap_and_snaps_to_the_lines():
+    image = _head_with_gap()
+    # Drawn a little off the outline on both sides: the ends snap to the nearest line pixels.
+    seg = segment(image, extra_closures=[(123, 75, 123, 85)])
+    assert seg.labels[80, 80] != seg.labels[80, 140]
+    assert seg.closure_segments.shape == (1, 4)
+
+
+def test_removed_automatic_closure_reopens_the_gap_and_edits_are_plain_json():
+    image = _head_with_gap()
+    auto = segment(image, close_gaps_px="auto")
+    edits = json.loads(json.dumps({"removed": auto.closure_segments.tolist()}))
+    reopened = segment(image, close_gaps_px="auto", removed_closures=edits["removed"])
+    assert reopened.labels[80, 80] == reopened.labels[80, 140]
+    assert not reopened.closures.any()
+    again = segment(image, close_gaps_px="auto", removed_closures=edits["removed"], extra_closures=edits["removed"])
+    np.testing.assert_array_equal(again.labels, auto.labels)  # deterministic: same edits, same result
+
+
+def test_removed_closure_drops_a_trapped_ball_blob():
+    image = _head_with_gap()
+    ball = segment(image, close_gaps_px=3)
+    assert ball.labels[80, 80] != ball.labels[80, 140]
+    reopened = segment(image, close_gaps_px=3, removed_closures=[(114, 80, 126, 80)])
+    assert reopened.labels[80, 80] == reopened.labels[80, 140]
+
+
+def test_draw_closures_is_an_8_connected_wall():
+    wall = draw_closures((20, 20), [(0, 0, 19, 19)])
+    assert wall.sum() == 20
+    count, _ = cv2.connectedComponents((~wall).view(np.uint8), connectivity=4)
+    assert count - 1 == 2
+
+
+@pytest.mark.parametrize("bad", ["atuo", -1, 1.5, True])
+def test_bad_gap_mode_names_the_value(bad):
+    with pytest.raises(ValueError, match="close_gaps_px") as info:
+        segment(_head_with_gap(), close_gaps_px=bad)
+    if bad == "atuo":
+        assert "did you mean 'auto'" in str(info.value)
+
+
+def test_bad_closure_list_is_a_clear_error():
+    with pytest.raises(ValueError, match="extra_closures"):
+        segment(_head_with_gap(), extra_closures=[(1, 2, 3)])
