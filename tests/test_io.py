@@ -270,7 +270,7 @@ def test_png_round_trip_is_exact(tmp_path):
 
 
 def test_write_image_argument_errors(tmp_path):
-    with pytest.raises(InputError, match=r"\.png or \.tga"):
+    with pytest.raises(InputError, match=r"\.png, \.tga or \.tif"):
         write_image(tmp_path / "a.jpg", np.zeros((2, 2, 4), np.uint8))
     with pytest.raises(ValueError, match=r"\(H, W, 4\) uint8.*\(2, 2, 3\)"):
         write_image(tmp_path / "a.png", np.zeros((2, 2, 3), np.uint8))
@@ -294,7 +294,7 @@ def test_missing_file_and_folder_are_input_errors(tmp_path):
 
 def test_text_file_named_png_is_input_error(tmp_path):
     path = _write(tmp_path / "notes.png", b"these are not pixels, only words\n" * 3)
-    with pytest.raises(InputError, match=r"notes\.png: not a PNG or TGA image") as error:
+    with pytest.raises(InputError, match=r"notes\.png: not a PNG, TGA, TIFF or JPEG image") as error:
         read_image(path)
     assert error.value.exit_code == 2
     assert not is_image_file(path)
@@ -460,7 +460,9 @@ def _make_cut(root: Path, names=("0002", "0000", "0001"), colored=("0000",), siz
 def test_read_cut_lists_frames_sorted(tmp_path):
     root = _make_cut(tmp_path / "cut", seg=True)
     (root / "line" / ".0003.png.x.tmp").write_bytes(b"")  # hidden and temporary files are ignored
-    (root / "line" / "notes.txt").write_text("")
+    (root / "line" / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    (root / "line" / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0")
+    (root / "line" / "old").mkdir()  # sub-folders are not frames
     cut = read_cut(root)
     assert cut.root == root
     assert [p.name for p in cut.line] == ["0000.png", "0001.png", "0002.png"]
@@ -536,7 +538,7 @@ def test_find_line_frames_expands_folders(tmp_path):
     assert [p.name for p in frames] == ["0002.png", "0000.png", "0001.png"]
     with pytest.raises(InputError, match="missing.png: no such file"):
         find_line_frames([single, root / "missing.png"])
-    with pytest.raises(InputError, match="holds no .png or .tga"):
+    with pytest.raises(InputError, match="holds no .png, .tga, .tif or .jpg"):
         find_line_frames([single, _mkdir(tmp_path / "empty")])
     with pytest.raises(InputError, match="no line frames given"):
         find_line_frames([])
