@@ -77,6 +77,16 @@ class FramePose:
         Affine map from world character units to pixels.
     states : frozenset of str
         Which of ``eyes_open``/``eyes_closed`` and ``mouth_open``/``mouth_closed`` hold.
+    motion : Motion
+        The cut's motion (its displacement field).
+    frame : int
+        Frame index.
+    front : frozenset of str or None
+        Production-like cuts: the arm sides (``"r"``, ``"l"``) drawn in front of the body in this frame;
+        None keeps the design's order (the clean cuts).
+    head_turn : float
+        Production-like cuts: the head turn in [-1, 1] (0 faces the camera; the facial features slide
+        by ``head_turn`` and the far eye and ear narrow or vanish). 0 for the clean cuts.
     """
 
     rotations: np.ndarray
@@ -85,6 +95,8 @@ class FramePose:
     states: frozenset[str]
     motion: Motion
     frame: int
+    front: frozenset[str] | None = None
+    head_turn: float = 0.0
 
     def to_pixels(self, points: np.ndarray, bone: int) -> np.ndarray:
         """(k, 2) float64 pixel positions of rest points carried by ``bone`` (rigid, camera, deformation)."""

@@ -47,6 +47,7 @@ class _Pen:
     antialias: bool
     gaps: bool
     rng: np.random.Generator
+    production: bool = False
 
     @property
     def line_type(self) -> int:
@@ -84,9 +85,13 @@ def _stroke(shape: tuple[int, int], points: np.ndarray, pen: _Pen, *, width: flo
     rng = pen.rng
     s = (np.arange(n) + 0.5) / n
     pressure = 1.0 + 0.3 * np.sin(2 * np.pi * (rng.integers(1, 3) * s + rng.random()))
+    if pen.production:  # cleanup line weight: swells and thins along the stroke
+        pressure = pressure + 0.25 * np.sin(2 * np.pi * (rng.integers(2, 5) * s + rng.random()))
     if not closed:
         pressure *= 0.55 + 0.45 * np.sin(np.pi * s)
     widths = np.maximum(1, np.round(width * pressure + (1 if pen.antialias else 0))).astype(np.int32)
+    if pen.production and closed:
+        widths = np.maximum(widths, 2)  # an outline never thins below 2 px: it must close its region
     if gaps and n > 6 and rng.random() < 0.35:
         widths[int(rng.integers(0, n))] = 0  # a tiny gap: one segment left undrawn
     fixed = np.round(points * _ONE).astype(np.int32)
@@ -103,6 +108,65 @@ def _stroke(shape: tuple[int, int], points: np.ndarray, pen: _Pen, *, width: flo
     return ink
 
 
+_FEATURES = ("eye_white_", "iris_", "pupil_", "eye_shine_", "lash_", "eye_closed_", "brow_", "blush_")
+_EYE = ("eye_white_", "iris_", "pupil_", "eye_shine_", "lash_", "eye_closed_")
+_CENTRE_FEATURES = {"nose": 1.2, "mouth": 0.9, "tongue": 0.9, "teeth": 0.9, "mouth_closed": 0.9}
+_SLIDE = 20.0
+"""How far (character units; the face is 120 wide) the features slide at a full head turn."""
+
+
+def _turned(part: Part, frame: FramePose):
+    """The rest-to-pixel map of ``part`` under the frame's head turn, or None if the turn hides it.
+
+    The facial features slide toward the side the head turns to; the eye on that side (the far eye)
+    narrows and vanishes past a turn of 0.85, the far ear vanishes past 0.35, the bangs follow a little.
+    """
+    tau = frame.head_turn
+    name = part.name
+    side = name[-1] if name[-2:] in ("_r", "_l") else ""
+    sx = -1.0 if side == "r" else 1.0
+    far = bool(side) and sx * tau > 0
+    shift = 0.0
+    squeeze = None
+    if name.startswith(_FEATURES):
+        shift = _SLIDE * tau
+        if name.startswith(_EYE):
+            if far and abs(tau) > 0.85:
+                return None
+            squeeze = (sx * 27.0, 1.0 - 0.5 * abs(tau) if far else 1.0 + 0.1 * abs(tau))
+    elif name in _CENTRE_FEATURES:
+        shift = _SLIDE * tau * _CENTRE_FEATURES[name]
+    elif name.startswith(("ear_", "earring_")):
+        if far and abs(tau) > 0.35:
+            return None
+        shift = -0.25 * _SLIDE * tau
+    elif name.startswith("bang_"):
+        shift = 0.3 * _SLIDE * tau
+
+    def place(rest: np.ndarray) -> np.ndarray:
+        if shift or squeeze is not None:
+            rest = rest.copy()
+            if squeeze is not None:
+                rest[:, 0] = squeeze[0] + (rest[:, 0] - squeeze[0]) * squeeze[1]
+            rest[:, 0] += shift
+        return frame.to_pixels(rest, part.bone)
+
+    return place
+
+
+def _drawing_order(character: Character, front: frozenset[str]) -> list[Part]:
+    """Parts back to front with the arms of ``front`` last and the others behind the body."""
+    arms = ("sleeve_", "forearm_", "hand_", "thumb_")
+    parts = character.parts
+    is_arm = [p.name.startswith(arms) for p in parts]
+    first_arm = is_arm.index(True)
+    body = [p for p, a in zip(parts, is_arm) if not a]
+    arm_side = {side: [p for p, a in zip(parts, is_arm) if a and p.name.endswith(f"_{side}")] for side in ("r", "l")}
+    behind = [p for side in ("r", "l") if side not in front for p in arm_side[side]]
+    ahead = [p for side in ("r", "l") if side in front for p in arm_side[side]]
+    return body[:first_arm] + behind + body[first_arm:] + ahead
+
+
 def _put_ink(ink: np.ndarray, classes: np.ndarray, new: np.ndarray, line_class: int) -> np.ndarray:
     """Lay new ink over old where it is darker; returns where it went (bool)."""
     where = new > ink
@@ -114,10 +178,25 @@ def _put_ink(ink: np.ndarray, classes: np.ndarray, new: np.ndarray, line_class: 
 def _draw_part(part: Part, frame: FramePose, character: Character, regions: np.ndarray, ink: np.ndarray,
                classes: np.ndarray, pen: _Pen) -> None:
     height, width = regions.shape
-    points = frame.to_pixels(part.outline, part.bone)
+    if pen.production:
+        place = _turned(part, frame)
+        if place is None:
+            return  # the far eye or ear, hidden by the head turn
+    else:
+        def place(rest: np.ndarray) -> np.ndarray:
+            return frame.to_pixels(rest, part.bone)
+    points = place(part.outline)
     if not part.stroke_only:
         points = _jitter(points, pen.rng, 0.35 * pen.unit)
     line_width = 2.0 * pen.unit * part.width
+    fold_width = line_width * 0.7
+    overshoot = 0
+    if pen.production:
+        # Cleanup lines are thinner than the clean cuts' (about 3 px at 1200 px, never under 1.5 px), and
+        # their weight varies from part to part.
+        line_width = max(1.5, 1.2 * pen.unit * part.width) * pen.rng.uniform(0.75, 1.3)
+        fold_width = max(1.0, line_width * 0.35)  # creases and folds: hairlines
+        overshoot = int(round(pen.rng.uniform(1.0, 3.0) * pen.unit))  # stroke ends pass the junction
     pad = int(np.ceil(line_width * 1.5)) + 3
     x0 = max(int(np.floor(points[:, 0].min())) - pad, 0)
     y0 = max(int(np.floor(points[:, 1].min())) - pad, 0)
@@ -132,7 +211,8 @@ def _draw_part(part: Part, frame: FramePose, character: Character, regions: np.n
     c = classes[y0:y1, x0:x1]
     local = points - origin
     if part.stroke_only:
-        _put_ink(k, c, _stroke(shape, local, pen, width=line_width, closed=False), LineClass.MAIN)
+        _put_ink(k, c, _stroke(shape, local, pen, width=line_width if not pen.production else max(1.0, 0.6 * line_width),
+                               closed=False), LineClass.MAIN)
         return
 
     mask = _fill(shape, local)
@@ -146,17 +226,20 @@ def _draw_part(part: Part, frame: FramePose, character: Character, regions: np.n
     k[mask] = 0
     c[mask] = LineClass.NONE
 
+    reach = mask
+    if overshoot > 0:
+        reach = cv2.dilate(mask.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * overshoot + 1,) * 2)) > 0
     for stripe in part.stripes:
-        poly = frame.to_pixels(stripe.polygon, part.bone) - origin
+        poly = place(stripe.polygon) - origin
         inside = _fill(shape, poly) & mask
         r[inside] = stripe.region
         edge = _stroke(shape, poly, pen, width=line_width * 0.8, closed=True)
-        edge[~mask] = 0
+        edge[~reach] = 0
         _put_ink(k, c, edge, LineClass.MAIN)
 
     trace_width = max(1.0, 1.1 * pen.unit)
     for shade in part.shades:
-        poly = frame.to_pixels(shade.polygon, part.bone) - origin
+        poly = place(shade.polygon) - origin
         inside = _fill(shape, poly)
         area = mask & (inside if shade.inside else ~inside)
         if shade.kind == "shadow":
@@ -171,8 +254,8 @@ def _draw_part(part: Part, frame: FramePose, character: Character, regions: np.n
         r[put] = lut[r[put]]
 
     for fold in part.strokes:
-        poly = frame.to_pixels(fold, part.bone) - origin
-        line = _stroke(shape, poly, pen, width=line_width * 0.7, closed=False)
+        poly = place(fold) - origin
+        line = _stroke(shape, poly, pen, width=fold_width, closed=False)
         line[~mask] = 0
         _put_ink(k, c, line, LineClass.MAIN)
 
@@ -201,7 +284,7 @@ def _ink_pockets(ink: np.ndarray, classes: np.ndarray, *, max_area: int) -> None
 
 
 def render_frame(character: Character, frame: FramePose, rng: np.random.Generator, *, size: int,
-                 antialias: bool = False, gaps: bool = False) -> RenderedFrame:
+                 antialias: bool = False, gaps: bool = False, production: bool = False) -> RenderedFrame:
     """Draw one frame of a character.
 
     Parameters
@@ -217,6 +300,10 @@ def render_frame(character: Character, frame: FramePose, rng: np.random.Generato
         Antialiased lines (alpha ramps at their edges).
     gaps : bool, optional
         Leave a few tiny gaps in main lines.
+    production : bool, optional
+        Cleanup-style lines (weight varying along strokes and from part to part, 1-px hairline folds,
+        overshooting stripe lines), the frame's depth order (``frame.front``) and head turn
+        (``frame.head_turn``). Leaking gaps are cut afterwards (``paintmatch.synth._production``).
 
     Returns
     -------
@@ -225,8 +312,9 @@ def render_frame(character: Character, frame: FramePose, rng: np.random.Generato
     regions = np.zeros((size, size), dtype=np.int32)
     ink = np.zeros((size, size), dtype=np.uint8)
     classes = np.zeros((size, size), dtype=np.uint8)
-    pen = _Pen(unit=size / 512.0, antialias=antialias, gaps=gaps, rng=rng)
-    for part in character.parts:
+    pen = _Pen(unit=size / 512.0, antialias=antialias, gaps=gaps, rng=rng, production=production)
+    parts = character.parts if frame.front is None else _drawing_order(character, frame.front)
+    for part in parts:
         if part.when is not None and part.when not in frame.states:
             continue
         _draw_part(part, frame, character, regions, ink, classes, pen)

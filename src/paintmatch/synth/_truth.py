@@ -131,7 +131,8 @@ def encode_ids(ids: np.ndarray) -> np.ndarray:
     return np.stack([(ids >> 16) & 255, (ids >> 8) & 255, ids & 255], axis=-1).astype(np.uint8)
 
 
-def write_truth_frame(cut_dir: str | os.PathLike[str], name: str, line: np.ndarray, truth: FrameTruth) -> None:
+def write_truth_frame(cut_dir: str | os.PathLike[str], name: str, line: np.ndarray, truth: FrameTruth, *,
+                      line_bits_per_pixel: int | None = None) -> None:
     """Write one frame of a cut: ``line/``, ``gt/``, ``seg/`` (png + json) and ``label/`` (png + json).
 
     Parameters
@@ -144,6 +145,8 @@ def write_truth_frame(cut_dir: str | os.PathLike[str], name: str, line: np.ndarr
         The line art.
     truth : FrameTruth
         From ``build_truth``.
+    line_bits_per_pixel : {None, 24}, optional
+        24 writes the line art as RGB (opaque art on white); None as RGBA.
 
     Notes
     -----
@@ -152,7 +155,7 @@ def write_truth_frame(cut_dir: str | os.PathLike[str], name: str, line: np.ndarr
     cut_dir = Path(cut_dir)
     seg = truth.seg
     labels = seg.labels
-    write_image(cut_dir / "line" / f"{name}.png", line)
+    write_image(cut_dir / "line" / f"{name}.png", line, bits_per_pixel=line_bits_per_pixel)
     write_image(cut_dir / "gt" / f"{name}.png", truth.gt)
 
     seg_rgba = np.dstack([encode_ids(labels + 1), np.full(labels.shape, 255, np.uint8)])
