@@ -63,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
             args.inputs, args.reference, args.out, reference_line=args.reference_line, options=options, quiet=args.quiet
         )
     if not args.quiet:
-        frames = len(result.frames)
-        print(f"colored {frames} frame(s) -> {result.out_dir} (mean confidence {result.mean_confidence:.2f})")
+        skipped = result.passed_through
+        frames = len(result.frames) - len(skipped)
+        note = f"; {len(skipped)} written through uncolored (no lines or no closed region): {', '.join(skipped)}" if skipped else ""
+        print(f"colored {frames} frame(s) -> {result.out_dir} (mean confidence {result.mean_confidence:.2f}){note}")
     return 0

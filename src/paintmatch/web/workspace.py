@@ -400,14 +400,16 @@ class CutStore:
             self.files = _reread(self.root)
             self.names = self.files.names
             self.state["settings"] = {"method": options.method, "line_mode": line_mode, "close_gaps": close_gaps}
-            lines = [read_image(path) for path in self.files.line]
             index = {name: i for i, name in enumerate(self.names)}
             colored = {index[name]: read_image(path) for name, path in self.files.colored.items()}
             dropped: list[str] = []
             for _attempt in range(2):
                 overrides = {index[f]: v for f, v in self._overrides().items() if f in index}
-                results = colorize_frames(lines, colored, names=self.names, options=options, overrides=overrides, progress=progress)
-                states = {r.name: FrameState(r.frame, r.matching, r.reference_name, r.is_reference) for r in results}
+                states = {}  # streamed: each frame's state kept without its painted images or feature cache
+                colorize_frames(
+                    list(self.files.line), colored, names=self.names, options=options, overrides=overrides,
+                    progress=progress, sink=lambda r: states.__setitem__(r.name, _state_of(r)),
+                )
                 newly = self._drop_stale_corrections(states)
                 dropped += newly
                 if not newly:
@@ -493,13 +495,17 @@ class CutStore:
             reference = paint(k_state.frame, k_state.matching, line_mode="keep").paint_layer
             position = names.index(frame_name)
             overrides = {i: v for i, n in enumerate(names) for f, v in self._overrides().items() if f == n and i != position}
-            results = colorize_frames(lines, {position: reference}, names=names, options=options, overrides=overrides, progress=progress)
+            recolored: dict[str, Any] = {}  # streamed: only the matching of each frame is kept
+            colorize_frames(
+                lines, {position: reference}, names=names, options=options, overrides=overrides, progress=progress,
+                sink=lambda r: recolored.__setitem__(r.name, (r.matching, r.reference_name)),
+            )
             before = self._capture(later)
-            for result in results:
-                if result.name == frame_name:
+            for name, (matching, reference_name) in recolored.items():
+                if name == frame_name:
                     continue
-                old = self.frame_state(result.name)
-                self._store_frame(result.name, FrameState(old.frame, result.matching, result.reference_name, old.is_reference))
+                old = self.frame_state(name)
+                self._store_frame(name, FrameState(old.frame, matching, reference_name, old.is_reference))
             self._push(f"re-propagate from {frame_name}", before, self._capture(later))
         return {"frames": later}
 
@@ -607,6 +613,12 @@ class CutStore:
             "colorized": self.has_results(),
             "corrections": sum(len(c) for c in self.corrections().values()),
         }
+
+
+def _state_of(result) -> FrameState:  # noqa: ANN001 - paintmatch.cut.FrameResult
+    """A streamed frame result as a ``FrameState``: no painted images, no feature cache."""
+    frame = Frame(line=result.frame.line, seg=result.frame.seg, name=result.name)
+    return FrameState(frame, result.matching, result.reference_name, result.is_reference)
 
 
 def _reread(root: Path):  # noqa: ANN202 - CutFiles
