@@ -905,8 +905,8 @@ def _image_files(folder: Path, *, strict: bool = False) -> list[Path]:
                 continue
             raise InputError(
                 f"{entry}: not a frame paintmatch can read (it reads {', '.join(IMAGE_SUFFIXES)}); "
-                f"export it as PNG or TIFF, or move it out of {folder} (hidden files and "
-                f"{', '.join(sorted(IGNORED_FILE_NAMES))} are ignored)"
+                f"export it as PNG or TIFF, or move it out of {folder} (only hidden files such as "
+                ".DS_Store, and Thumbs.db and desktop.ini, are ignored)"
             )
         if strict and not entry.is_dir():
             if entry.is_symlink() and not entry.exists():
