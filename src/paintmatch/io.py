@@ -598,7 +598,7 @@ _OS_CAUSES = {
     errno.ENOSPC: ("no space left on device", "free some space or choose an output folder on another disk"),
     errno.EDQUOT: ("disk quota exceeded", "free some space in your quota or choose another output folder"),
     errno.EACCES: ("permission denied", "make the folder writable for you or choose another one"),
-    errno.EPERM: ("permission denied (operation not permitted)", "make the folder writable for you or choose another one"),
+    errno.EPERM: ("permission denied", "make the folder writable for you or choose another one"),
     errno.ENOENT: ("no such file or folder", "check the path"),
     errno.ENOTDIR: ("a part of the path is a file, not a folder", "check the path"),
     errno.EISDIR: ("is a folder", "give a file path"),
@@ -866,7 +866,12 @@ def write_image(
             # files about twice as large (91 vs 47 KB: flat colors compress well either way).
             image.save(handle, format="PNG", compress_level=3)
         elif suffix in _TIFF_SUFFIXES:
-            image.save(handle, format="TIFF", compression="tiff_lzw")
+            # libtiff writes to the file descriptor itself, past Python's file object, and reports a full
+            # disk as a bare "encoder error": encode in memory, then write through the file object, so a
+            # full disk is an OSError with its errno like for PNG and TGA.
+            buffer = BytesIO()
+            image.save(buffer, format="TIFF", compression="tiff_lzw")
+            handle.write(buffer.getbuffer())
         else:
             # orientation -1: bottom-up rows; Pillow's RLE encoder never lets a packet cross a scanline.
             image.save(handle, format="TGA", rle=True, orientation=-1)
