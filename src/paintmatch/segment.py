@@ -16,7 +16,6 @@ import numpy as np
 
 from paintmatch.background import in_background
 from paintmatch.errors import InputError
-from paintmatch.rgba import pack_rgba, unpack_rgba
 
 __all__ = [
     "LineClass",
@@ -848,11 +847,128 @@ def draw_closures(shape: tuple[int, int], segments) -> np.ndarray:
     return canvas.view(bool)
 
 
-def reference_colors(colored: np.ndarray, seg: Segmentation) -> np.ndarray:
-    """Majority color of a colored frame inside each component.
+def _keys(rgba: np.ndarray) -> np.ndarray:
+    """(...,) uint32: each RGBA pixel's 4 bytes read as one number (a cheap view, not ``pack_rgba``'s order)."""
+    return np.ascontiguousarray(rgba).view(np.uint32)[..., 0]
 
-    Antialiased edge pixels (those with a 4-neighbour in another component or on a line) are
-    ignored when the component has interior pixels.
+
+def _from_keys(keys: np.ndarray) -> np.ndarray:
+    """(..., 4) uint8 RGBA of ``_keys`` values."""
+    keys = np.ascontiguousarray(keys, dtype=np.uint32)
+    return keys.view(np.uint8).reshape(keys.shape + (4,))
+
+
+def _flat_pixels(colored: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Color keys (``_keys``; transparent pixels all 0) and the pixels whose 3x3 neighbourhood is one color.
+
+    Antialiased blends (ink into paint, paint into paint) are at most a pixel or two wide, so they
+    are never flat: the flat pixels carry the painter's colors only.
+    """
+    keys = np.where(colored[..., 3] == 0, np.uint32(0), _keys(colored))
+    canonical = _from_keys(keys)
+    kernel = np.ones((3, 3), np.uint8)
+    low = cv2.erode(canonical, kernel, borderType=cv2.BORDER_REPLICATE)
+    high = cv2.dilate(canonical, kernel, borderType=cv2.BORDER_REPLICATE)
+    return keys, _keys(low) == _keys(high)
+
+
+def _line_pixels(lines, shape: tuple[int, int], name: str) -> np.ndarray | None:
+    """(H, W) bool line mask from a Segmentation, a bool mask or None."""
+    if lines is None:
+        return None
+    mask = lines.line if isinstance(lines, Segmentation) else np.asarray(lines, dtype=bool)
+    if mask.shape != shape:
+        raise InputError(
+            f"{name} is {mask.shape[1]}x{mask.shape[0]} but the colored frame is {shape[1]}x{shape[0]}: "
+            "the colored frame must have the line frame's size"
+        )
+    return mask
+
+
+def _run_counts(keys: np.ndarray, use: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values of ``keys[use]`` and their counts, from the horizontal runs of equal keys.
+
+    Painted frames are flat: a row holds few runs, so counting runs is much cheaper than sorting
+    every pixel.
+    """
+    flat_keys = keys.ravel()
+    flat_use = use.ravel()
+    width = keys.shape[1]
+    change = np.empty(flat_keys.size, dtype=bool)
+    change[0] = True
+    np.not_equal(flat_keys[1:], flat_keys[:-1], out=change[1:])
+    change[1:] |= flat_use[1:] != flat_use[:-1]
+    change[::width] = True  # a run never crosses a row end
+    starts = np.flatnonzero(change)
+    lengths = np.diff(np.r_[starts, flat_keys.size])
+    keep = flat_use[starts]
+    values, inverse = np.unique(flat_keys[starts[keep]], return_inverse=True)
+    counts = np.bincount(inverse, weights=lengths[keep], minlength=values.size).astype(np.int64)
+    return values, counts
+
+
+def reference_palette(colored: np.ndarray, lines=None, *, min_area: int = 4) -> np.ndarray:
+    """The painter's palette: the colors that cover flat areas of a painted frame, largest first.
+
+    A pixel counts when its 3x3 neighbourhood is all one color (antialiased blends along lines and
+    paint boundaries never are) and it is off the lines. Colors with at least ``min_area`` such
+    pixels are kept. Transparent pixels count as the one color ``(0, 0, 0, 0)``.
+
+    Parameters
+    ----------
+    colored : (H, W, 4) ndarray of uint8
+        The painted frame, RGBA.
+    lines : Segmentation or (H, W) ndarray of bool, optional
+        The frame's line art (its components, or its line mask): ink pixels are not paint.
+    min_area : int, optional
+        Fewest flat pixels a color needs. 4 keeps a 4x4 px eye highlight (its 2x2 flat core) and
+        drops the rare 3x3 patch a wide blend can leave.
+
+    Returns
+    -------
+    palette : (K, 4) ndarray of uint8
+        RGBA colors, by decreasing flat area (ties by color). Use it with ``reference_colors`` and
+        ``split_by_paint``; the review page shows it as the painter's palette.
+
+    Examples
+    --------
+    >>> colored = np.zeros((8, 8, 4), np.uint8)
+    >>> colored[:, 3:] = (200, 50, 50, 255)
+    >>> reference_palette(colored).tolist()
+    [[200, 50, 50, 255], [0, 0, 0, 0]]
+    """
+    _check_rgba(colored, "colored")
+    if isinstance(min_area, bool) or not isinstance(min_area, (int, np.integer)) or min_area < 1:
+        raise ValueError(f"min_area must be an int >= 1; got {min_area!r}")
+    line = _line_pixels(lines, colored.shape[:2], "lines")
+    packed, flat = _flat_pixels(colored)
+    if line is not None:
+        flat &= ~line
+    values, counts = _run_counts(packed, flat)
+    keep = counts >= min_area
+    values, counts = values[keep], counts[keep]
+    order = np.lexsort((values, -counts))
+    return _from_keys(values[order])
+
+
+def _palette_index(packed: np.ndarray, palette: np.ndarray) -> np.ndarray:
+    """int32 index into ``palette`` of each color key (``packed``: ``_keys``, any shape), -1 when none."""
+    keys = _keys(np.asarray(palette, dtype=np.uint8).reshape(-1, 4))
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    where = np.clip(np.searchsorted(sorted_keys, packed), 0, max(sorted_keys.size - 1, 0))
+    found = sorted_keys[where] == packed if sorted_keys.size else np.zeros(packed.shape, bool)
+    return np.where(found, order[where], -1).astype(np.int32)
+
+
+def reference_colors(colored: np.ndarray, seg: Segmentation, *, palette: np.ndarray | None = None) -> np.ndarray:
+    """The palette color of each component of a painted frame.
+
+    Each component takes the palette color that covers most of its flat pixels (see
+    ``reference_palette``). A small component with no flat pixel (an eye a few pixels wide, all
+    antialiased) reads its blends: each pixel is explained as a mix of the ink next to it and one
+    palette color (the palette color nearest to the blend's paint side), and the component takes the
+    majority. So every component carries a palette color, never a blend.
 
     Parameters
     ----------
@@ -860,11 +976,18 @@ def reference_colors(colored: np.ndarray, seg: Segmentation) -> np.ndarray:
         The colored frame, RGBA, same size as the line art.
     seg : Segmentation
         Components of the matching line frame.
+    palette : (K, 4) ndarray of uint8, optional
+        The painter's palette (default: ``reference_palette(colored, seg)``).
 
     Returns
     -------
     colors : (n, 4) ndarray of uint8
-        RGBA per component. Fully transparent pixels count as (0, 0, 0, 0).
+        RGBA per component, each a row of ``palette``. Fully transparent pixels count as (0, 0, 0, 0).
+
+    Raises
+    ------
+    InputError
+        If the colored frame's size differs from the line frame's.
     """
     _check_rgba(colored, "colored")
     if colored.shape[:2] != seg.shape:
@@ -872,9 +995,67 @@ def reference_colors(colored: np.ndarray, seg: Segmentation) -> np.ndarray:
             f"colored frame is {colored.shape[1]}x{colored.shape[0]} but its line frame is "
             f"{seg.shape[1]}x{seg.shape[0]}: the colored frame must have the line frame's size"
         )
+    packed, flat = _flat_pixels(colored)
+    if palette is None:
+        line = seg.line
+        values, counts = _run_counts(packed, flat & ~line)
+        keep = counts >= 4
+        palette = _from_keys(values[keep][np.lexsort((values[keep], -counts[keep]))])
+    palette = np.asarray(palette, dtype=np.uint8).reshape(-1, 4)
+    if palette.shape[0] == 0 or seg.n == 0:
+        return _majority_colors(packed, seg)
     labels = seg.labels
-    packed = pack_rgba(colored)
-    packed[colored[..., 3] == 0] = 0
+    k = palette.shape[0]
+    where = np.flatnonzero(flat & (labels >= 0))
+    index = _palette_index(packed.ravel()[where], palette)
+    votes = index >= 0
+    owners = labels.ravel()[where[votes]].astype(np.int64)
+    tally = np.bincount(owners * k + index[votes], minlength=seg.n * k).reshape(seg.n, k)
+    choice = np.argmax(tally, axis=1)
+    blended = np.flatnonzero(tally.sum(axis=1) == 0)
+    if blended.size:
+        choice[blended] = _colors_from_blends(colored, seg, palette, blended)
+    return palette[choice]
+
+
+def _colors_from_blends(colored: np.ndarray, seg: Segmentation, palette: np.ndarray, components: np.ndarray) -> np.ndarray:
+    """Palette index for components without flat pixels, read from their antialiased pixels.
+
+    A blend pixel c is a mix ``c = a * P + (1 - a) * L`` of a paint color P and the ink L of the
+    nearest line pixel: each pixel votes for the palette color whose segment [L, P] passes nearest
+    to c (ties to the palette color nearest to c), and the component takes the majority.
+    """
+    labels = seg.labels
+    member = np.zeros(seg.n + 1, dtype=bool)
+    member[components + 1] = True
+    pixels = np.flatnonzero(member[labels.ravel() + 1])
+    owners = labels.ravel()[pixels]
+    rgba = colored.reshape(-1, 4).astype(np.float64)
+    c = rgba[pixels]
+    c[c[:, 3] == 0] = 0.0
+    line = seg.line
+    if line.any():
+        _, nearest = cv2.distanceTransformWithLabels(
+            np.logical_not(line).view(np.uint8), cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL
+        )
+        ink = rgba[np.flatnonzero(line)[nearest.ravel()[pixels] - 1]]
+    else:
+        ink = c.copy()
+    p = palette.astype(np.float64)[None, :, :]  # (1, K, 4)
+    lo = ink[:, None, :]
+    span = p - lo
+    t = np.clip(np.sum((c[:, None, :] - lo) * span, axis=2) / np.maximum(np.sum(span * span, axis=2), 1e-9), 0.0, 1.0)
+    off = np.linalg.norm(lo + t[..., None] * span - c[:, None, :], axis=2)
+    direct = np.linalg.norm(p - c[:, None, :], axis=2)
+    vote = np.argmin(off + 0.05 * direct, axis=1)  # the mix that explains c, ties to the nearer color
+    k = palette.shape[0]
+    tally = np.bincount(owners.astype(np.int64) * k + vote, minlength=seg.n * k).reshape(seg.n, k)
+    return np.argmax(tally[components], axis=1)
+
+
+def _majority_colors(packed: np.ndarray, seg: Segmentation) -> np.ndarray:
+    """Majority color of each component (``packed``: ``_keys``), edge pixels ignored where it has interior ones."""
+    labels = seg.labels
     interior = labels >= 0
     interior[1:, :] &= labels[1:, :] == labels[:-1, :]
     interior[:-1, :] &= labels[:-1, :] == labels[1:, :]
@@ -891,7 +1072,99 @@ def reference_colors(colored: np.ndarray, seg: Segmentation) -> np.ndarray:
     last_of_comp = np.r_[comp[order][1:] != comp[order][:-1], True]
     best = order[last_of_comp]
     result = np.zeros((seg.n, 4), dtype=np.uint8)
-    result[comp[best]] = unpack_rgba(color[best])
+    result[comp[best]] = _from_keys(color[best])
+    return result
+
+
+def split_by_paint(seg: Segmentation, colored: np.ndarray, *, palette: np.ndarray | None = None, min_area: int = 16) -> Segmentation:
+    """The reference's components as the painter painted them: split where paint changes without a line.
+
+    Where one component of the line art holds two or more palette colors, each over a flat patch
+    of at least ``min_area`` pixels (the painter closed a gap while painting, or painted a shadow
+    boundary without a trace line), the component is split along the color boundary: every pixel
+    of it joins the nearest flat patch (a flood from the patches inside the component), and a
+    one-pixel wall is added where the flooded colors meet. The wall is made of closure pixels
+    (``LineClass.CLOSURE``): a boundary for the components, invisible in painted output.
+
+    Parameters
+    ----------
+    seg : Segmentation
+        Components of the reference's line art.
+    colored : (H, W, 4) ndarray of uint8
+        The painted reference, same size.
+    palette : (K, 4) ndarray of uint8, optional
+        Default: ``reference_palette(colored, seg)``.
+    min_area : int, optional
+        Fewest flat pixels a color patch needs to split a component (smaller patches are specks).
+
+    Returns
+    -------
+    Segmentation
+        A new segmentation (areas, adjacency, trace sides recomputed) whose components hold one
+        palette color each; ``seg`` itself when nothing needs splitting. Read the colors with
+        ``reference_colors`` on the result.
+    """
+    from skimage.segmentation import watershed
+
+    _check_rgba(colored, "colored")
+    if colored.shape[:2] != seg.shape:
+        raise InputError(
+            f"colored frame is {colored.shape[1]}x{colored.shape[0]} but its line frame is "
+            f"{seg.shape[1]}x{seg.shape[0]}: the colored frame must have the line frame's size"
+        )
+    if palette is None:
+        palette = reference_palette(colored, seg)
+    palette = np.asarray(palette, dtype=np.uint8).reshape(-1, 4)
+    if palette.shape[0] < 2 or seg.n == 0:
+        return seg
+    labels = seg.labels
+    packed, flat = _flat_pixels(colored)
+    flat &= labels >= 0
+    where = np.flatnonzero(flat)
+    index = np.full(labels.shape, -1, dtype=np.int32)
+    index.ravel()[where] = _palette_index(packed.ravel()[where], palette)
+    flat &= index >= 0
+    # Adjacent flat pixels share their color and component: the patches are the 4-connected parts.
+    n_parts, parts, stats, _ = cv2.connectedComponentsWithStats(flat.view(np.uint8), connectivity=4, ltype=cv2.CV_32S)
+    big = np.flatnonzero(stats[1:, cv2.CC_STAT_AREA] >= min_area) + 1
+    if big.size < 2:
+        return seg
+    # One pixel of each patch names its component and color.
+    first = np.full(n_parts, -1, dtype=np.int64)
+    flat_parts = parts.ravel()
+    nz = np.flatnonzero(flat_parts)
+    first[flat_parts[nz][::-1]] = nz[::-1]
+    part_comp = labels.ravel()[first[big]].astype(np.int64)
+    part_color = index.ravel()[first[big]].astype(np.int64)
+    pairs = np.unique(part_comp * palette.shape[0] + part_color)
+    colors_per_comp = np.bincount(pairs // palette.shape[0], minlength=seg.n)
+    split = np.flatnonzero(colors_per_comp >= 2)
+    if split.size == 0:
+        return seg
+    region = np.isin(labels, split)
+    ys, xs = np.nonzero(region)
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    region_c = region[y0:y1, x0:x1]
+    marker_of_part = np.zeros(n_parts, dtype=np.int32)
+    keep = np.isin(part_comp, split)
+    marker_of_part[big[keep]] = part_color[keep] + 1  # flood the colors, not the patches
+    markers = np.where(region_c, marker_of_part[parts[y0:y1, x0:x1]], 0)
+    flooded = watershed(np.zeros(region_c.shape, np.uint8), markers=markers, mask=region_c, connectivity=1)
+    comp_c = labels[y0:y1, x0:x1]
+    wall = np.zeros(region_c.shape, dtype=bool)
+    # Of every two 4-neighbours of one component flooded with different colors, mark the first.
+    across = (flooded[:, :-1] != flooded[:, 1:]) & (comp_c[:, :-1] == comp_c[:, 1:]) & region_c[:, :-1]
+    wall[:, :-1] |= across
+    down = (flooded[:-1, :] != flooded[1:, :]) & (comp_c[:-1, :] == comp_c[1:, :]) & region_c[:-1, :]
+    wall[:-1, :] |= down
+    wall &= flooded > 0
+    mask = seg.line.copy()
+    mask[y0:y1, x0:x1] |= wall
+    line_class = seg.line_class.copy()
+    line_class[y0:y1, x0:x1][wall] = LineClass.CLOSURE
+    nearest = in_background(_nearest_off_line, mask) if not mask.all() else None
+    result = _components(mask, line_class, seg.transparent, np.flatnonzero(mask), nearest)
+    result.closure_segments = seg.closure_segments
     return result
 
 
