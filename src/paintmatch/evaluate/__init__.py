@@ -28,6 +28,14 @@ from paintmatch.evaluate.metrics import (
     summarize,
     summarize_cut,
 )
+from paintmatch.evaluate.every_reference import (
+    EveryReferenceCut,
+    EveryReferenceEvaluation,
+    EveryReferenceSummary,
+    ReferenceRun,
+    evaluate_every_reference,
+    reference_indices,
+)
 from paintmatch.evaluate.regions import (
     TRUTH_SOURCES,
     TruthRegions,
@@ -57,6 +65,12 @@ __all__ = [
     "FrameTruth",
     "read_truth",
     "truth_colors",
+    "EveryReferenceCut",
+    "EveryReferenceEvaluation",
+    "EveryReferenceSummary",
+    "ReferenceRun",
+    "evaluate_every_reference",
+    "reference_indices",
     "TRUTH_SOURCES",
     "TruthRegions",
     "read_truth_regions",
