@@ -215,6 +215,12 @@ def test_a_killed_worker_has_its_cut_retried(episode, tmp_path, monkeypatch):
     assert summary["counts"] == {"ok": 4, "failed": 0, "skipped": 0}
     for row in summary["cuts"]:
         _check_cut_output(out, episode, row["cut"])
+    # Issue 17: the summary says which cut lost its worker and was run again.
+    # (A cut queued on the dying worker behind the killed one is rescheduled too, and counted.)
+    died = [row for row in summary["cuts"] if row["worker_died"]]
+    assert 1 <= len(died) <= 2 and all((row["worker_died"], row["retries"]) == (1, 1) for row in died)
+    assert all(row["retries"] == 0 for row in summary["cuts"] if row not in died)
+    assert json.loads((out / batch.SUMMARY_FILE).read_text())["cuts"] == summary["cuts"]
 
 
 @pytest.mark.slow
@@ -238,7 +244,8 @@ def test_resume_after_an_interruption_redoes_only_missing_or_changed_cuts(tmp_pa
     interrupted = json.loads((out / batch.SUMMARY_FILE).read_text())
     assert interrupted["interrupted"] is True
     done = sorted(json.loads((out / batch.MANIFEST_FILE).read_text())["cuts"])
-    assert len(done) == 4
+    assert 4 <= len(done) < 6  # cuts finished when Ctrl-C came are recorded too
+    assert not list(out.glob(batch.STOP_PREFIX + "*"))
     missing = sorted(set(names) - set(done))
 
     # Meanwhile a painter fixed a line frame of one done cut, and an output of another was lost.
@@ -281,3 +288,99 @@ def test_unreachable_scheduler_is_an_input_error_and_writes_nothing(tmp_path, mo
     assert main(["batch", str(tmp_path / "ep"), "--out", str(out), "--scheduler", "tcp://127.0.0.1:9", "--quiet"]) == 2
     assert "cannot connect to the Dask scheduler at tcp://127.0.0.1:9" in capsys.readouterr().err
     assert not list(out.iterdir())
+
+
+# --------------------------------------------------------------------------------------------------
+# Issue 17: outputs never inside an input folder, odd frames, Ctrl-C, progress off a terminal
+
+
+def _hashes(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("inside", ["a/gt", "a/line", "a/gt/deeper", "b/line"])
+def test_batch_refuses_an_output_inside_a_cut_input_folder(tmp_path, capsys, inside):
+    root = tmp_path / "ep"
+    make_cut(root / "a")
+    make_cut(root / "b")
+    before = _hashes(root)
+    code = main(["batch", str(root), "--out", str(root / inside), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "input folder" in err and "ep-paint" in err, err
+    assert _hashes(root) == before
+
+
+def test_batch_refuses_an_output_linked_into_a_cut(tmp_path, capsys):
+    root = tmp_path / "ep"
+    make_cut(root / "a")
+    (tmp_path / "out").symlink_to(root / "a" / "gt", target_is_directory=True)
+    before = _hashes(root)
+    assert main(["batch", str(root), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    assert "input folder" in capsys.readouterr().err
+    assert _hashes(root) == before
+
+
+def test_a_stopped_task_writes_nothing(tmp_path, monkeypatch):
+    import paintmatch.cut
+
+    cut = make_cut(tmp_path / "cut", frames=4)
+    out = tmp_path / "out" / "cut"
+    out.mkdir(parents=True)
+    (out / "0000.png").write_bytes(b"an earlier result")
+    before = _hashes(out)
+    stop = tmp_path / "out" / (batch.STOP_PREFIX + "test")
+    real_paint = paintmatch.cut.paint
+
+    def paint(*args, **kw):  # Ctrl-C in the client while the second frame is being colored
+        if len(calls) == 1:
+            stop.touch()
+        calls.append(1)
+        return real_paint(*args, **kw)
+
+    calls: list[int] = []
+    monkeypatch.setattr(paintmatch.cut, "paint", paint)
+    row = batch.colorize_task(batch.CutTask("cut", str(cut), str(out), str(stop)), ColorizeOptions())
+    assert row["status"] == "failed" and "stopped" in row["error"]
+    assert len(calls) == 2  # it stopped at the next frame
+    assert _hashes(out) == before  # no frame, no sidecar, no log written
+    assert sorted(p.name for p in out.iterdir()) == ["0000.png"]
+
+
+def test_interrupt_records_finished_cuts_only(tmp_path):
+    class Future:
+        def __init__(self, status):
+            self.status = status
+
+    tasks = {Future(s): batch.CutTask(n, "", "") for s, n in (("finished", "a"), ("pending", "b"), ("finished", "c"))}
+    stop = tmp_path / (batch.STOP_PREFIX + "x")
+    recorded_names = []
+    batch._interrupted(stop, tasks, {"c"}, lambda future, **kw: recorded_names.append(tasks[future].name))
+    assert stop.exists()
+    assert recorded_names == ["a"]  # "b" still running, "c" recorded before
+
+
+def test_odd_frames_do_not_fail_or_retry_a_cut(tmp_path, capsys, caplog):
+    import logging
+
+    root = tmp_path / "ep"
+    make_cut(root / "a", frames=4)
+    make_cut(root / "b")
+    ink = np.zeros((64, 64, 4), np.uint8)
+    ink[..., 3] = 255
+    Image.fromarray(ink).save(root / "a" / "line" / "0001.png")  # fade to black
+    Image.fromarray(np.zeros((64, 64, 4), np.uint8)).save(root / "a" / "line" / "0002.png")  # empty shot
+    out = tmp_path / "out"
+    with caplog.at_level(logging.INFO, logger="paintmatch"):
+        code = main(["batch", str(root), "--out", str(out), "--workers", "1"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "Traceback" not in captured.err and "\r" not in captured.err  # no bar off a terminal
+    summary = json.loads((out / batch.SUMMARY_FILE).read_text())
+    rows = {row["cut"]: row for row in summary["cuts"]}
+    assert rows["a"]["status"] == "ok" and rows["a"]["frames"] == 4 and rows["a"]["retries"] == 0
+    assert json.loads((out / "a" / "0001.json").read_text())["reason"] == "no closed region"
+    assert json.loads((out / "a" / "0003.json").read_text())["reference"] == "0000"
+    log_text = (out / "a" / batch.CUT_LOG).read_text()
+    assert "0001.png has no closed region" in log_text and "0002.png has no lines" in log_text
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("cut a done (") for m in messages) and any(m.startswith("cut b done (") for m in messages)

@@ -11,7 +11,13 @@ module adds only what a render farm needs around that map:
 - **per-worker set-up** (``PaintmatchWorkerPlugin``): OpenCV limited to one thread per task, and the
   matcher with its model weights loaded once per worker process (``_worker_matcher``);
 - **failures**: bad input fails its cut with the reason, other cuts go on; an unexpected exception
-  is retried (``retries``); a task whose worker died is rescheduled by Dask on another worker;
+  is retried (``retries``); a task whose worker died is rescheduled by Dask on another worker; the
+  summary counts both per cut (``retries``, ``worker_died``);
+- **no output inside an input**: an output folder that is, or is inside, any cut's ``line/`` or
+  ``gt/`` is refused before anything runs (``paintmatch.cut.check_output_folder``);
+- **Ctrl-C**: the client drops a stop file (``OUT/.paintmatch-stop-<run>``) that every running cut
+  task checks before each frame and before replacing its output folder's files, so no cut is
+  written after the batch said "interrupted"; cuts that had finished are recorded in the manifest;
 - **a log per cut** (``OUT/<cut>/paintmatch.log``), **a summary** (``OUT/summary.json``) and **a
   manifest** (``OUT/manifest.json``: sha256 of every input and output file and the settings of each
   cut done), all written atomically; ``resume=True`` skips the cuts the manifest shows complete and
@@ -38,7 +44,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from paintmatch import __version__
-from paintmatch.cut import ColorizeOptions, colorize_cut
+from paintmatch.cut import ColorizeOptions, _os_error, check_output_folder, colorize_cut
 from paintmatch.errors import InputError, MissingExtraError, PaintmatchError
 
 __all__ = [
@@ -79,6 +85,9 @@ CONNECT_TIMEOUT = "20s"
 WORKER_TIMEOUT = 60
 """Seconds to wait for a ``--scheduler`` to have at least one worker."""
 
+STOP_PREFIX = ".paintmatch-stop-"
+"""Name prefix of the stop file the client writes into the output folder on Ctrl-C."""
+
 MANIFEST_VERSION = 1
 _INPUT_FOLDERS = ("line", "gt")
 
@@ -95,11 +104,15 @@ class CutTask:
         Absolute path of the cut folder (``line/``, ``gt/``).
     out_dir : str
         Absolute path of its output folder.
+    stop_file : str
+        Absolute path of the batch's stop file: once it exists, the task stops before its next
+        frame and writes nothing ('' for none).
     """
 
     name: str
     cut_dir: str
     out_dir: str
+    stop_file: str = ""
 
 
 @dataclass
@@ -113,6 +126,8 @@ class _Row:
     mean_confidence: float | None = None
     error: str | None = None
     worker: str | None = None
+    retries: int = 0
+    worker_died: int = 0
     outputs: dict[str, str] = field(default_factory=dict)
 
     def public(self) -> dict[str, Any]:
@@ -418,6 +433,11 @@ def colorize_task(task: CutTask, options: ColorizeOptions) -> dict[str, Any]:
         logger.setLevel(logging.INFO)
     row = _Row(cut=task.name, status="failed", worker=_worker_address())
     start = time.perf_counter()
+    stop_file = task.stop_file
+
+    def stopped() -> bool:
+        return bool(stop_file) and os.path.exists(stop_file)
+
     try:
         log.info("cut %s: %s -> %s on %s (paintmatch %s)", task.name, task.cut_dir, task.out_dir, row.worker, __version__)
         log.info("settings: %s", json.dumps(asdict(options), sort_keys=True, default=str))
@@ -427,18 +447,23 @@ def colorize_task(task: CutTask, options: ColorizeOptions) -> dict[str, Any]:
 
         try:
             _prepare_worker(options)
-            result = colorize_cut(task.cut_dir, out_dir, options=options, quiet=True, progress=progress)
+            result = colorize_cut(task.cut_dir, out_dir, options=options, quiet=True, progress=progress, cancel=stopped)
         except PaintmatchError as error:
             row.error = str(error)
             row.seconds = round(time.perf_counter() - start, 3)
-            log.error("cut %s failed: %s", task.name, error)
+            if not stopped():
+                log.error("cut %s failed: %s", task.name, error)
             return asdict(row)
-        except Exception:
-            log.error("cut %s crashed (the task will be retried):\n%s", task.name, traceback.format_exc())
+        except Exception as error:
+            # One line where the worker's output goes; the traceback only into the cut's log (INFO).
+            log.error("cut %s crashed (%s: %s); the task will be retried", task.name, type(error).__name__, error)
+            log.info("traceback of cut %s:\n%s", task.name, traceback.format_exc())
             raise
         row.status = "ok"
         row.frames = len(result.frames)
         row.mean_confidence = round(result.mean_confidence, 4)
+        if result.passed_through:
+            log.info("cut %s: written through uncolored (no lines or no closed region): %s", task.name, ", ".join(result.passed_through))
         row.outputs = {path.relative_to(out_dir).as_posix(): sha256_of(path) for path in result.written}
         row.seconds = round(time.perf_counter() - start, 3)
         log.info(
@@ -448,11 +473,12 @@ def colorize_task(task: CutTask, options: ColorizeOptions) -> dict[str, Any]:
         return asdict(row)
     finally:
         logger.removeHandler(handler)
-        try:
-            with atomic_write(out_dir / CUT_LOG, "w") as handle:
-                handle.write(buffer.getvalue())
-        except InputError as error:  # the output folder is not writable: the row says why already
-            log.warning("cannot write the log of cut %s: %s", task.name, error)
+        if not stopped():  # once the batch is interrupted, nothing more is written
+            try:
+                with atomic_write(out_dir / CUT_LOG, "w") as handle:
+                    handle.write(buffer.getvalue())
+            except InputError as error:  # the output folder is not writable: the row says why already
+                log.warning("cannot write the log of cut %s: %s", task.name, error)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -560,12 +586,15 @@ def run(
         ``cuts_per_minute`` (colored cuts), ``counts`` (ok / failed / skipped), ``failed`` (names),
         ``not_cuts`` (folders with ``line/`` but no colored frame) and ``cuts``: one row per cut,
         sorted by name, with ``cut``, ``status`` (``ok``, ``failed`` or ``skipped``), ``frames``,
-        ``seconds``, ``mean_confidence``, ``error`` and ``worker``.
+        ``seconds``, ``mean_confidence``, ``error``, ``worker``, ``retries`` (times the cut's task was
+        run again: a crash or a dead worker) and ``worker_died`` (times a worker died while running it
+        or holding it in its queue).
 
     Raises
     ------
     InputError
-        No cut found, bad settings, an unreachable scheduler.
+        No cut found, bad settings, an unreachable scheduler, an output folder inside a cut's
+        ``line/`` or ``gt/``, or one that cannot be written (read-only, full disk, no permission).
     MissingExtraError
         Dask is not installed.
     """
@@ -590,10 +619,19 @@ def run(
     names = [_cut_name(cut, episode_dir) for cut in cuts]
     if len(set(names)) != len(names):  # only possible when the episode is itself a cut named like a sub-cut
         raise InputError(f"cut names under {episode} are not unique: {names}")
+    inputs_folders = {cut / sub for cut in cuts for sub in _INPUT_FOLDERS}
+    suggestion = episode_dir.parent / f"{episode_dir.name}-paint"
+    check_output_folder(out_dir, inputs_folders, suggestion=suggestion)
+    for name in names:
+        check_output_folder(out_dir / name, inputs_folders, suggestion=suggestion)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise InputError(f"cannot create the output folder {out}: {error.strerror}") from None
+        raise _os_error(out_dir, error) from None
+    for stale in out_dir.glob(STOP_PREFIX + "*"):  # left by an earlier interrupted run
+        stale.unlink(missing_ok=True)
+    run_id = uuid.uuid4().hex[:8]
+    stop_file = out_dir / f"{STOP_PREFIX}{run_id}"
 
     settings = settings_of(options)
     manifest = load_manifest(out_dir)
@@ -609,10 +647,8 @@ def run(
             ).public()
         else:
             manifest["cuts"].pop(name, None)  # not done (or to be redone) until its task says so
-            todo.append(CutTask(name=name, cut_dir=str(cut), out_dir=str(out_dir / name)))
+            todo.append(CutTask(name=name, cut_dir=str(cut), out_dir=str(out_dir / name), stop_file=str(stop_file)))
     log.info("%d cut(s) found, %d to color, %d skipped (complete)", len(cuts), len(todo), len(cuts) - len(todo))
-
-    from paintmatch.io import write_json
 
     summary: dict[str, Any] = {
         "episode": str(episode_dir),
@@ -635,20 +671,62 @@ def run(
             interrupted=interrupted,
             cuts=ordered,
         )
-        write_json(out_dir / SUMMARY_FILE, summary)
+        _write_json(out_dir / SUMMARY_FILE, summary)
 
     if not todo:
         finish(interrupted=False)
         return summary
-    with _cluster(scheduler, workers, quiet=not progress) as client:  # an unreachable scheduler fails here
-        write_json(out_dir / MANIFEST_FILE, manifest)
-        try:
-            _run_tasks(client, todo, options, rows, manifest, inputs, settings, out_dir, progress, retries)
-        except BaseException:  # Ctrl-C, or the scheduler went away: say how far the batch got
-            finish(interrupted=True)
-            raise
+    try:
+        with _cluster(scheduler, workers, quiet=not progress) as client:  # an unreachable scheduler fails here
+            _write_json(out_dir / MANIFEST_FILE, manifest)
+            try:
+                _run_tasks(client, todo, options, rows, manifest, inputs, settings, out_dir, progress, retries, run_id, stop_file)
+            except BaseException:  # Ctrl-C, or the scheduler went away: say how far the batch got
+                finish(interrupted=True)
+                raise
+    finally:
+        if scheduler is None:  # the local workers are gone: no task can still be running
+            stop_file.unlink(missing_ok=True)
     finish(interrupted=False)
     return summary
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    """``paintmatch.io.write_json``, with a full disk or a read-only folder as an ``InputError`` naming the file."""
+    from paintmatch.io import write_json
+
+    try:
+        write_json(path, obj)
+    except OSError as error:
+        raise _os_error(path, error) from None
+
+
+def _attempts(client, keys: list[str], retries: int) -> dict[str, tuple[int, int]]:
+    """Task key -> (times run again, times its worker died), from the scheduler's task states.
+
+    Empty if the scheduler cannot be asked (a remote one that refuses ``run_on_scheduler``).
+    """
+
+    def inspect(dask_scheduler=None, keys=keys):  # runs in the scheduler
+        found = {}
+        for key in keys:
+            ts = dask_scheduler.tasks.get(key)
+            if ts is not None:
+                found[key] = (int(ts.retries), int(ts.suspicious))
+        return found
+
+    try:
+        states = client.run_on_scheduler(inspect)
+    except Exception as error:  # noqa: BLE001 - only the summary's retry counts are lost
+        log.debug("cannot read the retry counts from the scheduler: %s", error)
+        return {}
+    return {key: (max(0, retries - left) + died, died) for key, (left, died) in states.items()}
+
+
+def _on_terminal() -> bool:
+    import sys
+
+    return hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
 
 
 def _run_tasks(
@@ -662,43 +740,81 @@ def _run_tasks(
     out_dir: Path,
     progress: bool,
     retries: int,
+    run_id: str,
+    stop_file: Path,
 ) -> None:
-    """Submit one task per cut and record each result as it arrives (manifest saved after each)."""
+    """Submit one task per cut and record each result as it arrives (manifest saved after each).
+
+    On Ctrl-C (or any exception here) the stop file is written first, so that no running task
+    replaces its output folder's files any more, then the cuts already finished are recorded.
+    """
     from distributed import as_completed
     from tqdm import tqdm
     from tqdm.contrib.logging import logging_redirect_tqdm
 
-    from paintmatch.io import write_json
-
     client.register_plugin(PaintmatchWorkerPlugin(options))
-    run_id = uuid.uuid4().hex[:8]
     futures = {
         client.submit(colorize_task, task, options, key=f"paintmatch-cut-{run_id}-{i}", retries=retries, pure=False): task
         for i, task in enumerate(todo)
     }
-    with logging_redirect_tqdm(), tqdm(total=len(futures), unit="cut", desc="batch", disable=not progress) as bar:
-        for future in as_completed(futures, loop=client.loop):
-            task = futures[future]
-            try:
-                row = future.result()
-            except Exception as error:  # crashed after every retry, or its workers kept dying
-                reason = f"{type(error).__name__}: {error}"
-                row = asdict(_Row(cut=task.name, status="failed", error=reason))
-            outputs = row.pop("outputs")
-            rows[task.name] = row
-            if row["status"] == "ok":
-                manifest["cuts"][task.name] = {
-                    "settings": settings,
-                    "inputs": inputs[task.name],
-                    "outputs": outputs,
-                    "frames": row["frames"],
-                    "seconds": row["seconds"],
-                    "mean_confidence": row["mean_confidence"],
-                    "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                }
-                write_json(out_dir / MANIFEST_FILE, manifest)
-            else:
-                log.info("cut %s failed: %s", task.name, row["error"])
-            bar.set_postfix_str(task.name)
-            bar.update(1)
-            future.release()
+    recorded: set[str] = set()
+
+    def record(future, *, attempts: dict[str, tuple[int, int]] | None = None, timeout: float | None = None) -> dict[str, Any]:
+        task = futures[future]
+        try:
+            row = future.result(timeout=timeout)
+        except Exception as error:  # crashed after every retry, or its workers kept dying
+            reason = f"{type(error).__name__}: {error}"
+            row = asdict(_Row(cut=task.name, status="failed", error=reason))
+        if attempts is None:
+            attempts = _attempts(client, [future.key], retries)
+        row["retries"], row["worker_died"] = attempts.get(future.key, (0, 0))
+        if row["worker_died"]:
+            log.warning("cut %s: a worker died while coloring it (%d time(s)); it was run again", task.name, row["worker_died"])
+        outputs = row.pop("outputs")
+        rows[task.name] = row
+        recorded.add(task.name)
+        if row["status"] == "ok":
+            manifest["cuts"][task.name] = {
+                "settings": settings,
+                "inputs": inputs[task.name],
+                "outputs": outputs,
+                "frames": row["frames"],
+                "seconds": row["seconds"],
+                "mean_confidence": row["mean_confidence"],
+                "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            }
+            _write_json(out_dir / MANIFEST_FILE, manifest)
+        else:
+            log.info("cut %s failed: %s", task.name, row["error"])
+        return row
+
+    bar_on = progress and _on_terminal()  # a bar on a terminal; a log line per cut elsewhere
+    try:
+        with logging_redirect_tqdm(), tqdm(total=len(futures), unit="cut", desc="batch", disable=not bar_on) as bar:
+            for done, future in enumerate(as_completed(futures, loop=client.loop), start=1):
+                row = record(future)
+                if bar_on:
+                    bar.set_postfix_str(row["cut"])
+                    bar.update(1)
+                elif progress:
+                    log.info("cut %s %s (%d/%d)", row["cut"], "done" if row["status"] == "ok" else "failed", done, len(futures))
+                future.release()
+    except BaseException:
+        _interrupted(stop_file, futures, recorded, record)
+        raise
+
+
+def _interrupted(stop_file: Path, futures: dict, recorded: set[str], record) -> None:
+    """Stop the running cut tasks (stop file) and record the cuts that had already finished."""
+    try:
+        stop_file.touch()
+    except OSError as error:
+        log.warning("cannot write the stop file %s (%s): running cuts may still finish", stop_file, error)
+    for future, task in futures.items():
+        if task.name in recorded or future.status != "finished":
+            continue
+        try:
+            record(future, attempts={}, timeout=2)
+        except BaseException as error:  # noqa: BLE001 - best effort while interrupted
+            log.debug("cut %s not recorded while interrupted: %s", task.name, error)
