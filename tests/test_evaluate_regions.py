@@ -200,3 +200,21 @@ def test_output_of_another_size_is_an_input_error():
         region_metrics(color[:, :-1], regions)
     with pytest.raises(InputError, match="RGBA"):
         region_metrics(color[..., :3], regions)
+
+
+def test_blends_across_a_narrow_neck_do_not_cut_a_region():
+    # A dumbbell: two boxes joined by a 3 px neck between two lines; the export's blend bands cover the neck.
+    line = np.zeros((30, 60, 4), np.uint8)
+    cv2.rectangle(line, (2, 2), (57, 27), INK, 1)
+    line[2:14, 25:35] = INK
+    line[17:28, 25:35] = INK  # the neck: rows 14..16 between x = 25 and 34
+    color = np.zeros_like(line)
+    color[3:27, 3:57] = SKIN
+    color[line[..., 3] > 0] = INK
+    flat = regions_from_gt(color, line)
+    blended = color.copy()
+    blended[14, 25:35] = blended[16, 25:35] = (125, 100, 85, 255)  # ink/skin blends beside both lines
+    blended[15, 25:35] = (200, 160, 136, 255)  # and a lighter one between them
+    regions = regions_from_gt(blended, line)
+    assert flat.n == regions.n == 2  # outside and one skin region, not two halves
+    np.testing.assert_array_equal(regions.labels, flat.labels)

@@ -1,4 +1,9 @@
-"""``paintmatch evaluate``: score coloring methods on cuts with ground truth, side by side."""
+"""``paintmatch evaluate``: score coloring methods on cuts with ground truth, side by side.
+
+Every method is scored on the truth's regions (``--truth``: ``seg/`` segments or ``gt/``'s painted
+regions) from its output image. Each cut is colored from its first colored frame, or, with
+``--every-reference``, from each frame in turn (``--max-references K`` evenly spaced).
+"""
 
 from __future__ import annotations
 

@@ -1,11 +1,15 @@
 """Coloring metrics with the PaintBucket-Character (BasicPBC) definitions.
 
-Per frame, over the target's components (``paint/utils.py::eval_json`` of ykdai/BasicPBC):
+Per frame, over the truth's regions (``paint/utils.py::eval_json`` of ykdai/BasicPBC):
 
-- ``acc``: share of components whose predicted color equals the truth;
-- ``acc_thres``: the same over the components larger than ``threshold`` (10) pixels;
-- ``pix_acc``: share of non-line pixels whose component is correct (components weighted by area);
-- ``pix_acc_wobg``: ``pix_acc`` without the background components (truth color transparent).
+- ``acc``: share of regions whose predicted color equals the truth;
+- ``acc_thres``: the same over the regions larger than ``threshold`` (10) pixels;
+- ``pix_acc``: share of non-line pixels that are correct;
+- ``pix_acc_wobg``: ``pix_acc`` without the background regions (truth color transparent).
+
+``paintmatch.evaluate.regions`` computes them from an output image over the truth's regions (pixel by
+pixel for ``pix_acc``), as ``paintmatch evaluate`` does. ``frame_metrics`` here takes per-region arrays
+(a color per region, areas weighting ``pix_acc``), for callers that already have them.
 
 Means are taken over the frames of a cut, then over cuts (BasicPBC averages by folder, not by image);
 the mean over all frames is reported beside it. Colors compare as RGBA, with every fully transparent

@@ -15,9 +15,10 @@ A truth region is
   paintmatch draws its lines over. Paint software exports antialiased ink/paint blends beside the
   lines: such colors are no region's. The *painted colors* of a frame are those found in a flat
   place: at an off-line pixel whose four neighbours are off-line and of the same color (a blend band
-  along a line has no such pixel). Off-line pixels of any other color (blends) are given to the region
-  of the nearest painted pixel (Euclidean distance), whose paint is the one under the blend; they
-  count in that region's area and in ``pix_acc`` with its color.
+  along a line has no such pixel). Off-line pixels of any other color (blends) take the color of the
+  nearest painted pixel (Euclidean distance), the paint under the blend, before the regions are formed
+  (so a band of blends across a narrow neck does not cut a region in two); they count in their
+  region's area and in ``pix_acc`` with its color.
 
 Scoring an output image (RGBA, the input's size) over the regions:
 
@@ -190,7 +191,7 @@ def regions_from_gt(gt: np.ndarray, line: np.ndarray, *, name: str = "") -> Trut
     -------
     TruthRegions
         Regions in raster order of their first pixel. Blend pixels (colors found at no flat place,
-        see the module docstring) belong to the region of the nearest painted pixel.
+        see the module docstring) take the color of the nearest painted pixel.
 
     Raises
     ------
@@ -223,23 +224,27 @@ def regions_from_gt(gt: np.ndarray, line: np.ndarray, *, name: str = "") -> Trut
         palette = np.unique(packed[off_line])
     index = np.searchsorted(palette, packed).clip(0, max(palette.size - 1, 0))
     painted = off_line & (palette[index] == packed) if palette.size else np.zeros_like(off_line)
+    # Blends take the color of the nearest painted pixel (the paint under them) before regions are
+    # formed, so that a band of blends across a narrow neck does not cut a region in two.
+    blends = off_line & ~painted
+    if blends.any() and painted.any():
+        nearest = ndimage.distance_transform_edt(~painted, return_distances=False, return_indices=True)
+        packed[blends] = packed[nearest[0][blends], nearest[1][blends]]
+    elif not painted.any():
+        off_line = np.zeros_like(off_line)  # nothing painted: no region
     # Same-color 4-connectivity in one pass: pixels at even places of a (2H-1, 2W-1) grid, and the odd
-    # places between two neighbours set where both are painted with the same color.
+    # places between two neighbours set where both are off-line and of the same color.
     height, width = packed.shape
     grid = np.zeros((2 * height - 1, 2 * width - 1), np.uint8)
-    grid[::2, ::2] = painted
-    grid[::2, 1::2] = painted[:, 1:] & painted[:, :-1] & (packed[:, 1:] == packed[:, :-1])
-    grid[1::2, ::2] = painted[1:] & painted[:-1] & (packed[1:] == packed[:-1])
+    grid[::2, ::2] = off_line
+    grid[::2, 1::2] = off_line[:, 1:] & off_line[:, :-1] & (packed[:, 1:] == packed[:, :-1])
+    grid[1::2, ::2] = off_line[1:] & off_line[:-1] & (packed[1:] == packed[:-1])
     count, pieces = cv2.connectedComponents(grid, connectivity=4, ltype=cv2.CV_32S)
     labels = (pieces[::2, ::2] - 1).astype(np.int32)
     n = count - 1
     colors = np.zeros((n, 4), np.uint8)
-    colors[labels[painted]] = unpack_rgba(packed[painted])
-    blends = off_line & ~painted
-    if n and blends.any():
-        nearest = ndimage.distance_transform_edt(~painted, return_distances=False, return_indices=True)
-        labels[blends] = labels[nearest[0][blends], nearest[1][blends]]
-    labels[on_line] = -1
+    colors[labels[off_line]] = unpack_rgba(packed[off_line])
+    labels[~off_line] = -1
     areas = np.bincount(labels[labels >= 0], minlength=n).astype(np.int64)
     return TruthRegions(name=name, labels=labels, colors=normalize_colors(colors), areas=areas, source="gt", image=gt)
 

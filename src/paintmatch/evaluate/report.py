@@ -180,7 +180,7 @@ def markdown_report(
     parts = [f"# {title}", ""]
     parts.append(
         f"{len(evaluation.cuts)} cut(s), each colored from its first colored frame; every other frame scored "
-        "against its truth. Means over frames per cut, then over cuts (BasicPBC's convention)."
+        "on the truth's regions. Means over frames per cut, then over cuts (BasicPBC's convention)."
     )
     parts += ["", markdown_table(headers, summary_rows(evaluation.summary)), ""]
     if evaluation.errors:
