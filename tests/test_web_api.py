@@ -317,10 +317,19 @@ def test_colorize_job_and_progress(workspace: Path) -> None:
 
 
 def test_failing_job_reports_its_reason(workspace: Path) -> None:
-    (workspace / "demo" / "line" / "0001.png").write_bytes(b"\x89PNG\r\n\x1a\nbroken")
+    frame = workspace / "demo" / "line" / "0001.png"
+    frame.write_bytes(frame.read_bytes()[:200])  # the header is whole, the pixels are cut off
     with client_for(workspace) as client:
         job = wait_job(client, client.post("/api/cuts/demo/colorize", json={}).json())
         assert job["state"] == "failed" and "0001.png" in job["error"]
+
+
+def test_frame_with_a_broken_header_is_named_when_the_cut_opens(workspace: Path) -> None:
+    (workspace / "demo" / "line" / "0001.png").write_bytes(b"\x89PNG\r\n\x1a\nbroken")
+    with client_for(workspace) as client:
+        response = client.get("/api/cuts/demo")
+        assert response.status_code == 400 and error_of(response) == "bad_cut"
+        assert "line/0001.png: not a PNG, TGA, TIFF or JPEG image" in response.json()["detail"]
 
 
 def test_one_job_per_cut_and_edits_wait(colored: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -352,13 +352,13 @@ def _not_an_image(path: Path) -> InputError:
     )
 
 
-def image_info(path: str | os.PathLike[str]) -> ImageInfo:
+def image_info(path: str | os.PathLike[str] | bytes) -> ImageInfo:
     """Format, size, pixel mode and bits per pixel of a PNG, TGA, TIFF or JPEG file, from its header only.
 
     Parameters
     ----------
-    path : str or PathLike
-        The image file.
+    path : str, PathLike or bytes
+        The image file, or its content (an upload: check its size before anything decodes it).
 
     Returns
     -------
@@ -371,6 +371,14 @@ def image_info(path: str | os.PathLike[str]) -> ImageInfo:
     InputError
         The file is missing, unreadable, or has no PNG, TGA, TIFF or JPEG header.
     """
+    if isinstance(path, (bytes, bytearray, memoryview)):
+        try:
+            info = _sniff(BytesIO(bytes(path)))
+        except (struct.error, ValueError, OverflowError):
+            info = None
+        if info is None:
+            raise InputError("the data is not a PNG, TGA, TIFF or JPEG image (unknown or damaged header)")
+        return info
     path = Path(path)
     _check_readable(path)
     info, _size = _sniff_file(path)

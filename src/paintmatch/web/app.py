@@ -47,13 +47,18 @@ __all__ = ["create_app"]
 
 STATIC = Path(__file__).parent / "static"
 ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorResponse} for status in (400, 401, 403, 404, 409, 413, 415, 422)
+    status: {"model": ErrorResponse} for status in (400, 401, 403, 404, 409, 413, 415, 422, 507)
 }
 CSP = "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'"
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"detail": message, "code": code}, status_code=status)
+
+
+def _is_machine_error(error: BaseException | None) -> bool:
+    """An OSError with an errno: the disk's refusal (full, read-only, permission), not the user's input."""
+    return isinstance(error, OSError) and error.errno is not None
 
 
 def create_app(config: ServeConfig) -> FastAPI:
@@ -113,7 +118,20 @@ def create_app(config: ServeConfig) -> FastAPI:
 
     @app.exception_handler(InputError)
     async def input_error(_request: Request, error: InputError) -> JSONResponse:
-        return _error(400, "bad_input", str(error).replace(str(config.workspace), "<workspace>"))
+        message = str(error).replace(str(config.workspace), "<workspace>")
+        if _is_machine_error(error.__cause__):  # paintmatch.io names the path and the cause in words
+            return _error(507, "storage_error", message)
+        return _error(400, "bad_input", message)
+
+    @app.exception_handler(OSError)
+    async def storage_error(_request: Request, error: OSError) -> JSONResponse:
+        if not _is_machine_error(error):
+            raise error
+        from paintmatch.io import os_error_message
+
+        where = error.filename if error.filename is not None else "a file of the workspace"
+        message = os_error_message(where, error).replace(str(config.workspace), "<workspace>")
+        return _error(507, "storage_error", message)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
@@ -145,7 +163,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         corrections = cut.corrections()
         colorized = cut.has_results()
         for index, name in enumerate(cut.names):
-            info = image_info(cut.files.line_path(name))
+            info = image_info(cut.frame_path(name))
             entry = FrameInfo(
                 name=name,
                 index=index,
@@ -217,13 +235,14 @@ def create_app(config: ServeConfig) -> FastAPI:
 
     @app.post("/api/cuts", response_model=CutDetail, status_code=201, tags=["cuts"])
     def upload_cut(
-        name: Annotated[str, Form(description="New cut's folder name: letters, digits, '.', '_', '-'.")],
-        lines: Annotated[list[UploadFile], File(description="Line-art frames (PNG or TGA), in order.")],
-        colored: Annotated[UploadFile, File(description="One colored frame (PNG or TGA), the size of its line frame.")],
+        name: Annotated[str, Form(description="New cut's folder name: any language, spaces allowed; no leading dot, '..', '/', '\\' or control characters.")],
+        lines: Annotated[list[UploadFile], File(description="Line-art frames (PNG, TGA, TIFF or JPEG), in order.")],
+        colored: Annotated[UploadFile, File(description="One colored frame (PNG, TGA, TIFF or JPEG), the size of its line frame.")],
         colored_frame: Annotated[str | None, Form(description="Which line frame the colored frame belongs to (default: same file name, else the first).")] = None,
     ) -> CutDetail:
-        """Create a cut from uploaded frames. Limits: file count, bytes per file and per request, pixels;
-        every file must decode as a PNG or TGA image."""
+        """Create a cut from uploaded frames. Limits: file count, bytes per file and per request, pixels
+        (413 ``image_too_large``, from the header before decoding); every file must decode as a PNG, TGA,
+        TIFF or JPEG image (415 ``not_an_image``)."""
         from paintmatch.web.workspace import check_name, inside
 
         check_name(name, "cut")
@@ -289,7 +308,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         if view == "line" and not target.has_results():
             from paintmatch.io import read_image
 
-            image = read_image(target.files.line_path(frame))
+            image = read_image(target.frame_path(frame))
         else:
             state = target.frame_state(frame)
             if view == "line":

@@ -14,6 +14,8 @@ from paintmatch.web.errors import ApiError
 
 __all__ = ["UploadedFile", "stage_cut"]
 
+_SUFFIXES = {"PNG": "png", "TGA": "tga", "TIFF": "tif", "JPEG": "jpg"}  # ImageInfo.format -> file suffix
+
 
 @dataclass
 class UploadedFile:
@@ -50,17 +52,39 @@ def _stem(filename: str) -> str | None:
     return stem if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", stem) and ".." not in stem else None
 
 
-def _write_checked(data: bytes, folder: Path, name: str, filename: str, max_pixels: int) -> tuple[Path, tuple[int, int]]:
-    """Write one upload after checking its content is a PNG/TGA that fully decodes; returns (path, (w, h))."""
-    from paintmatch.io import image_info, is_image_file, read_image
+def _not_an_image(filename: str) -> ApiError:
+    return ApiError(415, "not_an_image", f"{_shown(filename)} is not a PNG, TGA, TIFF or JPEG image (checked by its content)")
 
-    if not is_image_file(data):
-        raise ApiError(415, "not_an_image", f"{_shown(filename)} is not a PNG or TGA image (checked by its content)")
-    probe = folder / f".probe-{name}"
-    probe.write_bytes(data)
+
+def _write_checked(data: bytes, folder: Path, name: str, filename: str, max_pixels: int) -> tuple[Path, tuple[int, int]]:
+    """Write one upload after checking its content is an image that fully decodes; returns (path, (w, h)).
+
+    The size is read from the header first: an image over ``max_pixels`` is 413 ``image_too_large``
+    before anything (Pillow included) decodes it.
+    """
+    from paintmatch.io import image_info, is_image_file, os_error_message, read_image
+
     try:
-        info = image_info(probe)
-        path = folder / f"{name}.{info.format.lower()}"
+        info = image_info(data)
+    except InputError:
+        raise _not_an_image(filename) from None
+    if info.pixels > max_pixels:
+        raise ApiError(
+            413,
+            "image_too_large",
+            f"{_shown(filename)} is {info.width}x{info.height} = {info.pixels:,} pixels, over the limit of "
+            f"{max_pixels:,}; upload smaller frames (or start the server with a larger limit)",
+        )
+    if not is_image_file(data):
+        raise _not_an_image(filename)
+    probe = folder / f".probe-{name}"
+    try:
+        probe.write_bytes(data)
+    except OSError as error:
+        probe.unlink(missing_ok=True)
+        raise ApiError(507, "storage_error", os_error_message(f"the upload {_shown(filename)}", error)) from None
+    try:
+        path = folder / f"{name}.{_SUFFIXES[info.format]}"
         probe.rename(path)
         try:
             image = read_image(path, max_pixels=max_pixels)
@@ -98,7 +122,8 @@ def stage_cut(
     ------
     ApiError
         400 no or bad frames, sizes differ, unknown ``colored_frame``; 413 too many or too large files or
-        images; 415 a file that is not a PNG or TGA image.
+        images (the pixel count from the header, before decoding); 415 a file that is not a PNG, TGA,
+        TIFF or JPEG image; 507 the server's disk refused the upload (full, read-only).
     """
     if not lines:
         raise ApiError(400, "no_line_frames", "upload at least one line-art frame (field 'lines')")
@@ -114,8 +139,13 @@ def stage_cut(
         colored_frame = colored_stem if colored_stem in names else names[0]
     elif colored_frame not in names:
         raise ApiError(400, "unknown_colored_frame", f"colored_frame {colored_frame!r} is not one of the uploaded frames ({', '.join(names[:10])})")
-    staging_root.mkdir(parents=True, exist_ok=True)
-    staged = Path(tempfile.mkdtemp(prefix="upload-", dir=staging_root))
+    try:
+        staging_root.mkdir(parents=True, exist_ok=True)
+        staged = Path(tempfile.mkdtemp(prefix="upload-", dir=staging_root))
+    except OSError as error:
+        from paintmatch.io import os_error_message
+
+        raise ApiError(507, "storage_error", os_error_message("the upload folder", error, action="create")) from None
     try:
         (staged / "line").mkdir()
         (staged / "gt").mkdir()

@@ -26,6 +26,7 @@ import shutil
 import tempfile
 import threading
 import time
+import unicodedata
 import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ except ImportError:  # pragma: no cover - Windows
 
 __all__ = [
     "SAFE_NAME",
+    "is_safe_name",
     "check_name",
     "inside",
     "parse_color",
@@ -59,7 +61,12 @@ __all__ = [
 log = logging.getLogger("paintmatch.web")
 
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
-"""Names of cuts and frames the server accepts: no separators, no leading dot, at most 100 characters."""
+"""Names the server gives uploaded frame files; cut names may be any ``is_safe_name``."""
+
+MAX_NAME_LENGTH = 100
+# Unicode categories refused in names: control, format (bidi overrides, zero-width), surrogate (bytes that
+# are not UTF-8), private use, unassigned, line and paragraph separators.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 STATE_VERSION = 1
 CENTROID_TOLERANCE = 3.0  # pixels: a correction's component must still be where it was
@@ -67,18 +74,34 @@ LOCK_TIMEOUT = 5.0  # seconds an edit waits for a busy cut before answering 409
 Progress = Callable[[int, int, str], None]
 
 
-def check_name(name: str, what: str) -> str:
-    """Return ``name`` if it is a safe cut or frame name, else raise ``ApiError`` 400.
+def is_safe_name(name: str) -> bool:
+    """Whether ``name`` can name a cut folder: one path component, any language, spaces allowed.
 
-    >>> check_name("cut-01", "cut")
-    'cut-01'
+    Refused: empty or blank names, more than 100 characters, a leading dot (hidden folders, ``.``,
+    ``.paintmatch``), ``..`` anywhere, ``/`` or ``\\``, and control, format (bidirectional overrides,
+    zero-width), private-use, unassigned or surrogate characters (names that are not valid UTF-8 on disk).
+
+    >>> is_safe_name("c001 v2"), is_safe_name("カット01"), is_safe_name("../x"), is_safe_name("a" + chr(0))
+    (True, True, False, False)
     """
-    if not SAFE_NAME.fullmatch(name) or ".." in name:
+    if not name or not name.strip() or len(name) > MAX_NAME_LENGTH or name.startswith(".") or ".." in name:
+        return False
+    return not any(char in "/\\" or unicodedata.category(char) in _REFUSED_CATEGORIES for char in name)
+
+
+def check_name(name: str, what: str) -> str:
+    """Return ``name`` if it is a safe cut or frame name (``is_safe_name``), else raise ``ApiError`` 400.
+
+    >>> check_name("cut-01", "cut"), check_name("カット 01", "cut")
+    ('cut-01', 'カット 01')
+    """
+    if not is_safe_name(name):
         raise ApiError(
             400,
             f"bad_{what}_name",
-            f"{what} name {name!r} is not allowed: use letters, digits, '.', '_' and '-', not starting with "
-            "a dot, at most 100 characters",
+            f"{what} name {name!r} is not allowed: one folder name of at most {MAX_NAME_LENGTH} characters "
+            "(any language, spaces allowed), not starting with a dot, without '..', '/', '\\' or control "
+            "characters",
         )
     return name
 
@@ -226,18 +249,20 @@ class CutStore:
         Where this cut's state lives (``<workspace>/.paintmatch/cuts/<cut>``).
     history_limit : int
         Undo steps kept.
+    workspace : Path, optional
+        The workspace folder (default: the cut folder's parent). A frame file that is a link leading
+        outside it is refused (403 ``outside_workspace``), when the cut is opened and at every read.
     """
 
-    def __init__(self, root: Path, state_dir: Path, *, history_limit: int = 30):
-        from paintmatch.io import read_cut
-
+    def __init__(self, root: Path, state_dir: Path, *, history_limit: int = 30, workspace: Path | None = None):
         self.name = root.name
         self.root = root
+        self.workspace = (workspace or root.parent).resolve()
         self.state_dir = state_dir
         self.results_dir = state_dir / "results"
         self.history_limit = history_limit
         self.lock = CutLock(state_dir / "lock")
-        self.files = read_cut(root)
+        self.files = _reread(root, self.workspace)
         self.names = self.files.names
         self._frames: dict[str, FrameState] = {}
         self._frames_lock = threading.Lock()
@@ -290,6 +315,24 @@ class CutStore:
         """Names of the frames with a colored input in ``gt/``."""
         return [name for name in self.names if name in self.files.colored]
 
+    def frame_path(self, frame_name: str, *, colored: bool = False) -> Path:
+        """The line (or colored) frame file of ``frame_name``, checked to lie inside the workspace.
+
+        Raises
+        ------
+        ApiError
+            404 ``frame_not_found``; 403 ``outside_workspace`` for a link leading outside the workspace.
+        """
+        self.index_of(frame_name)
+        if colored:
+            if frame_name not in self.files.colored:
+                raise ApiError(404, "frame_not_found", f"cut {self.name} has no colored frame {frame_name!r}")
+            path = self.files.colored[frame_name]
+        else:
+            path = self.files.line_path(frame_name)
+        _check_inside(path, self.workspace, self.name)
+        return path
+
     def index_of(self, frame_name: str) -> int:
         """Position of a frame in the cut; ``ApiError`` 404 for an unknown name."""
         try:
@@ -305,7 +348,7 @@ class CutStore:
         from paintmatch.io import read_image
         from paintmatch.segment import segment
 
-        line = read_image(self.files.line_path(frame_name))
+        line = read_image(self.frame_path(frame_name))
         seg = segment(line, close_gaps_px=int(self.state["settings"].get("close_gaps") or 0))
         return Frame(line=line, seg=seg, name=frame_name)
 
@@ -397,7 +440,7 @@ class CutStore:
         options = ColorizeOptions(method=method or DEFAULT_METHOD, line_mode=line_mode, close_gaps=close_gaps)
         options.validate()
         with self.lock.hold(timeout=60):
-            self.files = _reread(self.root)
+            self.files = _reread(self.root, self.workspace)
             self.names = self.files.names
             self.state["settings"] = {"method": options.method, "line_mode": line_mode, "close_gaps": close_gaps}
             index = {name: i for i, name in enumerate(self.names)}
@@ -621,10 +664,27 @@ def _state_of(result) -> FrameState:  # noqa: ANN001 - paintmatch.cut.FrameResul
     return FrameState(frame, result.matching, result.reference_name, result.is_reference)
 
 
-def _reread(root: Path):  # noqa: ANN202 - CutFiles
+def _check_inside(path: Path, workspace: Path, cut: str) -> None:
+    """403 ``outside_workspace`` when a frame file (a link) resolves outside the workspace."""
+    resolved = path.resolve()
+    if workspace not in resolved.parents:
+        raise ApiError(
+            403,
+            "outside_workspace",
+            f"frame {path.parent.name}/{path.name} of cut {cut} is a link leading outside the workspace; "
+            "the server reads no file outside it: copy the frame into the cut instead of linking it",
+        )
+
+
+def _reread(root: Path, workspace: Path | None = None):  # noqa: ANN202 - CutFiles
+    """``read_cut(root)``, with every frame file checked to lie inside ``workspace`` (when given)."""
     from paintmatch.io import read_cut
 
-    return read_cut(root)
+    files = read_cut(root)
+    if workspace is not None:
+        for path in [*files.line, *files.colored.values()]:
+            _check_inside(path, workspace, root.name)
+    return files
 
 
 class Workspace:
@@ -646,10 +706,18 @@ class Workspace:
         self._lock = threading.Lock()
 
     def cut_names(self) -> list[str]:
-        """Sub-folders with a ``line/`` folder (hidden ones and links leading outside skipped), sorted."""
+        """Sub-folders with a ``line/`` folder, sorted: any name ``is_safe_name`` accepts (spaces, any
+        language). Hidden folders and links leading outside are skipped; a folder whose name cannot be
+        served (not UTF-8, control characters) is skipped with a warning that says why."""
         names = []
-        for entry in sorted(self.root.iterdir()):
-            if not SAFE_NAME.fullmatch(entry.name) or not (entry / "line").is_dir():
+        for entry in sorted(self.root.iterdir(), key=lambda path: path.name):
+            if entry.name.startswith(".") or not (entry / "line").is_dir():
+                continue
+            if not is_safe_name(entry.name):
+                log.warning(
+                    "workspace folder %s is not listed: its name is not valid UTF-8 or holds '..' or control "
+                    "characters; rename it to list it", ascii(entry.name)
+                )
                 continue
             try:
                 inside(self.root, entry.name, "line")
@@ -662,6 +730,12 @@ class Workspace:
         """The cut called ``name``: 400 bad name, 403 outside the workspace, 404 missing, 400 invalid cut."""
         check_name(name, "cut")
         folder = inside(self.root, name)
+        if not folder.exists():  # macOS stores names decomposed (NFD); browsers send them composed (NFC)
+            for form in ("NFC", "NFD"):
+                other = unicodedata.normalize(form, name)
+                if other != name and inside(self.root, other).exists():
+                    name, folder = other, inside(self.root, other)
+                    break
         with self._lock:
             if name in self._cuts:
                 return self._cuts[name]
@@ -669,7 +743,7 @@ class Workspace:
                 raise ApiError(404, "cut_not_found", f"the workspace has no cut {name!r} (a folder with line/ and gt/)")
             inside(self.root, name, "line")
             try:
-                store = CutStore(folder, self.state_dir / "cuts" / name, history_limit=self.history_limit)
+                store = CutStore(folder, self.state_dir / "cuts" / name, history_limit=self.history_limit, workspace=self.root)
             except InputError as error:
                 raise ApiError(400, "bad_cut", str(error).replace(str(self.root), "<workspace>")) from None
             self._cuts[name] = store
