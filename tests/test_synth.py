@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -127,6 +128,33 @@ def test_same_seed_same_bytes_and_different_seed_differs(tmp_path: Path) -> None
     assert (a / "line" / "0001.png").read_bytes() != (c / "line" / "0001.png").read_bytes()
 
 
+def _tree_hash(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+# sha256 over (relative path, bytes) of every file of generate_suite(cuts=2, frames=2, seed=3, size=256),
+# computed with the generator BEFORE production-like cuts were added (commit f1cc60d): the clean cuts,
+# the training data and the clean benchmark suites must not change.
+_CLEAN_HASHES = {
+    "plain": "992365671e83c9bada8118b1aede91ce7255f939d0bfe0aefa557cdd5487d66c",
+    "antialias+gaps": "62edf5c0ab60299c5c7a384671d64e9b095273d3d7ae310b999357e4a8ef41b0",
+}
+
+
+@pytest.mark.parametrize("variant", sorted(_CLEAN_HASHES))
+def test_clean_cuts_are_byte_identical_to_earlier_versions(tmp_path: Path, variant: str) -> None:
+    options = {"antialias": True, "gaps": True} if variant == "antialias+gaps" else {}
+    generate_suite(tmp_path / "api", cuts=2, frames=2, seed=3, size=256, **options)
+    assert _tree_hash(tmp_path / "api") == _CLEAN_HASHES[variant]
+    flags = ["--antialias", "--gaps"] if options else []
+    assert main(["synth", str(tmp_path / "cli"), "--clean", "--cuts", "2", "--frames", "2", "--seed", "3",
+                 "--size", "256", "-q", *flags]) == 0
+    assert _tree_hash(tmp_path / "cli") == _CLEAN_HASHES[variant]
+
+
 def test_suite_cuts_differ(tmp_path: Path) -> None:
     cuts = generate_suite(tmp_path, cuts=2, frames=1, seed=0, size=256)
     assert [c.name for c in cuts] == ["cut_000", "cut_001"]
@@ -173,8 +201,13 @@ def test_options_keep_the_truth_consistent(options: dict) -> None:
             assert ((alpha > 0) & (alpha < 255)).any()
         seg = frame.truth.seg
         assert 50 <= seg.n <= 250
-        got = reference_colors(frame.truth.gt, seg)
-        assert (got == frame.truth.colors).all(axis=1).mean() >= 0.99
+        # Every component is painted in exactly its truth color in gt (the truth is self-consistent).
+        inside = seg.labels >= 0
+        np.testing.assert_array_equal(frame.truth.gt[inside], frame.truth.colors[seg.labels[inside]])
+        # The reference reader finds them (since 9078c03 it reads tiny regions with no flat 3x3 area as
+        # their nearest palette color, so some slivers of 5-31 px differ on these seeds).
+        right = (reference_colors(frame.truth.gt, seg) == frame.truth.colors).all(axis=1)
+        assert right[seg.areas >= 40].all() and right.mean() >= 0.9
 
 
 def test_frames_are_fast_enough() -> None:
