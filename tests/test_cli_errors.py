@@ -115,3 +115,24 @@ def test_unknown_method(cut, capsys):
     code = main(["colorize", str(cut), "--method", "papr", "--quiet"])
     err = capsys.readouterr().err
     assert code == 2 and "Did you mean 'paper'" in err
+
+
+def test_machine_errors_are_input_errors_naming_the_path(cut, capsys, monkeypatch):
+    # Issue 17, item 5: an OSError of the machine that escapes every layer still gets exit 2 and the cause.
+    import errno
+
+    import paintmatch.commands.colorize
+
+    def full(args):
+        raise OSError(errno.ENOSPC, "No space left on device", "/mnt/full/0001.png")
+
+    monkeypatch.setattr(paintmatch.commands.colorize, "run", full)
+    code = main(["colorize", str(cut), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "/mnt/full/0001.png" in err and "no space left" in err and "internal error" not in err
+
+    def bug(args):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(paintmatch.commands.colorize, "run", bug)
+    assert main(["colorize", str(cut), "--quiet"]) == 1

@@ -305,6 +305,22 @@ def test_full_disk_while_writing(tmp_path, capsys, monkeypatch, code_, cause):
     assert hashes(out) == before and sorted(p.name for p in out.iterdir()) == ["0000.png"]
 
 
+def test_web_job_on_a_read_only_workspace_says_why():
+    from paintmatch.web.jobs import JobManager
+
+    def work(progress):
+        raise OSError(errno.EROFS, "Read-only file system", "/ws/.paintmatch/cuts/c1/results/0001.json")
+
+    manager = JobManager()
+    try:
+        job = manager.submit("colorize", "c1", work)
+    finally:
+        manager.shutdown()
+    assert job.state == "failed"
+    assert "read-only" in job.error and "/ws/.paintmatch/cuts/c1/results/0001.json" in job.error
+    assert "internal error" not in job.error
+
+
 # --------------------------------------------------------------------------------------------------
 # 6. progress without a terminal: log lines, no carriage returns
 

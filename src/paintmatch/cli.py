@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import importlib.util
 import logging
@@ -50,17 +51,33 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like: not an error of ours
         sys.stderr.close()
         return 0
+    except OSError as error:
+        if error.errno not in _MACHINE_ERRNOS:
+            return _internal(args.command, error)
+        # The machine's, not ours (read-only, full disk, no permission): name the path and the cause.
+        from paintmatch.cut import _os_error
+
+        print(f"paintmatch {args.command}: error: {_os_error(error.filename or '(unknown path)', error)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"paintmatch {args.command}: interrupted", file=sys.stderr)
         return 130
     except Exception as error:  # an internal failure: say so plainly, keep the traceback for bug reports
-        logging.getLogger("paintmatch").debug("internal failure", exc_info=True)
-        print(
-            f"paintmatch {args.command}: internal error: {type(error).__name__}: {error}\n"
-            "This is a bug in paintmatch; please report it with the command you ran.",
-            file=sys.stderr,
-        )
-        return 1
+        return _internal(args.command, error)
+
+
+_MACHINE_ERRNOS = {errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM}
+"""OSError numbers that are the machine's fault (exit 2 with the path and the cause), not a bug of ours."""
+
+
+def _internal(command: str, error: BaseException) -> int:
+    logging.getLogger("paintmatch").debug("internal failure", exc_info=True)
+    print(
+        f"paintmatch {command}: internal error: {type(error).__name__}: {error}\n"
+        "This is a bug in paintmatch; please report it with the command you ran.",
+        file=sys.stderr,
+    )
+    return 1
 
 
 if __name__ == "__main__":

@@ -272,7 +272,7 @@ def _os_error(path: str | os.PathLike[str], error: OSError) -> InputError:
     if os_error_message is not None:
         return InputError(os_error_message(path, error))
     cause = _OS_CAUSES.get(error.errno or -1, error.strerror or str(error))
-    return InputError(f"cannot write {path}: {cause}; nothing was written. Free some space or choose a folder you can write to")
+    return InputError(f"cannot write {path}: {cause}; free some space or choose a folder you can write to")
 
 
 class StagedOutput:
