@@ -285,10 +285,12 @@ async function exportZip() {
   const response = await api(`${cutPath()}/export?${params}`);
   const blob = await response.blob();
   const disposition = response.headers.get("content-disposition") || "";
-  const match = disposition.match(/filename="?([^";]+)"?/);
+  // Starlette sends names beyond ASCII (a cut named カット01) as RFC 5987 filename*=utf-8''...
+  const encoded = disposition.match(/filename\*=utf-8''([^;]+)/i);
+  const plain = disposition.match(/filename="?([^";]+)"?/);
   const link = document.createElement("a");
   link.href = URL.createObjectURL(blob);
-  link.download = match ? match[1] : `${ui.cut.name}.zip`;
+  link.download = encoded ? decodeURIComponent(encoded[1]) : plain ? plain[1] : `${ui.cut.name}.zip`;
   document.body.append(link);
   link.click();
   link.remove();
@@ -361,7 +363,8 @@ function wire() {
 async function main() {
   wire();
   render();
-  const wanted = decodeURIComponent(location.hash.slice(1));
+  let wanted = "";
+  try { wanted = decodeURIComponent(location.hash.slice(1)); } catch (_) { wanted = ""; }  // a mangled address
   await guarded(async () => {
     await loadCuts(wanted || undefined);
     if (wanted) await openCut(wanted);
