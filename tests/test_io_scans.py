@@ -115,6 +115,14 @@ def test_oversized_scan_is_refused_from_its_header(tmp_path, monkeypatch, name, 
     assert path.read_bytes() == data
 
 
+@pytest.mark.parametrize("array, kind", [(np.full((5, 6), 0.5, np.float32), "float"), (np.full((5, 6), 9, np.int32), "integer")])
+def test_32_bit_tiff_is_refused_not_misread(tmp_path, array, kind):
+    Image.fromarray(array).save(tmp_path / "scan.tif")
+    assert image_info(tmp_path / "scan.tif").mode == ("F" if kind == "float" else "I")
+    with pytest.raises(InputError, match=rf"scan\.tif: a TIFF of 32-bit {kind} samples is not read.*8 or 16 bits"):
+        read_image(tmp_path / "scan.tif")
+
+
 def test_damaged_tiff_and_jpeg_are_named(tmp_path):
     Image.fromarray(_RGBA, "RGBA").save(tmp_path / "whole.tif", compression="tiff_lzw")
     data = (tmp_path / "whole.tif").read_bytes()

@@ -92,12 +92,13 @@ class ImageInfo:
     Attributes
     ----------
     format : str
-        ``"PNG"`` or ``"TGA"``.
+        ``"PNG"``, ``"TGA"``, ``"TIFF"`` or ``"JPEG"``.
     width, height : int
         Size in pixels.
     mode : str
         Pillow-style name of the stored pixel layout: ``"RGBA"``, ``"RGB"``, ``"L"``, ``"LA"``, ``"P"``,
-        ``"1"``, or ``"I;16"`` (16-bit grey), ``"RGB;16"``, ``"RGBA;16"``, ``"LA;16"`` for 16-bit PNG.
+        ``"1"``, ``"CMYK"``, or ``"I;16"`` (16-bit grey), ``"RGB;16"``, ``"RGBA;16"``, ``"LA;16"`` for 16-bit
+        PNG and TIFF; ``"F"`` / ``"I"`` for TIFF of 32-bit float / integer samples (not read).
     bits_per_pixel : int
         Bits stored per pixel (all channels): 8 for grey or palette, 24 for RGB, 32 for RGBA, 64 for 16-bit
         RGBA... Pass it to ``write_image(..., bits_per_pixel=)`` to write an output like its source.
@@ -244,7 +245,7 @@ def _parse_tiff_header(handle: IO[bytes]) -> ImageInfo | None:
     for i in range(count):
         tag, kind, n, raw = struct.unpack(order + entry_format, table[entry_size * i : entry_size * (i + 1)])
         size = _TIFF_TYPE_SIZES.get(kind)
-        if size is None or tag not in (256, 257, 258, 262, 277, 338) or not 0 < n <= 64:
+        if size is None or tag not in (256, 257, 258, 262, 277, 338, 339) or not 0 < n <= 64:
             continue
         data = raw if size * n <= inline else _read_at(handle, struct.unpack(order + pointer, raw)[0], size * n)
         if len(data) < size * n:
@@ -262,7 +263,9 @@ def _parse_tiff_header(handle: IO[bytes]) -> ImageInfo | None:
         return None
     depth = bits[0]
     wide = ";16" if depth == 16 else ""
-    if photometric in (0, 1):  # grey, min-is-white or min-is-black
+    if depth > 16:  # 32-bit integer or float samples (SampleFormat 3): no 8-bit reading is right for all
+        mode = "F" if tags.get(339, [1])[0] == 3 else "I"
+    elif photometric in (0, 1):  # grey, min-is-white or min-is-black
         mode = "1" if depth == 1 and samples == 1 else ("I;16" if depth == 16 and samples == 1 else "L")
         mode = f"LA{wide}" if samples >= 2 else mode
     elif photometric == 3:
@@ -492,6 +495,11 @@ def read_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS) ->
     """
     path = Path(path)
     info = image_info(path)
+    if info.mode in ("F", "I"):
+        raise InputError(
+            f"{path}: a TIFF of 32-bit {'float' if info.mode == 'F' else 'integer'} samples is not read (their "
+            "range is not known); save the scan with 1, 8 or 16 bits per sample"
+        )
     if info.pixels > max_pixels:
         raise InputError(
             f"{path}: image is {info.width}x{info.height} = {info.pixels:,} pixels, over the limit of "

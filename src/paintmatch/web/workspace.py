@@ -2,8 +2,8 @@
 
 Layout (``W`` is the workspace folder)::
 
-    W/<cut>/line/*.png|tga          input line art (never modified)
-    W/<cut>/gt/*.png|tga            input colored frames (never modified)
+    W/<cut>/line/*.png|tga|tif|jpg  input line art (never modified; a link leading outside W is refused)
+    W/<cut>/gt/*.png|tga|tif|jpg    input colored frames (never modified)
     W/.paintmatch/cuts/<cut>/state.json        settings, corrections, undo/redo history, revision
     W/.paintmatch/cuts/<cut>/results/<f>.json  per frame: component colors, matches, confidences
     W/.paintmatch/cuts/<cut>/lock              lock file (flock) held while the cut changes
