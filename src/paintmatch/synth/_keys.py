@@ -3,7 +3,7 @@
 Production cuts are animated on 2s or 3s: the frames a painter colors are key drawings and in-betweens
 that differ a lot, not smooth 24 fps samples. ``plan_key_motion`` draws, for every frame, a key pose
 whose step from the previous frame is as large as a key-to-key step: the limbs swing 30-90 degrees,
-the character moves across the frame (3-6% of its width per drawing), an arm passes in front of the
+the character moves across the frame (2.5-5% of its width per drawing), an arm passes in front of the
 body or behind it (the depth order changes), the head turns (the features slide, the far eye and
 ear narrow or vanish), and the body squashes and stretches. ``key_pose`` turns a frame's keys into a
 ``FramePose`` that the renderer draws like any other.
@@ -25,8 +25,8 @@ _BONE = {name: i for i, (name, _, _) in enumerate(BONES)}
 # Local joint angle ranges (radians) and the size of one key-to-key step (min, max).
 # Arms: positive swings the arm in across the body (sign flipped for the right arm by _INWARD).
 _RANGES = {
-    "root": ((-0.08, 0.08), (0.03, 0.12)),
-    "torso": ((-0.18, 0.18), (0.06, 0.2)),
+    "root": ((-0.06, 0.06), (0.02, 0.08)),
+    "torso": ((-0.15, 0.15), (0.04, 0.15)),
     "head": ((-0.35, 0.35), (0.1, 0.35)),
     "hair": ((-0.25, 0.25), (0.05, 0.3)),
     "arm_upper": ((-1.3, 1.5), (np.deg2rad(30.0), np.deg2rad(90.0))),
@@ -148,7 +148,7 @@ def plan_key_motion(character: Character, rng: np.random.Generator, *, size: int
     lo_box, hi_box = 0.32 * size, 0.68 * size
     for k in range(1, frames):
         heading += rng.normal(0.0, 0.9)
-        step = u(0.03, 0.06) * size
+        step = u(0.025, 0.05) * size
         move = step * np.array([np.cos(heading), 0.6 * np.sin(heading)])
         nxt = centers[k - 1] + move
         for axis in (0, 1):  # bounce off the box so the character stays in the frame
@@ -158,7 +158,7 @@ def plan_key_motion(character: Character, rng: np.random.Generator, *, size: int
         centers[k] = np.clip(centers[k - 1] + move, lo_box, hi_box)
     scales = scale * (1.0 + rng.normal(0.0, 0.03, size=frames))
     turns = rng.normal(0.0, 0.05, size=frames)
-    squash = u(0.86, 1.16, size=frames)
+    squash = u(0.92, 1.09, size=frames)
     head_turns = _walk(rng, frames, -1.0, 1.0, (0.35, 1.2))
     closed = rng.random(frames) < 0.15
     talking = rng.random(frames) < 0.5
