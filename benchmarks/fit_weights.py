@@ -9,9 +9,9 @@ and against frame 0, both colored with their TRUE colors, and ``BestMatcher.cost
 model is a conditional logit: P(target t takes reference r) is proportional to exp(-s * cost[t, r]), and the
 likelihood of the true COLOR (the sum over the reference components of that color) is maximised over the
 fitted weights (non-negative) by L-BFGS. ``s`` is first fitted with the current weights; fitted weights are
-printed in cost units (divided by ``s``), so they drop into ``BestMatcher`` beside the unfitted ones. The
-script chooses nothing: the weights are then checked on the dev suites and recorded in
-``configs/tuned-best.yaml``. SciPy fits; only the loss and its gradient are written here.
+printed in cost units (divided by ``s``), so they drop into ``best`` beside the unfitted ones. The
+script chooses nothing: the weights are then checked on the dev suites and written, with the measurement
+that chose them, into ``src/paintmatch/match/best_defaults.yaml``. SciPy fits; only the loss and its gradient are written here.
 """
 
 from __future__ import annotations
@@ -31,12 +31,11 @@ def collect_cut(cut: Path) -> list[tuple[dict[str, np.ndarray], np.ndarray, np.n
     """(terms, same_color (n_t, n_r) bool, target areas) for every (k-1 -> k) and (0 -> k) pair of a cut."""
     from paintmatch.evaluate.truth import read_truth, truth_colors
     from paintmatch.io import read_cut, read_image
-    from paintmatch.match import Frame
-    from paintmatch.match.best import BestMatcher
+    from paintmatch.match import Frame, get_matcher
     from paintmatch.rgba import pack_rgba
     from paintmatch.segment import segment
 
-    matcher = BestMatcher()
+    matcher = get_matcher("best")
     files = read_cut(cut)
     frames = []
     for name, path in zip(files.names, files.line):
@@ -88,22 +87,23 @@ def main(argv: list[str] | None = None) -> int:
     from scipy.optimize import minimize, minimize_scalar
     from tune import cached_suite  # benchmarks/ is this script's folder, first on sys.path
 
-    from paintmatch.match.best import BestMatcher
+    from paintmatch.match import get_matcher
 
+    matcher = get_matcher("best")
+    current = {term.name: float(term.weight) for term in matcher.terms}
+    fittable = [name for name in current if name != "background"]
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=ROOT / "benchmarks" / "data")
     parser.add_argument("--cuts", type=int, default=16)
     parser.add_argument("--frames", type=int, default=8)
-    parser.add_argument("--fit", default="area,shape,trace,pos,flow", help=f"terms to fit, of {','.join(BestMatcher.TERMS)}")
+    parser.add_argument("--fit", default="area,shape,trace,pos,flow", help=f"terms to fit, of {','.join(fittable)}")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
 
     fit = [name.strip() for name in args.fit.split(",") if name.strip()]
-    unknown = [name for name in fit if name not in BestMatcher.TERMS]
+    unknown = [name for name in fit if name not in fittable]
     if unknown:
-        parser.error(f"--fit: unknown term(s) {', '.join(unknown)}; the terms are {', '.join(BestMatcher.TERMS)}")
-    matcher = BestMatcher()
-    current = {name: float(getattr(matcher, f"w_{name}")) for name in BestMatcher.TERMS}
+        parser.error(f"--fit: unknown term(s) {', '.join(unknown)}; the terms are {', '.join(fittable)}")
     cuts = cached_suite(args.data / f"synthetic-train-{args.cuts}x{args.frames}", args.cuts, args.frames, TRAIN_SEED)
     print(f"collecting cost terms from {len(cuts)} training cuts ...", file=sys.stderr)
     with ProcessPoolExecutor(args.workers) as pool:
@@ -114,8 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         for terms, same, areas in pairs:
             keep = same.any(axis=1)  # a target whose color the reference lacks says nothing about weights
             stack = np.stack([terms[name][keep] for name in fit], axis=2) * scale
-            fixed = 10.0 * terms["forbidden"][keep]
-            fixed = fixed + sum(current[name] * terms[name][keep] for name in BestMatcher.TERMS if name not in fit)
+            # the terms not fitted (the background penalty among them) at their current weights
+            fixed = sum(current[name] * terms[name][keep] for name in current if name not in fit)
             data.append((stack, fixed * scale, same[keep], np.where(areas[keep] > 10, 1.0, 0.3)))
         return data
 

@@ -1,28 +1,60 @@
+"""`best` as a whole: scenes it must get right (and `simple` gets wrong), its cost, its anchor and veto wiring."""
+
+import cv2
 import numpy as np
 import pytest
 
 from conftest import load_rgba
-from paintmatch.match import get_matcher
-from paintmatch.match.best import flow_reliability
+from paintmatch.match import Frame, get_matcher
+from paintmatch.segment import segment
 from test_match import _boxes_frame, _ids_by_x
 
-
-def test_flow_reliability_counts_pixels_whose_flow_comes_back():
-    labels = np.full((20, 40), -1, np.int32)
-    labels[:, :20] = 0
-    labels[:, 20:] = 1
-    forward = np.zeros((20, 40, 2), np.float32)
-    forward[..., 0] = 3.0  # everything moved 3 px right ...
-    backward = np.zeros((20, 40, 2), np.float32)
-    backward[..., 0] = -3.0  # ... and the backward flow agrees
-    backward[:, 30:, 0] = 5.0  # except where component 1's pixels land (x + 3 >= 30): they disagree by 8 px
-    reliability = flow_reliability(forward, backward, labels, 3, tol=2.0)
-    assert reliability[0] == pytest.approx(1.0)
-    assert reliability[1] == pytest.approx(7 / 20)  # x = 20..26 land before column 30: 7 of its 20 columns
-    assert reliability[2] == 1.0  # no pixel: nothing contradicts it
+RED, GREEN = (255, 0, 0, 255), (0, 255, 0, 255)
 
 
-@pytest.mark.parametrize("params", [{}, {"fb_tol": 0.0}, {"anchor": False, "neighbours": False}])
+def split_scene(*, cut: bool, shift: int = 0, colors: bool = True) -> tuple[Frame, dict[str, int]]:
+    """A big box (red) and a small box beside it (green), in a frame line; ``cut``: a line drawn across
+    the big box near the small one (an arm in front of a shirt), splitting off a piece of about the small
+    box's size. Returns the frame and its components by name (``piece`` only with ``cut``)."""
+    image = np.zeros((80, 160, 4), np.uint8)
+    ink = (0, 0, 0, 255)
+    cv2.rectangle(image, (2, 2), (157, 77), ink, 1)
+    cv2.rectangle(image, (20 + shift, 20), (80 + shift, 60), ink, 2)
+    cv2.rectangle(image, (90 + shift, 28), (114 + shift, 52), ink, 2)
+    if cut:
+        cv2.line(image, (64 + shift, 20), (64 + shift, 60), ink, 2)
+    seg = segment(image)
+    ids = {"outside": seg.labels[0, 0], "band": seg.labels[10, 4], "big": seg.labels[40, 30 + shift],
+           "small": seg.labels[40, 102 + shift]}
+    if cut:
+        ids["piece"] = seg.labels[40, 72 + shift]
+    frame = Frame(line=image, seg=seg, name="split")
+    if colors:
+        frame.colors = np.zeros((seg.n, 4), np.uint8)
+        for name, color in zip(("outside", "band", "big", "small"), [(0, 0, 0, 0), (9, 9, 9, 255), RED, GREEN]):
+            frame.colors[ids[name]] = color
+    return frame, {k: int(v) for k, v in ids.items()}
+
+
+@pytest.mark.parametrize("shift", [0, 3])
+def test_best_keeps_a_split_off_piece_with_its_region_where_simple_does_not(shift):
+    """The piece split off the red box has about the green box's area and lies about as near to it: by
+    geometry (`simple`) it is green; the flow says it lies where the red box was, so `best` paints it red."""
+    reference, _ = split_scene(cut=False)
+    target, ids = split_scene(cut=True, shift=shift, colors=False)
+    assert len(set(ids.values())) == target.n == 5
+
+    def colors(matching):
+        return {name: tuple(matching.colors[i]) for name, i in ids.items()}
+
+    best = colors(get_matcher("best").match(reference, target))
+    assert best["piece"] == RED and best["big"] == RED and best["small"] == GREEN
+    assert colors(get_matcher("simple").match(reference, target))["piece"] == GREEN
+    # It is the flow evidence that decides: without it `best` errs as `simple` does.
+    assert colors(get_matcher("best", flow=False).match(reference, target))["piece"] == GREEN
+
+
+@pytest.mark.parametrize("params", [{}, {"fb_tol": 0.0}, {"anchor": False, "neighbours": False}, {"flow.side": 64}])
 def test_best_follows_a_small_move(params):
     reference = _boxes_frame()
     target = _boxes_frame(offset=3, colors=False)
@@ -35,15 +67,42 @@ def test_cost_is_the_weighted_sum_of_its_named_terms():
     reference = _boxes_frame()
     target = _boxes_frame(offset=3, colors=False)
     terms = matcher.cost_terms(reference, target)
-    assert set(matcher.TERMS) | {"forbidden"} == set(terms)
+    assert list(terms) == ["background", "area", "shape", "feat", "trace", "pos", "flow", "part"]
+    weights = {term.name: term.weight for term in matcher.terms}
+    assert weights["area"] == 0.7 and weights["flow"] == 1.3 and weights["background"] == 10.0
     for name, term in terms.items():
-        assert term.shape == (target.n, reference.n), name
+        assert term.shape == (target.n, reference.n) and term.dtype == np.float64, name
     assert terms["flow"].max() > 0  # the flow term is live: not every pair is fully covered
-    expected = 10.0 * terms["forbidden"] + sum(getattr(matcher, f"w_{name}") * terms[name] for name in matcher.TERMS)
-    np.testing.assert_allclose(matcher._cost(reference, _boxes_frame(offset=3, colors=False)), expected)
+    expected = sum(weights[name] * terms[name] for name in terms)
+    pair = matcher.context(target).pair(reference)
+    np.testing.assert_allclose(matcher.cost(pair), expected)
     # the background (border-touching, transparent) is forbidden to every component away from the border
     background = np.flatnonzero(reference.colors[:, 3] == 0)
-    assert background.size and terms["forbidden"][:, background].any()
+    assert background.size and terms["background"][:, background].any()
+
+
+def test_matching_is_typed_and_confidence_stays_in_unit_range():
+    reference, _ = split_scene(cut=False)
+    target, _ = split_scene(cut=True, shift=3, colors=False)
+    anchor, _ = split_scene(cut=False)
+    for matching in (get_matcher("best").match(reference, target), get_matcher("best").match(reference, target, anchor=anchor)):
+        assert matching.ref_index.dtype == np.int32 and matching.colors.dtype == np.uint8
+        assert matching.confidence.dtype == np.float32 and matching.stage.dtype == np.uint8
+        assert ((matching.confidence >= 0) & (matching.confidence <= 1)).all()
+        palette = {tuple(c) for c in reference.colors}
+        assert all(tuple(c) in palette for c in matching.colors)
+
+
+def test_match_leaves_only_per_frame_features_in_the_frames():
+    """Nothing is left in a frame by one step for another: only features a painted frame reuses as the next
+    reference, each under the key of the one function that computes it."""
+    reference = _boxes_frame()
+    target = _boxes_frame(offset=3, colors=False)
+    get_matcher("best").match(reference, target, anchor=reference)
+    for frame in (reference, target):
+        for key in frame.cache:
+            kind = key[0] if isinstance(key, tuple) else key
+            assert kind in {"shape", "features:shape", "part_field", "line_field"}, key
 
 
 def test_large_region_takes_the_color_the_flow_covers_it_with(basicpbc, tmp_path):
@@ -66,36 +125,22 @@ def test_large_region_takes_the_color_the_flow_covers_it_with(basicpbc, tmp_path
     assert with_vote.means["pix_acc"] > 0.99
 
 
-def test_part_veto_gives_a_component_the_color_its_part_field_is_far_surer_of():
-    painted = _boxes_frame()
-    target = _boxes_frame(offset=3, colors=False)
-    p_ids, t_ids = _ids_by_x(painted), _ids_by_x(target)
-    unit = np.eye(4, dtype=np.float32)
-    p_vectors = np.zeros((painted.n, 4), np.float32)
-    p_vectors[p_ids[2:]] = unit[:3]  # the boxes, left to right: red, green, blue
-    p_vectors[p_ids[:2]] = unit[3]  # outside and band: over part_max_share, never compared
-    t_vectors = np.zeros((target.n, 4), np.float32)
-    t_vectors[t_ids[:2]] = unit[3]
-    t_vectors[t_ids[2]] = unit[2]  # matched to red, but its part field says blue
-    t_vectors[t_ids[3]] = [0.75, 0.66, 0, 0]  # matched to green; red is surer, by 0.09 only
-    t_vectors[t_ids[4]] = unit[2]  # matched to blue and its part field agrees
-    t_vectors /= np.linalg.norm(t_vectors, axis=1, keepdims=True)
-    matcher = get_matcher("best")
-    painted.cache[("part_field", matcher.part_model)] = p_vectors
-    target.cache[("part_field", matcher.part_model)] = t_vectors
-    colors = np.zeros((target.n, 4), np.uint8)
-    colors[t_ids] = painted.colors[p_ids]  # the right matching by position
-    before = colors.copy()
-    vetoed = matcher._part_veto(painted, target, colors)
-    assert vetoed.tolist() == [i == t_ids[2] for i in range(target.n)]
-    np.testing.assert_array_equal(colors[t_ids[2]], painted.colors[p_ids[4]])
-    unchanged = np.flatnonzero(~vetoed)
-    np.testing.assert_array_equal(colors[unchanged], before[unchanged])
-    # A region over veto_max_share of its frame keeps its matched color (flow and geometry match large regions well).
-    share = target.seg.areas[t_ids[2]] / target.seg.labels.size
-    colors = before.copy()
-    assert not get_matcher("best", veto_max_share=0.5 * share)._part_veto(painted, target, colors).any()
-    np.testing.assert_array_equal(colors, before)
-    # Off at 0, and the cut hands the painted frame to the veto even without the anchor as a second reference.
+def test_the_anchor_is_asked_for_when_a_step_uses_it():
+    assert get_matcher("best").uses_anchor
+    assert get_matcher("best", anchor=False).uses_anchor  # the veto compares with the painter's frame
     assert not get_matcher("best", part_veto=0.0, anchor=False).uses_anchor
-    assert get_matcher("best", anchor=False).uses_anchor
+    assert not get_matcher("best", w_part=0.0, anchor=False).uses_anchor  # no part field, no veto
+    assert get_matcher("best", anchor=False).steps == (
+        "assignment", "neighbour-consistency", "tiny-region-vote", "large-region-vote", "part-field-veto")
+
+
+def test_unknown_or_mistyped_settings_are_refused():
+    with pytest.raises(ValueError, match="Did you mean 'w_pos'"):
+        get_matcher("best", w_poss=2.0)
+    with pytest.raises(ValueError, match="compose"):
+        get_matcher("best", compose=True)  # deleted: measured worse (0.899 against 0.912)
+    with pytest.raises(ValueError, match="fb_tol.*float"):
+        get_matcher("best", fb_tol="2")
+    with pytest.raises(ValueError, match="Did you mean 'shape'"):
+        get_matcher("best", features="shapes")
+    assert get_matcher("best", w_pos=3).settings.weights.pos == 3.0  # ints are fine where floats are expected

@@ -140,13 +140,27 @@ def test_trace_channel_sees_the_blue_line(frame: Frame) -> None:
     assert tight[left_box, 2].max() == 0.0
 
 
-def test_crops_on_real_art_are_fast_enough(laughing_girl) -> None:
+def test_crops_on_real_art_hold_each_component_exactly(laughing_girl) -> None:
+    """Every component of a real frame is in its crop, and the mask channel is its exact area average.
+
+    (Speed is measured by ``make bench-speed``, not here.)
+    """
     lines, _ = laughing_girl
     art = lines[0]
     frame = Frame(line=art, seg=segment(art))
     crops = component_crops(frame, size=32)
-    assert crops.shape == (frame.n, 3, 32, 32)
+    assert crops.shape == (frame.n, 3, 32, 32) and crops.dtype == np.float32
+    assert crops.min() >= 0.0 and crops.max() <= 1.0
     assert np.all(crops[:, 1].max(axis=(1, 2)) > 0)  # every component is visible in its crop
+    # Where the window lies inside the frame, each mask pixel is the mean of its factor x factor block:
+    # the mask channel sums to the component's area.
+    windows = crop_windows(frame.seg, size=32, context=0.5)
+    height, width = frame.seg.shape
+    x0, y0, factor = windows.T
+    inside = (x0 >= 0) & (y0 >= 0) & (x0 + 32 * factor <= width) & (y0 + 32 * factor <= height)
+    assert inside.sum() > 10
+    mass = crops[inside, 1].sum(axis=(1, 2), dtype=np.float64) * factor[inside] ** 2
+    np.testing.assert_allclose(mass, frame.seg.areas[inside], rtol=1e-4)
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [({"size": 4}, "size"), ({"size": 16, "channels": ("ink", "glow")}, "glow"), ({"size": 16, "context": -1.0}, "context")])

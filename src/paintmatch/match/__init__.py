@@ -113,7 +113,7 @@ MATCHERS: dict[str, str] = {
     "paper": "paintmatch.match.paper:paper",
     "paper-equal": "paintmatch.match.paper:paper_equal",
     "paper-resnet34": "paintmatch.match.paper:paper_resnet34",
-    "best": "paintmatch.match.best:BestMatcher",
+    "best": "paintmatch.match.best:best",
     "best-deep": "paintmatch.match.best:best_deep",
 }
 

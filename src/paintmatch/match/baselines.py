@@ -25,7 +25,7 @@ from scipy.spatial import cKDTree
 from paintmatch.match import Frame, Matching
 from paintmatch.rgba import pack_rgba
 
-__all__ = ["OverlapMatcher", "FlowMatcher", "vote", "line_field", "dense_flow", "FLOW_METHODS"]
+__all__ = ["OverlapMatcher", "FlowMatcher", "vote", "line_field", "reduced_line_field", "dense_flow", "FLOW_METHODS"]
 
 FLOW_METHODS = ("dis", "dis-fast", "farneback")
 _DENSE_PAIRS = 1 << 22  # largest (target x reference) count table built densely (32 MB of int64)
@@ -169,6 +169,25 @@ def line_field(frame: Frame, *, clip: float) -> np.ndarray:
     return field.astype(np.uint8)
 
 
+def reduced_line_field(frame: Frame, shape: tuple[int, int], size: tuple[int, int], clip: float) -> np.ndarray:
+    """(size[1], size[0]) uint8: ``line_field(frame, clip=clip)`` brought to ``shape`` (H, W), then reduced to ``size``.
+
+    The flow's view of a frame. Memoized in the frame's per-frame store (``frame.cache``, key
+    ``("line_field", shape, size, clip)``): a painted target is the next frame's reference, and the
+    anchor is the reference of every frame, so each frame's field is computed once. Only this function
+    reads or writes that key; callers take the field from its return value.
+    """
+    key = ("line_field", tuple(shape), tuple(size), float(clip))
+    field = frame.cache.get(key)
+    if field is None:
+        field = line_field(frame, clip=clip)
+        if field.shape != tuple(shape):
+            field = cv2.resize(field, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
+        field = cv2.resize(field, size, interpolation=cv2.INTER_AREA)
+        frame.cache[key] = field
+    return field
+
+
 def dense_flow(target: np.ndarray, reference: np.ndarray, *, method: str = "dis") -> np.ndarray:
     """Dense flow from ``target`` to ``reference``: ``target[y, x] ~ reference[y + f[y, x, 1], x + f[y, x, 0]]``.
 
@@ -224,6 +243,16 @@ class FlowMatcher:
         if self.clip <= 0:
             raise ValueError(f"clip must be positive; got {self.clip}")
 
+    def grid(self, shape: tuple[int, int]) -> tuple[tuple[int, int], float, float]:
+        """The reduced grid the flow of a frame of ``shape`` (H, W) runs on: ``(size (w, h), scale, clip)``.
+
+        ``scale`` = reduced size / full size (<= 1); ``clip`` is ``self.clip`` in full-size pixels.
+        """
+        h, w = shape
+        scale = min(1.0, self.max_side / max(h, w))
+        size = (max(8, round(w * scale)), max(8, round(h * scale)))
+        return size, scale, self.clip / scale
+
     def small_flow(self, reference: Frame, target: Frame) -> tuple[np.ndarray, float]:
         """Flow from the target to the reference at the reduced size, and that size's scale.
 
@@ -234,22 +263,10 @@ class FlowMatcher:
         scale : float
             Reduced size / full size (<= 1).
         """
-        h, w = target.seg.shape
-        scale = min(1.0, self.max_side / max(h, w))
-        size = (max(8, round(w * scale)), max(8, round(h * scale)))
-        clip = self.clip / scale
-
-        def small(frame: Frame) -> np.ndarray:
-            key = ("flow_field", size, clip)  # a painted target is the next reference: compute once
-            if frame.cache.get("flow_field_key") != key:
-                field = line_field(frame, clip=clip)
-                if field.shape != (h, w):
-                    field = cv2.resize(field, (w, h), interpolation=cv2.INTER_AREA)
-                frame.cache["flow_field"] = cv2.resize(field, size, interpolation=cv2.INTER_AREA)
-                frame.cache["flow_field_key"] = key
-            return frame.cache["flow_field"]
-
-        return dense_flow(small(target), small(reference), method=self.method), scale
+        shape = target.seg.shape
+        size, scale, clip = self.grid(shape)
+        fields = [reduced_line_field(frame, shape, size, clip) for frame in (target, reference)]
+        return dense_flow(*fields, method=self.method), scale
 
     def flow(self, reference: Frame, target: Frame) -> np.ndarray:
         """(H, W, 2) float32 flow from the target to the reference at the target's full size."""

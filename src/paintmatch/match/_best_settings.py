@@ -1,0 +1,354 @@
+"""Settings of ``best``: one small frozen dataclass per stage, defaults read from ``best_defaults.yaml``.
+
+The dataclasses have no defaults of their own: every value comes from the one versioned file beside this
+module, where each one carries the measurement that chose it. ``BestSettings.replace`` applies keyword
+overrides, by their flat names of old (``w_pos``, ``fb_tol``...) or by ``group.field`` paths.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "DEFAULTS_PATH",
+    "Weights",
+    "AlignSettings",
+    "FlowSettings",
+    "PartFieldSettings",
+    "NeighbourSettings",
+    "VoteSettings",
+    "AnchorSettings",
+    "BestSettings",
+    "FLAT_NAMES",
+    "load_defaults",
+]
+
+#: The defaults file: every setting's value and the reason for it.
+DEFAULTS_PATH = Path(__file__).with_name("best_defaults.yaml")
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Weights of the evidence terms in the cost (each term is an (n_t, n_r) cost, about 0..1 or in diagonals).
+
+    Attributes
+    ----------
+    background : float
+        Penalty where a component away from the frame border meets the reference's transparent background.
+    area, shape, feat, trace, pos, flow, part : float
+        |log area difference|, Hu-moment distance, eq. (1) feature distance, differing trace-line sides,
+        centroid distance after alignment (drawing diagonals), 1 - flow coverage, 1 - part-field cosine.
+    """
+
+    background: float
+    area: float
+    shape: float
+    feat: float
+    trace: float
+    pos: float
+    flow: float
+    part: float
+
+
+@dataclass(frozen=True)
+class AlignSettings:
+    """Global similarity alignment before the position term.
+
+    Attributes
+    ----------
+    enabled : bool
+    confident_margin : float
+        A rough match (appearance + position) counts for the RANSAC fit when its runner-up costs this much more.
+    ransac_threshold : float
+        RANSAC reprojection threshold, in drawing diagonals.
+    """
+
+    enabled: bool
+    confident_margin: float
+    ransac_threshold: float
+
+
+@dataclass(frozen=True)
+class FlowSettings:
+    """Optical flow between the line arts (``flow_evidence``).
+
+    Attributes
+    ----------
+    enabled : bool
+        Compute the flow (off: no flow term, no tiny- or large-region vote).
+    method : str
+        Forward flow algorithm (``paintmatch.match.baselines.FLOW_METHODS``).
+    side : int
+        Flow runs on frames reduced to at most this many pixels per side.
+    clip : float
+        Distance (pixels at ``side``) at which the line field saturates.
+    color_vote : float
+        Share of the flow term counted per color rather than per component (0..1).
+    check_tol : float
+        Forward-backward error (reduced pixels) under which a pixel's flow is reliable (0: no check).
+    check_floor : float
+        Flow weight left to a component with no reliable pixel (share of the flow weight).
+    check_method : str
+        Backward flow algorithm.
+    check_max_share : float
+        Components over this share of the frame are not checked (a majority over many pixels).
+    """
+
+    enabled: bool
+    method: str
+    side: int
+    clip: float
+    color_vote: float
+    check_tol: float
+    check_floor: float
+    check_method: str
+    check_max_share: float
+
+
+@dataclass(frozen=True)
+class PartFieldSettings:
+    """The part field (``paintmatch.features.part_field``): its term and its veto.
+
+    Attributes
+    ----------
+    model : str
+        Registered part-field weights.
+    max_share : float
+        The part term counts only between components both up to this share of their frames.
+    veto : float
+        Cosine margin by which the part field must prefer another color of the painter's frame (0: no veto).
+    veto_max_share : float
+        The veto speaks only for components up to this share of their frame.
+    """
+
+    model: str
+    max_share: float
+    veto: float
+    veto_max_share: float
+
+
+@dataclass(frozen=True)
+class NeighbourSettings:
+    """Neighbourhood consistency: support from matched neighbours lowers a pair's cost, then re-assignment.
+
+    Attributes
+    ----------
+    enabled : bool
+    weight : float
+        Cost lowered by ``weight`` times the share of supporting neighbours.
+    rounds : int
+        Rounds of support and re-assignment.
+    """
+
+    enabled: bool
+    weight: float
+    rounds: int
+
+
+@dataclass(frozen=True)
+class VoteSettings:
+    """Flow votes for the components whose one-by-one match is weakest.
+
+    Attributes
+    ----------
+    tiny_area : int
+        Components under this many pixels take the majority color the flow maps them to (0: off).
+    large_share : float
+        Components over this share of the frame take the color covering most of them through the flow (0: off).
+    large_min_cover : float
+        ... when that color covers more than this share of them.
+    """
+
+    tiny_area: int
+    large_share: float
+    large_min_cover: float
+
+
+@dataclass(frozen=True)
+class AnchorSettings:
+    """The painter's colored frame as a second reference beside the previous painted frame.
+
+    Attributes
+    ----------
+    enabled : bool
+    margin : float
+        The anchor's match wins where its confidence exceeds the previous frame's by more than this.
+    """
+
+    enabled: bool
+    margin: float
+
+
+@dataclass(frozen=True)
+class BestSettings:
+    """Every setting of ``best``, grouped by stage; ``load_defaults()`` gives the shipped values.
+
+    Attributes
+    ----------
+    features : {"shape", "deep", "none"}
+        Appearance features of the ``feat`` term.
+    model : str
+        Deep feature weights (with ``features="deep"``).
+    slack : float
+        Many-to-one completion margin of the assignment (``paintmatch.match.simple.assign``).
+    weights, align, flow, part_field, neighbours, votes, anchor
+        The stages' own settings.
+    """
+
+    features: str
+    model: str
+    slack: float
+    weights: Weights
+    align: AlignSettings
+    flow: FlowSettings
+    part_field: PartFieldSettings
+    neighbours: NeighbourSettings
+    votes: VoteSettings
+    anchor: AnchorSettings
+
+    def replace(self, **overrides: Any) -> "BestSettings":
+        """A copy with ``overrides`` applied: flat names (``w_pos=2``) or ``group.field`` paths (``**{"flow.side": 640}``).
+
+        Raises
+        ------
+        ValueError
+            For an unknown name (with the closest known one) or a value of the wrong type.
+        """
+        top: dict[str, Any] = {}
+        groups: dict[str, dict[str, Any]] = {}
+        for key, value in overrides.items():
+            path = FLAT_NAMES.get(key, key)
+            group, _, name = path.rpartition(".")
+            if path not in _TYPES:
+                known = sorted(set(FLAT_NAMES) | set(_TYPES))
+                close = difflib.get_close_matches(key, known, n=1)
+                hint = f" Did you mean '{close[0]}'?" if close else ""
+                raise ValueError(f"unknown setting {key!r} of best.{hint} Known: {', '.join(known)}")
+            value = _checked(key, value, _TYPES[path])
+            (groups.setdefault(group, {}) if group else top)[name] = value
+        for group, values in groups.items():
+            top[group] = dataclasses.replace(getattr(self, group), **values)
+        return dataclasses.replace(self, **top)
+
+    def flat(self) -> dict[str, Any]:
+        """Every setting by its ``group.field`` path (top-level ones by their name)."""
+        result: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if dataclasses.is_dataclass(value):
+                result.update({f"{f.name}.{g.name}": getattr(value, g.name) for g in dataclasses.fields(value)})
+            else:
+                result[f.name] = value
+        return result
+
+
+_GROUPS = {"weights": Weights, "align": AlignSettings, "flow": FlowSettings, "part_field": PartFieldSettings,
+           "neighbours": NeighbourSettings, "votes": VoteSettings, "anchor": AnchorSettings}
+
+
+def _field_types() -> dict[str, type]:
+    """``group.field`` (or top-level name) -> its Python type, from the dataclasses' annotations."""
+    kinds = {"bool": bool, "int": int, "float": float, "str": str}
+    types: dict[str, type] = {}
+    for f in dataclasses.fields(BestSettings):
+        if f.name in _GROUPS:
+            types.update({f"{f.name}.{g.name}": kinds[g.type] for g in dataclasses.fields(_GROUPS[f.name])})
+        else:
+            types[f.name] = kinds[f.type]
+    return types
+
+
+_TYPES = _field_types()
+
+#: The flat keyword names of ``get_matcher("best", ...)`` (benchmarks, configs, the web app) and their paths.
+FLAT_NAMES: dict[str, str] = {
+    **{f"w_{name}": f"weights.{name}" for name in ("area", "shape", "feat", "trace", "pos", "flow", "part")},
+    "align": "align.enabled",
+    "flow": "flow.enabled",
+    "flow_side": "flow.side",
+    "color_vote": "flow.color_vote",
+    "fb_tol": "flow.check_tol",
+    "fb_floor": "flow.check_floor",
+    "fb_method": "flow.check_method",
+    "fb_max_share": "flow.check_max_share",
+    "part_model": "part_field.model",
+    "part_max_share": "part_field.max_share",
+    "part_veto": "part_field.veto",
+    "veto_max_share": "part_field.veto_max_share",
+    "neighbours": "neighbours.enabled",
+    "w_neighbours": "neighbours.weight",
+    "tiny_area": "votes.tiny_area",
+    "large_vote_share": "votes.large_share",
+    "anchor": "anchor.enabled",
+    "anchor_margin": "anchor.margin",
+}
+
+
+def _checked(name: str, value: Any, kind: type) -> Any:
+    """``value`` as a ``kind`` setting: ints are accepted where a float is expected, nothing else converts."""
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if kind is int and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise ValueError(f"setting {name!r} of best must be a {kind.__name__}; got {value!r}")
+    return value
+
+
+def _read(path: Path) -> dict[str, Any]:
+    import yaml
+
+    with open(path, encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    if not isinstance(data, dict) or not isinstance(data.get("version"), int):
+        raise ValueError(f"{path}: not a defaults file of best (a mapping with an integer `version:` first)")
+    return data
+
+
+def defaults_entries(path: Path = DEFAULTS_PATH) -> dict[str, dict[str, Any]]:
+    """``group.field`` -> ``{"value": ..., "reason": ...}`` as the file writes them (``version`` left out)."""
+    data = _read(path)
+    entries: dict[str, dict[str, Any]] = {}
+    for key, item in data.items():
+        if key == "version":
+            continue
+        if key in _GROUPS:
+            if not isinstance(item, dict):
+                raise ValueError(f"{path}: `{key}` must be a mapping of settings")
+            entries.update({f"{key}.{name}": entry for name, entry in item.items()})
+        else:
+            entries[key] = item
+    return entries
+
+
+@functools.lru_cache(maxsize=4)
+def load_defaults(path: Path = DEFAULTS_PATH) -> BestSettings:
+    """The settings written in ``path`` (default: the shipped ``best_defaults.yaml``).
+
+    Raises
+    ------
+    ValueError
+        Naming the setting that is missing, unknown, without a reason, or of the wrong type.
+    """
+    entries = defaults_entries(path)
+    missing = sorted(set(_TYPES) - set(entries))
+    unknown = sorted(set(entries) - set(_TYPES))
+    if missing or unknown:
+        raise ValueError(f"{path}: settings missing: {', '.join(missing) or 'none'}; unknown: {', '.join(unknown) or 'none'}")
+    values: dict[str, Any] = {}
+    for key, entry in entries.items():
+        if not isinstance(entry, dict) or set(entry) != {"value", "reason"} or not str(entry["reason"]).strip():
+            raise ValueError(f"{path}: `{key}` must have exactly a `value` and a non-empty `reason`")
+        kind = _TYPES[key]
+        if type(entry["value"]) is not kind:
+            raise ValueError(f"{path}: `{key}` must be a {kind.__name__}; got {entry['value']!r}")
+        values[key] = entry["value"]
+    groups = {name: cls(**{k.split(".", 1)[1]: v for k, v in values.items() if k.startswith(name + ".")})
+              for name, cls in _GROUPS.items()}
+    top = {k: v for k, v in values.items() if "." not in k}
+    return BestSettings(**top, **groups)

@@ -1,0 +1,209 @@
+"""Assignment and refinement steps of ``best``: each a small named object that takes a ``Matching`` and returns one.
+
+Against one colored frame (``PairStep``: ``step(pair, cost, matching) -> Matching``):
+
+- ``NeighbourConsistency``: a pair's cost drops with the share of the target's neighbours matched to the
+  reference's neighbours, then the assignment runs again.
+- ``TinyRegionVote``: components under a few pixels take the majority color the flow maps their pixels to.
+- ``LargeRegionVote``: components over a share of the frame take the color the flow covers most of them with.
+
+Across the colored frames (after the pair steps):
+
+- ``AnchorMerge``: the more confident of the previous frame's and the painter's frame's matches.
+- ``PartFieldVeto``: where the part field is far surer of another color of the painter's frame, that color.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from paintmatch.match import Frame, Matching
+from paintmatch.match._evidence import MatchContext, PairContext, within_share
+from paintmatch.match.simple import assign
+from paintmatch.rgba import pack_rgba
+
+__all__ = ["Assignment", "NeighbourConsistency", "TinyRegionVote", "LargeRegionVote", "AnchorMerge", "PartFieldVeto"]
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Hungarian assignment on the cost, completed many-to-one (``paintmatch.match.simple.assign``).
+
+    ``assignment(reference, cost)`` returns a ``Matching``: reference index, its color, ``confidence_from_cost``
+    in [0, 1], stage 0 (one-to-one) or 2 (completion).
+    """
+
+    slack: float
+    name = "assignment"
+
+    def __call__(self, reference: Frame, cost: np.ndarray) -> Matching:
+        chosen, confidence, stage = assign(cost, slack=self.slack)
+        return Matching(ref_index=chosen, colors=reference.colors[chosen].copy(), confidence=confidence, stage=stage)
+
+
+def _recolored(matching: Matching, which: np.ndarray, colors: np.ndarray, ref_index: np.ndarray) -> Matching:
+    """A copy of ``matching`` whose components ``which`` (index or mask) take ``colors`` and ``ref_index``."""
+    new_colors, new_index = matching.colors.copy(), matching.ref_index.copy()
+    new_colors[which] = colors
+    new_index[which] = ref_index
+    return Matching(ref_index=new_index, colors=new_colors, confidence=matching.confidence, stage=matching.stage)
+
+
+@dataclass(frozen=True)
+class NeighbourConsistency:
+    """Cost lowered where a pair's neighbours are matched to each other's neighbours, then re-assigned.
+
+    ``support[t, r]`` = share of t's neighbours whose current match is r or a neighbour of r
+    (``A_t @ P @ (A_r + I) / deg(t)`` with P the one-hot matching): a region beside the iris is
+    drawn towards the regions beside the matched iris. ``rounds`` rounds of this are a cheap
+    relaxation of the graph matching objective (pairwise agreement of neighbourhoods).
+    """
+
+    weight: float
+    rounds: int
+    assignment: Assignment
+    name = "neighbour-consistency"
+
+    def __call__(self, pair: PairContext, cost: np.ndarray, matching: Matching) -> Matching:
+        from scipy.sparse import coo_matrix, identity
+
+        reference, target = pair.reference, pair.target
+
+        def adjacency(frame: Frame):
+            pairs = frame.seg.adjacency
+            n = frame.n
+            data = np.ones(2 * len(pairs))
+            rows = np.r_[pairs[:, 0], pairs[:, 1]]
+            cols = np.r_[pairs[:, 1], pairs[:, 0]]
+            return coo_matrix((data, (rows, cols)), shape=(n, n)).tocsr()
+
+        a_t = adjacency(target)
+        a_r = adjacency(reference) + identity(reference.n, format="csr")
+        degree = np.maximum(np.asarray(a_t.sum(axis=1)).ravel(), 1)
+        for _ in range(self.rounds):
+            one_hot = coo_matrix((np.ones(target.n), (np.arange(target.n), matching.ref_index)), shape=(target.n, reference.n)).tocsr()
+            support = (a_t @ one_hot @ a_r).toarray() / degree[:, None]
+            matching = self.assignment(reference, cost - self.weight * support)
+        return matching
+
+
+@dataclass(frozen=True)
+class TinyRegionVote:
+    """Components under ``area`` pixels take the majority color of the reference pixels the flow maps them to.
+
+    Their shape and position are too noisy to match one by one. Only their own pixels are looked up, at
+    full resolution (the reduced flow is sampled at their positions and scaled up). Nothing without flow.
+    """
+
+    area: int
+    name = "tiny-region-vote"
+
+    def __call__(self, pair: PairContext, cost: np.ndarray, matching: Matching) -> Matching:
+        from paintmatch.match.baselines import vote
+
+        evidence = pair.flow()
+        reference, target = pair.reference, pair.target
+        tiny, pixels = pair.match.pixels_below(self.area)
+        if evidence is None or not tiny.any():
+            return matching
+        small_flow = evidence.flow
+        labels = target.seg.labels
+        ys, xs = np.divmod(pixels, labels.shape[1])
+        scale_x = small_flow.shape[1] / labels.shape[1]
+        scale_y = small_flow.shape[0] / labels.shape[0]
+        fy = np.clip((ys * scale_y).astype(np.int64), 0, small_flow.shape[0] - 1)
+        fx = np.clip((xs * scale_x).astype(np.int64), 0, small_flow.shape[1] - 1)
+        ref_labels = reference.seg.expanded_labels()
+        sx = np.clip(np.rint(xs + small_flow[fy, fx, 0] / scale_x).astype(np.int64), 0, ref_labels.shape[1] - 1)
+        sy = np.clip(np.rint(ys + small_flow[fy, fx, 1] / scale_y).astype(np.int64), 0, ref_labels.shape[0] - 1)
+        source = ref_labels[sy, sx]
+        voted = vote(labels.ravel()[pixels][None, :], source[None, :], reference.colors, centroids=target.seg.centroids)
+        use = tiny & (voted.confidence > 0)
+        return _recolored(matching, use, voted.colors[use], voted.ref_index[use])
+
+
+@dataclass(frozen=True)
+class LargeRegionVote:
+    """Components over ``share`` of the frame take the color the flow-warped reference covers most of them with,
+    when it covers more than ``min_cover`` of them (``FlowEvidence.by_color``). Nothing without flow.
+
+    For a background merged with another region where an outline meets the frame edge, which shape and
+    area match to the wrong region.
+    """
+
+    share: float
+    min_cover: float
+    name = "large-region-vote"
+
+    def __call__(self, pair: PairContext, cost: np.ndarray, matching: Matching) -> Matching:
+        evidence = pair.flow()
+        large = np.flatnonzero(~within_share(pair.target, self.share))
+        if evidence is None or large.size == 0:
+            return matching
+        per_color = evidence.by_color[large]
+        best = per_color.argmax(axis=1)
+        clear = per_color[np.arange(large.size), best] > self.min_cover
+        return _recolored(matching, large[clear], pair.reference.colors[best[clear]], best[clear])
+
+
+@dataclass(frozen=True)
+class AnchorMerge:
+    """Each component takes the anchor's match where its confidence beats the previous frame's by over ``margin``.
+
+    Those components get ``ref_index`` -1 (their reference is another frame); the stage stays the previous
+    frame's.
+    """
+
+    margin: float
+    name = "anchor-merge"
+
+    def __call__(self, previous: Matching, anchored: Matching) -> Matching:
+        better = anchored.confidence > previous.confidence + self.margin
+        colors = previous.colors.copy()
+        colors[better] = anchored.colors[better]
+        return Matching(
+            ref_index=np.where(better, -1, previous.ref_index),
+            colors=colors,
+            confidence=np.where(better, anchored.confidence, previous.confidence),
+            stage=previous.stage,
+        )
+
+
+@dataclass(frozen=True)
+class PartFieldVeto:
+    """Recolor the components whose part field prefers another color of the painter's frame by over ``margin``.
+
+    Only components up to ``max_share`` of the target, compared with the painter's components up to
+    ``painted_max_share`` of theirs. Mostly parts the painted frame never shows (an ear turning into view):
+    nothing corresponds to them, flow and position point at whatever covered them, and the part field,
+    trained to draw such parts to the parts painted like them, knows better. Vetoed components get
+    ``ref_index`` -1.
+    """
+
+    margin: float
+    max_share: float
+    painted_max_share: float
+    name = "part-field-veto"
+
+    def vetoed(self, painted_vectors: np.ndarray, target_vectors: np.ndarray, painted: Frame, target: Frame,
+               colors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(vetoed, new_colors)``: (n_t,) bool and the (k, 4) colors of the vetoed components, from the vectors."""
+        in_target = within_share(target, self.max_share)
+        in_painted = np.flatnonzero(within_share(painted, self.painted_max_share))
+        if in_painted.size == 0:
+            return np.zeros(target.n, dtype=bool), np.zeros((0, 4), np.uint8)
+        similarity = target_vectors @ painted_vectors[in_painted].T
+        nearest = similarity.argmax(axis=1)
+        top = similarity[np.arange(target.n), nearest]
+        same_color = pack_rgba(painted.colors[in_painted])[None, :] == pack_rgba(colors)[:, None]
+        # A chosen color the painted frame's small components lack has nothing to compare: kept.
+        of_chosen = np.where(same_color, similarity, -np.inf).max(axis=1)
+        vetoed = in_target & np.isfinite(of_chosen) & (top - of_chosen > self.margin)
+        return vetoed, painted.colors[in_painted[nearest[vetoed]]]
+
+    def __call__(self, context: MatchContext, painted: Frame, matching: Matching) -> Matching:
+        target = context.target
+        vetoed, colors = self.vetoed(context.part_vectors(painted), context.part_vectors(target), painted, target, matching.colors)
+        return _recolored(matching, vetoed, colors, -1)
