@@ -3,8 +3,9 @@
     make bench-drift          # or: .venv/bin/python benchmarks/drift.py [--suite DIR] [--method best]
 
 For every cut of a synthetic suite (default: the synthetic test suite of ``make bench``, 20 cuts x 8
-frames, seed 10000, generated into benchmarks/data/synthetic-test when missing) it measures, over
-components larger than 10 px (acc_thres):
+frames, seed 10000, generated into benchmarks/data/synthetic-test when missing) it measures acc_thres
+(propagation, one step, key frames: on the truth's regions larger than 10 px, from the painted image, as
+``paintmatch evaluate`` scores; the error counts: on the method's components larger than 10 px):
 
 - propagation: the cut colored from its first frame as ``colorize`` does (each painted frame is the
   next reference, the first frame the anchor), per frame position;
@@ -58,9 +59,11 @@ def _scored(colors: np.ndarray, truth: np.ndarray, areas: np.ndarray) -> tuple[n
 def measure_cut(cut: Path, method: str) -> dict:
     """The measurements of the module docstring for one cut (plain numbers and lists, JSON-ready)."""
     from paintmatch.cut import colorize_frames, suggest_reference
+    from paintmatch.evaluate.regions import read_colored, read_truth_regions, region_metrics
     from paintmatch.evaluate.truth import read_truth, truth_colors
     from paintmatch.io import read_cut, read_image
     from paintmatch.match import Frame, get_matcher
+    from paintmatch.paint import paint
 
     files = read_cut(cut)
     names = files.names
@@ -68,7 +71,13 @@ def measure_cut(cut: Path, method: str) -> dict:
     truth_images = [read_truth(cut, name) for name in names]
     if any(t is None for t in truth_images):
         raise SystemExit(f"drift: {cut} lacks the truth (gt/ or seg/) of some frame; this benchmark needs every frame's truth")
-    colored = {i: t.image for i, t in enumerate(truth_images)}
+    # the painter's frame as evaluate reads it: gt/ (antialiased as exported), else the seg/ colors
+    colored = {i: read_colored(cut, name) for i, name in enumerate(names)}
+    regions = [read_truth_regions(cut, name, line) for name, line in zip(names, lines)]
+
+    def region_acc(image: np.ndarray, k: int) -> float:
+        return float(region_metrics(image, regions[k])[0]["acc_thres"])
+
     matcher = get_matcher(method)
     last = len(lines) - 1
 
@@ -85,7 +94,7 @@ def measure_cut(cut: Path, method: str) -> dict:
     prev_ok = np.ones(segs[0].n, bool)  # the colored frame is painted with its own colors
     for k in range(1, len(lines)):
         ok, big = _scored(run[k].matching.colors, truths[k], segs[k].areas)
-        out["propagation"].append(float(ok[big].mean()))
+        out["propagation"].append(region_acc(run[k].painted.image, k))
         out["wrong"] += int((~ok & big).sum())
         out["scored"] += int(big.sum())
         if first_parts is not None and parts[k] is not None:
@@ -104,7 +113,7 @@ def measure_cut(cut: Path, method: str) -> dict:
         target = Frame(line=lines[k], seg=segs[k])
         step = matcher.match(previous, target, anchor=anchor) if k > 1 and getattr(matcher, "uses_anchor", False) else matcher.match(previous, target)
         ok1, _ = _scored(step.colors, truths[k], segs[k].areas)
-        out["one_step"].append(float(ok1[big].mean()))
+        out["one_step"].append(region_acc(paint(target, step).image, k))
         completion = step.stage == COMPLETION
         out["step_wrong"] += int((~ok1 & big).sum())
         out["step_completions"] += int((completion & big).sum())
@@ -118,9 +127,7 @@ def measure_cut(cut: Path, method: str) -> dict:
         for k, result in enumerate(keyed):
             if k in refs:
                 continue
-            seg = result.frame.seg
-            ok, big = _scored(result.matching.colors, truth_colors(colored[k], seg), seg.areas)
-            accs.append(float(ok[big].mean()))
+            accs.append(region_acc(result.painted.image, k))
         out[label] = float(np.mean(accs))
     return out
 
