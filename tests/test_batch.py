@@ -384,3 +384,48 @@ def test_odd_frames_do_not_fail_or_retry_a_cut(tmp_path, capsys, caplog):
     assert "0001.png has no closed region" in log_text and "0002.png has no lines" in log_text
     messages = [r.getMessage() for r in caplog.records]
     assert any(m.startswith("cut a done (") for m in messages) and any(m.startswith("cut b done (") for m in messages)
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_every_write(tmp_path):
+    """Ctrl-C on a running batch (SIGINT to its process group, as a terminal sends it): exit 130, and
+    nothing in OUT changes once the command has said "interrupted"."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = tmp_path / "ep"
+    for index in range(8):
+        make_cut(root / f"c{index}", frames=24, size=128)
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "paintmatch.cli", "batch", str(root), "--out", str(out), "--workers", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        manifest = out / batch.MANIFEST_FILE
+        if manifest.exists() and json.loads(manifest.read_text())["cuts"]:
+            break
+        time.sleep(0.05)
+    if process.poll() is not None:
+        pytest.fail(f"the batch ended before it could be interrupted: {process.communicate()[1].decode()}")
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err.decode()
+    assert b"interrupted" in err
+
+    def snapshot() -> dict[str, int]:
+        return {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+
+    before = snapshot()
+    time.sleep(3)
+    assert snapshot() == before  # no cut written after "interrupted"
+    summary = json.loads((out / batch.SUMMARY_FILE).read_text())
+    manifest = json.loads((out / batch.MANIFEST_FILE).read_text())
+    assert summary["interrupted"] is True and len(manifest["cuts"]) < 8
+    for name in manifest["cuts"]:
+        _check_cut_output(out, root, name)
+    assert not list(out.glob(batch.STOP_PREFIX + "*"))
+    assert not list(out.rglob(".paintmatch-*"))  # no staging folder left

@@ -687,8 +687,24 @@ def run(
     finally:
         if scheduler is None:  # the local workers are gone: no task can still be running
             stop_file.unlink(missing_ok=True)
+            _remove_staging(todo)
     finish(interrupted=False)
     return summary
+
+
+def _remove_staging(tasks: list[CutTask]) -> None:
+    """Remove what killed workers left: staging folders, and output folders they created and left empty."""
+    import shutil
+
+    for task in tasks:
+        folder = Path(task.out_dir)
+        if not folder.is_dir():
+            continue
+        for staging in folder.glob(".paintmatch-*"):
+            if staging.is_dir():
+                shutil.rmtree(staging, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only if empty
 
 
 def _write_json(path: Path, obj: Any) -> None:
