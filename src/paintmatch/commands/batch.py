@@ -46,6 +46,10 @@ def run(args: argparse.Namespace) -> int:
             f"{counts['ok']} cut(s) colored, {counts['skipped']} skipped (complete), {counts['failed']} failed "
             f"in {summary['seconds']:.1f} s -> {args.out} (summary: {Path(args.out) / SUMMARY_FILE})"
         )
+    rerun = [row for row in summary["cuts"] if row.get("worker_died")]
+    if rerun and not args.quiet:
+        names = ", ".join(row["cut"] for row in rerun)
+        print(f"{len(rerun)} cut(s) run again after a worker died: {names} (see {SUMMARY_FILE})")
     if summary["failed"]:
         for row in summary["cuts"]:
             if row["status"] == "failed":
