@@ -12,6 +12,7 @@ import numpy as np
 
 from paintmatch.errors import InputError
 from paintmatch.io import write_json
+from paintmatch.segment import segment
 from paintmatch.synth._character import Character, design_character
 from paintmatch.synth._keys import key_pose, plan_key_motion
 from paintmatch.synth._motion import plan_motion, pose
@@ -81,7 +82,9 @@ def synth_frames(*, frames: int, seed: int, size: int = 512, antialias: bool = F
                  style: str = "clean", line_format: str = "mixed") -> Iterator[SynthFrame]:
     """Generate a cut in memory, frame by frame (a generator of ``SynthFrame``).
 
-    Parameters are those of ``generate_cut``. Useful for training, which needs no files.
+    Parameters are those of ``generate_cut``. Useful for training, which needs no files. Production-like
+    frames carry the published line art (with its gaps; on white for ``line_format="white"``) in
+    ``rendered.line``, the gap-free truth and the exported paint in ``truth``, and their gaps in ``gaps``.
     """
     _check(frames, seed, size)
     _choice("style", style, STYLES)
@@ -197,7 +200,7 @@ def _write_production(out: Path, *, frames: int, seed: int, size: int, line_form
                           line_bits_per_pixel=24 if fmt == "white" else None)
         components.append(frame.truth.seg.n)
         gap_counts.append(len(frame.gaps))
-        leaking.append(int(_segment_count(frame.rendered.line)))
+        leaking.append(segment(frame.rendered.line).n)
     write_json(out / "synth.json", {
         "generator": "paintmatch.synth",
         "version": GENERATOR_VERSION,
@@ -216,13 +219,6 @@ def _write_production(out: Path, *, frames: int, seed: int, size: int, line_form
         "seg": "segments of the gap-free line art (the painter's regions): 0 on its lines, gap pixels included",
     })
     return out
-
-
-def _segment_count(line: np.ndarray) -> int:
-    """Number of components of line art segmented without gap closing."""
-    from paintmatch.segment import segment
-
-    return segment(line).n
 
 
 def generate_suite(

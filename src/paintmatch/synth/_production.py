@@ -45,6 +45,10 @@ class Gap:
         Its length along the line, pixels.
     leaks : bool
         Whether the published line art, segmented without gap closing, joins the two segments.
+    normal : (2,) ndarray of float64
+        Unit vector across the line, from the first segment toward the second.
+    reach : float
+        Half the extent of the erased rectangle across the line, pixels (covers the widest line).
     """
 
     center: np.ndarray

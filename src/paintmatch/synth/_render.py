@@ -4,7 +4,9 @@ Parts are drawn back to front (painter's algorithm) in the bounding box of each 
 fill covers what is behind it, lines included, so occlusion splits and hides regions exactly as on
 paper. Lines are OpenCV polylines at 1/16 pixel precision with a width that varies along the stroke,
 a small per-frame wobble of the outline (the drawing jitter of hand-drawn in-betweens), optional
-antialiasing and, optionally, a few tiny gaps in the main lines.
+antialiasing and, optionally, a few tiny gaps in the main lines. Production-like frames
+(``production=True``) draw cleanup-style lines instead (weight varying along strokes and from part to
+part, hairline folds, overshooting stripe lines) in the frame's depth order and head turn.
 """
 
 from __future__ import annotations
