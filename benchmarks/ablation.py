@@ -1,4 +1,4 @@
-"""Ablation of ``best``: every addition switched off one at a time, on the benchmark suites.
+"""Ablation of ``best``: every evidence term and refinement step switched off one at a time, on the benchmark suites.
 
     make ablation          # or: .venv/bin/python benchmarks/ablation.py
 
@@ -16,21 +16,29 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-VARIANTS: dict[str, dict] = {
-    "best (all)": {},
-    "- flow prior": {"flow": False},
-    "- anchor reference": {"anchor": False},
-    "- neighbourhood consistency": {"neighbours": False},
-    "- global alignment": {"align": False},
-    "- tiny-region flow vote": {"tiny_area": 0},
-    "- per-color flow vote": {"color_vote": 0.0},
-    "+ deep features (= best-deep)": {"features": "deep"},
-    "no appearance features": {"features": "none"},
-    "- flow check": {"fb_tol": 0.0},
-    "- part field": {"w_part": 0.0},
-    "- large-region flow vote": {"large_vote_share": 0.0},
-    "- part-field veto": {"part_veto": 0.0},
-}
+def variants() -> dict[str, dict]:
+    """One row per evidence term and per refinement step of ``best``, each switched off alone (keyword overrides)."""
+    from paintmatch.match import get_matcher
+
+    matcher = get_matcher("best")
+    rows: dict[str, dict] = {"best (all)": {}}
+    for term in matcher.terms:
+        if term.name == "background":  # a hard constraint, not evidence
+            continue
+        label = "part term (and the veto, which needs it)" if term.name == "part" else f"{term.name} term"
+        rows[f"- {label}"] = {f"weights.{term.name}": 0.0}
+    rows["- global alignment (of the pos term)"] = {"align": False}
+    rows["- flow (term and both flow votes)"] = {"flow": False}
+    rows["- flow check"] = {"fb_tol": 0.0}
+    rows["- per-color flow coverage"] = {"color_vote": 0.0}
+    steps = {"neighbour-consistency": {"neighbours": False}, "tiny-region-vote": {"tiny_area": 0},
+             "large-region-vote": {"large_vote_share": 0.0}, "anchor-merge": {"anchor": False},
+             "part-field-veto": {"part_veto": 0.0}}
+    for step in matcher.steps:
+        if step in steps:
+            rows[f"- {step}"] = steps[step]
+    rows["+ deep features (= best-deep)"] = {"features": "deep"}
+    return rows
 
 
 def _cuts(folder: Path, level: int | None = None) -> list[Path]:
@@ -56,9 +64,13 @@ def main(argv: list[str] | None = None) -> int:
         if not folder.is_dir():
             print(f"ablation: {folder} is missing: run `make bench` first (it generates the suites)", file=sys.stderr)
             return 2
-    variants = VARIANTS if not args.variants else {k: VARIANTS[k] for k in args.variants.split(",")}
+    known = variants()
+    unknown = [k for k in (args.variants or "").split(",") if k and k not in known]
+    if unknown:
+        parser.error(f"--variants: unknown {', '.join(map(repr, unknown))}; known: {', '.join(map(repr, known))}")
+    chosen = known if not args.variants else {k: known[k] for k in args.variants.split(",")}
     rows = []
-    for variant, params in variants.items():
+    for variant, params in chosen.items():
         row = {"variant": variant, "params": params}
         for suite, folder in suites.items():
             cuts = _cuts(folder, 3 if "level 3" in suite else None)

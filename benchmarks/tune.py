@@ -5,7 +5,9 @@
 
 Each grid point colors every dev cut from its first frame (as ``paintmatch evaluate`` does) and is
 scored by mean acc_thres over cuts; the best point is written to ``configs/tuned-<method>.yaml``
-with the command that chose it. The dev suite (seed 20_000) is generated into
+with the command that chose it. ``best`` takes its flat names (``w_flow``) or ``group.field`` paths
+(``--grid flow.side=400,512``); a value it keeps goes, with this measurement as its reason, into
+``src/paintmatch/match/best_defaults.yaml`` (bump its ``version``): the one file ``best`` loads. The dev suite (seed 20_000) is generated into
 ``benchmarks/data/synthetic-dev`` if missing.
 """
 
