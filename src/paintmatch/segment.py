@@ -741,6 +741,12 @@ def endpoint_closures(
     # than a width (at least 3 px) is a spur of a thick line's skeleton, not a stroke end.
     depth = int(max(4, round(2 * line_width) + 2))
     ends, directions = _stroke_ends(skeleton, depth=depth, min_length=int(max(3, round(line_width))))
+    # A stroke cut by the frame's edge is not a free end.
+    height, width = mask.shape
+    inner = (
+        (ends[:, 0] + y0 > 1) & (ends[:, 0] + y0 < height - 2) & (ends[:, 1] + x0 > 1) & (ends[:, 1] + x0 < width - 2)
+    )
+    ends, directions = ends[inner], directions[inner]
     if ends.shape[0] == 0:
         return empty
     segments, used = _join_facing_ends(ends, directions, reach=max_gap + line_width + 1.0, cone=max(cone, 45.0))
@@ -912,7 +918,9 @@ def reference_palette(colored: np.ndarray, lines=None, *, min_area: int = 4) -> 
 
     A pixel counts when its 3x3 neighbourhood is all one color (antialiased blends along lines and
     paint boundaries never are) and it is off the lines. Colors with at least ``min_area`` such
-    pixels are kept. Transparent pixels count as the one color ``(0, 0, 0, 0)``.
+    pixels are kept. A flat-painted frame (no blends: paintmatch's output, a PaintMan export) keeps
+    every color off its lines, however small. Transparent pixels count as the one color
+    ``(0, 0, 0, 0)``.
 
     Parameters
     ----------
@@ -942,13 +950,31 @@ def reference_palette(colored: np.ndarray, lines=None, *, min_area: int = 4) -> 
         raise ValueError(f"min_area must be an int >= 1; got {min_area!r}")
     line = _line_pixels(lines, colored.shape[:2], "lines")
     packed, flat = _flat_pixels(colored)
-    if line is not None:
-        flat &= ~line
-    values, counts = _run_counts(packed, flat)
-    keep = counts >= min_area
-    values, counts = values[keep], counts[keep]
+    off_line = np.ones(packed.shape, bool) if line is None else ~line
+    return _from_keys(_palette_keys(packed, flat, off_line, min_area)[0])
+
+
+# A frame whose off-line pixels hold under this share of colors never seen flat is flat-painted
+# (paintmatch's own output, a PaintMan export): it has no blends, so every color in it is paint.
+# Antialiased paint has about 2% blends at 1600 px (two blend pixels per pixel of line length).
+_FLAT_PAINTED_BLENDS = 0.002
+
+
+def _palette_keys(packed: np.ndarray, flat: np.ndarray, off_line: np.ndarray, min_area: int) -> tuple[np.ndarray, bool]:
+    """Palette color keys (``_keys``), largest area first, and whether the frame is flat-painted.
+
+    An antialiased frame's palette is its flat colors with at least ``min_area`` flat pixels; a
+    flat-painted frame's palette is every color off the lines (a 2-px component's color is paint).
+    """
+    flat_values, flat_counts = _run_counts(packed, flat & off_line)
+    values, counts = _run_counts(packed, off_line)
+    blends = counts[~np.isin(values, flat_values, assume_unique=True)].sum()
+    exact = bool(blends <= _FLAT_PAINTED_BLENDS * max(int(counts.sum()), 1))
+    if not exact:
+        keep = flat_counts >= min_area
+        values, counts = flat_values[keep], flat_counts[keep]
     order = np.lexsort((values, -counts))
-    return _from_keys(values[order])
+    return values[order], exact
 
 
 def _palette_index(packed: np.ndarray, palette: np.ndarray) -> np.ndarray:
@@ -965,7 +991,8 @@ def reference_colors(colored: np.ndarray, seg: Segmentation, *, palette: np.ndar
     """The palette color of each component of a painted frame.
 
     Each component takes the palette color that covers most of its flat pixels (see
-    ``reference_palette``). A small component with no flat pixel (an eye a few pixels wide, all
+    ``reference_palette``); in a flat-painted frame (no blends) simply its majority color, edge
+    pixels aside. A small component with no flat pixel (an eye a few pixels wide, all
     antialiased) reads its blends: each pixel is explained as a mix of the ink next to it and one
     palette color (the palette color nearest to the blend's paint side), and the component takes the
     majority. So every component carries a palette color, never a blend.
@@ -997,10 +1024,10 @@ def reference_colors(colored: np.ndarray, seg: Segmentation, *, palette: np.ndar
         )
     packed, flat = _flat_pixels(colored)
     if palette is None:
-        line = seg.line
-        values, counts = _run_counts(packed, flat & ~line)
-        keep = counts >= 4
-        palette = _from_keys(values[keep][np.lexsort((values[keep], -counts[keep]))])
+        keys, exact = _palette_keys(packed, flat, seg.labels >= 0, 4)
+        if exact:  # no blends: the majority color of each component is its paint
+            return _majority_colors(packed, seg)
+        palette = _from_keys(keys)
     palette = np.asarray(palette, dtype=np.uint8).reshape(-1, 4)
     if palette.shape[0] == 0 or seg.n == 0:
         return _majority_colors(packed, seg)
@@ -1169,11 +1196,19 @@ def split_by_paint(seg: Segmentation, colored: np.ndarray, *, palette: np.ndarra
 
 
 def gap_preview(rgba: np.ndarray, seg: Segmentation) -> np.ndarray:
-    """(H, W, 4) uint8: the line art on white with gap closures drawn in magenta."""
+    """(H, W, 4) uint8: the line art on white with the gap closures drawn in magenta.
+
+    Closures (automatic, hand-drawn, trapped-ball or paint boundaries) are one pixel wide; the
+    preview widens them to 3 px over the paper (never over ink) so they can be seen at a glance.
+    """
     alpha = rgba[..., 3:4].astype(np.float32) / 255.0
     preview = (rgba[..., :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8)
     preview = np.dstack([preview, np.full(seg.shape, 255, np.uint8)])
-    preview[seg.line_class == LineClass.CLOSURE] = (255, 0, 255, 255)
+    closures = seg.closures
+    if closures.any():
+        wide = cv2.dilate(closures.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
+        show = closures | (wide & (seg.line_class == LineClass.NONE))
+        preview[show] = (255, 0, 255, 255)
     return preview
 
 
