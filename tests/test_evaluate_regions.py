@@ -91,6 +91,11 @@ def test_a_leaked_head_painted_transparent_scores_wrong():
     assert not correct[head] and metrics["acc"] == 0.5 and metrics["pix_acc_wobg"] == 0.0
     # Scored on its own segmentation (the old way), the same output counted as right.
     assert (truth_colors(color, seg) == 0).all()
+    # The head (about 2,600 px) is counted as leaked; painted right, it is not.
+    assert score_output("0000", output, regions)[0].leaked == 1
+    painted = output.copy()
+    painted[regions.labels == head] = SKIN
+    assert score_output("0000", painted, regions)[0].leaked == 0
 
 
 def test_a_leaked_head_is_wrong_end_to_end(tmp_path):

@@ -156,6 +156,9 @@ class FrameScore:
         Number of components scored.
     wrong : int
         Number of components with a wrong color.
+    leaked : int
+        Truth regions over ``LEAK_AREA`` pixels, painted in the truth, that came out transparent (a head
+        that leaked into the background through a line gap); 0 where not measured.
     """
 
     name: str
@@ -166,6 +169,7 @@ class FrameScore:
     seconds: float
     components: int
     wrong: int
+    leaked: int = 0
 
     def as_dict(self) -> dict:
         """JSON-ready dict (NaN as None)."""
