@@ -6,14 +6,19 @@
 
 Suites (generated into ``--data`` if missing, deterministic by seed):
 
-- ``synthetic-test``: ``paintmatch.synth.generate_suite`` with seed 10_000, 20 cuts x 8 frames (512 px).
+- ``production-test`` (the goal): ``paintmatch.synth`` production-like cuts, seed 9000, 20 cuts x 8 key drawings
+  at 1024 px: leaking 1-4 px gaps, antialiased lines on transparency or white, painted frames with ink/paint
+  blends, key-drawing motion. Every reference: each drawing in turn is the only colored frame and the others
+  are scored (``paintmatch.evaluate.every_reference``). ``production-dev`` (seed 1000, 12 cuts) is for choices.
+- ``synthetic-test`` (clean, second table): ``paintmatch.synth.generate_suite`` with seed 10_000, 20 cuts x 8 frames (512 px).
   Seeds 20_000 (``synthetic-dev``, for choosing parameters) and the training seeds are disjoint from it.
 - ``real-deformation``: ``paintmatch.deform.make_deformation_suite`` from the real colored frame
   PaintBucket-Character 0242 (read from ../shared/data/basicpbc, never copied into the repository; the
   other real drawings there train the shipped weights, so they are not scored), 3 seeds x 3 strength
   levels; one table per level.
 
-Each cut is colored from its first frame; every other frame is scored (``paintmatch.evaluate``).
+Clean and deformation cuts are colored from their first frame; every other frame is scored on the truth's
+regions (``paintmatch.evaluate``). The README's tables between the bench markers are rewritten by a full run.
 Writes ``<out>/<suite>.json`` and ``<out>/results.md`` (one table per suite or level: method, acc,
 acc_thres, pix_acc, pix_acc_wobg, s/frame), and contact sheets of the first cuts under
 ``<out>/raw/sheets`` (ignored by git). Runs sequentially: on this 2-core machine, timings taken with
@@ -41,6 +46,9 @@ SYNTH_DEV_SEED = 20_000
 DEFORM_SEED = 10_000
 DEFORM_LEVELS = (1, 2, 3)
 DEFORM_REPEATS = 3
+#: Frame size of the production-like suites: about the pixel count of a 1200x800 production frame.
+PRODUCTION_SIZE = 1024
+README_START, README_END = "<!-- bench:start (benchmarks/run.py writes this part) -->", "<!-- bench:end -->"
 
 
 def _shared_data() -> Path:
@@ -58,6 +66,7 @@ class Suite:
     description: str
     groups: dict[str, list[Path]] = field(default_factory=dict)
     settings: dict = field(default_factory=dict)
+    every_reference: bool = False
 
 
 def _ready(folder: Path, settings: dict) -> bool:
@@ -94,6 +103,33 @@ def synthetic_suite(data: Path, *, name: str, folder: str, seed: int, cuts: int,
     paths = sorted(p for p in folder.iterdir() if p.is_dir() and (p / "line").is_dir())
     description = f"{cuts} synthetic cuts x {frames} frames ({size} px), seed {seed}"
     return Suite(name=name, description=description, groups={name: paths}, settings=settings)
+
+
+def production_suite(data: Path, *, name: str, cuts: int | None = None, frames: int | None = None) -> Suite:
+    """The production-like suite ``name`` (``paintmatch.synth.SUITES``) in ``data/name`` (generated if missing).
+
+    Leaking 1-4 px gaps, antialiased lines on transparency or white, painted frames with ink/paint blends,
+    key-drawing motion; the truth is the painter's regions (``paintmatch synth`` defaults).
+    """
+    from paintmatch.synth import GENERATOR_VERSION, SUITES, generate_suite
+
+    spec = dict(SUITES[name])
+    cuts, frames = cuts or spec["cuts"], frames or spec["frames"]
+    settings = {"generator": "paintmatch.synth", "style": "production", "version": GENERATOR_VERSION, "seed": spec["seed"],
+                "cuts": cuts, "frames": frames}
+    folder = data / (name if (cuts, frames) == (spec["cuts"], spec["frames"]) else f"{name}-{cuts}x{frames}")
+    if not _ready(folder, settings):
+        print(f"benchmark: generating {name} ({cuts} cuts x {frames} drawings, seed {spec['seed']}) in {folder}", flush=True)
+        _fresh(folder)
+        generate_suite(folder, cuts=cuts, frames=frames, seed=spec["seed"], style="production", size=PRODUCTION_SIZE)
+        _mark(folder, settings)
+    paths = sorted(p for p in folder.iterdir() if p.is_dir() and (p / "line").is_dir())
+    description = (
+        f"{cuts} production-like cuts x {frames} key drawings ({PRODUCTION_SIZE} px; leaking gaps, antialiased lines on "
+        f"transparency or white, painted frames with ink/paint blends, key-drawing motion), seed {spec['seed']}; "
+        "every reference: each drawing in turn is the only colored frame, the others are scored"
+    )
+    return Suite(name=name, description=description, groups={name: paths}, settings=settings, every_reference=True)
 
 
 def deformation_suite(data: Path, *, folder: str, levels: tuple[int, ...], frames: int, small: bool = False) -> Suite:
@@ -184,18 +220,58 @@ def _table(evaluation) -> str:
     return markdown_table(["method", *COLUMNS.values()], summary_rows(evaluation.summary))
 
 
+def _leaks(evaluation) -> dict[str, int]:
+    """Method -> regions over 200 px painted in the truth that came out transparent, over every scored frame."""
+    totals: dict[str, int] = {}
+    for method, cuts in evaluation.results.items():
+        frames = [f for cut in cuts for f in cut.frames]
+        totals[method] = sum(f.leaked for f in frames)
+    return totals
+
+
+def _evaluate_group(suite: Suite, paths: list[Path], methods: list[str], *, max_references: int | None, draw):
+    from paintmatch.evaluate import evaluate
+    from paintmatch.evaluate.every_reference import evaluate_every_reference
+
+    if suite.every_reference:
+        return evaluate_every_reference(paths, methods, max_references=max_references, skip_unavailable=True)
+    return evaluate(paths, methods, on_frames=draw, skip_unavailable=True)
+
+
+def _update_readme(results_md: str) -> None:
+    """Replace the README's benchmark tables (between the bench markers) with ``results_md``."""
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    if README_START not in text or README_END not in text:
+        print("benchmark: README.md has no bench markers; tables left in benchmarks/results/results.md only")
+        return
+    head, rest = text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    body = results_md.split("\n", 2)[2] if results_md.startswith("# ") else results_md  # drop the page title
+    body = body.replace("\n## ", "\n### ").replace("\n### real-deformation level", "\n#### real-deformation level")
+    tmp = readme.with_suffix(".md.tmp")
+    tmp.write_text(head + README_START + "\n" + body.strip() + "\n" + README_END + tail, encoding="utf-8")
+    os.replace(tmp, readme)
+
+
+SUITE_NAMES = ("production-test", "production-dev", "synthetic-test", "synthetic-dev", "real-deformation")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="tiny suites (2 cuts x 3 frames, 1 level) for tests")
     parser.add_argument("--data", type=Path, help="suite folder (default benchmarks/data)")
     parser.add_argument("--out", type=Path, help="results folder (default benchmarks/results; --small: benchmarks/results/raw/small)")
     parser.add_argument("--methods", help="comma-separated methods (default: every registered method)")
-    parser.add_argument("--suites", default="synthetic-test,real-deformation", help="comma-separated: synthetic-test, synthetic-dev, real-deformation")
+    parser.add_argument("--suites", default="production-test,synthetic-test,real-deformation",
+                        help=f"comma-separated, of: {', '.join(SUITE_NAMES)}")
+    parser.add_argument("--max-references", type=int, default=None,
+                        help="production suites: at most K references per cut, evenly spaced (default: every drawing)")
     parser.add_argument("--sheets", type=int, default=1, help="contact sheets for the first N cuts of each group (default 1)")
+    parser.add_argument("--no-readme", action="store_true", help="do not rewrite the README's benchmark tables")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
 
-    from paintmatch.evaluate import evaluate
     from paintmatch.evaluate.report import evaluation_sheet, sheet_file_name
     from paintmatch.io import write_image, write_json
 
@@ -207,7 +283,9 @@ def main(argv: list[str] | None = None) -> int:
     suites: list[Suite] = []
     for name in [s.strip() for s in args.suites.split(",") if s.strip()]:
         suffix = "-small" if args.small else ""
-        if name == "synthetic-test":
+        if name in ("production-test", "production-dev"):
+            suites.append(production_suite(data, name=name, **({"cuts": 2, "frames": 3} if args.small else {})))
+        elif name == "synthetic-test":
             suites.append(synthetic_suite(data, name=name, folder=name + suffix, seed=SYNTH_TEST_SEED, cuts=cuts, frames=frames))
         elif name == "synthetic-dev":
             suites.append(synthetic_suite(data, name=name, folder=name + suffix, seed=SYNTH_DEV_SEED, cuts=cuts, frames=frames))
@@ -215,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
             levels = DEFORM_LEVELS[-1:] if args.small else DEFORM_LEVELS
             suites.append(deformation_suite(data, folder=name + suffix, levels=levels, frames=frames, small=args.small))
         else:
-            raise SystemExit(f"benchmark: unknown suite {name!r}; known: synthetic-test, synthetic-dev, real-deformation")
+            raise SystemExit(f"benchmark: unknown suite {name!r}; known: {', '.join(SUITE_NAMES)}")
 
     command = "python benchmarks/run.py" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
     md = [
@@ -223,10 +301,14 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"Made by `{command}` on {platform.node() or 'this machine'} ({platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} CPU cores, Python {platform.python_version()}), {time.strftime('%Y-%m-%d')}.",
-        "Each cut is colored from its first frame by propagation (each painted frame is the next reference); every other "
-        "frame is scored against its truth. Metrics as in PaintBucket-Character / BasicPBC: acc (components), acc_thres "
-        "(components > 10 px), pix_acc (non-line pixels), pix_acc_wobg (without background); means over frames, then "
-        "over cuts. s/frame: segmentation + matching + painting of one frame, sequential, one process.",
+        "Scored on the truth's regions (`seg/` segments: the painter's regions), never on a method's own segmentation; "
+        "a region's predicted color is the majority of the output over it. Metrics as in PaintBucket-Character / "
+        "BasicPBC: acc (regions), acc_thres (regions > 10 px), pix_acc (non-line pixels), pix_acc_wobg (without "
+        "background); means over frames, then over references (production suites), then over cuts. leaked: regions "
+        "over 200 px painted in the truth that came out transparent, summed over every scored frame. s/frame: "
+        "segmentation + matching + painting of one frame, sequential, one process. Production-like suites: every "
+        "drawing in turn is the only colored frame; the clean synthetic and real-deformation suites: each cut colored "
+        "from its first frame by propagation.",
         "",
     ]
     for suite in suites:
@@ -244,20 +326,31 @@ def main(argv: list[str] | None = None) -> int:
 
             started = time.perf_counter()
             print(f"benchmark: {group}: {len(paths)} cuts x {len(methods)} methods", flush=True)
-            evaluation = evaluate(paths, methods, on_frames=draw, skip_unavailable=True)
+            evaluation = _evaluate_group(suite, paths, methods, max_references=args.max_references, draw=draw)
             elapsed = time.perf_counter() - started
-            results["groups"][group] = {**evaluation.as_dict(), "seconds_total": round(elapsed, 1), "cut_dirs": [_shown(p) for p in paths]}
+            leaks = _leaks(evaluation)
+            results["groups"][group] = {**evaluation.as_dict(), "leaked": leaks, "seconds_total": round(elapsed, 1),
+                                        "cut_dirs": [_shown(p) for p in paths]}
             frames_scored = max((s.frames for s in evaluation.summary.values()), default=0)
             if len(suite.groups) > 1:
                 md += [f"### {group}", ""]
-            md += [_table(evaluation), "", f"{len(paths)} cuts, {frames_scored} frames scored per method.", ""]
+            table = _table(evaluation)
+            md += [table, ""]
+            scope = f"{len(paths)} cuts, {frames_scored} frames scored per method"
+            if suite.every_reference:
+                runs = max((getattr(s, "references", 0) for s in evaluation.summary.values()), default=0)
+                scope += f" ({runs} references)"
+            md += [scope + ". leaked: " + ", ".join(f"{m} {leaks[m]}" for m in evaluation.summary) + ".", ""]
             if evaluation.errors:
                 md += [f"- `{m}` did not run: {why}" for m, why in evaluation.errors.items()] + [""]
-            print(_table(evaluation), flush=True)
+            print(table, flush=True)
         write_json(out / f"{suite.name}.json", results)
+    text = "\n".join(md)
     with open(out / "results.md.tmp", "w", encoding="utf-8") as handle:
-        handle.write("\n".join(md))
+        handle.write(text)
     os.replace(out / "results.md.tmp", out / "results.md")
+    if not args.small and not args.no_readme and args.out is None:
+        _update_readme(text)
     print(f"benchmark: results in {out}/results.md and {', '.join(s.name + '.json' for s in suites)}")
     return 0
 

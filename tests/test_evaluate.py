@@ -338,7 +338,7 @@ def test_benchmark_runner_small(tmp_path):
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     markdown = (out / "results.md").read_text()
-    for suite in ("synthetic-test", "real-deformation"):
+    for suite in ("production-test", "synthetic-test", "real-deformation"):
         results = json.loads((out / f"{suite}.json").read_text())
         assert results["methods"] == ["simple", "overlap", "flow"]
         assert results["groups"], suite
@@ -346,6 +346,10 @@ def test_benchmark_runner_small(tmp_path):
             assert len(group["cut_dirs"]) >= 1
             for method in ("simple", "overlap", "flow"):
                 assert 0.0 <= group["summary"][method]["by_cut"]["acc"] <= 1.0
+                assert group["leaked"][method] >= 0
         assert f"## {suite}" in markdown
-    assert markdown.count("| method | acc | acc_thres | pix_acc | pix_acc_wobg | s/frame |") >= 2
+    # Production-like cuts: every drawing in turn the reference (2 cuts x 3 drawings).
+    production = json.loads((out / "production-test.json").read_text())["groups"]["production-test"]
+    assert production["mode"] == "every-reference" and production["summary"]["flow"]["references"] == 6
+    assert markdown.count("| method | acc | acc_thres | pix_acc | pix_acc_wobg | s/frame |") >= 3
     assert len(json.loads((out / "synthetic-test.json").read_text())["groups"]["synthetic-test"]["cut_dirs"]) == 2
