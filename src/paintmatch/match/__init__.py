@@ -36,8 +36,14 @@ class Frame:
     name : str
         Frame name (file stem), for logs and sidecars.
     cache : dict
-        Per-frame derived data (features, descriptors) computed once and reused when the painted
-        target becomes the next reference. Keys are owned by the code that computes them.
+        The per-frame store: features of this frame that cost something to compute and are reused
+        when the painted target becomes the next reference (and when the anchor is matched again).
+        Each key is read and written only by the one function that computes it, which returns the
+        value: ``"shape"`` (``simple.shape_descriptors``), ``"features:<source or model>"``
+        (``paper.frame_features``, ``paintmatch.features.describe``), ``("part_field", model)``
+        (``paintmatch.features.part_field.component_part_embeddings``), ``("line_field", ...)``
+        (``baselines.reduced_line_field``). Nothing else goes here: values one stage hands to
+        another travel as return values (``best``'s ``MatchContext`` and ``FlowEvidence``).
     """
 
     line: np.ndarray
