@@ -124,7 +124,7 @@ def main() -> None:
     }
     report = {
         "benchmark": "peak RSS of paintmatch colorize (one subprocess per cut)",
-        "source": str(SOURCE),
+        "source": "../shared/data/basicpbc/laughing_girl",
         "method": args.method,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "runs": runs,
@@ -136,7 +136,7 @@ def main() -> None:
         "# Memory: peak RSS of `paintmatch colorize` against cut length",
         "",
         f"Frames of `laughing_girl` repeated, method `{args.method}`, one subprocess per cut "
-        "(`.venv/bin/python benchmarks/bench_memory.py`).",
+        "(`make bench-memory`, i.e. `.venv/bin/python benchmarks/bench_memory.py`).",
         "",
         "| frames | size | peak RSS (MB) | seconds | s/frame |",
         "|---:|---|---:|---:|---:|",
