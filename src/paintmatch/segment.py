@@ -597,15 +597,17 @@ def close_gaps(mask: np.ndarray, *, radius: int) -> np.ndarray:
 _RING = ((-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1))
 
 
-def _stroke_ends(skeleton: np.ndarray, *, depth: int, min_length: int) -> tuple[np.ndarray, np.ndarray]:
+def _stroke_ends(skeleton: np.ndarray, *, depth: int, min_length: int, prune: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Free ends of the strokes of a one-pixel skeleton and the direction each stroke points there.
 
     An end is a skeleton pixel whose neighbours form one run around it (crossing number 1) and
-    number at most two. Every end is walked back along its stroke ``depth`` pixels at once, as a
-    breadth-first search over (end, pixel) pairs: one vectorised step per pixel of depth, never a
-    loop over ends or pixels. A walk that branches (a junction: its front spreads over two pixels
-    that do not touch) before ``min_length`` pixels is a spur of a thick line's skeleton, and one
-    that runs out before it is a dot or a tick: neither is a stroke end.
+    number at most two. First the skeleton is pruned: its ends are peeled ``prune`` times, which
+    removes the short spurs a thick line's skeleton grows at corners and the fork it grows at a
+    blunt stroke end (the stroke's end is then ``prune`` pixels back along it). Every end is
+    walked back along its stroke ``depth`` pixels at once, as a breadth-first search over
+    (end, pixel) pairs: one vectorised step per pixel of depth, never a loop over ends or pixels.
+    A walk that branches (a junction: its front spreads over two pixels that do not touch) before
+    ``min_length`` pixels, or runs out before it (a dot, a tick), is not a stroke end.
 
     Returns
     -------
@@ -621,10 +623,19 @@ def _stroke_ends(skeleton: np.ndarray, *, depth: int, min_length: int) -> tuple[
     stride = width + 2
     offsets = np.array([dy * stride + dx for dy, dx in _RING], dtype=np.int64)
     pixels = np.flatnonzero(flat)
-    ring = flat[pixels[:, None] + offsets]  # (p, 8) neighbours of every skeleton pixel
-    count = ring.sum(axis=1)
-    crossings = np.count_nonzero(ring & ~np.roll(ring, 1, axis=1), axis=1)  # runs of neighbours around the pixel
-    ends = pixels[(count >= 1) & (count <= 2) & (crossings == 1)]
+
+    def is_end(pixels: np.ndarray) -> np.ndarray:
+        ring = flat[pixels[:, None] + offsets]  # (p, 8) neighbours of every skeleton pixel
+        count = ring.sum(axis=1)
+        crossings = np.count_nonzero(ring & ~np.roll(ring, 1, axis=1), axis=1)  # runs of neighbours around it
+        return (count <= 2) & (crossings <= 1)
+
+    for _ in range(prune):  # one vectorised pass per pixel peeled
+        peel = is_end(pixels)
+        flat[pixels[peel]] = False
+        pixels = pixels[~peel]
+    ring_count = flat[pixels[:, None] + offsets].sum(axis=1)
+    ends = pixels[is_end(pixels) & (ring_count >= 1)]
     if ends.size == 0:
         return np.zeros((0, 2), np.int64), np.zeros((0, 2), np.float64)
     k = ends.size
@@ -731,16 +742,20 @@ def endpoint_closures(
     length = np.count_nonzero(skeleton)
     if length == 0:
         return empty
-    # Mean line width = ink area / skeleton length (free, and close to the median on cleaned art).
-    line_width = float(np.count_nonzero(crop)) / length
+    # Line width: the median over the skeleton of twice the distance to paper, less the centre pixel
+    # (ink area / skeleton length would count solid black fills as wide lines).
+    inside = cv2.distanceTransform(crop.view(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_3)
+    line_width = float(max(1.0, np.median(2.0 * inside[skeleton] - 1.0)))
     if max_gap is None:
         # Gaps of real cleanup are 1-4 px at 1-3 px lines: 2.5 widths reach them; the resolution cap
         # keeps a thick brush from closing across open paint.
         max_gap = float(np.clip(2.5 * line_width, 4.0, max(8.0, max(mask.shape) / 200.0)))
-    # Walk back about two widths (at least 4 px) to find the stroke's direction; a branch closer
-    # than a width (at least 3 px) is a spur of a thick line's skeleton, not a stroke end.
+    # Spurs and forks of a thick line's skeleton are up to about a width long: peel that much. Then
+    # walk back about two widths (at least 4 px) to find the stroke's direction; a stroke shorter
+    # than 3 px beyond the peeled part is a dot or a tick.
+    prune = int(round(line_width)) + 1
     depth = int(max(4, round(2 * line_width) + 2))
-    ends, directions = _stroke_ends(skeleton, depth=depth, min_length=int(max(3, round(line_width))))
+    ends, directions = _stroke_ends(skeleton, depth=depth, min_length=3, prune=prune)
     # A stroke cut by the frame's edge is not a free end.
     height, width = mask.shape
     inner = (
@@ -749,12 +764,24 @@ def endpoint_closures(
     ends, directions = ends[inner], directions[inner]
     if ends.shape[0] == 0:
         return empty
-    segments, used = _join_facing_ends(ends, directions, reach=max_gap + line_width + 1.0, cone=max(cone, 45.0))
+    # The peeled ends sit up to ``prune`` pixels back inside the stroke: march each forward through
+    # its ink to the stroke's tip, where the gap starts.
+    ends = _tips(crop, ends, directions, reach=prune + int(np.ceil(line_width)) + 1)
+    # The stroke's own ink around its tip (a hook, a blot) is no line to close a gap to.
+    own = _own_ink(crop, ends, radius=prune + int(np.ceil(line_width)) + 3)
+    segments, used = _join_facing_ends(ends, directions, own, reach=max_gap + 2.0, cone=max(cone, 45.0))
     # Beside the stroke's direction only gaps of about a line width close (a stroke ending alongside the
     # line it should touch); farther, a stroke's end would cut the corridor it runs in.
     near_gap = min(max_gap, max(3.0, 1.5 * line_width))
     rays = _ray_closures(
-        crop, ends[~used], directions[~used], max_gap=max_gap, near_gap=near_gap, cone=cone, skip=line_width + 2.0
+        crop,
+        ends[~used],
+        directions[~used],
+        own[~used],
+        max_gap=max_gap,
+        near_gap=near_gap,
+        cone=cone,
+        skip=line_width / 2 + 2.0,
     )
     segments = np.concatenate([segments, rays]).astype(np.int32)
     if segments.shape[0] == 0:
@@ -764,7 +791,50 @@ def endpoint_closures(
     return segments[order]
 
 
-def _join_facing_ends(ends: np.ndarray, directions: np.ndarray, *, reach: float, cone: float) -> tuple[np.ndarray, np.ndarray]:
+def _tips(mask: np.ndarray, ends: np.ndarray, directions: np.ndarray, *, reach: int) -> np.ndarray:
+    """(k, 2) int64 (y, x): from each end, the last ink pixel straight ahead (within ``reach`` px)."""
+    height, width = mask.shape
+    steps = np.arange(reach + 1, dtype=np.float64)
+    py = np.clip(np.rint(ends[:, None, 0] + directions[:, None, 0] * steps), 0, height - 1).astype(np.int64)
+    px = np.clip(np.rint(ends[:, None, 1] + directions[:, None, 1] * steps), 0, width - 1).astype(np.int64)
+    ink = mask[py, px]
+    ink[:, 0] = True  # the end itself is on the skeleton, in the ink
+    last = np.where(ink.all(axis=1), reach, np.argmin(ink, axis=1) - 1)
+    rows = np.arange(ends.shape[0])
+    return np.stack([py[rows, last], px[rows, last]], axis=1)
+
+
+def _own_ink(mask: np.ndarray, tips: np.ndarray, *, radius: int) -> np.ndarray:
+    """(k, 2r+1, 2r+1) bool: around each tip, the ink 8-connected to it inside the window.
+
+    One small labelling per stroke end (tens to hundreds of them, never per pixel).
+    """
+    size = 2 * radius + 1
+    padded = np.pad(mask, radius).view(np.uint8)
+    own = np.zeros((tips.shape[0], size, size), dtype=bool)
+    for i, (y, x) in enumerate(tips):
+        window = np.ascontiguousarray(padded[y : y + size, x : x + size])
+        _, labels = cv2.connectedComponents(window, connectivity=8)
+        own[i] = labels == labels[radius, radius]
+    return own
+
+
+def _is_own(own: np.ndarray, tips: np.ndarray, hy: np.ndarray, hx: np.ndarray) -> np.ndarray:
+    """bool per hit (``hy``, ``hx``, shaped like ``own``'s first axis + more): on its tip's own ink."""
+    radius = own.shape[1] // 2
+    extra = (1,) * (hy.ndim - 1)
+    dy = hy - tips[:, 0].reshape((-1,) + extra) + radius
+    dx = hx - tips[:, 1].reshape((-1,) + extra) + radius
+    inside = (dy >= 0) & (dy < own.shape[1]) & (dx >= 0) & (dx < own.shape[2])
+    index = np.broadcast_to(np.arange(own.shape[0]).reshape((-1,) + extra), hy.shape)
+    result = np.zeros(hy.shape, dtype=bool)
+    result[inside] = own[index[inside], dy[inside], dx[inside]]
+    return result
+
+
+def _join_facing_ends(
+    ends: np.ndarray, directions: np.ndarray, own: np.ndarray, *, reach: float, cone: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Pairs of stroke ends that face each other within ``reach`` pixels, nearest first, each end once.
 
     Returns the segments (k, 4) as (x0, y0, x1, y1) and a bool per end: joined.
@@ -781,6 +851,7 @@ def _join_facing_ends(ends: np.ndarray, directions: np.ndarray, *, reach: float,
     unit = step / np.maximum(distance, 1e-9)[:, None]
     cos_cone = np.cos(np.deg2rad(cone))
     facing = (np.sum(unit * directions[a], axis=1) >= cos_cone) & (np.sum(-unit * directions[b], axis=1) >= cos_cone)
+    facing &= ~_is_own(own[a], ends[a], ends[b, 0], ends[b, 1])  # two tips of one hooked stroke
     a, b, distance = a[facing], b[facing], distance[facing]
     chosen = []
     for i in np.lexsort((b, a, distance)):  # a few candidate pairs, nearest first (not a loop over pixels)
@@ -794,6 +865,7 @@ def _ray_closures(
     mask: np.ndarray,
     ends: np.ndarray,
     directions: np.ndarray,
+    own: np.ndarray,
     *,
     max_gap: float,
     near_gap: float,
@@ -805,7 +877,8 @@ def _ray_closures(
     Rays within ``cone`` degrees of the stroke's direction close gaps up to ``max_gap``; the rest of
     the half plane ahead (up to 90 degrees) only gaps up to ``near_gap``: a stroke that ends beside
     a line it was meant to touch. All ends, rays and steps are sampled in one (ends, rays, steps)
-    array. A ray must leave its own stroke within ``skip`` pixels (else it runs along the stroke).
+    array. A ray must leave its own stroke within ``skip`` pixels (else it runs along the stroke)
+    and meet ink that is not the stroke's own near its tip (``own``, from ``_own_ink``).
     Returns segments (k, 4) (x0, y0, x1, y1).
     """
     if ends.shape[0] == 0:
@@ -830,6 +903,9 @@ def _ray_closures(
     met = np.argmax(after, axis=2)  # first ink after leaving: the line on the other side of the gap
     gap = met - left
     ok = left_ok & after.any(axis=2) & (gap <= allowed)
+    rows = np.arange(ends.shape[0])[:, None]
+    hit_y, hit_x = py[rows, np.arange(angles.size)[None, :], met], px[rows, np.arange(angles.size)[None, :], met]
+    ok &= ~_is_own(own, ends, hit_y, hit_x)
     if not ok.any():
         return np.zeros((0, 4), np.int64)
     # Per end, the ray with the shortest gap; on ties the one closest to the stroke's direction.
