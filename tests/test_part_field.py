@@ -223,12 +223,12 @@ def test_best_adds_the_part_term_only_between_small_components() -> None:
     reference = Frame(line=frames[0].rendered.line, seg=frames[0].truth.seg, colors=frames[0].truth.colors)
     target = Frame(line=frames[1].rendered.line, seg=frames[1].truth.seg)
     matcher = get_matcher("best")
-    assert matcher.w_part > 0
+    assert matcher.settings.weights.part > 0
     assert not get_matcher("best", w_part=0.0).cost_terms(reference, target)["part"].any()
     part = matcher.cost_terms(reference, target)["part"]
     assert part.shape == (target.n, reference.n) and part.min() >= 0 and part.max() <= 2
-    large_t = target.seg.areas > matcher.part_max_share * target.seg.labels.size
-    large_r = reference.seg.areas > matcher.part_max_share * reference.seg.labels.size
+    large_t = target.seg.areas > matcher.settings.part_field.max_share * target.seg.labels.size
+    large_r = reference.seg.areas > matcher.settings.part_field.max_share * reference.seg.labels.size
     assert large_t.any() and not part[large_t].any() and not part[:, large_r].any()
     assert part[np.ix_(~large_t, ~large_r)].mean() > 0.1
     # The same part in both frames is nearer than the average pair.
