@@ -630,12 +630,15 @@ def _stroke_ends(skeleton: np.ndarray, *, depth: int, min_length: int, prune: in
         crossings = np.count_nonzero(ring & ~np.roll(ring, 1, axis=1), axis=1)  # runs of neighbours around it
         return (count <= 2) & (crossings <= 1)
 
+    # Every pass peels all current ends, so the next ends are neighbours of the pixels just peeled.
+    candidates = pixels
     for _ in range(prune):  # one vectorised pass per pixel peeled
-        peel = is_end(pixels)
-        flat[pixels[peel]] = False
-        pixels = pixels[~peel]
-    ring_count = flat[pixels[:, None] + offsets].sum(axis=1)
-    ends = pixels[is_end(pixels) & (ring_count >= 1)]
+        peel = candidates[is_end(candidates)]
+        flat[peel] = False
+        around = (peel[:, None] + offsets).ravel()
+        candidates = np.unique(around[flat[around]])
+    ring_count = flat[candidates[:, None] + offsets].sum(axis=1)
+    ends = candidates[is_end(candidates) & (ring_count >= 1)]
     if ends.size == 0:
         return np.zeros((0, 2), np.int64), np.zeros((0, 2), np.float64)
     k = ends.size
