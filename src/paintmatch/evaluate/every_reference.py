@@ -236,11 +236,11 @@ def _load_truth_cut(cut_dir: str | Path, truth: str, references: Sequence[int]) 
     return _TruthCut(names=files.names, lines=lines, colored=colored, truths=truths)
 
 
-def _run_reference(cut: _TruthCut, reference: int, matcher) -> ReferenceRun:
+def _run_reference(cut: _TruthCut, reference: int, matcher, options=None) -> ReferenceRun:
     from paintmatch.cut import colorize_frames
     from paintmatch.evaluate.score import _score_results
 
-    results = colorize_frames(cut.lines, {reference: cut.colored[reference]}, names=cut.names, matcher=matcher)
+    results = colorize_frames(cut.lines, {reference: cut.colored[reference]}, names=cut.names, matcher=matcher, options=options)
     scores, _ = _score_results(results, cut.truths, {reference})
     summary = summarize_cut("", "", scores)
     return ReferenceRun(reference=cut.names[reference], frames=scores, means=summary.means)
@@ -287,6 +287,7 @@ def evaluate_every_reference(
     truth: str = "auto",
     progress: ProgressCallback | None = None,
     skip_unavailable: bool = False,
+    options=None,
 ) -> EveryReferenceEvaluation:
     """Score several methods on several cuts, each frame of a cut in turn being the only colored frame.
 
@@ -308,6 +309,8 @@ def evaluate_every_reference(
     skip_unavailable : bool
         If a method cannot be built or run (e.g. its model weights are missing), record why in
         ``errors`` and go on instead of raising.
+    options : paintmatch.cut.ColorizeOptions, optional
+        Coloring settings besides the matcher (gap closing...); default: ``colorize``'s defaults.
 
     Returns
     -------
@@ -348,7 +351,7 @@ def evaluate_every_reference(
             entry = EveryReferenceCut(cut=name, method=method)
             try:
                 for reference in references:
-                    entry.references.append(_run_reference(cut, reference, matcher))
+                    entry.references.append(_run_reference(cut, reference, matcher, options))
                     done += 1
                     if progress is not None:
                         progress(done, total, f"{name} / {method} / {cut.names[reference]}")

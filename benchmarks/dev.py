@@ -1,0 +1,64 @@
+"""Development choices on the production-like DEV suite only (seed 1000; the test suite is only reported).
+
+    python benchmarks/dev.py --methods best,flow --close-gaps 0,auto --max-references 3
+    python benchmarks/dev.py --methods best --params '{"w_part": 0}'
+
+Every reference (or ``--max-references K`` evenly spaced) of every cut of ``production-dev`` is the only colored
+frame in turn; prints acc_thres / pix_acc_wobg / leaked regions per method and setting, and appends a JSON line
+per run to ``benchmarks/results/raw/dev.jsonl`` (ignored by git) so choices can be traced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+
+def main(argv: list[str] | None = None) -> int:
+    import run
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--methods", default="best,flow")
+    parser.add_argument("--close-gaps", default=None, help="comma-separated settings to compare (default: colorize's)")
+    parser.add_argument("--params", default=None, help="JSON matcher parameters for every method")
+    parser.add_argument("--max-references", type=int, default=None)
+    parser.add_argument("--cuts", type=int, default=None, help="only the first N dev cuts")
+    args = parser.parse_args(argv)
+
+    from paintmatch.cut import ColorizeOptions
+    from paintmatch.evaluate.every_reference import evaluate_every_reference
+
+    suite = run.production_suite(HERE / "data", name="production-dev")
+    paths = suite.groups["production-dev"][: args.cuts]
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    params = json.loads(args.params) if args.params else None
+    settings = [None] if args.close_gaps is None else [int(v) if v.isdigit() else v for v in args.close_gaps.split(",")]
+    log = HERE / "results" / "raw" / "dev.jsonl"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    for close_gaps in settings:
+        options = ColorizeOptions() if close_gaps is None else ColorizeOptions(close_gaps=close_gaps)
+        started = time.perf_counter()
+        evaluation = evaluate_every_reference(
+            paths, methods, max_references=args.max_references, options=options,
+            matcher_params={m: params for m in methods} if params else None,
+        )
+        leaks = run._leaks(evaluation)
+        for method, summary in evaluation.summary.items():
+            row = {"method": method, "close_gaps": options.close_gaps, "params": params, "cuts": len(paths),
+                   "max_references": args.max_references, **{k: summary.by_cut[k] for k in ("acc", "acc_thres", "pix_acc_wobg", "seconds")},
+                   "leaked": leaks[method], "minutes": round((time.perf_counter() - started) / 60, 1)}
+            print(f"{method:10s} close_gaps={options.close_gaps!s:5s} acc_thres {row['acc_thres']:.4f}  "
+                  f"pix_acc_wobg {row['pix_acc_wobg']:.4f}  leaked {leaks[method]}  {row['seconds']:.3f} s/frame", flush=True)
+            with open(log, "a", encoding="utf-8") as handle:
+                handle.write(json.dumps(row) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
