@@ -44,12 +44,15 @@ def test_auto_closes_a_gap_on_art_drawn_on_white():
     assert seg.labels[80, 80] != seg.labels[80, 140]
 
 
-def test_auto_leaves_a_narrow_neck_between_two_wide_regions_alone():
+@pytest.mark.parametrize(("thickness", "top", "bottom"), [(1, 58, 62), (2, 57, 63)])
+def test_auto_leaves_a_narrow_neck_between_two_wide_regions_alone(thickness, top, bottom):
     # Two wide rooms joined by a corridor 3 px wide: one closed outline, no stroke ends, no cut.
     image = np.zeros((120, 200, 4), np.uint8)
-    outline = np.array([[10, 10], [90, 10], [90, 58], [110, 58], [110, 10], [190, 10],
-                        [190, 110], [110, 110], [110, 62], [90, 62], [90, 110], [10, 110]], np.int32)
-    cv2.polylines(image, [outline], True, INK, 1)
+    outline = np.array([[10, 10], [90, 10], [90, top], [110, top], [110, 10], [190, 10],
+                        [190, 110], [110, 110], [110, bottom], [90, bottom], [90, 110], [10, 110]], np.int32)
+    cv2.polylines(image, [outline], True, INK, thickness)
+    free = np.flatnonzero(image[:, 100, 3] == 0)
+    assert set(range(59, 62)) <= set(free.tolist()) and not {58, 62} & set(free.tolist())  # 3 px wide
     seg = segment(image, close_gaps_px="auto")
     assert seg.labels[60, 50] == seg.labels[60, 150] == seg.labels[60, 100]
     assert not seg.closures.any() and seg.closure_segments.shape == (0, 4)

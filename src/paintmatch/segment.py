@@ -759,6 +759,11 @@ def endpoint_closures(
     prune = int(round(line_width)) + 1
     depth = int(max(4, round(2 * line_width) + 2))
     ends, directions = _stroke_ends(skeleton, depth=depth, min_length=3, prune=prune)
+    if ends.shape[0] == 0:
+        return empty
+    # The peeled ends sit up to ``prune`` pixels back inside the stroke: march each forward through
+    # its ink to the stroke's tip, where the gap starts.
+    ends = _tips(crop, ends, directions, reach=prune + int(np.ceil(line_width)) + 1)
     # A stroke cut by the frame's edge is not a free end.
     height, width = mask.shape
     inner = (
@@ -767,9 +772,6 @@ def endpoint_closures(
     ends, directions = ends[inner], directions[inner]
     if ends.shape[0] == 0:
         return empty
-    # The peeled ends sit up to ``prune`` pixels back inside the stroke: march each forward through
-    # its ink to the stroke's tip, where the gap starts.
-    ends = _tips(crop, ends, directions, reach=prune + int(np.ceil(line_width)) + 1)
     # The stroke's own ink around its tip (a hook, a blot) is no line to close a gap to.
     own = _own_ink(crop, ends, radius=prune + int(np.ceil(line_width)) + 3)
     segments, used = _join_facing_ends(ends, directions, own, reach=max_gap + 2.0, cone=max(cone, 45.0))
