@@ -21,7 +21,7 @@ def _check_colored_cut(cut: Path, out: Path, names: list[str], colored_name: str
         line = load_rgba(cut / "line" / f"{name}.png")
         result = load_rgba(out / f"{name}.png")
         assert result.shape == line.shape, name
-        seg = segment(line)
+        seg = segment(line, close_gaps_px="auto")  # colorize's default
         # Every component is painted with one flat color taken from the reference.
         colors = reference_colors(result, seg)
         painted = seg.labels >= 0
@@ -114,5 +114,5 @@ def test_colorize_files_with_reference(basicpbc, tmp_path):
 def test_suggest_reference(basicpbc, capsys):
     assert main(["suggest-reference", str(basicpbc / "laughing_girl"), "--quiet"]) == 0
     name = capsys.readouterr().out.strip()
-    counts = {n: segment(load_rgba(basicpbc / "laughing_girl" / "line" / f"{n}.png")).n for n in ("0000", "0001", "0002", "0003")}
+    counts = {n: segment(load_rgba(basicpbc / "laughing_girl" / "line" / f"{n}.png"), close_gaps_px="auto").n for n in ("0000", "0001", "0002", "0003")}
     assert counts[name] == max(counts.values())

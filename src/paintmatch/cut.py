@@ -48,7 +48,7 @@ __all__ = [
 log = logging.getLogger("paintmatch")
 
 DEFAULT_METHOD = "best"
-OUTPUT_FORMATS = ("png", "tga")
+OUTPUT_FORMATS = ("png", "tga", "tiff")
 ProgressCallback = Callable[[int, int, str], None]
 FrameSink = Callable[["FrameResult"], None]
 ImageSource = Union[np.ndarray, str, os.PathLike]
@@ -76,10 +76,14 @@ class ColorizeOptions:
         Lines as drawn, or trace lines recolored with the darker adjacent region's color.
     layers : bool
         Also write ``<name>_paint.png`` and ``<name>_lines.png`` (paint under the lines, lines alone).
-    close_gaps : int
-        Trapped-ball gap closing radius in pixels (0: off); writes ``<name>_gaps.png`` previews.
-    output_format : {"png", "tga"}
-        Image format of the results.
+    close_gaps : {"auto", "off"} or int
+        Gap closing: ``"auto"`` (default) closes gaps where a stroke ends near another line, scaled to the
+        line width (``paintmatch.segment``); an int is a trapped-ball radius in pixels; ``"off"`` or 0: none.
+    gap_previews : bool
+        Also write ``<name>_gaps.png`` (the line art with the closures in magenta).
+    output_format : {"png", "tga", "tiff"} or None
+        Image format of the results; None: the line art's own lossless family (``io.output_format_for``:
+        TGA or TIFF when every line frame is one, else PNG).
     matcher_params : dict
         Keyword parameters for the matcher.
     """
@@ -87,18 +91,21 @@ class ColorizeOptions:
     method: str = DEFAULT_METHOD
     line_mode: str = "keep"
     layers: bool = False
-    close_gaps: int = 0
-    output_format: str = "png"
+    close_gaps: int | str = "auto"
+    gap_previews: bool = False
+    output_format: str | None = None
     matcher_params: dict = field(default_factory=dict)
 
     def validate(self) -> None:
         """Raise ``InputError`` naming the bad setting."""
         if self.line_mode not in LINE_MODES:
             raise InputError(f"--line-mode must be one of {', '.join(LINE_MODES)}; got {self.line_mode!r}")
-        if self.output_format not in OUTPUT_FORMATS:
+        if self.output_format is not None and self.output_format not in OUTPUT_FORMATS:
             raise InputError(f"--format must be one of {', '.join(OUTPUT_FORMATS)}; got {self.output_format!r}")
-        if not 0 <= self.close_gaps <= 64:
-            raise InputError(f"--close-gaps must be between 0 and 64 pixels; got {self.close_gaps}")
+        if self.close_gaps not in ("auto", "off") and not (
+            isinstance(self.close_gaps, int) and not isinstance(self.close_gaps, bool) and 0 <= self.close_gaps <= 64
+        ):
+            raise InputError(f"--close-gaps must be auto, off or a radius between 0 and 64 pixels; got {self.close_gaps!r}")
         try:
             get_matcher(self.method, **self.matcher_params)
         except ValueError as error:
@@ -328,13 +335,15 @@ class StagedOutput:
 
         if self.staging is None:
             raise RuntimeError("StagedOutput.write outside its with block")
+        from paintmatch.io import OUTPUT_SUFFIXES
+
         options = self.options
-        suffix = "." + options.output_format
+        suffix = OUTPUT_SUFFIXES[options.output_format or "png"]
         files = {f"{result.name}{suffix}": result.painted.image}
         if options.layers:
             files[f"{result.name}_paint{suffix}"] = result.painted.paint_layer
             files[f"{result.name}_lines{suffix}"] = result.painted.line_layer
-        if options.close_gaps:
+        if options.gap_previews:
             files[f"{result.name}_gaps.png"] = gap_preview(result.frame.line, result.frame.seg)
         planned = []
         path = self.staging
@@ -489,7 +498,18 @@ def _empty_segmentation(shape: tuple[int, int], transparent: bool) -> Segmentati
     )
 
 
-def _segment_frame(line: np.ndarray, name: str, close_gaps: int) -> tuple[Frame, str | None]:
+def _with_output_format(options: ColorizeOptions, line_paths: Sequence[Path]) -> ColorizeOptions:
+    """``options`` with ``output_format`` set: as asked, else the line art's lossless family (``io.output_format_for``)."""
+    from dataclasses import replace
+
+    from paintmatch.io import output_format_for
+
+    if options.output_format is not None:
+        return options
+    return replace(options, output_format=output_format_for(line_paths))
+
+
+def _segment_frame(line: np.ndarray, name: str, close_gaps: int | str) -> tuple[Frame, str | None]:
     """The segmented frame, and why it cannot be colored (no lines, no closed region) or None."""
     try:
         seg = segment(line, close_gaps_px=close_gaps)
@@ -789,6 +809,7 @@ def colorize_cut(
     options = options or ColorizeOptions()
     options.validate()
     files = read_cut(cut_dir)
+    options = _with_output_format(options, files.line)
     out = Path(out_dir) if out_dir is not None else files.root / "paint"
     check_output_folder(out, _cut_inputs(files), suggestion=files.root / "paint")
     names = [p.stem for p in files.line]
@@ -849,6 +870,7 @@ def colorize_files(
     options = options or ColorizeOptions()
     options.validate()
     paths = find_line_frames(list(line_paths))
+    options = _with_output_format(options, paths)
     reference_path = Path(reference)
     inputs = {p.parent for p in paths} | {_resolved(p).parent for p in paths} | {reference_path.parent}
     if reference_line is not None:
@@ -890,7 +912,7 @@ def colorize_files(
     return CutResult(frames=summaries, out_dir=Path(out_dir), written=written)
 
 
-def suggest_reference(cut_dir: str | Path, *, close_gaps: int = 0) -> list[tuple[str, int]]:
+def suggest_reference(cut_dir: str | Path, *, close_gaps: int | str = "auto") -> list[tuple[str, int]]:
     """Frames of a cut with their component counts, most components first.
 
     The first entry is the frame to color first (Do et al.: the frame with the most components

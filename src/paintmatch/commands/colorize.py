@@ -25,8 +25,12 @@ def add_coloring_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--method", default=DEFAULT_METHOD, help=f"matching method: {', '.join(matcher_names())} (default {DEFAULT_METHOD})")
     parser.add_argument("--line-mode", choices=["keep", "recolor"], default="keep", help="keep lines as drawn, or recolor trace lines with the darker adjacent region's color")
     parser.add_argument("--layers", action="store_true", help="also write <name>_paint and <name>_lines layers")
-    parser.add_argument("--close-gaps", type=int, default=0, metavar="PX", help="close line gaps up to about 2*PX pixels (trapped ball); writes <name>_gaps.png previews")
-    parser.add_argument("--format", dest="output_format", choices=["png", "tga"], default="png", help="output image format")
+    parser.add_argument("--close-gaps", type=_gap_setting, default="auto", metavar="auto|off|PX",
+                        help="close line gaps: auto (default: where a stroke ends near another line, scaled to the line "
+                             "width), off, or PX (trapped ball, gaps up to about 2*PX pixels)")
+    parser.add_argument("--gap-previews", action="store_true", help="also write <name>_gaps.png: the closures in magenta")
+    parser.add_argument("--format", dest="output_format", choices=["png", "tga", "tiff"], default=None,
+                        help="output image format (default: the line art's, TGA or TIFF, else PNG)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar, only errors")
 
 
@@ -39,8 +43,20 @@ def coloring_options(args: argparse.Namespace):
         line_mode=args.line_mode,
         layers=args.layers,
         close_gaps=args.close_gaps,
+        gap_previews=args.gap_previews,
         output_format=args.output_format,
     )
+
+
+def _gap_setting(value: str) -> int | str:
+    """``--close-gaps`` value: "auto", "off" or a whole number of pixels."""
+    text = value.strip().lower()
+    if text in ("auto", "off"):
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected auto, off or a number of pixels; got {value!r}") from None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -11,7 +11,10 @@ __all__ = ["add_arguments", "run"]
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command's arguments."""
     parser.add_argument("cut", type=Path, help="a cut folder with line/")
-    parser.add_argument("--close-gaps", type=int, default=0, metavar="PX", help="count components after gap closing")
+    from paintmatch.commands.colorize import _gap_setting
+
+    parser.add_argument("--close-gaps", type=_gap_setting, default="auto", metavar="auto|off|PX",
+                        help="gap closing before counting components (default auto, as colorize)")
     parser.add_argument("--all", action="store_true", help="list every frame with its component count")
     parser.add_argument("--quiet", "-q", action="store_true", help="print only the frame name")
 
