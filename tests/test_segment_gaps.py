@@ -156,3 +156,18 @@ def test_bad_gap_mode_names_the_value(bad):
 def test_bad_closure_list_is_a_clear_error():
     with pytest.raises(ValueError, match="extra_closures"):
         segment(_head_with_gap(), extra_closures=[(1, 2, 3)])
+
+
+def test_sidecar_records_the_closures_as_plain_lists():
+    from paintmatch.match import Matching
+    from paintmatch.paint import sidecar
+
+    image = _head_with_gap()
+    seg = segment(image, close_gaps_px="auto")
+    n = seg.n
+    matching = Matching(
+        ref_index=np.zeros(n, np.int64), colors=np.zeros((n, 4), np.uint8),
+        confidence=np.ones(n), stage=np.zeros(n, np.int64),
+    )
+    record = json.loads(json.dumps(sidecar(Frame(line=image, seg=seg), matching)))
+    assert record["closures"] == seg.closure_segments.tolist() and len(record["closures"]) == 1

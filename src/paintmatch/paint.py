@@ -124,13 +124,19 @@ def color_hex(rgba) -> str:
 
 
 def sidecar(frame: Frame, matching: Matching, *, reference_name: str = "") -> dict[str, Any]:
-    """JSON-ready record of a painted frame: per component its color, reference match and confidence."""
+    """JSON-ready record of a painted frame: per component its color, reference match and confidence.
+
+    ``closures`` lists the gap-closing strokes ``[x0, y0, x1, y1]`` that segmentation drew
+    (``Segmentation.closure_segments``): the same lists, given back to ``segment`` as
+    ``removed_closures`` / ``extra_closures``, are how review edits them.
+    """
     seg = frame.seg
     return {
         "frame": frame.name,
         "reference": reference_name,
         "width": int(seg.shape[1]),
         "height": int(seg.shape[0]),
+        "closures": np.asarray(seg.closure_segments, dtype=np.int64).reshape(-1, 4).tolist(),
         "components": [
             {
                 "id": i,
