@@ -49,11 +49,13 @@ def _synthetic(seed: int = 0, shapes: int = 40) -> np.ndarray:
         axes = tuple(int(v) for v in rng.integers(15, 120, 2))
         start = float(rng.uniform(0, 360))
         gap = float(rng.uniform(1, 4)) / max(axes) * 180 / np.pi  # 1-4 px of arc, in degrees
-        cv2.ellipse(image, center, axes, 0, start + gap, start + 360, (0, 0, 0, 255), int(rng.integers(2, 4)), cv2.LINE_AA)
+        width = int(rng.integers(2, 4))
+        cv2.ellipse(image, center, axes, 0, start + gap, start + 360, (0, 0, 0, 255), width, cv2.LINE_AA)
     for _ in range(shapes):
         p0 = rng.integers(0, SIZE, 2)
         p1 = p0 + rng.integers(-200, 200, 2)
-        cv2.line(image, tuple(int(v) for v in p0), tuple(int(v) for v in p1), (0, 0, 0, 255), int(rng.integers(2, 4)), cv2.LINE_AA)
+        a, b = tuple(int(v) for v in p0), tuple(int(v) for v in p1)
+        cv2.line(image, a, b, (0, 0, 0, 255), int(rng.integers(2, 4)), cv2.LINE_AA)
     return image
 
 

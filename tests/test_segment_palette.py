@@ -80,7 +80,8 @@ def test_every_component_takes_a_palette_color_and_small_eyes_their_own():
     # Painted with these colors, no output pixel off the lines is outside the palette.
     result = paint(Frame(line=line, seg=seg), colors).image
     off_line = ~seg.line
-    assert set(np.unique(pack_rgba(result[off_line])).tolist()) <= set(pack_rgba(np.array(list(palette), np.uint8)).tolist())
+    allowed = set(pack_rgba(np.array(list(palette), np.uint8)).tolist())
+    assert set(np.unique(pack_rgba(result[off_line])).tolist()) <= allowed
 
 
 def test_a_tiny_all_blend_region_reads_its_paint_side():

@@ -1126,7 +1126,9 @@ def reference_colors(colored: np.ndarray, seg: Segmentation, *, palette: np.ndar
     return palette[choice]
 
 
-def _colors_from_blends(colored: np.ndarray, seg: Segmentation, palette: np.ndarray, components: np.ndarray) -> np.ndarray:
+def _colors_from_blends(
+    colored: np.ndarray, seg: Segmentation, palette: np.ndarray, components: np.ndarray
+) -> np.ndarray:
     """Palette index for components without flat pixels, read from their antialiased pixels.
 
     A blend pixel c is a mix ``c = a * P + (1 - a) * L`` of a paint color P and the ink L of the
@@ -1184,7 +1186,9 @@ def _majority_colors(packed: np.ndarray, seg: Segmentation) -> np.ndarray:
     return result
 
 
-def split_by_paint(seg: Segmentation, colored: np.ndarray, *, palette: np.ndarray | None = None, min_area: int = 16) -> Segmentation:
+def split_by_paint(
+    seg: Segmentation, colored: np.ndarray, *, palette: np.ndarray | None = None, min_area: int = 16
+) -> Segmentation:
     """The reference's components as the painter painted them: split where paint changes without a line.
 
     Where one component of the line art holds two or more palette colors, each over a flat patch
