@@ -171,3 +171,14 @@ def test_sidecar_records_the_closures_as_plain_lists():
     )
     record = json.loads(json.dumps(sidecar(Frame(line=image, seg=seg), matching)))
     assert record["closures"] == seg.closure_segments.tolist() and len(record["closures"]) == 1
+
+
+def test_auto_closing_on_an_all_ink_frame_finds_nothing_and_warns_nothing():
+    # A fade to black: the lines' box holds no paper, so the line width must not come from an empty distance map.
+    import warnings
+
+    ink = np.zeros((40, 40, 4), np.uint8)
+    ink[..., 3] = 255
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert endpoint_closures(ink[..., 3] > 0).shape == (0, 4)

@@ -747,7 +747,9 @@ def endpoint_closures(
         return empty
     # Line width: the median over the skeleton of twice the distance to paper, less the centre pixel
     # (ink area / skeleton length would count solid black fills as wide lines).
-    inside = cv2.distanceTransform(crop.view(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_3)
+    # Padded by one pixel of paper: the lines' box may hold no paper at all (an all-ink frame, a fade to black).
+    padded = cv2.copyMakeBorder(crop.view(np.uint8), 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    inside = cv2.distanceTransform(padded, cv2.DIST_L2, cv2.DIST_MASK_3)[1:-1, 1:-1]
     line_width = float(max(1.0, np.median(2.0 * inside[skeleton] - 1.0)))
     if max_gap is None:
         # Gaps of real cleanup are 1-4 px at 1-3 px lines: 2.5 widths reach them; the resolution cap
