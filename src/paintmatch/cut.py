@@ -26,7 +26,7 @@ import numpy as np
 from paintmatch.errors import InputError, PaintmatchError
 from paintmatch.match import Frame, Matcher, Matching, get_matcher
 from paintmatch.paint import LINE_MODES, FramePaint, paint, sidecar
-from paintmatch.segment import Segmentation, gap_preview, line_mask, reference_colors, segment
+from paintmatch.segment import Segmentation, gap_preview, line_mask, reference_colors, segment, split_by_paint
 
 __all__ = [
     "DEFAULT_METHOD",
@@ -81,6 +81,9 @@ class ColorizeOptions:
         line width (``paintmatch.segment``); an int is a trapped-ball radius in pixels; ``"off"`` or 0: none.
     gap_previews : bool
         Also write ``<name>_gaps.png`` (the line art with the closures in magenta).
+    split_by_paint : bool
+        Split a colored frame's component where its paint holds two palette colors with no line between
+        them (``paintmatch.segment.split_by_paint``): the painter's regions, not the line art's.
     output_format : {"png", "tga", "tiff"} or None
         Image format of the results; None: the line art's own lossless family (``io.output_format_for``:
         TGA or TIFF when every line frame is one, else PNG).
@@ -93,6 +96,7 @@ class ColorizeOptions:
     layers: bool = False
     close_gaps: int | str = "auto"
     gap_previews: bool = False
+    split_by_paint: bool = True
     output_format: str | None = None
     matcher_params: dict = field(default_factory=dict)
 
@@ -664,6 +668,11 @@ def colorize_frames(
             skipped.add(index)
             finish(index, _passed_through(frame, reason, time.perf_counter() - start, True))
             continue
+        if options.split_by_paint:
+            # The reference read through its paint: two palette colors with no line between them are two regions.
+            split = split_by_paint(frame.seg, image)
+            if split is not frame.seg:
+                frame = Frame(line=frame.line, seg=split, name=frame.name)
         colors = reference_colors(image, frame.seg)
         del image
         n = frame.n

@@ -128,9 +128,15 @@ def sidecar(frame: Frame, matching: Matching, *, reference_name: str = "") -> di
 
     ``closures`` lists the gap-closing strokes ``[x0, y0, x1, y1]`` that segmentation drew
     (``Segmentation.closure_segments``): the same lists, given back to ``segment`` as
-    ``removed_closures`` / ``extra_closures``, are how review edits them.
+    ``removed_closures`` / ``extra_closures``, are how review edits them. Per component, ``flagged``
+    says whether review should check it (``paintmatch.review.review_flags``: exactly what the review page
+    marks) and ``seed`` is one pixel ``[x, y]`` inside it, for tools that refill regions by point.
     """
+    from paintmatch.review import review_flags, seed_points
+
     seg = frame.seg
+    flagged = review_flags(seg, matching)
+    seeds = seed_points(seg)
     return {
         "frame": frame.name,
         "reference": reference_name,
@@ -146,6 +152,8 @@ def sidecar(frame: Frame, matching: Matching, *, reference_name: str = "") -> di
                 "stage": Matching.STAGES.get(int(matching.stage[i]), "unknown"),
                 "area": int(seg.areas[i]),
                 "centroid": [round(float(v), 1) for v in seg.centroids[i]],
+                "flagged": bool(flagged[i]),
+                "seed": [int(seeds[i, 0]), int(seeds[i, 1])],
             }
             for i in range(seg.n)
         ],

@@ -1,0 +1,87 @@
+"""Review effort: how many components the review flags point a painter at, and how many of the errors they catch.
+
+    python benchmarks/flags.py                       # production-like DEV suite, 3 references per cut
+    python benchmarks/flags.py --suite production-test --max-references 8
+
+Each cut is colored with ``best`` (colorize's defaults) from each chosen reference; for every other frame, each
+component of ``best``'s own segmentation over 10 px is wrong when its color differs from the majority truth color
+under it. For confidence thresholds, prints the share of those components flagged (``paintmatch.review``) and the
+share of the wrong ones among them (recall), and the same for the shipped threshold. Targets (issue 20): flagged
+<= 10% of the components over 10 px, >= 90% of the wrong ones flagged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+THRESHOLDS = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
+
+
+def component_records(paths, *, max_references: int | None, method: str = "best"):
+    """(confidence, area, wrong) of every scored component, as three arrays."""
+    from paintmatch.cut import colorize_frames
+    from paintmatch.evaluate.every_reference import _load_truth_cut, _plan
+    from paintmatch.evaluate.regions import _majority
+    from paintmatch.match import get_matcher
+    from paintmatch.rgba import pack_rgba
+
+    matcher = get_matcher(method)
+    conf, area, wrong = [], [], []
+    for path in paths:
+        references = _plan(path, max_references)
+        cut = _load_truth_cut(path, "auto", references)
+        for reference in references:
+            results = colorize_frames(cut.lines, {reference: cut.colored[reference]}, names=cut.names, matcher=matcher)
+            for index, result in enumerate(results):
+                truth = cut.truths[index]
+                if index == reference or truth is None or result.passed_through:
+                    continue
+                seg = result.frame.seg
+                truth_packed = np.where(truth.labels >= 0, pack_rgba(truth.colors)[np.maximum(truth.labels, 0)], 0)
+                inside = (seg.labels >= 0) & (truth.labels >= 0)
+                majority = _majority(seg.labels[inside], truth_packed[inside].astype(np.uint32), seg.n)
+                conf.append(result.matching.confidence.astype(np.float64))
+                area.append(seg.areas)
+                wrong.append(pack_rgba(result.matching.colors) != majority)
+    return np.concatenate(conf), np.concatenate(area), np.concatenate(wrong)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import run
+    from paintmatch.review import FLAG_CONFIDENCE, FLAG_MIN_AREA
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--suite", default="production-dev", choices=["production-dev", "production-test"])
+    parser.add_argument("--max-references", type=int, default=3)
+    args = parser.parse_args(argv)
+    suite = run.production_suite(HERE / "data", name=args.suite)
+    conf, area, wrong = component_records(suite.groups[args.suite], max_references=args.max_references)
+    big = area > FLAG_MIN_AREA
+    conf, wrong = conf[big], wrong[big]
+    rows = []
+    for threshold in sorted({*THRESHOLDS, FLAG_CONFIDENCE}):
+        flagged = conf < threshold
+        rows.append({"threshold": threshold, "flagged": float(flagged.mean()),
+                     "recall": float((flagged & wrong).sum() / max(wrong.sum(), 1)),
+                     "precision": float((flagged & wrong).sum() / max(flagged.sum(), 1))})
+    print(f"{args.suite}: {conf.size} components over {FLAG_MIN_AREA} px, {int(wrong.sum())} wrong "
+          f"({wrong.mean():.3f}); shipped threshold {FLAG_CONFIDENCE}")
+    print("| confidence < | flagged | wrong ones flagged | flagged that are wrong |\n|---|---|---|---|")
+    for row in rows:
+        mark = " (shipped)" if row["threshold"] == FLAG_CONFIDENCE else ""
+        print(f"| {row['threshold']}{mark} | {row['flagged']:.3f} | {row['recall']:.3f} | {row['precision']:.3f} |")
+    out = HERE / "results" / f"flags-{args.suite}.json"
+    out.write_text(json.dumps({"suite": args.suite, "max_references": args.max_references, "components": int(conf.size),
+                               "wrong": int(wrong.sum()), "rows": rows}, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""What a painter should check: review flags and a seed pixel per component.
+
+One rule decides which components are flagged, and the sidecar (``flagged``), the review page (its
+pink outlines and its flagged-component stepping) and the benchmark's review-effort numbers all use it:
+a component is flagged when its confidence is under ``FLAG_CONFIDENCE``, it is over ``FLAG_MIN_AREA``
+pixels (1-2 px specks are not worth a painter's look) and nobody locked its color.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from paintmatch.match import Matching
+from paintmatch.segment import Segmentation
+
+__all__ = ["FLAG_CONFIDENCE", "FLAG_MIN_AREA", "review_flags", "seed_points"]
+
+#: Confidence under which a component is flagged (chosen on the production-like dev suite,
+#: ``python benchmarks/flags.py``; see the README's review-effort table).
+FLAG_CONFIDENCE = 0.1
+#: Components of at most this many pixels are never flagged (the metrics' own acc_thres cut, 10 px).
+FLAG_MIN_AREA = 10
+_LOCKED = 3  # Matching.STAGES: "locked", a painter's correction
+
+
+def review_flags(seg: Segmentation, matching: Matching, *, threshold: float = FLAG_CONFIDENCE) -> np.ndarray:
+    """(n,) bool: the components a painter should check.
+
+    Parameters
+    ----------
+    seg : Segmentation
+        The frame's components (their areas).
+    matching : Matching
+        Its matching (confidence and stage per component).
+    threshold : float, optional
+        Confidence under which a component is flagged.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> seg = SimpleNamespace(areas=np.array([500, 5, 500, 500]))
+    >>> m = SimpleNamespace(confidence=np.array([0.05, 0.0, 0.9, 0.0]), stage=np.array([0, 0, 0, 3]))
+    >>> review_flags(seg, m).tolist()
+    [True, False, False, False]
+    """
+    confidence = np.asarray(matching.confidence, dtype=np.float64)
+    return (confidence < threshold) & (np.asarray(seg.areas) > FLAG_MIN_AREA) & (np.asarray(matching.stage) != _LOCKED)
+
+
+def seed_points(seg: Segmentation) -> np.ndarray:
+    """(n, 2) int32: one pixel (x, y) inside each component, for tools that refill regions by point.
+
+    The centroid where it lies inside its component (most regions); otherwise the component's pixel
+    nearest to the centroid, searched inside its bounding box only (a crescent, a ring).
+    """
+    n = seg.n
+    seeds = np.zeros((n, 2), np.int32)
+    if n == 0:
+        return seeds
+    h, w = seg.shape
+    centre = np.rint(seg.centroids).astype(np.int64)
+    cx, cy = np.clip(centre[:, 0], 0, w - 1), np.clip(centre[:, 1], 0, h - 1)
+    inside = seg.labels[cy, cx] == np.arange(n)
+    seeds[inside] = np.stack([cx[inside], cy[inside]], axis=1)
+    for i in np.flatnonzero(~inside):  # a loop over the few non-convex components, not over pixels
+        x, y, bw, bh = (int(v) for v in seg.bboxes[i])
+        ys, xs = np.nonzero(seg.labels[y : y + bh, x : x + bw] == i)
+        if ys.size == 0:
+            continue
+        k = np.argmin((xs + x - seg.centroids[i, 0]) ** 2 + (ys + y - seg.centroids[i, 1]) ** 2)
+        seeds[i] = (xs[k] + x, ys[k] + y)
+    return seeds
