@@ -34,6 +34,8 @@ from paintmatch.web.schema import (
     CutSummary,
     ErrorResponse,
     FrameInfo,
+    GapEditRequest,
+    Gaps,
     Health,
     HistoryRequest,
     JobInfo,
@@ -93,8 +95,8 @@ def create_app(config: ServeConfig) -> FastAPI:
         version=__version__,
         description=(
             "Review and correct colorings of anime cuts. A cut is a folder of the workspace with line/ and "
-            "gt/ frames. Colorize it (a job: poll /api/jobs/{id}), fix components (locked), re-propagate "
-            "from a frame, undo/redo, export. Errors are JSON: {detail, code}."
+            "gt/ frames. Colorize it (a job: poll /api/jobs/{id}), fix components (locked), close or open "
+            "line gaps, re-propagate from a frame, undo/redo, export. Errors are JSON: {detail, code}."
         ),
         lifespan=lifespan,
         responses=ERRORS,
@@ -295,12 +297,16 @@ def create_app(config: ServeConfig) -> FastAPI:
     def frame_image(
         cut: str,
         frame: str,
-        view: Annotated[Literal["result", "line", "confidence", "segments"], Query(description="What to show.")] = "result",
+        view: Annotated[
+            Literal["result", "line", "confidence", "segments", "gaps"],
+            Query(description="What to show ('gaps': the line art on white with the gap closures in magenta)."),
+        ] = "result",
         max_side: Annotated[int | None, Query(ge=16, le=8192, description="Downscale so the longer side is at most this.")] = None,
         threshold: Annotated[float | None, Query(ge=0, le=1, description="Confidence view: highlight below this.")] = None,
     ) -> Response:
         """A frame as PNG: the result, the line art, the confidence view (low-confidence components
-        tinted and outlined) or the segmentation (one arbitrary color per component)."""
+        tinted and outlined), the segmentation (one arbitrary color per component) or the gap closures
+        (the line art with every closure, automatic or drawn by hand, in magenta)."""
         from paintmatch.paint import paint
 
         target = store(cut)
@@ -315,6 +321,10 @@ def create_app(config: ServeConfig) -> FastAPI:
                 image = state.frame.line
             elif view == "segments":
                 image = segments_view(state.frame)
+            elif view == "gaps":
+                from paintmatch.segment import gap_preview
+
+                image = gap_preview(state.frame.line, state.frame.seg)
             else:
                 line_mode = target.state["settings"].get("line_mode", "keep")
                 image = paint(state.frame, state.matching, line_mode=line_mode).image
@@ -348,6 +358,38 @@ def create_app(config: ServeConfig) -> FastAPI:
         target.set_color(frame, component, parse_color(request.color), base_revision=request.base_revision)
         return component_info(target, frame, component)
 
+    @app.get("/api/cuts/{cut}/frames/{frame}/gaps", response_model=Gaps, tags=["gaps"])
+    def get_gaps(cut: str, frame: str) -> Gaps:
+        """The frame's gap closures: the automatic ones in effect, the ones drawn by hand and the automatic
+        ones removed (the painter's edits, kept in the workspace per frame)."""
+        return Gaps(**store(cut).gaps(frame))
+
+    @app.post("/api/cuts/{cut}/frames/{frame}/gaps", response_model=Gaps, tags=["gaps"])
+    def edit_gaps(cut: str, frame: str, request: GapEditRequest) -> Gaps:
+        """Close a gap by hand (``add``) or open a closure (``remove``). The frame is segmented again with
+        the edits and colored again from its reference; locked fixes whose component is still there stay.
+        Only this frame changes (re-propagate to carry it on); undoable. The edits are kept through
+        colorize, re-propagation and restarts."""
+        target = store(cut)
+        if jobs.active(target.name):
+            raise ApiError(409, "cut_busy", f"cut {cut} has a job running; wait for it to finish")
+        target.edit_gaps(frame, add=request.add, remove=request.remove, base_revision=request.base_revision)
+        return Gaps(**target.gaps(frame))
+
+    @app.delete("/api/cuts/{cut}/frames/{frame}/gaps", response_model=Gaps, tags=["gaps"])
+    def clear_gaps(
+        cut: str,
+        frame: str,
+        base_revision: Annotated[int | None, Query(description="The revision the client saw; 409 if the cut changed since.")] = None,
+    ) -> Gaps:
+        """Drop the frame's gap edits (back to the automatic closures) and color it again; undoable.
+        409 ``no_gap_edits`` when it has none."""
+        target = store(cut)
+        if jobs.active(target.name):
+            raise ApiError(409, "cut_busy", f"cut {cut} has a job running; wait for it to finish")
+        target.edit_gaps(frame, clear=True, base_revision=base_revision)
+        return Gaps(**target.gaps(frame))
+
     @app.post("/api/cuts/{cut}/frames/{frame}/propagate", response_model=JobInfo, status_code=202, tags=["jobs"])
     def propagate(cut: str, frame: str) -> JobInfo:
         """Start recoloring the frames after this one (in propagation order) with its current colors as
@@ -359,7 +401,7 @@ def create_app(config: ServeConfig) -> FastAPI:
 
     @app.post("/api/cuts/{cut}/undo", response_model=CutDetail, tags=["corrections"])
     def undo(cut: str, request: HistoryRequest | None = None) -> CutDetail:
-        """Undo the last correction or re-propagation."""
+        """Undo the last correction, gap edit or re-propagation."""
         target = store(cut)
         target.undo(base_revision=(request or HistoryRequest()).base_revision)
         return detail(target)

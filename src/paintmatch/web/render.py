@@ -9,7 +9,7 @@ from paintmatch.match import Frame, Matching
 
 __all__ = ["VIEWS", "confidence_view", "segments_view", "fit", "encode_png"]
 
-VIEWS = ("result", "line", "confidence", "segments")
+VIEWS = ("result", "line", "confidence", "segments", "gaps")
 
 LOCKED_STAGE = next(code for code, name in Matching.STAGES.items() if name == "locked")
 """``Matching.stage`` value of a painter's locked correction."""
@@ -39,7 +39,8 @@ def confidence_view(result: np.ndarray, frame: Frame, matching: Matching, thresh
     low = (matching.confidence < threshold) & (matching.stage != LOCKED_STAGE)
     alpha = result[..., 3:4].astype(np.float32) / 255.0
     rgb = result[..., :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
-    low_pixels = low[expanded] & ~frame.seg.line
+    # A frame without components (blank, all ink) has no component to highlight: -1 everywhere.
+    low_pixels = np.append(low, False)[expanded] & ~frame.seg.line
     washed = rgb * 0.35 + 255.0 * 0.65
     out = np.where(low_pixels[..., None], rgb * 0.45 + _LOW * 0.55, washed)
     on_line = frame.seg.line

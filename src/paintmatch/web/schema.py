@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, Field
 
@@ -21,9 +21,21 @@ __all__ = [
     "PaletteColor",
     "Palette",
     "Corrections",
+    "GapSetting",
+    "Closure",
+    "GapEditRequest",
+    "Gaps",
 ]
 
 COLOR_PATTERN = r"^#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?$"
+
+GapSetting = Union[Literal["auto", "off"], Annotated[int, Field(ge=0, le=64)]]
+"""``close_gaps``: "auto", "off" or a trapped-ball radius in pixels (0-64)."""
+
+Closure = Annotated[
+    list[int],
+    Field(min_length=4, max_length=4, description="A closing stroke (x0, y0, x1, y1) in pixels of the full-size frame."),
+]
 
 
 class ErrorResponse(BaseModel):
@@ -90,7 +102,11 @@ class ColorizeRequest(BaseModel):
 
     method: str | None = Field(None, description="Matcher name (see `paintmatch colorize --help`); default: the package default.")
     line_mode: Literal["keep", "recolor"] = Field("keep", description="Keep lines as drawn, or recolor trace lines.")
-    close_gaps: int = Field(0, ge=0, le=64, description="Trapped-ball gap closing radius in pixels (0: off).")
+    close_gaps: "GapSetting" = Field(
+        "auto",
+        description="Gap closing, as `paintmatch colorize --close-gaps`: 'auto' (default: close gaps where a stroke "
+        "ends near another line, scaled to the line width), 'off', or a trapped-ball radius in pixels (0-64; 0: off).",
+    )
 
 
 class JobInfo(BaseModel):
@@ -156,3 +172,35 @@ class Corrections(BaseModel):
     corrections: dict[str, dict[str, dict]] = Field(
         description="Frame name -> component id -> {color: #rrggbbaa, centroid: [x, y]}."
     )
+
+
+class GapEditRequest(BaseModel):
+    """Close a gap by hand (``add``) or open a closure (``remove``): exactly one of them."""
+
+    add: Closure | None = Field(
+        None,
+        description="A closing stroke drawn by hand; an end off the lines snaps to the nearest line pixel within 4 px. "
+        "Drawing over an automatic closure that was removed brings that closure back.",
+    )
+    remove: Closure | None = Field(
+        None,
+        description="A closure to open: a hand-drawn one is deleted, an automatic one is listed as removed "
+        "(ends within 3 px of the closure's ends, in either order).",
+    )
+    base_revision: int | None = Field(None, description="The revision the client saw; 409 if the cut changed since.")
+
+
+class Gaps(BaseModel):
+    """The gap closures of one frame: automatic ones, and the painter's edits (kept in the workspace state)."""
+
+    cut: str
+    frame: str
+    revision: int
+    close_gaps: GapSetting = Field(description="The cut's gap closing setting (from its last colorize).")
+    automatic: list[list[int]] = Field(
+        description="Automatic closures in effect (x0, y0, x1, y1). Empty with 'off'; with a trapped-ball radius "
+        "its closures are pixels only (see the image view 'gaps')."
+    )
+    added: list[list[int]] = Field(description="Closing strokes drawn by hand, as drawn.")
+    removed: list[list[int]] = Field(description="Automatic closures the painter removed.")
+    components: int = Field(description="Components of the frame with these closures.")

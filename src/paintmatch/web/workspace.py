@@ -9,6 +9,11 @@ Layout (``W`` is the workspace folder)::
     W/.paintmatch/cuts/<cut>/lock              lock file (flock) held while the cut changes
     W/.paintmatch/exports/                     zip files of exported cuts
 
+The painter's gap edits are stored per frame in ``state.json`` as ``gap_edits: {frame: {"added":
+[[x0, y0, x1, y1], ...], "removed": [[...], ...]}}`` (closing strokes drawn by hand, automatic
+closures removed): every segmentation of that frame (reload, colorize, re-propagation, undo) passes
+them to ``paintmatch.segment.segment`` unchanged, so its components are the same every time.
+
 Corrections are stored as frame name -> component id -> color, with the component's centroid: the
 segmentation is deterministic, so ids are stable while the line frame is unchanged, and the centroid
 check drops a correction whose line frame was edited since. Every write is atomic
@@ -56,6 +61,7 @@ __all__ = [
     "FrameState",
     "CutStore",
     "Workspace",
+    "segment_frame",
 ]
 
 log = logging.getLogger("paintmatch.web")
@@ -69,6 +75,8 @@ MAX_NAME_LENGTH = 100
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 STATE_VERSION = 1
+MAX_GAP_EDITS = 500  # hand edits per frame
+SAME_CLOSURE_PX = 3.0  # two closures are the same when their ends lie this close (segment's own rule)
 CENTROID_TOLERANCE = 3.0  # pixels: a correction's component must still be where it was
 LOCK_TIMEOUT = 5.0  # seconds an edit waits for a busy cut before answering 409
 Progress = Callable[[int, int, str], None]
@@ -228,8 +236,9 @@ def _default_state() -> dict[str, Any]:
     return {
         "version": STATE_VERSION,
         "revision": 0,
-        "settings": {"method": None, "line_mode": "keep", "close_gaps": 0},
+        "settings": {"method": None, "line_mode": "keep", "close_gaps": "auto"},
         "corrections": {},
+        "gap_edits": {},
         "undo": [],
         "redo": [],
     }
@@ -344,13 +353,18 @@ class CutStore:
         """Whether every frame has a coloring result."""
         return all((self.results_dir / f"{name}.json").exists() or name in self._frames for name in self.names)
 
-    def _segment(self, frame_name: str) -> Frame:
+    @property
+    def close_gaps(self) -> int | str:
+        """The cut's gap closing setting: ``"auto"``, ``"off"`` or a trapped-ball radius (old states: an int)."""
+        value = self.state["settings"].get("close_gaps", "auto")
+        return 0 if value is None else value
+
+    def _segment(self, frame_name: str) -> tuple[Frame, str | None]:
+        """The frame segmented with the cut's setting and its gap edits; why it cannot be colored, or None."""
         from paintmatch.io import read_image
-        from paintmatch.segment import segment
 
         line = read_image(self.frame_path(frame_name))
-        seg = segment(line, close_gaps_px=int(self.state["settings"].get("close_gaps") or 0))
-        return Frame(line=line, seg=seg, name=frame_name)
+        return segment_frame(line, frame_name, close_gaps=self.close_gaps, edits=self.gap_edits().get(frame_name))
 
     def frame_state(self, frame_name: str) -> FrameState:
         """The coloring result of a frame (loaded from disk on first use).
@@ -370,9 +384,8 @@ class CutStore:
         import json
 
         saved = json.loads(path.read_text(encoding="utf-8"))
-        frame = self._segment(frame_name)
-        empty = Matching(np.zeros(0, np.int32), np.zeros((0, 4), np.uint8), np.zeros(0, np.float32), np.zeros(0, np.uint8))
-        state = FrameState(frame, empty, saved.get("reference", frame_name), bool(saved.get("is_reference")))
+        frame, _reason = self._segment(frame_name)
+        state = FrameState(frame, _empty_matching(), saved.get("reference", frame_name), bool(saved.get("is_reference")))
         try:
             state.restore(saved)
         except InputError:
@@ -397,6 +410,30 @@ class CutStore:
     def corrections(self) -> dict[str, dict[str, Any]]:
         """Frame name -> component id (str) -> ``{"color": "#rrggbbaa", "centroid": [x, y]}``."""
         return self.state["corrections"]
+
+    def gap_edits(self) -> dict[str, dict[str, list[list[int]]]]:
+        """Frame name -> ``{"added": [[x0, y0, x1, y1], ...], "removed": [...]}`` (the painter's gap edits)."""
+        return self.state.setdefault("gap_edits", {})
+
+    def _remap_corrections(self, frame_name: str, seg) -> list[str]:  # noqa: ANN001 - Segmentation
+        """After a new segmentation of a frame: move each correction to the component now at its centroid
+        (within ``CENTROID_TOLERANCE``), drop the ones whose component changed; returns what was dropped."""
+        comps = self.corrections().get(frame_name)
+        if not comps:
+            return []
+        moved, dropped = {}, []
+        for comp, entry in comps.items():
+            distance = np.hypot(*(seg.centroids - np.asarray(entry["centroid"], dtype=np.float64)).T) if seg.n else np.zeros(0)
+            best = int(np.argmin(distance)) if distance.size else -1
+            if best >= 0 and float(distance[best]) <= CENTROID_TOLERANCE and str(best) not in moved:
+                moved[str(best)] = {"color": entry["color"], "centroid": [round(float(v), 2) for v in seg.centroids[best]]}
+            else:
+                dropped.append(f"{frame_name}:{comp}")
+        if moved:
+            self.corrections()[frame_name] = moved
+        else:
+            self.corrections().pop(frame_name, None)
+        return dropped
 
     def _overrides(self) -> dict[str, dict[int, tuple[int, ...]]]:
         return {
@@ -424,10 +461,12 @@ class CutStore:
 
     # ------------------------------------------------------------------ actions
 
-    def colorize(self, *, method: str | None, line_mode: str, close_gaps: int, progress: Progress | None = None) -> dict[str, Any]:
-        """Color every frame from the colored inputs, keeping every locked correction.
+    def colorize(self, *, method: str | None, line_mode: str, close_gaps: int | str = "auto", progress: Progress | None = None) -> dict[str, Any]:
+        """Color every frame from the colored inputs, keeping every locked correction and gap edit.
 
-        Runs under the cut's lock (call it from a job thread). Clears the undo history.
+        Runs under the cut's lock (call it from a job thread). Clears the undo history. Frames with
+        gap edits (and the frames colored from them) are segmented with their edits and matched again
+        from their reference, as ``_run_plan`` does for a re-propagation.
 
         Returns
         -------
@@ -453,6 +492,7 @@ class CutStore:
                     list(self.files.line), colored, names=self.names, options=options, overrides=overrides,
                     progress=progress, sink=lambda r: states.__setitem__(r.name, _state_of(r)),
                 )
+                self._replay_gap_edits(states, {name: colored[index[name]] for name in self.files.colored}, options)
                 newly = self._drop_stale_corrections(states)
                 dropped += newly
                 if not newly:
@@ -509,59 +549,259 @@ class CutStore:
 
         The corrected frame is the reference; every locked correction of the recolored frames is kept.
 
+        Each frame is segmented as stored (with its gap edits) and matched from its neighbour towards
+        ``frame_name`` (``paintmatch.cut.propagation_plan``), the way ``colorize_frames`` does.
+
         Returns
         -------
         dict
             ``{"frames": [names recolored]}``.
         """
-        from paintmatch.cut import DEFAULT_METHOD, ColorizeOptions, colorize_frames
+        from paintmatch.cut import propagation_plan
 
         with self.lock.hold(timeout=60):
             k_state = self.frame_state(frame_name)
             later = self.descendants(frame_name)
             if not later:
                 return {"frames": []}
-            for name in later:
-                self.frame_state(name)  # all must be colored: 409 otherwise
-            k = self.index_of(frame_name)
-            order = sorted([k] + [self.index_of(n) for n in later])
-            names = [self.names[i] for i in order]
-            settings = self.state["settings"]
-            options = ColorizeOptions(
-                method=settings.get("method") or DEFAULT_METHOD,
-                line_mode=settings.get("line_mode", "keep"),
-                close_gaps=int(settings.get("close_gaps") or 0),
-            )
-            from paintmatch.paint import paint
-
-            lines = [self.frame_state(n).frame.line for n in names]
-            reference = paint(k_state.frame, k_state.matching, line_mode="keep").paint_layer
-            position = names.index(frame_name)
-            overrides = {i: v for i, n in enumerate(names) for f, v in self._overrides().items() if f == n and i != position}
-            recolored: dict[str, Any] = {}  # streamed: only the matching of each frame is kept
-            colorize_frames(
-                lines, {position: reference}, names=names, options=options, overrides=overrides, progress=progress,
-                sink=lambda r: recolored.__setitem__(r.name, (r.matching, r.reference_name)),
+            states = {name: self.frame_state(name) for name in later}  # all must be colored: 409 otherwise
+            states[frame_name] = k_state
+            names = [self.names[i] for i in sorted(self.index_of(n) for n in states)]
+            plan = propagation_plan(len(names), [names.index(frame_name)])
+            self._run_plan(
+                [(names[t], names[s], names[a]) for t, s, a in plan], states, self._matcher(), progress=progress
             )
             before = self._capture(later)
-            for name, (matching, reference_name) in recolored.items():
-                if name == frame_name:
-                    continue
-                old = self.frame_state(name)
-                self._store_frame(name, FrameState(old.frame, matching, reference_name, old.is_reference))
+            for name in later:
+                self._store_frame(name, states[name])
             self._push(f"re-propagate from {frame_name}", before, self._capture(later))
         return {"frames": later}
+
+    # ------------------------------------------------------------------ gap edits
+
+    def _matcher(self):  # noqa: ANN202 - paintmatch.match.Matcher
+        from paintmatch.cut import DEFAULT_METHOD
+        from paintmatch.match import get_matcher
+
+        return get_matcher(self.state["settings"].get("method") or DEFAULT_METHOD)
+
+    def _reference_state(self, name: str, frame: Frame, reason: str | None, colored: np.ndarray) -> FrameState:
+        """A colored input frame read through its (re-)segmentation, as ``colorize_frames`` reads it."""
+        from paintmatch.segment import reference_colors
+
+        if reason:
+            return FrameState(frame, _empty_matching(), "", True)
+        n = frame.n
+        matching = Matching(
+            ref_index=np.arange(n, dtype=np.int32),
+            colors=reference_colors(colored, frame.seg).copy(),
+            confidence=np.ones(n, np.float32),
+            stage=np.full(n, 3, np.uint8),
+        )
+        _lock_colors(matching, self._overrides().get(name))
+        return FrameState(frame, matching, name, True)
+
+    def _run_plan(
+        self,
+        plan: list[tuple[str, str, str]],
+        states: dict[str, FrameState],
+        matcher,  # noqa: ANN001 - paintmatch.match.Matcher
+        *,
+        redo: set[str] | None = None,
+        follow: bool = True,
+        redone: set[str] | None = None,
+        resegment: set[str] | frozenset[str] = frozenset(),
+        progress: Progress | None = None,
+    ) -> list[str]:
+        """Match the targets of ``plan`` (``(target, source, anchor)`` names, in order of work) again.
+
+        Each target is matched from the last usable frame of its chain (a frame with no component is
+        passed through and skipped as a source, as in ``paintmatch.cut.colorize_frames``), with the
+        locked corrections applied. ``redo``: only these targets (None: all); ``follow``: also every
+        target whose source or anchor was matched again (or is in ``redone``). Targets in ``resegment``
+        are segmented again (with their gap edits); the others keep the segmentation in ``states``.
+        ``states`` is updated in place; returns the targets matched.
+        """
+        overrides = self._overrides()
+        redone = set(redone or ())
+        front: dict[tuple[str, bool], str] = {}
+        done: list[str] = []
+        for target, _source, anchor in plan:
+            chain = (anchor, self.index_of(target) > self.index_of(anchor))
+            used = front.get(chain, anchor)
+            old = states[target]
+            wanted = redo is None or target in redo or (follow and bool({used, anchor} & redone))
+            if not wanted:
+                if old.frame.n:
+                    front[chain] = target
+                continue
+            if target in resegment:
+                frame, _reason = self._segment(target)
+            else:
+                frame = Frame(line=old.frame.line, seg=old.frame.seg, name=target, cache=old.frame.cache)
+            if frame.n == 0:
+                states[target] = FrameState(frame, _empty_matching(), "", old.is_reference)
+            else:
+                source, anchor_state = states[used], states[anchor]
+                matching = _match(
+                    matcher,
+                    source.frame.with_colors(source.matching.colors),
+                    frame,
+                    anchor_state.frame.with_colors(anchor_state.matching.colors),
+                    same=used == anchor,
+                )
+                _lock_colors(matching, overrides.get(target))
+                states[target] = FrameState(frame, matching, used, old.is_reference)
+                front[chain] = target
+            redone.add(target)
+            done.append(target)
+            if progress:
+                progress(len(done), len(plan), target)
+        return done
+
+    def _replay_gap_edits(self, states: dict[str, FrameState], colored: dict[str, np.ndarray], options) -> None:  # noqa: ANN001
+        """After ``colorize_frames``: segment the frames with gap edits again with them and match them (and
+        the frames colored from them) again from their references; ``states`` is updated in place."""
+        from paintmatch.cut import propagation_plan
+        from paintmatch.match import get_matcher
+
+        edited = {name for name in self.names if self.gap_edits().get(name)}
+        if not edited:
+            return
+        fresh = set()
+        for name in self.colored_names:
+            if name in edited:
+                frame, reason = self._segment(name)
+                states[name] = self._reference_state(name, frame, reason, colored[name])
+                fresh.add(name)
+        usable = [i for i, name in enumerate(self.names) if name in self.files.colored and states[name].frame.n]
+        if not usable:
+            return
+        plan = [(self.names[t], self.names[s], self.names[a]) for t, s, a in propagation_plan(len(self.names), usable)]
+        self._run_plan(plan, states, get_matcher(options.method, **options.matcher_params), redo=edited, redone=fresh, resegment=edited)
+
+    def _recolored(self, frame_name: str) -> FrameState:
+        """``frame_name`` segmented with its gap edits and colored again from its reference (a colored
+        input frame: from its colored frame); the locked corrections still at their place are kept."""
+        from paintmatch.cut import propagation_plan
+        from paintmatch.io import read_image
+
+        frame, reason = self._segment(frame_name)
+        self._remap_corrections(frame_name, frame.seg)
+        if frame_name in self.files.colored:
+            return self._reference_state(frame_name, frame, reason, read_image(self.frame_path(frame_name, colored=True)))
+        states = {name: self.frame_state(name) for name in self.names}
+        usable = [i for i, name in enumerate(self.names) if name in self.files.colored and states[name].frame.n]
+        if reason or not usable:
+            return FrameState(frame, _empty_matching(), "", False)
+        states[frame_name] = FrameState(frame, _empty_matching(), "", False)
+        plan = [(self.names[t], self.names[s], self.names[a]) for t, s, a in propagation_plan(len(self.names), usable)]
+        self._run_plan(plan, states, self._matcher(), redo={frame_name}, follow=False)
+        return states[frame_name]
+
+    def gaps(self, frame_name: str) -> dict[str, Any]:
+        """The closures of a frame: automatic ones in effect, and the painter's added and removed ones."""
+        state = self.frame_state(frame_name)
+        edits = self.gap_edits().get(frame_name) or {}
+        added, removed = edits.get("added", []), edits.get("removed", [])
+        drawn = state.frame.seg.closure_segments.astype(int).tolist()
+        return {
+            "cut": self.name,
+            "frame": frame_name,
+            "revision": self.revision,
+            "close_gaps": self.close_gaps,
+            "automatic": drawn[: max(0, len(drawn) - len(added))],
+            "added": copy.deepcopy(added),
+            "removed": copy.deepcopy(removed),
+            "components": state.frame.n,
+        }
+
+    def edit_gaps(
+        self,
+        frame_name: str,
+        *,
+        add: list[int] | None = None,
+        remove: list[int] | None = None,
+        clear: bool = False,
+        base_revision: int | None = None,
+    ) -> str:
+        """Close a gap by hand (``add``), open a closure (``remove``) or drop the frame's gap edits
+        (``clear``); the frame is segmented and colored again. An undoable step; returns its label.
+
+        Raises
+        ------
+        ApiError
+            400 ``bad_closure`` / ``outside_frame`` / ``too_many_closures``, 404 ``closure_not_found``
+            (nothing to remove there), 409 ``closure_exists``, ``no_gap_edits``, ``stale_revision``.
+        """
+        if sum(x is not None for x in (add, remove)) + bool(clear) != 1:
+            raise ApiError(400, "bad_closure", "give exactly one of 'add' or 'remove' (x0, y0, x1, y1)")
+        with self.lock.hold():
+            self.check_revision(base_revision)
+            state = self.frame_state(frame_name)
+            edits = copy.deepcopy(self.gap_edits().get(frame_name) or {"added": [], "removed": []})
+            edits.setdefault("added", [])
+            edits.setdefault("removed", [])
+            if clear:
+                if not (edits["added"] or edits["removed"]):
+                    raise ApiError(409, "no_gap_edits", f"frame {frame_name} has no gap edits to clear")
+                edits = {"added": [], "removed": []}
+                label = f"clear gap edits of {frame_name}"
+            elif add is not None:
+                closure = _check_closure(add, state.frame.seg.shape)
+                if _find_closure(edits["removed"], closure) is not None:
+                    del edits["removed"][_find_closure(edits["removed"], closure)]
+                elif _find_closure(edits["added"], closure) is not None:
+                    raise ApiError(409, "closure_exists", f"frame {frame_name} already has the closure {closure}")
+                else:
+                    if len(edits["added"]) >= MAX_GAP_EDITS:
+                        raise ApiError(400, "too_many_closures", f"frame {frame_name} has {MAX_GAP_EDITS} hand-drawn closures already")
+                    edits["added"].append(closure)
+                label = f"close gap in {frame_name}"
+            else:
+                closure = _check_closure(remove, state.frame.seg.shape)
+                automatic = self.gaps(frame_name)["automatic"]
+                if _find_closure(edits["added"], closure) is not None:
+                    del edits["added"][_find_closure(edits["added"], closure)]
+                elif _find_closure(automatic, closure) is not None:
+                    edits["removed"].append(automatic[_find_closure(automatic, closure)])
+                elif isinstance(self.close_gaps, int) and self.close_gaps > 0 and state.frame.seg.closures.any():
+                    edits["removed"].append(closure)  # trapped ball: the closure pixels it touches go
+                else:
+                    raise ApiError(
+                        404, "closure_not_found",
+                        f"frame {frame_name} has no closure from ({closure[0]}, {closure[1]}) to ({closure[2]}, {closure[3]}); "
+                        "list them with GET .../gaps",
+                    )
+                label = f"open gap in {frame_name}"
+            before = self._capture([frame_name])
+            if edits["added"] or edits["removed"]:
+                self.gap_edits()[frame_name] = edits
+            else:
+                self.gap_edits().pop(frame_name, None)
+            self._store_frame(frame_name, self._recolored(frame_name))
+            self._push(label, before, self._capture([frame_name]))
+            return label
 
     def _capture(self, frame_names: list[str]) -> dict[str, Any]:
         return {
             "frames": {name: self.frame_state(name).snapshot() for name in frame_names},
             "corrections": {name: copy.deepcopy(self.corrections().get(name, {})) for name in frame_names},
+            "gap_edits": {name: copy.deepcopy(self.gap_edits().get(name)) for name in frame_names},
         }
 
     def _apply(self, captured: dict[str, Any]) -> None:
         for name, snap in captured["frames"].items():
             state = self.frame_state(name)
-            restored = FrameState(state.frame, state.matching, state.reference_name, state.is_reference)
+            frame = state.frame
+            edits = captured.get("gap_edits", {}).get(name, self.gap_edits().get(name))  # steps saved before gap edits
+            if (edits or None) != (self.gap_edits().get(name) or None):
+                if edits:
+                    self.gap_edits()[name] = copy.deepcopy(edits)
+                else:
+                    self.gap_edits().pop(name, None)
+                frame, _reason = self._segment(name)
+            restored = FrameState(frame, state.matching, state.reference_name, state.is_reference)
             restored.restore(snap)
             self._store_frame(name, restored)
         for name, comps in captured["corrections"].items():
@@ -656,6 +896,86 @@ class CutStore:
             "colorized": self.has_results(),
             "corrections": sum(len(c) for c in self.corrections().values()),
         }
+
+
+def segment_frame(line: np.ndarray, name: str, *, close_gaps: int | str, edits: dict | None = None) -> tuple[Frame, str | None]:
+    """Segment a line frame with gap closing ``close_gaps`` and the painter's gap ``edits``.
+
+    The same rule as ``paintmatch.cut``'s: a frame with no lines (blank) or no closed region (all
+    ink) is no error; it comes back with no component and the reason it cannot be colored.
+
+    Returns
+    -------
+    frame : Frame
+        The segmented frame (no colors).
+    reason : str or None
+        ``"no lines"`` or ``"no closed region"``, or None for a frame that can be colored.
+    """
+    from paintmatch.cut import PASS_NO_LINES, PASS_NO_REGION, _empty_segmentation
+    from paintmatch.segment import line_mask, segment
+
+    edits = edits or {}
+    try:
+        seg = segment(
+            line,
+            close_gaps_px=close_gaps,
+            extra_closures=edits.get("added") or None,
+            removed_closures=edits.get("removed") or None,
+        )
+    except InputError:
+        mask, transparent = line_mask(line)
+        if mask.any():  # another input problem: not a blank frame
+            raise
+        return Frame(line=line, seg=_empty_segmentation(line.shape[:2], transparent), name=name), PASS_NO_LINES
+    return Frame(line=line, seg=seg, name=name), (PASS_NO_REGION if seg.n == 0 else None)
+
+
+def _empty_matching() -> Matching:
+    return Matching(np.zeros(0, np.int32), np.zeros((0, 4), np.uint8), np.zeros(0, np.float32), np.zeros(0, np.uint8))
+
+
+def _match(matcher, reference: Frame, target: Frame, anchor: Frame, *, same: bool) -> Matching:  # noqa: ANN001
+    """``matcher`` on a target, with the chain's colored frame as anchor where the matcher uses one."""
+    if getattr(matcher, "uses_anchor", False) and not same:
+        return matcher.match(reference, target, anchor=anchor)
+    return matcher.match(reference, target)
+
+
+def _lock_colors(matching: Matching, overrides: dict[int, tuple[int, ...]] | None) -> None:
+    """Locked corrections win over the matcher: color set, confidence 1, stage 'locked'."""
+    for component, color in (overrides or {}).items():
+        if 0 <= component < matching.colors.shape[0]:
+            matching.colors[component] = np.asarray(color, dtype=np.uint8)
+            matching.confidence[component] = 1.0
+            matching.stage[component] = 3
+            matching.ref_index[component] = -1
+
+
+def _check_closure(value: list[int], shape: tuple[int, int]) -> list[int]:
+    """A closing stroke (x0, y0, x1, y1) inside an (H, W) frame, of two distinct ends, not too long."""
+    h, w = shape
+    x0, y0, x1, y1 = (int(v) for v in value)
+    if not all(0 <= x < w for x in (x0, x1)) or not all(0 <= y < h for y in (y0, y1)):
+        raise ApiError(400, "outside_frame", f"closure ({x0}, {y0}, {x1}, {y1}) leaves the {w}x{h} frame")
+    length = float(np.hypot(x1 - x0, y1 - y0))
+    longest = max(256, max(h, w) // 8)
+    if length < 1:
+        raise ApiError(400, "bad_closure", "a closure needs two different points (x0, y0) and (x1, y1)")
+    if length > longest:
+        raise ApiError(400, "bad_closure", f"closure of {length:.0f} px is longer than {longest} px: draw it across the gap only")
+    return [x0, y0, x1, y1]
+
+
+def _find_closure(listed: list[list[int]], closure: list[int]) -> int | None:
+    """Index of the listed closure whose two ends lie within ``SAME_CLOSURE_PX`` of ``closure``'s, or None."""
+    a = np.asarray(closure, dtype=np.float64)
+    for i, other in enumerate(listed):
+        b = np.asarray(other, dtype=np.float64)
+        same = np.hypot(*(a[:2] - b[:2])) <= SAME_CLOSURE_PX and np.hypot(*(a[2:] - b[2:])) <= SAME_CLOSURE_PX
+        swapped = np.hypot(*(a[:2] - b[2:])) <= SAME_CLOSURE_PX and np.hypot(*(a[2:] - b[:2])) <= SAME_CLOSURE_PX
+        if same or swapped:
+            return i
+    return None
 
 
 def _state_of(result) -> FrameState:  # noqa: ANN001 - paintmatch.cut.FrameResult
