@@ -156,12 +156,15 @@ def test_auto_is_the_default_and_off_leaks(tmp_path: Path) -> None:
         assert head_closed(client)
     state = tmp_path / ".paintmatch" / "cuts" / "heads" / "state.json"
     saved = json.loads(state.read_text())
-    saved["settings"]["close_gaps"] = 0
-    del saved["gap_edits"]
+    assert saved["settings"]["close_gaps"] == 2
+    del saved["gap_edits"]  # as an older server wrote it
     state.write_text(json.dumps(saved))
-    with client_for(tmp_path) as client:  # reloads frames with the int setting: 0001 leaks again
-        response = client.get("/api/cuts/heads/frames/0001/gaps")
-        assert error_of(response) == "not_colorized" or not head_closed(client)
+    with client_for(tmp_path) as client:  # reloads frames with the int setting (as colorized with radius 2)
+        assert gaps(client)["close_gaps"] == 2 and head_closed(client)
+    with client_for(tmp_path) as client:
+        colorize(client, close_gaps="off")
+    with client_for(tmp_path) as client:  # the colored frame reloads through its paint, as colorize read it
+        assert head_closed(client, "0000", 78) and not head_closed(client)
 
 
 def test_blank_and_all_ink_frames_survive_a_reload(workspace: Path) -> None:
@@ -246,10 +249,14 @@ def test_remove_and_add_back_undo_redo_restart(workspace: Path) -> None:
 def test_gap_edit_on_the_colored_frame_reads_its_paint_again(workspace: Path) -> None:
     with client_for(workspace) as client:
         automatic = gaps(client, "0000")["automatic"][0]
-        assert client.post("/api/cuts/heads/frames/0000/gaps", json={"remove": automatic}).status_code == 200
-        assert not head_closed(client, "0000", 78)
+        opened = client.post("/api/cuts/heads/frames/0000/gaps", json={"remove": automatic})
+        assert opened.status_code == 200 and opened.json()["automatic"] == []
+        # The painted frame still tells the head from the picture (read through its paint): head red.
+        assert head_closed(client, "0000", 78)
         assert client.post("/api/cuts/heads/frames/0000/gaps", json={"add": automatic}).status_code == 200
         assert head_closed(client, "0000", 78)
+    with client_for(workspace) as client:  # reloaded the same way: same components, no 'not_colorized'
+        assert head_closed(client, "0000", 78) and gaps(client, "0000")["removed"] == []
 
 
 def test_gap_edit_errors(workspace: Path) -> None:

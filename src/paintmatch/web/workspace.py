@@ -360,11 +360,23 @@ class CutStore:
         return 0 if value is None else value
 
     def _segment(self, frame_name: str) -> tuple[Frame, str | None]:
-        """The frame segmented with the cut's setting and its gap edits; why it cannot be colored, or None."""
+        """The frame segmented with the cut's setting and its gap edits; why it cannot be colored, or None.
+
+        A colored input frame is read through its paint as ``colorize_frames`` reads it (its regions
+        split where two palette colors meet without a line: ``paintmatch.segment.split_by_paint``).
+        """
+        from paintmatch.cut import ColorizeOptions
         from paintmatch.io import read_image
 
         line = read_image(self.frame_path(frame_name))
-        return segment_frame(line, frame_name, close_gaps=self.close_gaps, edits=self.gap_edits().get(frame_name))
+        frame, reason = segment_frame(line, frame_name, close_gaps=self.close_gaps, edits=self.gap_edits().get(frame_name))
+        if reason is None and frame_name in self.files.colored and getattr(ColorizeOptions(), "split_by_paint", False):
+            from paintmatch.segment import split_by_paint
+
+            split = split_by_paint(frame.seg, read_image(self.frame_path(frame_name, colored=True)))
+            if split is not frame.seg:
+                frame = Frame(line=frame.line, seg=split, name=frame_name)
+        return frame, reason
 
     def frame_state(self, frame_name: str) -> FrameState:
         """The coloring result of a frame (loaded from disk on first use).
