@@ -10,7 +10,12 @@ const ui = {
   palette: [],
   job: null,
   stamp: Date.now(),  // cache-buster for images
+  gapMode: false,     // closures shown over the frame, clicks edit them
+  gaps: null,         // Gaps of the current frame (GET .../gaps)
+  gapStart: null,     // [x, y]: first click of a closing stroke
+  gapSelected: null,  // [x0, y0, x1, y1]: the closure picked for removal
 };
+const SVG = "http://www.w3.org/2000/svg";
 
 // ---------------------------------------------------------------- API
 
@@ -107,6 +112,10 @@ function render() {
   $("undo").title = has && cut.undo_label ? `Undo ${cut.undo_label} (Ctrl+Z)` : "Undo (Ctrl+Z)";
   $("redo").title = has && cut.redo_label ? `Redo ${cut.redo_label} (Ctrl+Shift+Z)` : "Redo (Ctrl+Shift+Z)";
   $("propagate").disabled = !colorized || busy;
+  if (!colorized) ui.gapMode = false;
+  $("gaps-toggle").disabled = !colorized || busy;
+  $("gaps-toggle").setAttribute("aria-pressed", String(ui.gapMode));
+  $("gap-panel").hidden = !ui.gapMode;
   for (const button of document.querySelectorAll("#views button")) {
     button.classList.toggle("active", button.dataset.view === ui.view);
     button.disabled = !colorized && button.dataset.view !== "line";
@@ -117,6 +126,7 @@ function render() {
   $("view").src = imageUrl(frame.name, colorized ? ui.view : "line");
   renderFilmstrip();
   renderPanel();
+  syncGaps();
 }
 
 function renderFilmstrip() {
@@ -157,7 +167,7 @@ function renderPanel() {
   const marker = $("marker");
   const selected = ui.selected;
   $("apply-color").disabled = !selected || Boolean(ui.job);
-  if (!selected) {
+  if (!selected || ui.gapMode) {
     info.textContent = ui.cut.colorized ? "Click a region of the frame." : "Colorize the cut first.";
     marker.hidden = true;
   } else {
@@ -189,13 +199,162 @@ function placeMarker() {
   const img = $("view");
   const marker = $("marker");
   const frame = frameInfo();
-  if (!ui.selected || !img.clientWidth) { marker.hidden = true; return; }
+  if (!ui.selected || ui.gapMode || !img.clientWidth) { marker.hidden = true; return; }
   const scale = img.clientWidth / frame.width;
   const [x, y, w, h] = ui.selected.bbox;
   Object.assign(marker.style, {
     left: `${x * scale - 2}px`, top: `${y * scale - 2}px`, width: `${w * scale + 4}px`, height: `${h * scale + 4}px`,
   });
   marker.hidden = false;
+}
+
+
+// ---------------------------------------------------------------- gaps
+
+const gapsPath = () => `${framePath()}/gaps`;
+
+async function syncGaps() {
+  const layer = $("gap-layer");
+  layer.classList.toggle("editing", ui.gapMode);
+  if (!ui.gapMode || !ui.cut || !ui.cut.colorized) { layer.classList.add("off"); return; }
+  const frame = frameInfo();
+  if (!ui.gaps || ui.gaps.frame !== frame.name || ui.gaps.revision !== ui.cut.revision) {
+    const wanted = frame.name;
+    const gaps = await api(gapsPath()).catch((error) => { toast(error.message, true); return null; });
+    if (!gaps || !ui.gapMode || frameInfo().name !== wanted) return;
+    ui.gaps = gaps;
+  }
+  drawGaps();
+}
+
+function gapScale() {
+  const img = $("view");
+  return img.clientWidth ? img.clientWidth / frameInfo().width : 1;
+}
+
+function svgEl(tag, attrs, cls) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attrs)) el.setAttribute(key, String(value));
+  if (cls) el.setAttribute("class", cls);
+  return el;
+}
+
+function sameClosure(a, b) {
+  return Boolean(a && b) && a.length === 4 && b.length === 4 && a.every((v, i) => v === b[i]);
+}
+
+function drawGaps() {
+  const layer = $("gap-layer");
+  const frame = frameInfo();
+  const gaps = ui.gaps;
+  const off = !ui.gapMode || !gaps;
+  layer.classList.toggle("off", off);  // an <svg> has no .hidden property
+  if (off) return;
+  layer.setAttribute("viewBox", `0 0 ${frame.width} ${frame.height}`);
+  layer.setAttribute("preserveAspectRatio", "none");
+  const scale = gapScale();
+  const items = [];
+  const segment = (seg, cls) => svgEl("line", { x1: seg[0] + 0.5, y1: seg[1] + 0.5, x2: seg[2] + 0.5, y2: seg[3] + 0.5 }, cls);
+  for (const seg of gaps.removed) items.push(segment(seg, "removed"));
+  const live = [...gaps.automatic.map((seg) => [seg, "auto"]), ...gaps.added.map((seg) => [seg, "added"])];
+  for (const [seg] of live) items.push(segment(seg, "halo"));
+  for (const [seg, kind] of live) {
+    const selected = sameClosure(seg, ui.gapSelected) ? " selected" : "";
+    items.push(segment(seg, `closure ${kind}${selected}`));
+    // A ring around each closure: a 3 px stroke is hard to find in a frame shown at a third of its size.
+    const length = Math.hypot(seg[2] - seg[0], seg[3] - seg[1]);
+    const r = Math.max(length / 2 + 4 / scale, 9 / scale);
+    items.push(svgEl("circle", { cx: (seg[0] + seg[2]) / 2 + 0.5, cy: (seg[1] + seg[3]) / 2 + 0.5, r }, `ring${selected}`));
+  }
+  if (ui.gapStart) {
+    items.push(svgEl("circle", { cx: ui.gapStart[0] + 0.5, cy: ui.gapStart[1] + 0.5, r: 4 / scale }, "start"));
+  }
+  layer.replaceChildren(...items);
+  const info = $("gap-info");
+  info.textContent = `${gaps.automatic.length} automatic · ${gaps.added.length} drawn · ${gaps.removed.length} opened`
+    + ` · ${gaps.components} regions · closing: ${gaps.close_gaps}`;
+  $("gap-remove").disabled = !ui.gapSelected || Boolean(ui.job);
+  $("gap-clear").disabled = !(gaps.added.length || gaps.removed.length) || Boolean(ui.job);
+}
+
+function framePoint(event) {
+  const rect = $("view").getBoundingClientRect();
+  const frame = frameInfo();
+  const x = Math.floor(((event.clientX - rect.left) / rect.width) * frame.width);
+  const y = Math.floor(((event.clientY - rect.top) / rect.height) * frame.height);
+  return [Math.min(Math.max(x, 0), frame.width - 1), Math.min(Math.max(y, 0), frame.height - 1)];
+}
+
+function closureNear(point) {
+  // The closest automatic or drawn closure within 8 screen pixels of the click, or null.
+  if (!ui.gaps) return null;
+  const limit = 8 / gapScale();
+  let best = null;
+  let bestDistance = Infinity;
+  for (const seg of [...ui.gaps.automatic, ...ui.gaps.added]) {
+    const [x0, y0, x1, y1] = seg;
+    const dx = x1 - x0, dy = y1 - y0;
+    const t = Math.max(0, Math.min(1, ((point[0] - x0) * dx + (point[1] - y0) * dy) / (dx * dx + dy * dy || 1)));
+    const distance = Math.hypot(point[0] - (x0 + t * dx), point[1] - (y0 + t * dy));
+    if (distance < bestDistance) { best = seg; bestDistance = distance; }
+  }
+  return bestDistance <= limit ? best : null;
+}
+
+async function gapClick(event) {
+  if (!ui.gapMode || !ui.gaps || ui.job) return;
+  const point = framePoint(event);
+  if (!ui.gapStart) {
+    const hit = closureNear(point);
+    if (hit) {
+      ui.gapSelected = sameClosure(hit, ui.gapSelected) ? null : hit;
+    } else {
+      ui.gapStart = point;
+      ui.gapSelected = null;
+    }
+    drawGaps();
+    return;
+  }
+  const closure = [...ui.gapStart, ...point];
+  ui.gapStart = null;
+  drawGaps();
+  if (closure[0] === closure[2] && closure[1] === closure[3]) return;
+  await editGaps({ add: closure }, "gap closed: the frame is colored again");
+}
+
+async function removeClosure() {
+  if (!ui.gapMode || !ui.gapSelected || ui.job) return;
+  const closure = ui.gapSelected;
+  ui.gapSelected = null;
+  await editGaps({ remove: closure }, "closure opened: the frame is colored again");
+}
+
+async function editGaps(body, message) {
+  try {
+    ui.gaps = await api(gapsPath(), { method: "POST", json: { ...body, base_revision: ui.cut.revision } });
+  } finally {
+    ui.gapSelected = null;
+  }
+  toast(message);
+  await refresh();
+  document.body.dataset.gapEdits = String((Number(document.body.dataset.gapEdits) || 0) + 1);
+}
+
+async function clearGaps() {
+  if (!ui.gapMode || ui.job) return;
+  ui.gaps = await api(`${gapsPath()}?base_revision=${ui.cut.revision}`, { method: "DELETE" });
+  ui.gapSelected = null;
+  ui.gapStart = null;
+  toast("gap edits of this frame reset");
+  await refresh();
+}
+
+function toggleGaps() {
+  if (!ui.cut || !ui.cut.colorized || ui.job) return;
+  ui.gapMode = !ui.gapMode;
+  ui.gapStart = null;
+  ui.gapSelected = null;
+  render();
 }
 
 // ---------------------------------------------------------------- actions
@@ -205,6 +364,8 @@ function goTo(index) {
   const n = ui.cut.frame_list.length;
   ui.frame = (index + n) % n;
   ui.selected = null;
+  ui.gapStart = null;
+  ui.gapSelected = null;
   render();
 }
 
@@ -323,8 +484,12 @@ function wire() {
   $("prev").addEventListener("click", () => goTo(ui.frame - 1));
   $("next").addEventListener("click", () => goTo(ui.frame + 1));
   $("view").addEventListener("click", (event) => guarded(() => pick(event)));
-  $("view").addEventListener("load", placeMarker);
-  window.addEventListener("resize", placeMarker);
+  $("view").addEventListener("load", () => { placeMarker(); if (ui.gapMode && ui.gaps) drawGaps(); });
+  window.addEventListener("resize", () => { placeMarker(); if (ui.gapMode && ui.gaps) drawGaps(); });
+  $("gap-layer").addEventListener("click", (event) => guarded(() => gapClick(event)));
+  $("gaps-toggle").addEventListener("click", toggleGaps);
+  $("gap-remove").addEventListener("click", () => guarded(removeClosure));
+  $("gap-clear").addEventListener("click", () => guarded(clearGaps));
   $("apply-color").addEventListener("click", () => guarded(() => setColor(
     $("transparent").checked ? "#00000000" : $("picker").value)));
   for (const button of document.querySelectorAll("#views button")) {
@@ -353,7 +518,18 @@ function wire() {
       setView(["result", "line", "confidence", "segments"][Number(key) - 1]);
     } else if (key === "p" && !$("propagate").disabled) {
       guarded(() => startJob(`${framePath()}/propagate`));
+    } else if (key === "g" || key === "G") {
+      toggleGaps();
+    } else if ((key === "Delete" || key === "Backspace") && ui.gapMode && ui.gapSelected) {
+      event.preventDefault();
+      guarded(removeClosure);
     } else if (key === "Escape") {
+      if (ui.gapMode && (ui.gapStart || ui.gapSelected)) {
+        ui.gapStart = null;
+        ui.gapSelected = null;
+        drawGaps();
+        return;
+      }
       ui.selected = null;
       if (ui.cut) renderPanel();
     }
