@@ -82,7 +82,7 @@ def _chosen_component(line: np.ndarray, sidecar: dict) -> tuple[int, tuple[int, 
     """A large opaque component of frame K and its deepest interior pixel (safe to click)."""
     import cv2
 
-    seg = segment(line)
+    seg = segment(line, close_gaps_px="auto")  # the web app closes gaps as colorize does
     colors = [c["color"] for c in sidecar["components"]]
     candidates = [i for i in np.argsort(-seg.areas) if colors[i].endswith("ff")][:1]
     chosen = int(candidates[0])
@@ -157,7 +157,7 @@ def test_correct_a_component_and_repropagate_in_the_browser(server, tmp_path: Pa
     for name in names[:K]:
         assert before[f"{name}.png"] == after[f"{name}.png"], name
     # Frame k: exactly the clicked component changed, to the picked color.
-    seg_k = segment(line_k)
+    seg_k = segment(line_k, close_gaps_px="auto")
     old_k, new_k = _image(before[f"{names[K]}.png"]), _image(after[f"{names[K]}.png"])
     changed = (old_k != new_k).any(axis=2)
     region = seg_k.labels == chosen
@@ -169,7 +169,7 @@ def test_correct_a_component_and_repropagate_in_the_browser(server, tmp_path: Pa
     previous_changed = {chosen}
     any_later_change = False
     for t in range(K + 1, len(names)):
-        seg_t = segment(read_image(workspace / "demo-cut" / "line" / f"{names[t]}.png"))
+        seg_t = segment(read_image(workspace / "demo-cut" / "line" / f"{names[t]}.png"), close_gaps_px="auto")
         old_side, new_side = json.loads(before[f"{names[t]}.json"]), json.loads(after[f"{names[t]}.json"])
         old_colors = [c["color"] for c in old_side["components"]]
         new_colors = [c["color"] for c in new_side["components"]]
