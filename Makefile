@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 DEMO_OUT ?= demo-out
 
-.PHONY: install install-test browser demo test bench bench-small bench-speed bench-batch bench-drift bench-memory ablation example clean
+.PHONY: install install-test browser demo test bench bench-small bench-speed bench-batch bench-drift bench-memory bench-gaps bench-flags ablation example clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,14 @@ bench-batch: install-test
 	$(PY) benchmarks/bench_batch.py
 
 # Peak RSS of colorize on 10- and 40-frame 1600 px cuts and a 150-frame 1920x1080 one (flat in the number of frames).
+# Gap closing ms at 1600x1600: auto (endpoint-driven) against trapped ball.
+bench-gaps: install
+	$(PY) benchmarks/bench_gaps.py
+
+# Review effort on the production-like dev suite: components flagged, wrong ones caught.
+bench-flags: install-test
+	$(PY) benchmarks/flags.py
+
 bench-memory: install
 	$(PY) benchmarks/bench_memory.py
 
