@@ -47,7 +47,6 @@ ablation: install-test
 bench-batch: install-test
 	$(PY) benchmarks/bench_batch.py
 
-# Peak RSS of colorize on 10- and 40-frame 1600 px cuts and a 150-frame 1920x1080 one (flat in the number of frames).
 # Gap closing ms at 1600x1600: auto (endpoint-driven) against trapped ball.
 bench-gaps: install
 	$(PY) benchmarks/bench_gaps.py
@@ -56,6 +55,7 @@ bench-gaps: install
 bench-flags: install-test
 	$(PY) benchmarks/flags.py
 
+# Peak RSS of colorize on 10- and 40-frame 1600 px cuts and a 150-frame 1920x1080 one (flat in the number of frames).
 bench-memory: install
 	$(PY) benchmarks/bench_memory.py
 
