@@ -10,6 +10,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any, AsyncIterator, Literal
+from urllib.parse import quote
 
 import numpy as np
 from fastapi import FastAPI, File, Form, Query, Request, UploadFile
@@ -23,7 +24,7 @@ from paintmatch.errors import InputError
 from paintmatch.web.config import ServeConfig
 from paintmatch.web.errors import ApiError
 from paintmatch.web.jobs import JobManager
-from paintmatch.web.render import confidence_view, encode_png, fit, segments_view
+from paintmatch.web.render import confidence_view, crop_box, encode_png, fit, match_crop, segments_view
 from paintmatch.web.schema import (
     ColorizeRequest,
     ColorRequest,
@@ -33,12 +34,15 @@ from paintmatch.web.schema import (
     CutList,
     CutSummary,
     ErrorResponse,
+    FlaggedComponent,
+    FlaggedList,
     FrameInfo,
     GapEditRequest,
     Gaps,
     Health,
     HistoryRequest,
     JobInfo,
+    MatchInfo,
     Palette,
 )
 from paintmatch.web.security import SecurityMiddleware
@@ -164,6 +168,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         frames = []
         corrections = cut.corrections()
         colorized = cut.has_results()
+        total = 0
         for index, name in enumerate(cut.names):
             info = image_info(cut.frame_path(name))
             entry = FrameInfo(
@@ -176,10 +181,12 @@ def create_app(config: ServeConfig) -> FastAPI:
             )
             if colorized:
                 state = cut.frame_state(name)
-                m = state.matching
+                flagged = cut.flagged(name, threshold=config.flag_threshold).tolist()
                 entry.components = state.frame.n
-                entry.low_confidence = int(((m.confidence < config.low_confidence) & (m.stage != 3)).sum())
+                entry.flagged = flagged
+                entry.low_confidence = len(flagged)
                 entry.reference = state.reference_name
+                total += len(flagged)
             frames.append(entry)
         undo, redo = cut.state["undo"], cut.state["redo"]
         active = jobs.active(cut.name)
@@ -193,7 +200,8 @@ def create_app(config: ServeConfig) -> FastAPI:
             undo_label=undo[-1]["label"] if undo else None,
             redo_label=redo[-1]["label"] if redo else None,
             job=JobInfo(**_job_fields(active.as_dict())) if active else None,
-            low_confidence_threshold=config.low_confidence,
+            low_confidence_threshold=config.flag_threshold,
+            flagged_total=total,
         )
 
     def component_info(cut: CutStore, frame: str, component: int) -> ComponentInfo:
@@ -204,6 +212,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         m = state.matching
         from paintmatch.match import Matching
 
+        flagged = cut.flagged(frame, threshold=config.flag_threshold)
         return ComponentInfo(
             frame=frame,
             id=component,
@@ -212,9 +221,45 @@ def create_app(config: ServeConfig) -> FastAPI:
             stage=Matching.STAGES.get(int(m.stage[component]), "unknown"),
             reference_component=int(m.ref_index[component]),
             locked=str(component) in cut.corrections().get(frame, {}),
+            flagged=bool(np.isin(component, flagged)),
             area=int(seg.areas[component]),
             centroid=[round(float(v), 2) for v in seg.centroids[component]],
             bbox=[int(v) for v in seg.bboxes[component]],
+            reference=state.reference_name or None,
+        )
+
+    def match_info(cut: CutStore, frame: str, component: int) -> MatchInfo:
+        """Where a component's color came from, and which reference region to show (see ``MatchInfo``)."""
+        info = component_info(cut, frame, component)  # 404 for an unknown frame or component
+        state = cut.frame_state(frame)
+        ref = int(state.matching.ref_index[component])
+        key = cut.key_frame(frame)
+        fields: dict[str, Any] = {"frame": frame, "id": component, "reference": state.reference_name or None,
+                                  "reference_component": ref, "key_frame": key}
+        if frame in cut.files.colored:
+            what = "your fix" if info.locked else "the painter's color"
+            return MatchInfo(**fields, source="colored_input", explanation=f"frame {frame} is a colored input frame: this is {what}")
+        if info.locked:
+            return MatchInfo(**fields, source="locked", explanation="locked: you set this color")
+        source = cut.frame_state(state.reference_name) if state.reference_name and state.reference_name in cut.names else None
+        if ref < 0 or source is None or ref >= source.frame.n:
+            where = f"from the key frame {key}" if key else "from the key frame"
+            return MatchInfo(
+                **fields,
+                source="vote",
+                explanation=f"colored by vote / {where}: no single component of {state.reference_name or 'the reference'} "
+                "gave this color, so there is no reference region to show",
+            )
+        bbox = source.frame.seg.bboxes[ref]
+        box = crop_box(bbox, source.frame.seg.shape)
+        url = f"/api/cuts/{quote(cut.name, safe='')}/frames/{quote(frame, safe='')}/components/{component}/match.png"
+        return MatchInfo(
+            **fields,
+            source="matched",
+            explanation=f"matched to component {ref} of frame {state.reference_name}",
+            reference_bbox=[int(v) for v in bbox],
+            crop=list(box),
+            image=url,
         )
 
     # ------------------------------------------------------------------ API
@@ -302,10 +347,13 @@ def create_app(config: ServeConfig) -> FastAPI:
             Query(description="What to show ('gaps': the line art on white with the gap closures in magenta)."),
         ] = "result",
         max_side: Annotated[int | None, Query(ge=16, le=8192, description="Downscale so the longer side is at most this.")] = None,
-        threshold: Annotated[float | None, Query(ge=0, le=1, description="Confidence view: highlight below this.")] = None,
+        threshold: Annotated[
+            float | None,
+            Query(ge=0, le=1, description="Confidence view: flag under this confidence instead of the server's threshold."),
+        ] = None,
     ) -> Response:
-        """A frame as PNG: the result, the line art, the confidence view (low-confidence components
-        tinted and outlined), the segmentation (one arbitrary color per component) or the gap closures
+        """A frame as PNG: the result, the line art, the confidence view (the components flagged for review,
+        exactly the sidecar's ``flagged``, tinted and outlined), the segmentation (one arbitrary color per component) or the gap closures
         (the line art with every closure, automatic or drawn by hand, in magenta)."""
         from paintmatch.paint import paint
 
@@ -329,8 +377,10 @@ def create_app(config: ServeConfig) -> FastAPI:
                 line_mode = target.state["settings"].get("line_mode", "keep")
                 image = paint(state.frame, state.matching, line_mode=line_mode).image
                 if view == "confidence":
-                    limit = config.low_confidence if threshold is None else threshold
-                    image = confidence_view(image, state.frame, state.matching, limit)
+                    from paintmatch.review import review_flags
+
+                    limit = config.flag_threshold if threshold is None else threshold
+                    image = confidence_view(image, state.frame, review_flags(state.frame.seg, state.matching, threshold=limit))
         return Response(encode_png(fit(np.ascontiguousarray(image), max_side)), media_type="image/png", headers={"Cache-Control": "no-store"})
 
     @app.get("/api/cuts/{cut}/frames/{frame}/component", response_model=ComponentInfo, tags=["frames"])
@@ -348,6 +398,79 @@ def create_app(config: ServeConfig) -> FastAPI:
     def get_component(cut: str, frame: str, component: int) -> ComponentInfo:
         """One component by id."""
         return component_info(store(cut), frame, component)
+
+    @app.get("/api/cuts/{cut}/frames/{frame}/components/{component}/match", response_model=MatchInfo, tags=["review"])
+    def get_match(cut: str, frame: str, component: int) -> MatchInfo:
+        """Where a component's color came from: the reference frame and component it was matched to (with the
+        address of a PNG crop around it), or why there is none (a vote, the key frame, a locked fix)."""
+        return match_info(store(cut), frame, component)
+
+    @app.get(
+        "/api/cuts/{cut}/frames/{frame}/components/{component}/match.png",
+        response_class=Response,
+        responses={200: {"content": {"image/png": {}}, "description": "PNG crop of the reference frame"}},
+        tags=["review"],
+    )
+    def match_image(
+        cut: str,
+        frame: str,
+        component: int,
+        size: Annotated[int, Query(ge=32, le=1024, description="Longer side of the image in pixels.")] = 240,
+    ) -> Response:
+        """The reference frame (its painted result) cropped around the component this one was matched to, that
+        component ringed in pink. 404 ``no_reference_component`` (with the reason) when the color came from a
+        vote, the key frame or a locked fix."""
+        from paintmatch.paint import paint
+
+        target = store(cut)
+        info = match_info(target, frame, component)
+        if info.source != "matched" or info.crop is None or info.reference is None:
+            raise ApiError(404, "no_reference_component", f"frame {frame} component {component}: {info.explanation}")
+        source = target.frame_state(info.reference)
+        line_mode = target.state["settings"].get("line_mode", "keep")
+        painted = paint(source.frame, source.matching, line_mode=line_mode).image
+        crop = match_crop(painted, source.frame.seg.labels, info.reference_component, tuple(info.crop), size=size)
+        return Response(encode_png(crop), media_type="image/png", headers={"Cache-Control": "no-store"})
+
+    @app.get("/api/cuts/{cut}/flagged", response_model=FlaggedList, tags=["review"])
+    def flagged(
+        cut: str,
+        threshold: Annotated[
+            float | None, Query(ge=0, le=1, description="Flag under this confidence instead of the server's threshold.")
+        ] = None,
+    ) -> FlaggedList:
+        """Every component flagged for review (``paintmatch.review.review_flags``, as the sidecars' ``flagged``),
+        frame by frame in cut order and by id within a frame: the order of Next flagged (N)."""
+        from paintmatch.match import Matching
+        from paintmatch.review import seed_points
+
+        target = store(cut)
+        limit = config.flag_threshold if threshold is None else threshold
+        entries = []
+        for index, name in enumerate(target.names):
+            state = target.frame_state(name)
+            ids = target.flagged(name, threshold=limit)
+            if ids.size == 0:
+                continue
+            seg, m = state.frame.seg, state.matching
+            seeds = seed_points(seg)
+            for i in ids.tolist():
+                entries.append(
+                    FlaggedComponent(
+                        frame=name,
+                        frame_index=index,
+                        id=i,
+                        color=color_hex(m.colors[i]),
+                        confidence=round(float(m.confidence[i]), 4),
+                        stage=Matching.STAGES.get(int(m.stage[i]), "unknown"),
+                        area=int(seg.areas[i]),
+                        bbox=[int(v) for v in seg.bboxes[i]],
+                        seed=[int(v) for v in seeds[i]],
+                        reference=state.reference_name,
+                        reference_component=int(m.ref_index[i]),
+                    )
+                )
+        return FlaggedList(cut=target.name, revision=target.revision, threshold=limit, total=len(entries), components=entries)
 
     @app.put("/api/cuts/{cut}/frames/{frame}/components/{component}", response_model=ComponentInfo, tags=["corrections"])
     def set_component(cut: str, frame: str, component: int, request: ColorRequest) -> ComponentInfo:
@@ -415,7 +538,8 @@ def create_app(config: ServeConfig) -> FastAPI:
 
     @app.get("/api/cuts/{cut}/palette", response_model=Palette, tags=["corrections"])
     def palette(cut: str) -> Palette:
-        """The colors of the reference frames (and colors added by corrections)."""
+        """The painter's palette: ``reference_palette`` of the colored frames (flat areas, never antialiased
+        blends), largest area first, without duplicates; then the colors added by corrections."""
         return Palette(colors=store(cut).palette())
 
     @app.get("/api/cuts/{cut}/corrections", response_model=Corrections, tags=["corrections"])

@@ -55,8 +55,11 @@ class ServeConfig:
         Largest frame (width x height) accepted in an upload.
     job_workers : int
         Threads that run colorize and re-propagate jobs.
-    low_confidence : float
-        Default threshold below which a component is highlighted in the confidence view.
+    low_confidence : float or None
+        Confidence under which a component is flagged for review (filmstrip badges, the confidence
+        view, the flagged list and stepping). None (the default): ``paintmatch.review.FLAG_CONFIDENCE``,
+        so the page flags exactly what the sidecars' ``flagged`` says; a number overrides it (the
+        other parts of the rule, over ``FLAG_MIN_AREA`` px and not locked, stay).
     history_limit : int
         Undo steps kept per cut.
     """
@@ -70,7 +73,7 @@ class ServeConfig:
     max_request_bytes: int = 512 * 1024 * 1024
     max_pixels: int = 40_000_000
     job_workers: int = 1
-    low_confidence: float = 0.5
+    low_confidence: float | None = None
     history_limit: int = 30
 
     def validate(self) -> "ServeConfig":
@@ -96,7 +99,20 @@ class ServeConfig:
         for name in ("max_file_bytes", "max_files", "max_request_bytes", "max_pixels", "job_workers", "history_limit"):
             if getattr(self, name) <= 0:
                 raise InputError(f"{name} must be positive; got {getattr(self, name)}")
+        if self.low_confidence is not None and not 0 <= self.low_confidence <= 1:
+            raise InputError(
+                f"low_confidence must be between 0 and 1 (or None: the review rule's default); got {self.low_confidence}"
+            )
         return self
+
+    @property
+    def flag_threshold(self) -> float:
+        """The confidence under which components are flagged: ``low_confidence``, else the review rule's default."""
+        if self.low_confidence is not None:
+            return float(self.low_confidence)
+        from paintmatch.review import FLAG_CONFIDENCE
+
+        return FLAG_CONFIDENCE
 
     @property
     def state_dir(self) -> Path:

@@ -1,23 +1,22 @@
-"""Pictures of a frame for the UI: result, line art, confidence and segmentation views, as PNG bytes."""
+"""Pictures of a frame for the UI: result, line art, confidence and segmentation views, match crops, as PNG bytes."""
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
-from paintmatch.match import Frame, Matching
+from paintmatch.match import Frame
 
-__all__ = ["VIEWS", "confidence_view", "segments_view", "fit", "encode_png"]
+__all__ = ["VIEWS", "confidence_view", "crop_box", "match_crop", "segments_view", "fit", "encode_png"]
 
 VIEWS = ("result", "line", "confidence", "segments", "gaps")
 
-LOCKED_STAGE = next(code for code, name in Matching.STAGES.items() if name == "locked")
-"""``Matching.stage`` value of a painter's locked correction."""
 _LOW = np.array([255, 0, 200], dtype=np.float32)  # magenta-pink: "check this one"
+_DARK = np.array([43, 45, 66], dtype=np.float32)  # the page's header color: a ring that shows on light paint
 
 
-def confidence_view(result: np.ndarray, frame: Frame, matching: Matching, threshold: float) -> np.ndarray:
-    """The result with confident components washed out and low-confidence ones tinted and outlined.
+def confidence_view(result: np.ndarray, frame: Frame, flagged: np.ndarray) -> np.ndarray:
+    """The result with the flagged components tinted and outlined, the others washed out.
 
     Parameters
     ----------
@@ -25,10 +24,9 @@ def confidence_view(result: np.ndarray, frame: Frame, matching: Matching, thresh
         The painted frame.
     frame : Frame
         Its segmentation.
-    matching : Matching
-        Its colors and confidences; locked (corrected) components count as confident.
-    threshold : float
-        Components with confidence below it are highlighted.
+    flagged : (n,) ndarray of bool
+        The components to highlight: ``paintmatch.review.review_flags`` of the frame, so the view marks
+        exactly what the sidecar's ``flagged`` says.
 
     Returns
     -------
@@ -36,11 +34,10 @@ def confidence_view(result: np.ndarray, frame: Frame, matching: Matching, thresh
         Opaque image (over white).
     """
     expanded = frame.seg.expanded_labels()
-    low = (matching.confidence < threshold) & (matching.stage != LOCKED_STAGE)
     alpha = result[..., 3:4].astype(np.float32) / 255.0
     rgb = result[..., :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
     # A frame without components (blank, all ink) has no component to highlight: -1 everywhere.
-    low_pixels = np.append(low, False)[expanded] & ~frame.seg.line
+    low_pixels = np.append(np.asarray(flagged, dtype=bool), False)[expanded] & ~frame.seg.line
     washed = rgb * 0.35 + 255.0 * 0.65
     out = np.where(low_pixels[..., None], rgb * 0.45 + _LOW * 0.55, washed)
     on_line = frame.seg.line
@@ -49,6 +46,60 @@ def confidence_view(result: np.ndarray, frame: Frame, matching: Matching, thresh
     edge = cv2.dilate(mask, np.ones((5, 5), np.uint8)).astype(bool) & ~cv2.erode(mask, np.ones((3, 3), np.uint8)).astype(bool)
     out[edge] = _LOW
     return np.dstack([np.round(out).astype(np.uint8), np.full(on_line.shape, 255, np.uint8)])
+
+
+def crop_box(bbox: np.ndarray, shape: tuple[int, int], *, margin: float = 0.6, least: int = 48) -> tuple[int, int, int, int]:
+    """(x, y, w, h): a component's bounding box grown by ``margin`` of its longer side (at least ``least``
+    px in all), for context around it, kept inside an (H, W) frame."""
+    h, w = shape
+    x, y, bw, bh = (int(v) for v in bbox)
+    pad = max(int(round(margin * max(bw, bh))), (least - min(bw, bh)) // 2, 8)
+    x0, y0 = max(0, x - pad), max(0, y - pad)
+    x1, y1 = min(w, x + bw + pad), min(h, y + bh + pad)
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def match_crop(image: np.ndarray, labels: np.ndarray, component: int, box: tuple[int, int, int, int], *, size: int = 240) -> np.ndarray:
+    """A crop of ``image`` around one component, scaled so its longer side is ``size``, the component outlined.
+
+    Parameters
+    ----------
+    image : (H, W, 4) ndarray of uint8
+        The reference frame's painted result.
+    labels : (H, W) ndarray of int32
+        Its component labels (-1 on lines).
+    component : int
+        The component to outline.
+    box : tuple of int
+        (x, y, w, h), from ``crop_box``.
+    size : int
+        Longer side of the output (small crops are enlarged, without smoothing, up to 6 times).
+
+    Returns
+    -------
+    (h, w, 4) ndarray of uint8
+        Opaque (over a light checkerboard where the frame is transparent): the component in full color,
+        ringed in magenta-pink (the confidence view's color) and a dark line, its surroundings washed out.
+    """
+    x, y, w, h = box
+    rgba = image[y : y + h, x : x + w]
+    mask = (labels[y : y + h, x : x + w] == component).astype(np.uint8)
+    scale = min(size / max(w, h), 6.0)
+    out_w, out_h = max(1, round(w * scale)), max(1, round(h * scale))
+    interpolation = cv2.INTER_NEAREST if scale >= 1 else cv2.INTER_AREA
+    rgba = cv2.resize(rgba, (out_w, out_h), interpolation=interpolation)
+    mask = cv2.resize(mask, (out_w, out_h), interpolation=cv2.INTER_NEAREST)
+    yy, xx = np.mgrid[0:out_h, 0:out_w]
+    checker = np.where(((yy // 8) + (xx // 8)) % 2 == 0, 235.0, 255.0)[..., None]
+    alpha = rgba[..., 3:4].astype(np.float32) / 255.0
+    rgb = rgba[..., :3].astype(np.float32) * alpha + checker * (1.0 - alpha)
+    inside = mask.astype(bool)
+    rgb[~inside] = rgb[~inside] * 0.55 + 255.0 * 0.45  # the context washed out, the component in full color
+    ring = cv2.dilate(mask, np.ones((3, 3), np.uint8), iterations=2).astype(bool) & ~inside
+    halo = cv2.dilate(mask, np.ones((3, 3), np.uint8), iterations=3).astype(bool) & ~ring & ~inside
+    rgb[halo] = _DARK
+    rgb[ring] = _LOW
+    return np.dstack([np.round(rgb).astype(np.uint8), np.full((out_h, out_w), 255, np.uint8)])
 
 
 def segments_view(frame: Frame) -> np.ndarray:

@@ -16,6 +16,9 @@ __all__ = [
     "ColorizeRequest",
     "JobInfo",
     "ComponentInfo",
+    "FlaggedComponent",
+    "FlaggedList",
+    "MatchInfo",
     "ColorRequest",
     "HistoryRequest",
     "PaletteColor",
@@ -78,7 +81,14 @@ class FrameInfo(BaseModel):
     height: int
     is_reference: bool = Field(description="True for a frame with a colored input.")
     components: int | None = Field(None, description="Number of components (None before colorizing).")
-    low_confidence: int | None = Field(None, description="Components below the confidence threshold (not counting locked ones).")
+    low_confidence: int | None = Field(
+        None, description="How many components are flagged for review (len(flagged)); None before colorizing."
+    )
+    flagged: list[int] | None = Field(
+        None,
+        description="Ids of the components flagged for review (paintmatch.review.review_flags: confidence under the "
+        "threshold, over 10 px, not locked), ascending: the sidecar's 'flagged' with the default threshold.",
+    )
     locked: int = Field(description="Locked corrections in this frame.")
     reference: str | None = Field(None, description="Frame this one was colored from.")
 
@@ -94,7 +104,11 @@ class CutDetail(CutSummary):
     undo_label: str | None = Field(None, description="What undo would revert.")
     redo_label: str | None = Field(None, description="What redo would apply again.")
     job: "JobInfo | None" = Field(None, description="The cut's unfinished job, if any.")
-    low_confidence_threshold: float = Field(description="Confidence below which components count as low.")
+    low_confidence_threshold: float = Field(
+        description="Confidence under which components are flagged (paintmatch.review.FLAG_CONFIDENCE unless the "
+        "server was started with another)."
+    )
+    flagged_total: int = Field(0, description="Flagged components in the whole cut.")
 
 
 class ColorizeRequest(BaseModel):
@@ -133,9 +147,59 @@ class ComponentInfo(BaseModel):
     stage: str = Field(description="Which stage decided: first, graph, fallback or locked.")
     reference_component: int = Field(description="Matched component of the reference frame (-1: none).")
     locked: bool = Field(description="Whether the painter fixed this color.")
+    flagged: bool = Field(False, description="Whether review should check it (as the sidecar's 'flagged').")
     area: int = Field(description="Pixels.")
     centroid: list[float] = Field(description="(x, y) in pixels.")
     bbox: list[int] = Field(description="(x, y, width, height) in pixels.")
+    reference: str | None = Field(None, description="The frame this one was colored from (its reference_component's frame).")
+
+
+class FlaggedComponent(BaseModel):
+    """A component flagged for review."""
+
+    frame: str
+    frame_index: int = Field(description="Position of its frame in the cut.")
+    id: int = Field(description="Component id.")
+    color: str = Field(description="Current color, #rrggbbaa.")
+    confidence: float
+    stage: str
+    area: int = Field(description="Pixels.")
+    bbox: list[int] = Field(description="(x, y, width, height) in pixels.")
+    seed: list[int] = Field(description="(x, y) of one pixel inside it (the sidecar's seed).")
+    reference: str = Field(description="The frame it was colored from.")
+    reference_component: int = Field(description="Its match in that frame; -1: colored by a vote or from the key frame.")
+
+
+class FlaggedList(BaseModel):
+    """Every flagged component of a cut, in review order: frame by frame in cut order, ids ascending in a frame.
+
+    Step through it with the page's Next flagged (N) / Previous flagged (Shift+N). A locked fix leaves it.
+    """
+
+    cut: str
+    revision: int
+    threshold: float = Field(description="Confidence under which components are flagged.")
+    total: int
+    components: list[FlaggedComponent]
+
+
+class MatchInfo(BaseModel):
+    """Where a component's color came from: the reference component it was matched to, if any."""
+
+    frame: str
+    id: int
+    source: Literal["matched", "vote", "locked", "colored_input"] = Field(
+        description="'matched': one component of the reference frame gave the color (see image); 'vote': no single "
+        "reference component (a neighbour or part vote, or the key frame, ref_index -1); 'locked': the painter's fix; "
+        "'colored_input': a frame the painter colored."
+    )
+    explanation: str = Field(description="The same in words, for the page.")
+    reference: str | None = Field(None, description="The frame it was colored from.")
+    reference_component: int = Field(description="Matched component of the reference frame (-1: none).")
+    key_frame: str | None = Field(None, description="The colored input frame at the root of this frame's chain.")
+    reference_bbox: list[int] | None = Field(None, description="(x, y, width, height) of the reference component.")
+    crop: list[int] | None = Field(None, description="(x, y, width, height) of the reference frame shown by the image.")
+    image: str | None = Field(None, description="Address of the PNG crop (…/match.png), or None when there is nothing to show.")
 
 
 class ColorRequest(BaseModel):
@@ -152,14 +216,18 @@ class HistoryRequest(BaseModel):
 
 
 class PaletteColor(BaseModel):
-    """A color of the reference frames."""
+    """A color of the painter's palette."""
 
-    color: str = Field(description="#rrggbbaa.")
-    area: int = Field(description="Pixels painted with it in the reference frames (0: a color added by a correction).")
+    color: str = Field(description="#rrggbbaa (#00000000: transparent background).")
+    area: int = Field(
+        description="Pixels painted exactly this color off the lines in the colored frames (0: a color added by a correction)."
+    )
 
 
 class Palette(BaseModel):
-    """The reference frames' colors, most used first."""
+    """The painter's palette: paintmatch.segment.reference_palette of the colored frames (the colors covering flat
+    areas, never antialiased blends), largest flat area first, without duplicates; then colors the painter added
+    by corrections."""
 
     colors: list[PaletteColor]
 

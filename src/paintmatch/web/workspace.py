@@ -275,6 +275,7 @@ class CutStore:
         self.names = self.files.names
         self._frames: dict[str, FrameState] = {}
         self._frames_lock = threading.Lock()
+        self._palettes: dict[str, tuple[tuple[int, int], Any, list[tuple[str, int]]]] = {}  # name -> (file stamp, seg, palette)
         self.state = self._read_state()
 
     # ------------------------------------------------------------------ state on disk
@@ -852,18 +853,69 @@ class CutStore:
     # ------------------------------------------------------------------ queries
 
     def palette(self) -> list[dict[str, Any]]:
-        """The colors of the colored input frames (with their corrections), most painted area first."""
-        totals: dict[str, int] = {}
+        """The painter's palette: ``paintmatch.segment.reference_palette`` of the colored input frames, then the
+        colors the painter added by corrections.
+
+        Each colored frame's palette is read from its flat areas off its lines (never the antialiased
+        blends along them); with several colored frames, a color ranks by its best place in any of them,
+        ties by painted area. ``area`` is the pixels painted exactly that color off the lines.
+        """
+        ranks: dict[str, tuple[int, int]] = {}
         for name in self.colored_names:
-            state = self.frame_state(name)
-            areas = state.frame.seg.areas
-            for color, area in zip(state.matching.colors, areas):
-                key = color_hex(color if color[3] else (0, 0, 0, 0))
-                totals[key] = totals.get(key, 0) + int(area)
-        for comps in self.corrections().values():
-            for entry in comps.values():
-                totals.setdefault(entry["color"], 0)
-        return [{"color": c, "area": a} for c, a in sorted(totals.items(), key=lambda item: (-item[1], item[0]))]
+            for place, (color, area) in enumerate(self._frame_palette(name)):
+                best, total = ranks.get(color, (place, 0))
+                ranks[color] = (min(best, place), total + area)
+        entries = [{"color": c, "area": a} for c, (_r, a) in sorted(ranks.items(), key=lambda item: (item[1][0], -item[1][1], item[0]))]
+        added = {entry["color"] for comps in self.corrections().values() for entry in comps.values()} - set(ranks)
+        return entries + [{"color": c, "area": 0} for c in sorted(added)]
+
+    def _frame_palette(self, frame_name: str) -> list[tuple[str, int]]:
+        """``reference_palette`` of one colored frame with each color's painted area, cached per file and segmentation."""
+        from paintmatch.io import read_image
+        from paintmatch.segment import reference_palette
+
+        seg = self.frame_state(frame_name).frame.seg
+        path = self.frame_path(frame_name, colored=True)
+        stat = path.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        cached = self._palettes.get(frame_name)
+        if cached is not None and cached[0] == stamp and cached[1] is seg:
+            return cached[2]
+        colored = read_image(path)
+        palette = reference_palette(colored, seg) if seg.shape == colored.shape[:2] else reference_palette(colored)
+        off_line = ~seg.line if seg.shape == colored.shape[:2] else np.ones(colored.shape[:2], bool)
+        rgba = np.where(colored[..., 3:4] == 0, 0, colored).astype(np.uint32)[off_line]
+        packed = (rgba[:, 0] << 24) | (rgba[:, 1] << 16) | (rgba[:, 2] << 8) | rgba[:, 3]
+        values, counts = np.unique(packed, return_counts=True)
+        area = dict(zip(values.tolist(), counts.tolist()))
+        entries = []
+        for color in palette.astype(np.uint32):
+            key_value = int((color[0] << 24) | (color[1] << 16) | (color[2] << 8) | color[3])
+            entries.append((color_hex(color), int(area.get(key_value, 0))))
+        self._palettes[frame_name] = (stamp, seg, entries)
+        return entries
+
+    def flagged(self, frame_name: str, *, threshold: float) -> np.ndarray:
+        """(k,) int: ids of the frame's components flagged for review (``paintmatch.review.review_flags``), ascending."""
+        from paintmatch.review import review_flags
+
+        state = self.frame_state(frame_name)
+        if state.frame.n == 0:
+            return np.zeros(0, np.int64)
+        return np.flatnonzero(review_flags(state.frame.seg, state.matching, threshold=threshold))
+
+    def key_frame(self, frame_name: str) -> str | None:
+        """The colored input frame at the root of ``frame_name``'s propagation chain (itself for one), or None."""
+        from paintmatch.cut import propagation_plan
+
+        if frame_name in self.files.colored:
+            return frame_name
+        colored = [i for i, name in enumerate(self.names) if name in self.files.colored]
+        if not colored:
+            return None
+        k = self.index_of(frame_name)
+        anchors = {t: a for t, _s, a in propagation_plan(len(self.names), colored)}
+        return self.names[anchors[k]] if k in anchors else None
 
     def component_at(self, frame_name: str, x: int, y: int) -> int:
         """Component id under pixel (x, y); a line pixel gives its nearest component. 400 outside the frame."""
