@@ -115,7 +115,8 @@ def describe(
         A segmented frame; ``frame.cache["features:<model>"]`` receives the result, so a painted
         target reused as the next reference (``Frame.with_colors`` shares the cache) costs nothing.
     model : str or Path, optional
-        A registered model name (``model_names()``), or a ``.json`` / ``.onnx`` path.
+        A registered model name (``model_names()``; ``default`` is the paper's ResNet-34,
+        ``resnet34-c32-synth``), or a ``.json`` / ``.onnx`` path.
     providers : sequence of str, optional
         onnxruntime execution providers; default CPU.
     batch_size : int, optional
@@ -136,7 +137,8 @@ def describe(
     Notes
     -----
     ``f`` of equations (1)-(2) of DESIGN.md (Do et al., ICPR 2020): the embedding of the
-    component's crop by the trained ResNet (``paintmatch train``).
+    component's crop by the trained ResNet-34 (``paintmatch train``; ``make weights`` rebuilds the
+    shipped weights).
     """
     key = f"features:{model}"
     cached = frame.cache.get(key)

@@ -129,13 +129,13 @@ class ModelWeights:
 
 ARCHITECTURES: dict[str, Architecture] = {}
 
-#: Model name -> weights description file (in ``MODELS_DIR`` unless absolute).
+#: Model name -> weights description file (in ``MODELS_DIR`` unless absolute). Every file shipped in ``MODELS_DIR``
+#: is rebuilt by ``make weights`` from its recipe in ``configs/`` (tests/test_weights.py checks both).
 MODELS: dict[str, str] = {
-    # ResNet-18, weights stored as float16 (22 MB): the best validation top-1 (0.393) and the fastest.
-    "default": "resnet18-c32-synth-fp16.json",
-    "resnet18-c32-synth": "resnet18-c32-synth-fp16.json",
-    # The paper's backbone, ResNet-34, int8 (22 MB; float16 storage would be 43 MB and the two must fit in
-    # 50 MB): validation top-1 0.353 (0.361 before quantisation) after 800 steps, below ResNet-18.
+    # The paper's backbone, ResNet-34 (configs/resnet34-c32-synth.yaml): 32 px crops of ink, mask and trace lines,
+    # int8 (QDQ static quantisation, 21.6 MB). Validation top-1 0.353 (0.361 before quantisation) after 800 steps.
+    # The default of `paper`, `paper-equal`, `resnet-only` and `best-deep`, so that `paper` is Do et al. as written.
+    "default": "resnet34-c32-synth-int8.json",
     "resnet34-c32-synth": "resnet34-c32-synth-int8.json",
     # The part field of `best` (paintmatch.features.part_field): a U-Net over the whole frame, float16-stored
     # (1.9 MB), trained 2000 steps on synthetic cuts and warps of real line art (configs/part-field-mixed-long.yaml),
@@ -143,7 +143,7 @@ MODELS: dict[str, str] = {
     # more on other new cuts with that term at twice the weight (configs/part-field-mixed-unseen2.yaml), then 1200
     # more at a lower learning rate (configs/part-field-mixed-unseen3.yaml). Validation top-1 colour on the last
     # run's held-out cuts: 0.941 (0.940 for the model before it); `best` on the 36 synthetic dev cuts 0.9490 against
-    # 0.9478 (configs/tuned-best.yaml).
+    # 0.9478 (src/paintmatch/match/best_defaults.yaml, `part_field.model`).
     "part-field": "part-field-mixed-unseen3-fp16.json",
 }
 
@@ -159,6 +159,7 @@ def register_model(name: str, description: str | Path) -> None:
     MODELS[name] = str(description)
 
 
+# resnet18 ships no weights; configs/tiny.yaml (the test model) trains one.
 register_architecture(Architecture("resnet18", "resnet18"))
 register_architecture(Architecture("resnet34", "resnet34"))
 

@@ -41,7 +41,7 @@ def sha256_of(path: str | Path, *, chunk: int = 1 << 20) -> str:
 
 
 def _retrain_hint(weights: ModelWeights) -> str:
-    command = weights.train_command or "paintmatch train --config configs/default.yaml"
+    command = weights.train_command or "make weights (in a source checkout)"
     return (
         "reinstall paintmatch (pip install --force-reinstall paintmatch) to restore the shipped weights, "
         f"or train them again with: {command}"

@@ -118,7 +118,6 @@ MATCHERS: dict[str, str] = {
     "resnet-only": "paintmatch.match.paper:resnet_only",
     "paper": "paintmatch.match.paper:paper",
     "paper-equal": "paintmatch.match.paper:paper_equal",
-    "paper-resnet34": "paintmatch.match.paper:paper_resnet34",
     "best": "paintmatch.match.best:best",
     "best-deep": "paintmatch.match.best:best_deep",
 }

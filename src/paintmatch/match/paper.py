@@ -34,7 +34,8 @@ def _shape_vector(frame: Frame) -> np.ndarray:
 def frame_features(frame: Frame, source: str = "deep", *, model: str = "default") -> np.ndarray:
     """(n, D) float32 appearance features of every component, cached in the frame.
 
-    ``deep``: the ResNet embedding of ``paintmatch.features.describe`` (L2-normalised).
+    ``deep``: the ResNet embedding of ``paintmatch.features.describe`` (L2-normalised; the
+    ``default`` model is the paper's ResNet-34).
     ``shape``: a hand-made shape descriptor (no model needed; for tests and as an ablation).
     """
     if source == "shape":
@@ -78,9 +79,20 @@ class PaperMatcher:
         Leftover target nodes per graph sub-problem (the affinity is dense: (n1*n2)^2).
     features : {"deep", "shape"}
         Feature source (``frame_features``).
+    model : str
+        Registered weights of the ``deep`` features: ``default`` is the paper's backbone,
+        ResNet-34 (``resnet34-c32-synth``).
+
+    Notes
+    -----
+    ``t_d`` and ``t_f`` were chosen by mean acc_thres on the synthetic dev suite (8 cuts x 6
+    frames, seed 20000, disjoint from the test suite's 10000) with ``benchmarks/tune.py``, when the
+    default model was a ResNet-18 (since deleted; ``git show ca8b294:configs/tuned-paper.yaml``):
+    ``--grid t_d=0.08,0.15 --grid t_f=0.3,0.6`` gave t_d 0.08 (0.7457 against 0.7276 at t_f
+    0.6), then ``--fixed t_d=0.08 --grid t_f=0.6,0.9,1.2`` gave t_f 0.9 (0.7457 / 0.7573 /
+    0.7496). The other constants are the paper's (``weights``) or not tuned.
     """
 
-    # t_d and t_f chosen on the synthetic dev suite: configs/tuned-paper.yaml says by which command.
     t_d: float = 0.08
     t_a_min: float = 0.5
     t_a_max: float = 2.0
@@ -214,14 +226,4 @@ def paper_equal(**params) -> PaperMatcher:
     """The paper's two-stage matcher with equal weights w = (0.33, 0.33, 0.33)."""
     params.setdefault("name", "paper-equal")
     params.setdefault("weights", (0.33, 0.33, 0.33))
-    return PaperMatcher(**params)
-
-
-def paper_resnet34(**params) -> PaperMatcher:
-    """``paper`` with the paper's own backbone, ResNet-34 (the ``resnet34-c32-synth`` weights).
-
-    The default model is a ResNet-18, which validated better after the training budget we had.
-    """
-    params.setdefault("name", "paper-resnet34")
-    params.setdefault("model", "resnet34-c32-synth")
     return PaperMatcher(**params)
