@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 DEMO_OUT ?= demo-out
 
-.PHONY: install install-test browser demo test bench bench-small bench-speed bench-batch bench-drift bench-memory bench-gaps bench-flags ablation example clean
+.PHONY: install install-test browser demo test bench bench-small bench-speed bench-batch bench-drift bench-memory bench-gaps bench-flags ablation example weights clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,19 @@ bench-drift: install-test
 # Regenerate the bundled example cut with the synthetic generator (deterministic by seed).
 example: install
 	$(PY) -m paintmatch.example examples/demo-cut
+
+# Rebuild every shipped weight file in src/paintmatch/models from its recipe in configs/ (hours on a 2-core CPU:
+# the part field is four runs, each starting from the one before, about 3.5 h; the ResNet-34 about 1 h). Each run
+# writes its checked ONNX export and .json (sha256) under runs/; the shipped files are copied from there.
+# tests/test_weights.py checks that every shipped file has its recipe here.
+weights: install-test
+	$(VENV)/bin/paintmatch train --config configs/part-field-mixed-long.yaml --out runs/part-field-mixed-long
+	$(VENV)/bin/paintmatch train --config configs/part-field-mixed-unseen.yaml --out runs/part-field-mixed-unseen
+	$(VENV)/bin/paintmatch train --config configs/part-field-mixed-unseen2.yaml --out runs/part-field-mixed-unseen2
+	$(VENV)/bin/paintmatch train --config configs/part-field-mixed-unseen3.yaml --out runs/part-field-mixed-unseen3
+	$(VENV)/bin/paintmatch train --config configs/resnet34-c32-synth.yaml --out runs/resnet34-c32-synth
+	cp runs/part-field-mixed-unseen3/part-field-mixed-unseen3-fp16.onnx runs/part-field-mixed-unseen3/part-field-mixed-unseen3-fp16.json src/paintmatch/models/
+	cp runs/resnet34-c32-synth/resnet34-c32-synth-int8.onnx runs/resnet34-c32-synth/resnet34-c32-synth-int8.json src/paintmatch/models/
 
 clean:
 	rm -rf $(DEMO_OUT) .pytest_cache build *.egg-info
