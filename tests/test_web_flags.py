@@ -217,7 +217,7 @@ def test_match_crop_of_a_matched_component(colored: Path) -> None:
         response = client.get(info["image"])
         assert response.status_code == 200 and response.headers["content-type"] == "image/png"
         crop = decode(response.content)
-        assert max(crop.shape[:2]) == min(240, round(max(w, h) * 6))
+        assert max(crop.shape[:2]) == min(240, round(max(w, h) * 4))
         ring = (crop[..., :3] == PINK).all(axis=2)
         assert ring.sum() > 20  # the reference component is outlined
         small = decode(client.get(f"{info['image']}?size=64").content)

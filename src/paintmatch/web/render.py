@@ -48,9 +48,10 @@ def confidence_view(result: np.ndarray, frame: Frame, flagged: np.ndarray) -> np
     return np.dstack([np.round(out).astype(np.uint8), np.full(on_line.shape, 255, np.uint8)])
 
 
-def crop_box(bbox: np.ndarray, shape: tuple[int, int], *, margin: float = 0.6, least: int = 48) -> tuple[int, int, int, int]:
+def crop_box(bbox: np.ndarray, shape: tuple[int, int], *, margin: float = 0.75, least: int = 112) -> tuple[int, int, int, int]:
     """(x, y, w, h): a component's bounding box grown by ``margin`` of its longer side (at least ``least``
-    px in all), for context around it, kept inside an (H, W) frame."""
+    px across), for context around it (a painter finds a 10 px region by what surrounds it), kept inside an
+    (H, W) frame."""
     h, w = shape
     x, y, bw, bh = (int(v) for v in bbox)
     pad = max(int(round(margin * max(bw, bh))), (least - min(bw, bh)) // 2, 8)
@@ -73,7 +74,7 @@ def match_crop(image: np.ndarray, labels: np.ndarray, component: int, box: tuple
     box : tuple of int
         (x, y, w, h), from ``crop_box``.
     size : int
-        Longer side of the output (small crops are enlarged, without smoothing, up to 6 times).
+        Longer side of the output (small crops are enlarged, without smoothing, up to 4 times).
 
     Returns
     -------
@@ -84,7 +85,7 @@ def match_crop(image: np.ndarray, labels: np.ndarray, component: int, box: tuple
     x, y, w, h = box
     rgba = image[y : y + h, x : x + w]
     mask = (labels[y : y + h, x : x + w] == component).astype(np.uint8)
-    scale = min(size / max(w, h), 6.0)
+    scale = min(size / max(w, h), 4.0)
     out_w, out_h = max(1, round(w * scale)), max(1, round(h * scale))
     interpolation = cv2.INTER_NEAREST if scale >= 1 else cv2.INTER_AREA
     rgba = cv2.resize(rgba, (out_w, out_h), interpolation=interpolation)
@@ -94,7 +95,7 @@ def match_crop(image: np.ndarray, labels: np.ndarray, component: int, box: tuple
     alpha = rgba[..., 3:4].astype(np.float32) / 255.0
     rgb = rgba[..., :3].astype(np.float32) * alpha + checker * (1.0 - alpha)
     inside = mask.astype(bool)
-    rgb[~inside] = rgb[~inside] * 0.55 + 255.0 * 0.45  # the context washed out, the component in full color
+    rgb[~inside] = rgb[~inside] * 0.65 + 255.0 * 0.35  # the context washed out, the component in full color
     ring = cv2.dilate(mask, np.ones((3, 3), np.uint8), iterations=2).astype(bool) & ~inside
     halo = cv2.dilate(mask, np.ones((3, 3), np.uint8), iterations=3).astype(bool) & ~ring & ~inside
     rgb[halo] = _DARK

@@ -14,6 +14,8 @@ const ui = {
   gaps: null,         // Gaps of the current frame (GET .../gaps)
   gapStart: null,     // [x, y]: first click of a closing stroke
   gapSelected: null,  // [x0, y0, x1, y1]: the closure picked for removal
+  flagged: [],        // FlaggedComponent list of the cut, in review order (GET .../flagged)
+  match: null,        // MatchInfo of the selected component
 };
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -75,8 +77,14 @@ async function openCut(name) {
   history.replaceState(null, "", `#${encodeURIComponent(name)}`);
   if (ui.cut.colorized) ui.palette = (await api(`${cutPath()}/palette`)).colors;
   else ui.palette = [];
+  await loadFlagged();
+  ui.match = null;
   if (ui.cut.job) watchJob(ui.cut.job);
   render();
+}
+
+async function loadFlagged() {
+  ui.flagged = ui.cut && ui.cut.colorized ? (await api(`${cutPath()}/flagged`)).components : [];
 }
 
 async function refresh() {
@@ -84,10 +92,12 @@ async function refresh() {
   const previous = ui.cut.revision;
   ui.cut = await api(cutPath());
   if (ui.cut.colorized) ui.palette = (await api(`${cutPath()}/palette`)).colors;
+  await loadFlagged();
   if (ui.cut.revision !== previous) ui.stamp = Date.now();
   if (ui.selected) {
     try { ui.selected = await api(`${framePath()}/components/${ui.selected.id}`); } catch (_) { ui.selected = null; }
   }
+  await loadMatch();
   render();
 }
 
@@ -112,6 +122,8 @@ function render() {
   $("undo").title = has && cut.undo_label ? `Undo ${cut.undo_label} (Ctrl+Z)` : "Undo (Ctrl+Z)";
   $("redo").title = has && cut.redo_label ? `Redo ${cut.redo_label} (Ctrl+Shift+Z)` : "Redo (Ctrl+Shift+Z)";
   $("propagate").disabled = !colorized || busy;
+  $("next-flagged").disabled = !colorized || !ui.flagged.length;
+  $("prev-flagged").disabled = !colorized || !ui.flagged.length;
   if (!colorized) ui.gapMode = false;
   $("gaps-toggle").disabled = !colorized || busy;
   $("gaps-toggle").setAttribute("aria-pressed", String(ui.gapMode));
@@ -126,7 +138,25 @@ function render() {
   $("view").src = imageUrl(frame.name, colorized ? ui.view : "line");
   renderFilmstrip();
   renderPanel();
+  renderFlagCount();
   syncGaps();
+}
+
+function flaggedPosition() {
+  // Index of the selected component in the flagged list, or -1.
+  if (!ui.selected) return -1;
+  const name = frameInfo().name;
+  return ui.flagged.findIndex((entry) => entry.frame === name && entry.id === ui.selected.id);
+}
+
+function renderFlagCount() {
+  const el = $("flag-count");
+  const total = ui.flagged.length;
+  el.classList.toggle("some", total > 0);
+  if (!ui.cut || !ui.cut.colorized) { el.textContent = ""; return; }
+  const k = flaggedPosition();
+  el.textContent = total === 0 ? "nothing flagged" : k >= 0 ? `${k + 1} of ${total} flagged` : `${total} flagged`;
+  el.title = "Components to check: low confidence, over 10 px, not locked (as the sidecars' 'flagged'). N / Shift+N step through them.";
 }
 
 function renderFilmstrip() {
@@ -150,7 +180,7 @@ function renderFilmstrip() {
       b.className = `badge ${cls}`; b.textContent = text; b.title = title; badges.append(b, " ");
     };
     if (frame.is_reference) add("ref", "ref", "colored input frame");
-    if (frame.low_confidence) add("low", frame.low_confidence, "low-confidence components: check these");
+    if (frame.low_confidence) add("low", frame.low_confidence, "flagged components: check these (N steps through them)");
     if (frame.locked) add("locked", frame.locked, "locked fixes");
     label.append(name, badges);
     button.append(img, label);
@@ -167,6 +197,7 @@ function renderPanel() {
   const marker = $("marker");
   const selected = ui.selected;
   $("apply-color").disabled = !selected || Boolean(ui.job);
+  document.body.dataset.selected = selected ? `${frameInfo().name}:${selected.id}` : "";
   if (!selected || ui.gapMode) {
     info.textContent = ui.cut.colorized ? "Click a region of the frame." : "Colorize the cut first.";
     marker.hidden = true;
@@ -176,9 +207,10 @@ function renderPanel() {
     chip.className = "chip";
     chip.style.background = selected.color;
     info.append(chip, ` component ${selected.id} · ${selected.color} · confidence ${selected.confidence.toFixed(2)}`
-      + ` · ${selected.locked ? "locked" : selected.stage} · ${selected.area} px`);
+      + ` · ${selected.locked ? "locked" : selected.stage} · ${selected.area} px${selected.flagged ? " · flagged" : ""}`);
     placeMarker();
   }
+  renderMatch();
   const palette = $("palette");
   palette.replaceChildren(...ui.palette.map((entry) => {
     const swatch = document.createElement("button");
@@ -195,6 +227,74 @@ function renderPanel() {
   }));
 }
 
+function renderMatch() {
+  const panel = $("match-panel");
+  const img = $("match-image");
+  const match = ui.match;
+  const shown = Boolean(ui.selected && match && !ui.gapMode && match.frame === frameInfo().name && match.id === ui.selected.id);
+  panel.hidden = !shown;
+  if (!shown) { img.hidden = true; img.removeAttribute("src"); return; }
+  const info = $("match-info");
+  info.replaceChildren();
+  if (match.source === "matched") {
+    const ref = document.createElement("span");
+    ref.className = "ref";
+    ref.textContent = `frame ${match.reference} · component ${match.reference_component}`;
+    info.append(ref, " (outlined): the region of the reference this one took its color from.");
+    const src = `${match.image}?v=${ui.cut.revision}-${ui.stamp}`;
+    if (img.getAttribute("src") !== src) img.src = src;
+    img.hidden = false;
+  } else {
+    info.textContent = match.source === "vote"
+      ? `Colored by vote / from the key frame${match.key_frame ? ` (${match.key_frame})` : ""}: no single region of `
+        + `${match.reference || "the reference"} gave this color.`
+      : match.explanation;
+    img.hidden = true;
+    img.removeAttribute("src");
+  }
+}
+
+async function loadMatch() {
+  if (!ui.cut || !ui.cut.colorized || !ui.selected) { ui.match = null; return; }
+  try {
+    ui.match = await api(`${framePath()}/components/${ui.selected.id}/match`);
+  } catch (_) {
+    ui.match = null;
+  }
+}
+
+async function selectComponent(frameIndex, id) {
+  // Go to a frame and select a component there, as a click on it would.
+  ui.frame = frameIndex;
+  ui.gapStart = null;
+  ui.gapSelected = null;
+  ui.selected = await api(`${framePath()}/components/${id}`);
+  if (ui.selected.color.endsWith("ff")) $("picker").value = ui.selected.color.slice(0, 7);
+  await loadMatch();
+  render();
+}
+
+async function stepFlagged(direction) {
+  // The next (direction 1) or previous (-1) flagged component of the cut, frame by frame, ids ascending; wraps.
+  if (!ui.cut || !ui.cut.colorized) return;
+  const list = ui.flagged;
+  if (!list.length) { toast("nothing flagged in this cut"); return; }
+  const here = [ui.frame, ui.selected ? ui.selected.id : -1];
+  const before = (entry) => entry.frame_index < here[0] || (entry.frame_index === here[0] && entry.id < here[1]);
+  const after = (entry) => entry.frame_index > here[0] || (entry.frame_index === here[0] && entry.id > here[1]);
+  let target;
+  if (direction > 0) target = list.find(after) || list[0];
+  else target = [...list].reverse().find(before) || list[list.length - 1];
+  await selectComponent(target.frame_index, target.id);
+  document.body.dataset.flagSteps = String((Number(document.body.dataset.flagSteps) || 0) + 1);
+}
+
+let stepping = Promise.resolve();
+function queueStep(direction) {
+  // Steps run one after another: a second N pressed before the first one's frame has loaded steps on from it.
+  stepping = stepping.then(() => guarded(() => stepFlagged(direction)));
+}
+
 function placeMarker() {
   const img = $("view");
   const marker = $("marker");
@@ -202,8 +302,10 @@ function placeMarker() {
   if (!ui.selected || ui.gapMode || !img.clientWidth) { marker.hidden = true; return; }
   const scale = img.clientWidth / frame.width;
   const [x, y, w, h] = ui.selected.bbox;
+  // A box of at least 20 screen pixels: a flagged 12 px speck shown at a third of its size must still be found.
+  const padX = Math.max(2, (20 - w * scale) / 2), padY = Math.max(2, (20 - h * scale) / 2);
   Object.assign(marker.style, {
-    left: `${x * scale - 2}px`, top: `${y * scale - 2}px`, width: `${w * scale + 4}px`, height: `${h * scale + 4}px`,
+    left: `${x * scale - padX}px`, top: `${y * scale - padY}px`, width: `${w * scale + 2 * padX}px`, height: `${h * scale + 2 * padY}px`,
   });
   marker.hidden = false;
 }
@@ -383,7 +485,9 @@ async function pick(event) {
   const y = Math.floor((event.offsetY / img.clientHeight) * frame.height);
   ui.selected = await api(`${framePath()}/component?x=${x}&y=${y}`);
   if (ui.selected.color.endsWith("ff")) $("picker").value = ui.selected.color.slice(0, 7);
+  await loadMatch();
   renderPanel();
+  renderFlagCount();
 }
 
 async function setColor(color) {
@@ -482,6 +586,8 @@ function wire() {
   $("redo").addEventListener("click", () => guarded(() => undoRedo("redo")));
   $("export").addEventListener("click", () => guarded(exportZip));
   $("prev").addEventListener("click", () => goTo(ui.frame - 1));
+  $("next-flagged").addEventListener("click", () => queueStep(1));
+  $("prev-flagged").addEventListener("click", () => queueStep(-1));
   $("next").addEventListener("click", () => goTo(ui.frame + 1));
   $("view").addEventListener("click", (event) => guarded(() => pick(event)));
   $("view").addEventListener("load", () => { placeMarker(); if (ui.gapMode && ui.gaps) drawGaps(); });
@@ -518,6 +624,8 @@ function wire() {
       setView(["result", "line", "confidence", "segments"][Number(key) - 1]);
     } else if (key === "p" && !$("propagate").disabled) {
       guarded(() => startJob(`${framePath()}/propagate`));
+    } else if (key === "n" || key === "N") {
+      queueStep(event.shiftKey ? -1 : 1);
     } else if (key === "g" || key === "G") {
       toggleGaps();
     } else if ((key === "Delete" || key === "Backspace") && ui.gapMode && ui.gapSelected) {
@@ -531,7 +639,7 @@ function wire() {
         return;
       }
       ui.selected = null;
-      if (ui.cut) renderPanel();
+      if (ui.cut) { renderPanel(); renderFlagCount(); }
     }
   });
 }
