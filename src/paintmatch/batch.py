@@ -311,11 +311,14 @@ def _worker_matcher(method: str, params_json: str):
     """
     from paintmatch.match import get_matcher
 
+    from paintmatch.features import get_weights, load_session
+
     matcher = get_matcher(method, **json.loads(params_json))
     if getattr(matcher, "features", None) == "deep":
-        from paintmatch.features import get_weights, load_session
-
         load_session(get_weights(getattr(matcher, "model", "default")))
+    settings = getattr(matcher, "settings", None)  # best's part field (a U-Net over the whole frame)
+    if settings is not None and settings.weights.part > 0:
+        load_session(get_weights(settings.part_field.model))
     return matcher
 
 
