@@ -119,9 +119,12 @@ def test_weights_loaded_once_per_worker_process(monkeypatch):
         options = ColorizeOptions(method="best-deep")
         for _ in range(3):
             batch._prepare_worker(options)
-        assert loads == ["weights:default"]
-        batch._prepare_worker(ColorizeOptions(method="best"))  # shape features only: nothing to load
-        assert loads == ["weights:default"]
+        assert loads == ["weights:default", "weights:part-field"]  # its crop features and its part field
+        for _ in range(2):
+            batch._prepare_worker(ColorizeOptions(method="best"))  # shape features: only the part field
+        assert loads == ["weights:default", "weights:part-field", "weights:part-field"]
+        batch._prepare_worker(ColorizeOptions(method="flow"))  # no weights at all
+        assert len(loads) == 3
     finally:
         batch._worker_matcher.cache_clear()
 
