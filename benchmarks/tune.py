@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/tune.py --method best --grid w_flow=1,2,4
 
 Each grid point colors every dev cut from its first frame (as ``paintmatch evaluate`` does) and is
-scored by mean acc_thres over cuts; the best point is written to ``configs/tuned-<method>.yaml``
+scored by mean acc_thres over cuts; the best point is written to ``benchmarks/results/tuned-<method>.yaml``
 with the command that chose it. ``best`` takes its flat names (``w_flow``) or ``group.field`` paths
 (``--grid flow.side=400,512``); a value it keeps goes, with this measurement as its reason, into
 ``src/paintmatch/match/best_defaults.yaml`` (bump its ``version``): the one file ``best`` loads. The dev suite (seed 20_000) is generated into
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cuts", type=int, default=8)
     parser.add_argument("--frames", type=int, default=6)
     parser.add_argument("--data", type=Path, default=ROOT / "benchmarks" / "data")
-    parser.add_argument("--out", type=Path, default=ROOT / "configs")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args(argv)
     grid = parse_grid(args.grid)
     fixed = {k: v[0] for k, v in parse_grid(args.fixed).items()}
