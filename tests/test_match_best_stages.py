@@ -354,3 +354,21 @@ def test_a_registered_preset_only_picks_settings():
     best, deep = get_matcher("best"), get_matcher("best-deep")
     assert deep.settings == best.settings.replace(features="deep")
     assert [t.name for t in deep.terms] == [t.name for t in best.terms] and deep.steps == best.steps
+
+
+def test_calibrated_confidence_rises_where_the_two_colored_frames_agree():
+    from paintmatch.match._refine import CalibratedConfidence, confidence_features
+
+    red, blue = (255, 0, 0, 255), (0, 0, 255, 255)
+    conf = np.array([0.5, 0.5, 0.5], np.float32)
+    previous = Matching(np.zeros(3, np.int32), np.array([red, red, red], np.uint8), conf, np.zeros(3, np.uint8))
+    anchored = Matching(np.zeros(3, np.int32), np.array([red, blue, blue], np.uint8), conf, np.zeros(3, np.uint8))
+    final = Matching(np.zeros(3, np.int32), np.array([red, red, (0, 255, 0, 255)], np.uint8), conf, np.zeros(3, np.uint8))
+    features = confidence_features(previous, anchored, final, np.array([100, 100, 100]))
+    np.testing.assert_array_equal(features[:, 2], [1, 0, 0])  # agree
+    np.testing.assert_array_equal(features[:, 3], [0, 0, 1])  # the final color is neither (a vote or the veto)
+    step = CalibratedConfidence((0.0, 0.0, 0.0, 2.0, -1.0, 0.0, 0.0, 0.0))
+    out = step(previous, anchored, final, np.array([100, 100, 100]))
+    np.testing.assert_allclose(out.confidence, 1 / (1 + np.exp(-np.array([2.0, 0.0, -1.0]))), rtol=1e-6)
+    np.testing.assert_array_equal(out.colors, final.colors)  # colors untouched
+    assert (0 <= out.confidence).all() and (out.confidence <= 1).all()

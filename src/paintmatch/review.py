@@ -2,8 +2,9 @@
 
 One rule decides which components are flagged, and the sidecar (``flagged``), the review page (its
 pink outlines and its flagged-component stepping) and the benchmark's review-effort numbers all use it:
-a component is flagged when its confidence is under ``FLAG_CONFIDENCE``, it is over ``FLAG_MIN_AREA``
-pixels (1-2 px specks are not worth a painter's look) and nobody locked its color.
+a component is flagged when its confidence (``best``'s is calibrated: the probability that its color is right) is
+under ``FLAG_CONFIDENCE``, it is over ``FLAG_MIN_AREA`` pixels (1-2 px specks are not worth a painter's look) and
+nobody locked its color.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from paintmatch.segment import Segmentation
 
 __all__ = ["FLAG_CONFIDENCE", "FLAG_MIN_AREA", "review_flags", "seed_points"]
 
-#: Confidence under which a component is flagged (chosen on the production-like dev suite,
-#: ``python benchmarks/flags.py``; see the README's review-effort table).
-FLAG_CONFIDENCE = 0.1
+#: Flag a component with a chance over 1 in 5 of being wrong: on the held-out production-like dev cuts this flags
+#: 37% of the components over 10 px and catches 90% of the wrong ones (``python benchmarks/fit_confidence.py``).
+FLAG_CONFIDENCE = 0.8
 #: Components of at most this many pixels are never flagged (the metrics' own acc_thres cut, 10 px).
 FLAG_MIN_AREA = 10
 _LOCKED = 3  # Matching.STAGES: "locked", a painter's correction

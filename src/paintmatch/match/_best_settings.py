@@ -23,6 +23,7 @@ __all__ = [
     "NeighbourSettings",
     "VoteSettings",
     "AnchorSettings",
+    "ConfidenceSettings",
     "BestSettings",
     "FLAT_NAMES",
     "load_defaults",
@@ -185,6 +186,35 @@ class AnchorSettings:
 
 
 @dataclass(frozen=True)
+class ConfidenceSettings:
+    """The calibrated confidence: a logistic model of P(the component's color is right).
+
+    ``sigmoid(bias + w_prev * c_prev + w_anchor * c_anchor + w_agree * agree + w_other * other
+    + w_area * min(log area, 10) / 10 + w_completion * completion + w_prev_agree * c_prev * agree)``, where
+    ``c_prev`` and ``c_anchor`` are the assignment confidences against the previous painted frame and the painter's
+    frame, ``agree`` whether the two gave the same color, ``other`` whether the final color is neither (a vote or
+    the veto), ``completion`` whether the previous frame's match was a many-to-one completion.
+
+    Attributes
+    ----------
+    enabled : bool
+        Off: ``confidence`` is the assignment's (of the reference that won).
+    bias, w_prev, w_anchor, w_agree, w_other, w_area, w_completion, w_prev_agree : float
+        The model's coefficients (``benchmarks/fit_confidence.py``).
+    """
+
+    enabled: bool
+    bias: float
+    w_prev: float
+    w_anchor: float
+    w_agree: float
+    w_other: float
+    w_area: float
+    w_completion: float
+    w_prev_agree: float
+
+
+@dataclass(frozen=True)
 class BestSettings:
     """Every setting of ``best``, grouped by stage; ``load_defaults()`` gives the shipped values.
 
@@ -196,7 +226,7 @@ class BestSettings:
         Deep feature weights (with ``features="deep"``).
     slack : float
         Many-to-one completion margin of the assignment (``paintmatch.match.simple.assign``).
-    weights, align, flow, part_field, neighbours, votes, anchor
+    weights, align, flow, part_field, neighbours, votes, anchor, confidence
         The stages' own settings.
     """
 
@@ -210,6 +240,7 @@ class BestSettings:
     neighbours: NeighbourSettings
     votes: VoteSettings
     anchor: AnchorSettings
+    confidence: ConfidenceSettings
 
     def replace(self, **overrides: Any) -> "BestSettings":
         """A copy with ``overrides`` applied: flat names (``w_pos=2``) or ``group.field`` paths (``**{"flow.side": 640}``).
@@ -248,7 +279,8 @@ class BestSettings:
 
 
 _GROUPS = {"weights": Weights, "align": AlignSettings, "flow": FlowSettings, "part_field": PartFieldSettings,
-           "neighbours": NeighbourSettings, "votes": VoteSettings, "anchor": AnchorSettings}
+           "neighbours": NeighbourSettings, "votes": VoteSettings, "anchor": AnchorSettings,
+           "confidence": ConfidenceSettings}
 
 
 def _field_types() -> dict[str, type]:

@@ -11,6 +11,10 @@ Across the colored frames (after the pair steps):
 
 - ``AnchorMerge``: the more confident of the previous frame's and the painter's frame's matches.
 - ``PartFieldVeto``: where the part field is far surer of another color of the painter's frame, that color.
+
+Last:
+
+- ``CalibratedConfidence``: the final confidence, P(the color is right) from what the steps above agreed on.
 """
 
 from __future__ import annotations
@@ -24,7 +28,10 @@ from paintmatch.match._evidence import MatchContext, PairContext, within_share
 from paintmatch.match.simple import assign
 from paintmatch.rgba import pack_rgba
 
-__all__ = ["Assignment", "NeighbourConsistency", "TinyRegionVote", "LargeRegionVote", "AnchorMerge", "PartFieldVeto"]
+__all__ = [
+    "Assignment", "NeighbourConsistency", "TinyRegionVote", "LargeRegionVote", "AnchorMerge", "PartFieldVeto",
+    "CalibratedConfidence", "confidence_features",
+]
 
 
 @dataclass(frozen=True)
@@ -207,3 +214,40 @@ class PartFieldVeto:
         target = context.target
         vetoed, colors = self.vetoed(context.part_vectors(painted), context.part_vectors(target), painted, target, matching.colors)
         return _recolored(matching, vetoed, colors, -1)
+
+
+def confidence_features(previous: Matching, anchored: Matching | None, final: Matching, areas: np.ndarray) -> np.ndarray:
+    """(n, 7) float64: what ``CalibratedConfidence`` reads per component.
+
+    Columns: the previous frame's assignment confidence, the painter's frame's (the previous frame's again when
+    there is no anchor), both gave the same color (0/1), the final color is neither (0/1: a vote or the veto),
+    min(log area, 10) / 10, the previous match was a many-to-one completion (0/1), and the first times the third.
+    """
+    anchored = previous if anchored is None else anchored
+    c_prev = previous.confidence.astype(np.float64)
+    final_key = pack_rgba(final.colors)
+    agree = (pack_rgba(previous.colors) == pack_rgba(anchored.colors)).astype(np.float64)
+    other = ((final_key != pack_rgba(previous.colors)) & (final_key != pack_rgba(anchored.colors))).astype(np.float64)
+    area = np.minimum(np.log(np.maximum(np.asarray(areas, dtype=np.float64), 1.0)), 10.0) / 10.0
+    completion = (np.asarray(previous.stage) == 2).astype(np.float64)
+    return np.stack([c_prev, anchored.confidence.astype(np.float64), agree, other, area, completion, c_prev * agree], axis=1)
+
+
+@dataclass(frozen=True)
+class CalibratedConfidence:
+    """The final ``confidence``: a logistic model of P(the color is right) over ``confidence_features``.
+
+    The assignment's own confidence (a cost margin) ranks errors poorly under large motion; whether the previous
+    painted frame and the painter's frame agree says more (``best_defaults.yaml``, group ``confidence``, has the
+    coefficients and the measurement). Colors are unchanged.
+    """
+
+    coefficients: tuple[float, ...]  # bias, then one per column of confidence_features
+    name = "calibrated-confidence"
+
+    def __call__(self, previous: Matching, anchored: Matching | None, final: Matching, areas: np.ndarray) -> Matching:
+        features = confidence_features(previous, anchored, final, areas)
+        z = self.coefficients[0] + features @ np.asarray(self.coefficients[1:], dtype=np.float64)
+        probability = 1.0 / (1.0 + np.exp(-z))
+        return Matching(ref_index=final.ref_index, colors=final.colors, confidence=probability.astype(np.float32),
+                        stage=final.stage)

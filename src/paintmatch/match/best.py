@@ -70,6 +70,7 @@ from paintmatch.match._evidence import (
 from paintmatch.match._refine import (
     AnchorMerge,
     Assignment,
+    CalibratedConfidence,
     LargeRegionVote,
     NeighbourConsistency,
     PartFieldVeto,
@@ -173,12 +174,16 @@ class BestMatcher:
         self.anchor_merge = AnchorMerge(s.anchor.margin) if s.anchor.enabled else None
         part = s.part_field
         self.veto = PartFieldVeto(part.veto, part.veto_max_share, part.max_share) if part.veto > 0 and w.part > 0 else None
+        c = s.confidence
+        self.calibration = CalibratedConfidence(
+            (c.bias, c.w_prev, c.w_anchor, c.w_agree, c.w_other, c.w_area, c.w_completion, c.w_prev_agree)
+        ) if c.enabled else None
 
     @property
     def steps(self) -> tuple[str, ...]:
         """Names of every stage after the terms, in order (for logs and the ablation table)."""
         return (self.assignment.name, *(s.name for s in self.pair_steps),
-                *(s.name for s in (self.anchor_merge, self.veto) if s is not None))
+                *(s.name for s in (self.anchor_merge, self.veto, self.calibration) if s is not None))
 
     @property
     def uses_anchor(self) -> bool:
@@ -221,26 +226,36 @@ class BestMatcher:
             matching = step(pair, cost, matching)
         return matching
 
+    def match_stages(self, reference: Frame, target: Frame, anchor: Frame | None = None) -> tuple[Matching, Matching | None, Matching]:
+        """``(previous, anchored, final)``: the matches against the previous frame and the painter's frame (None
+        without an anchor), and the merged, vetoed result before the confidence is calibrated."""
+        if reference.colors is None:
+            raise ValueError("reference frame has no colors: pass a colored (painted) frame as reference")
+        context = self.context(target)
+        previous = matching = self.match_one(context, reference)
+        painted, anchored = reference, None
+        if anchor is not None and anchor.colors is not None:
+            painted = anchor
+            if self.anchor_merge is not None:
+                anchored = self.match_one(context, anchor)
+                matching = self.anchor_merge(matching, anchored)
+        if self.veto is not None:
+            matching = self.veto(context, painted, matching)
+        return previous, anchored, matching
+
     def match(self, reference: Frame, target: Frame, anchor: Frame | None = None) -> Matching:
         """Match every target component; see ``Matcher``. ``anchor``: the painter's colored frame.
 
         Returns
         -------
         Matching
-            ``confidence`` in [0, 1] (the assignment's, of the reference that won); ``ref_index`` -1 where the
+            ``confidence`` in [0, 1] (calibrated: P(the color is right), ``CalibratedConfidence``; the assignment's, of
+            the reference that won, with ``confidence.enabled`` off); ``ref_index`` -1 where the
             color came from the anchor or the veto.
         """
-        if reference.colors is None:
-            raise ValueError("reference frame has no colors: pass a colored (painted) frame as reference")
-        context = self.context(target)
-        matching = self.match_one(context, reference)
-        painted = reference
-        if anchor is not None and anchor.colors is not None:
-            painted = anchor
-            if self.anchor_merge is not None:
-                matching = self.anchor_merge(matching, self.match_one(context, anchor))
-        if self.veto is not None:
-            matching = self.veto(context, painted, matching)
+        previous, anchored, matching = self.match_stages(reference, target, anchor)
+        if self.calibration is not None:
+            matching = self.calibration(previous, anchored, matching, target.seg.areas)
         return Matching(
             ref_index=matching.ref_index.astype(np.int32),
             colors=matching.colors.astype(np.uint8),

@@ -1,0 +1,111 @@
+"""Fit best's calibrated confidence (``match/best_defaults.yaml``, group ``confidence``) on the production-like DEV suite.
+
+    python benchmarks/fit_confidence.py            # fit on dev cuts 0-5, report on dev cuts 6-11 (2 references each)
+
+Each dev cut is colored with ``best`` (colorize's defaults) from its first and last drawing; for every other frame,
+each component over 10 px gets ``paintmatch.match._refine.confidence_features`` (from ``BestMatcher.match_stages``)
+and a label: is its color the majority truth color under it. A logistic regression (L2 1e-3, SciPy's L-BFGS) is fitted
+on cuts 0-5; the coefficients, the held-out flag trade-off (share flagged against share of the wrong ones caught, the
+assignment's confidence beside the calibrated one) and a reliability table are printed. Paste the coefficients into
+the defaults file; the test suite is never used.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+NAMES = ("bias", "w_prev", "w_anchor", "w_agree", "w_other", "w_area", "w_completion", "w_prev_agree")
+
+
+class _Recorder:
+    """``best`` without calibration that keeps each target's features (by the target's segmentation)."""
+
+    def __init__(self):
+        from paintmatch.match import get_matcher
+
+        self.matcher = get_matcher("best", **{"confidence.enabled": False})
+        self.features: dict[int, np.ndarray] = {}
+        self.uses_anchor = True
+        self.name = "best"
+
+    def match(self, reference, target, anchor=None):
+        from paintmatch.match._refine import confidence_features
+
+        previous, anchored, final = self.matcher.match_stages(reference, target, anchor)
+        self.features[id(target.seg)] = confidence_features(previous, anchored, final, target.seg.areas)
+        return final
+
+
+def collect(paths) -> tuple[np.ndarray, np.ndarray]:
+    """(features (k, 7), right (k,) bool) of every component over 10 px of every scored frame."""
+    from paintmatch.cut import colorize_frames
+    from paintmatch.evaluate.every_reference import _load_truth_cut, _plan
+    from paintmatch.evaluate.regions import _majority
+    from paintmatch.rgba import pack_rgba
+
+    recorder = _Recorder()
+    features, right = [], []
+    for path in paths:
+        references = _plan(path, 2)
+        cut = _load_truth_cut(path, "auto", references)
+        for reference in references:
+            results = colorize_frames(cut.lines, {reference: cut.colored[reference]}, names=cut.names, matcher=recorder)
+            for index, result in enumerate(results):
+                truth, seg = cut.truths[index], result.frame.seg
+                if index == reference or truth is None or result.passed_through:
+                    continue
+                packed = np.where(truth.labels >= 0, pack_rgba(truth.colors)[np.maximum(truth.labels, 0)], 0)
+                inside = (seg.labels >= 0) & (truth.labels >= 0)
+                majority = _majority(seg.labels[inside], packed[inside].astype(np.uint32), seg.n)
+                big = seg.areas > 10
+                features.append(recorder.features[id(seg)][big])
+                right.append((pack_rgba(result.matching.colors) == majority)[big])
+        recorder.features.clear()
+    return np.concatenate(features), np.concatenate(right)
+
+
+def fit(features: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Logistic regression coefficients (bias first), L2 1e-3."""
+    from scipy.optimize import minimize
+
+    x = np.c_[np.ones(len(features)), features]
+    y = right.astype(np.float64)
+
+    def loss(w):
+        p = 1.0 / (1.0 + np.exp(-(x @ w)))
+        return -np.mean(y * np.log(p + 1e-9) + (1 - y) * np.log(1 - p + 1e-9)) + 1e-3 * w @ w
+
+    return minimize(loss, np.zeros(x.shape[1]), method="L-BFGS-B").x
+
+
+def main() -> int:
+    import run
+
+    paths = run.production_suite(HERE / "data", name="production-dev").groups["production-dev"]
+    train_x, train_y = collect(paths[:6])
+    held_x, held_y = collect(paths[6:])
+    w = fit(train_x, train_y)
+    print("coefficients:", ", ".join(f"{n} {v:.3f}" for n, v in zip(NAMES, w)))
+    p = 1.0 / (1.0 + np.exp(-(np.c_[np.ones(len(held_x)), held_x] @ w)))
+    wrong = ~held_y
+    print(f"held-out dev cuts: {held_y.size} components over 10 px, {wrong.mean():.3f} wrong")
+    print("| flagged | caught (assignment's confidence) | caught (calibrated) |\n|---|---|---|")
+    for share in (0.1, 0.2, 0.3, 0.4):
+        caught = []
+        for score in (held_x[:, 0], p):
+            flagged = score <= np.quantile(score, share)
+            caught.append((flagged & wrong).sum() / max(wrong.sum(), 1))
+        print(f"| {share:.0%} | {caught[0]:.3f} | {caught[1]:.3f} |")
+    for t in (0.5, 0.6, 0.7, 0.8, 0.9):
+        flagged = p < t
+        print(f"calibrated < {t}: flagged {flagged.mean():.3f}, caught {(flagged & wrong).sum() / max(wrong.sum(), 1):.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
