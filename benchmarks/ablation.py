@@ -3,7 +3,10 @@
     make ablation          # or: .venv/bin/python benchmarks/ablation.py
 
 Uses the suites of ``benchmarks/run.py`` (run ``make bench`` first, or this generates nothing and
-says so). Writes benchmarks/results/ablation.md and ablation.json.
+says so): the production-like test suite, each cut colored from its first and from its last drawing
+(``REFERENCES``; every reference would take 16 times the bench's best run), and the clean synthetic test suite
+(from the first frame). Scored on the truth's regions. Writes benchmarks/results/ablation.md and ablation.json.
+The calibrated confidence changes no color and has no row.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+REFERENCES = 2  # per production cut: the first and the last drawing
 
 def variants() -> dict[str, dict]:
     """One row per evidence term and per refinement step of ``best``, each switched off alone (keyword overrides)."""
@@ -48,6 +52,14 @@ def _cuts(folder: Path, level: int | None = None) -> list[Path]:
     return cuts
 
 
+def _production_score(cuts: list[Path], params: dict) -> dict:
+    """Mean metrics of ``best`` with ``params`` over production cuts, each colored from ``REFERENCES`` references."""
+    from paintmatch.evaluate.every_reference import evaluate_every_reference
+
+    evaluation = evaluate_every_reference(cuts, ["best"], max_references=REFERENCES, matcher_params={"best": params})
+    return dict(evaluation.summary["best"].by_cut)
+
+
 def main(argv: list[str] | None = None) -> int:
     from tune import score  # benchmarks/tune.py: mean metrics of a method over cuts
 
@@ -57,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variants", help="comma-separated variant names (default: all)")
     args = parser.parse_args(argv)
     suites = {
+        "production-test": args.data / "production-test",
         "synthetic-test": args.data / "synthetic-test",
-        "real-deformation level 3": args.data / "real-deformation",
     }
     for name, folder in suites.items():
         if not folder.is_dir():
@@ -73,9 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     for variant, params in chosen.items():
         row = {"variant": variant, "params": params}
         for suite, folder in suites.items():
-            cuts = _cuts(folder, 3 if "level 3" in suite else None)
+            cuts = _cuts(folder)
             start = time.perf_counter()
-            row[suite] = score(cuts, "best", params)
+            row[suite] = _production_score(cuts, params) if suite.startswith("production") else score(cuts, "best", params)
             print(f"{variant:32s} {suite:26s} acc_thres {row[suite]['acc_thres']:.4f} acc {row[suite]['acc']:.4f} "
                   f"({time.perf_counter() - start:.0f} s)", flush=True)
         rows.append(row)
