@@ -43,7 +43,8 @@ def make_cut(folder: Path, frames: int, size: tuple[int, int] | None = None) -> 
     """A cut of ``frames`` line frames (laughing_girl's 0000-0003 repeated) and colored frame 0000.
 
     ``size`` (width, height): fit the frames to that height on a transparent canvas of that size
-    (nearest neighbour, so the colored frame stays flat); None keeps them as they are (1600x1600).
+    (nearest neighbour, so the colored frame stays flat; 3200x3200 doubles every line's width too);
+    None keeps them as they are (1600x1600).
     """
     from PIL import Image
 
@@ -93,6 +94,8 @@ def main() -> None:
     parser.add_argument("--frames", type=int, nargs=2, default=[10, 40], metavar=("SHORT", "LONG"),
                         help="frame counts of the two 1600x1600 cuts (default 10 40)")
     parser.add_argument("--hd-frames", type=int, default=150, help="frames of the 1920x1080 cut; 0 skips it (default 150)")
+    parser.add_argument("--big-frames", type=int, default=4,
+                        help="frames of a 3200x3200 cut (laughing_girl scaled 2x; gap closing at that size); 0 skips it")
     parser.add_argument("--method", default="best", help="matching method (default best, the default of colorize)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results", help="where memory.json/.md go")
     args = parser.parse_args()
@@ -101,6 +104,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="paintmatch-bench-memory-") as tmp:
         work = Path(tmp)
         plan = [(n, None) for n in args.frames] + ([(args.hd_frames, (1920, 1080))] if args.hd_frames else [])
+        plan += [(args.big_frames, (3200, 3200))] if args.big_frames else []
         for frames, size in plan:
             label = f"{frames} x {'1600x1600' if size is None else f'{size[0]}x{size[1]}'}"
             cut = make_cut(work / f"cut-{frames}-{size}", frames, size)

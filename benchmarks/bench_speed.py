@@ -1,4 +1,4 @@
-"""Speed benchmark: one 1600x1600 frame (laughing_girl, ~150 components) colored end to end.
+"""Speed benchmark: one 1600x1600 frame (laughing_girl, ~150 components) colored end to end, with colorize's defaults.
 
 Per-stage breakdown (read, segment, features, match, paint, write), the I/O floor (decode + encode
 of the same PNGs in the same run) and peak memory (max RSS of this process). Run:
@@ -34,10 +34,13 @@ def _timed(timings: dict[str, list[float]], name: str, fn, *args, **kwargs):
 
 
 def run(method: str, repeats: int) -> dict:
+    from paintmatch.cut import ColorizeOptions
     from paintmatch.io import read_image, write_image
     from paintmatch.match import Frame, get_matcher
     from paintmatch.paint import paint
-    from paintmatch.segment import reference_colors, segment
+    from paintmatch.segment import reference_colors, segment, split_by_paint
+
+    close_gaps = ColorizeOptions().close_gaps  # colorize's default ("auto"): gap closing is part of segmenting
 
     cut = DATA / "laughing_girl"
     matcher = get_matcher(method)
@@ -45,8 +48,9 @@ def run(method: str, repeats: int) -> dict:
     out = Path(tempfile.mkdtemp())
     # The reference frame is prepared once (in a cut it is the previous painted frame, already segmented).
     ref_line = read_image(cut / "line" / "0000.png")
-    reference = Frame(ref_line, segment(ref_line), name="0000")
-    reference.colors = reference_colors(read_image(cut / "gt" / "0000.png"), reference.seg)
+    colored = read_image(cut / "gt" / "0000.png")
+    reference = Frame(ref_line, split_by_paint(segment(ref_line, close_gaps_px=close_gaps), colored), name="0000")
+    reference.colors = reference_colors(colored, reference.seg)
     features = getattr(matcher, "features", None)
     if features in ("deep", "shape"):
         from paintmatch.match.paper import frame_features
@@ -60,7 +64,7 @@ def run(method: str, repeats: int) -> dict:
         for name in targets:
             t0 = time.perf_counter()
             line = _timed(timings, "read", read_image, cut / "line" / f"{name}.png")
-            frame = Frame(line, _timed(timings, "segment", segment, line), name=name)
+            frame = Frame(line, _timed(timings, "segment", segment, line, close_gaps_px=close_gaps), name=name)
             if features in ("deep", "shape"):
                 _timed(timings, "features", frame_features, frame, features)
             # As in a cut: the previous painted frame is the reference, the colored frame the anchor.
