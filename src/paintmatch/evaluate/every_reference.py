@@ -24,6 +24,7 @@ import numpy as np
 from paintmatch.errors import InputError
 from paintmatch.evaluate.metrics import METRICS, FrameScore, Summary, _json_number, _nanmean, summarize_cut
 from paintmatch.evaluate.regions import TruthRegions, read_colored, read_truth_regions
+from paintmatch.evaluate.score import Evaluation, _build_matchers, _drop_method, _score_results, cut_names
 
 __all__ = [
     "ReferenceRun",
@@ -130,43 +131,23 @@ class EveryReferenceSummary(Summary):
 
 
 @dataclass
-class EveryReferenceEvaluation:
-    """Results of ``evaluate_every_reference``.
+class EveryReferenceEvaluation(Evaluation):
+    """Results of ``evaluate_every_reference``: an ``Evaluation`` whose ``results`` are
+    ``EveryReferenceCut`` (one per cut, in ``cuts`` order) and ``summary`` ``EveryReferenceSummary``.
 
     Attributes
     ----------
-    methods : list of str
-        Method names, in the order asked.
-    cuts : list of str
-        Cut names (unique), in order.
     max_references : int or None
         The cap on references per cut (None: every frame).
-    results : dict of str to list of EveryReferenceCut
-        Method -> one entry per cut (in ``cuts`` order).
-    summary : dict of str to EveryReferenceSummary
-        Method -> overall means.
-    errors : dict of str to str
-        Method -> why it could not run; such methods have no results.
     """
 
-    methods: list[str]
-    cuts: list[str]
     max_references: int | None = None
-    results: dict[str, list[EveryReferenceCut]] = field(default_factory=dict)
-    summary: dict[str, EveryReferenceSummary] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         """JSON-ready dict (NaN as None): summary per method, then per cut with its references and frames."""
-        return {
-            "mode": "every-reference",
-            "methods": self.methods,
-            "cuts": self.cuts,
-            "max_references": self.max_references,
-            "summary": {m: s.as_dict() for m, s in self.summary.items()},
-            "errors": self.errors,
-            "results": {m: [c.as_dict() for c in cuts] for m, cuts in self.results.items()},
-        }
+        data = super().as_dict()
+        head = {"mode": "every-reference", "methods": data.pop("methods"), "cuts": data.pop("cuts")}
+        return {**head, "max_references": self.max_references, **data}
 
 
 def reference_indices(count: int, max_references: int | None = None) -> list[int]:
@@ -238,7 +219,6 @@ def _load_truth_cut(cut_dir: str | Path, truth: str, references: Sequence[int]) 
 
 def _run_reference(cut: _TruthCut, reference: int, matcher, options=None) -> ReferenceRun:
     from paintmatch.cut import colorize_frames
-    from paintmatch.evaluate.score import _score_results
 
     results = colorize_frames(cut.lines, {reference: cut.colored[reference]}, names=cut.names, matcher=matcher, options=options)
     scores, _ = _score_results(results, cut.truths, {reference})
@@ -323,7 +303,6 @@ def evaluate_every_reference(
         No cut or method, an unknown method, a bad ``max_references`` or ``truth``, or a cut with no truth.
     """
     from paintmatch.errors import PaintmatchError
-    from paintmatch.evaluate.score import _build_matcher, cut_names
 
     if not cut_dirs:
         raise InputError("no cut to evaluate: give one or more cut folders (line/, gt/ or seg/ for every frame)")
@@ -333,15 +312,7 @@ def evaluate_every_reference(
     methods = list(dict.fromkeys(methods))
     names = cut_names(cut_dirs)
     evaluation = EveryReferenceEvaluation(methods=methods, cuts=names, max_references=max_references)
-    matchers = {}
-    for method in methods:
-        try:
-            matchers[method] = _build_matcher(method, (matcher_params or {}).get(method))
-        except PaintmatchError as error:
-            if not skip_unavailable or isinstance(error, InputError):
-                raise
-            evaluation.errors[method] = str(error)
-            log.warning("%s: cannot run: %s", method, error)
+    matchers = _build_matchers(methods, matcher_params, skip_unavailable, evaluation.errors)
     plans = [_plan(cut_dir, max_references) for cut_dir in cut_dirs]
     runs_left = sum(len(p) for p in plans)  # per method
     done, total = 0, runs_left * len(matchers)
@@ -358,11 +329,8 @@ def evaluate_every_reference(
             except PaintmatchError as error:  # e.g. a model file missing: known only when first used
                 if not skip_unavailable or isinstance(error, InputError):
                     raise
-                evaluation.errors[method] = str(error)
-                evaluation.results.pop(method, None)
-                del matchers[method]
+                _drop_method(evaluation, matchers, method, error)
                 total -= runs_left - len(entry.references)
-                log.warning("%s: cannot run: %s", method, error)
                 continue
             if not entry.frames:
                 log.warning("%s: no frame besides the reference has a truth (gt/ or seg/): nothing scored", name)

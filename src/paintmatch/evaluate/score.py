@@ -186,6 +186,33 @@ def _build_matcher(method: str, params: dict | None):
         raise InputError(f"--method: {error}") from None
 
 
+def _build_matchers(
+    methods: Sequence[str], matcher_params: dict[str, dict] | None, skip_unavailable: bool, errors: dict[str, str]
+) -> dict:
+    """Method -> its matcher, in order. A method that cannot be built raises; with ``skip_unavailable``
+    (and unless the error is an ``InputError``) it is left out and why is recorded in ``errors``."""
+    from paintmatch.errors import PaintmatchError
+
+    matchers = {}
+    for method in methods:
+        try:
+            matchers[method] = _build_matcher(method, (matcher_params or {}).get(method))
+        except PaintmatchError as error:
+            if not skip_unavailable or isinstance(error, InputError):
+                raise
+            errors[method] = str(error)
+            log.warning("%s: cannot run: %s", method, error)
+    return matchers
+
+
+def _drop_method(evaluation: Evaluation, matchers: dict, method: str, error: Exception) -> None:
+    """``method`` failed while running (``skip_unavailable``): record why, drop its results and its matcher."""
+    evaluation.errors[method] = str(error)
+    evaluation.results.pop(method, None)
+    del matchers[method]
+    log.warning("%s: cannot run: %s", method, error)
+
+
 def evaluate_cut(
     cut_dir: str | Path,
     method: str,
@@ -266,15 +293,7 @@ def evaluate(
     methods = list(dict.fromkeys(methods))
     names = cut_names(cut_dirs)
     evaluation = Evaluation(methods=methods, cuts=names)
-    matchers = {}
-    for method in methods:
-        try:
-            matchers[method] = _build_matcher(method, (matcher_params or {}).get(method))
-        except PaintmatchError as error:
-            if not skip_unavailable or isinstance(error, InputError):
-                raise
-            evaluation.errors[method] = str(error)
-            log.warning("%s: cannot run: %s", method, error)
+    matchers = _build_matchers(methods, matcher_params, skip_unavailable, evaluation.errors)
     total = len(cut_dirs) * len(matchers)
     done = 0
     for cut_dir, name in zip(cut_dirs, names):
@@ -285,10 +304,7 @@ def evaluate(
             except PaintmatchError as error:  # e.g. a model file missing: known only when first used
                 if not skip_unavailable or isinstance(error, InputError):
                     raise
-                evaluation.errors[method] = str(error)
-                evaluation.results.pop(method, None)
-                del matchers[method]
-                log.warning("%s: cannot run: %s", method, error)
+                _drop_method(evaluation, matchers, method, error)
                 total -= len(cut_dirs)
                 continue
             evaluation.results.setdefault(method, []).append(score)
