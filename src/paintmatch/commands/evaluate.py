@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Callable
 
 __all__ = ["add_arguments", "run", "BASELINES"]
 
@@ -82,9 +83,8 @@ def run(args: argparse.Namespace) -> int:
         format_table,
         markdown_report,
         sheet_file_name,
-        summary_rows,
     )
-    from paintmatch.io import atomic_write, write_image, write_json
+    from paintmatch.io import write_image
 
     if not 32 <= args.tile <= 2048:
         raise InputError(f"--tile must be between 32 and 2048 pixels; got {args.tile}")
@@ -97,10 +97,7 @@ def run(args: argparse.Namespace) -> int:
         return _run_every_reference(args, methods)
     sheets: dict[tuple[str, str], str] = {}
     if args.out is not None:
-        try:
-            (args.out / "sheets").mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise InputError(f"cannot create the report folder {args.out}: {error.strerror}") from None
+        _report_folder(args.out, "sheets")
 
     def draw(cut: str, method: str, frames) -> None:
         if args.out is None:
@@ -119,10 +116,39 @@ def run(args: argparse.Namespace) -> int:
     print(format_table(["cut", *headers, "frames"], cut_rows(evaluation.results)))
     print()
     print(f"overall: mean over {len(evaluation.cuts)} cut(s)")
+    _overall_and_reports(
+        args,
+        evaluation,
+        headers,
+        all_frames="all frames",
+        markdown=lambda: markdown_report(evaluation, sheets=sheets),
+        report_note=f"contact sheets in {args.out / 'sheets'}" if args.out is not None else "",
+    )
+    return 0
+
+
+def _report_folder(out: Path, inside: str = "") -> None:
+    """Create the report folder ``out`` (and ``out/inside``, with their parents)."""
+    from paintmatch.errors import InputError
+
+    try:
+        (out / inside).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(f"cannot create the report folder {out}: {error.strerror}") from None
+
+
+def _overall_and_reports(
+    args: argparse.Namespace, evaluation, headers: list[str], *, all_frames: str, markdown: Callable[[], str], report_note: str
+) -> None:
+    """Print the overall table (and, with ``--by-frame``, the mean over ``all_frames``); write ``--json`` and
+    ``--out``'s report.json and report.md (``markdown()``), and say where they are."""
+    from paintmatch.evaluate.report import format_table, summary_rows
+    from paintmatch.io import atomic_write, write_json
+
     print(format_table(headers, summary_rows(evaluation.summary)))
     if args.by_frame:
         print()
-        print("overall: mean over all frames")
+        print(f"overall: mean over {all_frames}")
         print(format_table(headers, summary_rows(evaluation.summary, by="by_frame")))
     data = evaluation.as_dict()
     data["cut_dirs"] = [str(p) for p in args.cuts]
@@ -132,9 +158,8 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         write_json(args.out / "report.json", data)
         with atomic_write(args.out / "report.md", "w") as handle:
-            handle.write(markdown_report(evaluation, sheets=sheets))
-        print(f"report: {args.out / 'report.md'} (contact sheets in {args.out / 'sheets'})")
-    return 0
+            handle.write(markdown())
+        print(f"report: {args.out / 'report.md'} ({report_note})")
 
 
 def _progress_bar(quiet: bool, total: int, unit: str):
@@ -155,7 +180,6 @@ def _progress_bar(quiet: bool, total: int, unit: str):
 
 def _run_every_reference(args: argparse.Namespace, methods: list[str]) -> int:
     """``--every-reference``: tables per reference, per cut and overall; JSON and Markdown on request."""
-    from paintmatch.errors import InputError
     from paintmatch.evaluate.every_reference import evaluate_every_reference
     from paintmatch.evaluate.report import (
         COLUMNS,
@@ -164,15 +188,10 @@ def _run_every_reference(args: argparse.Namespace, methods: list[str]) -> int:
         format_table,
         reference_headers,
         reference_rows,
-        summary_rows,
     )
-    from paintmatch.io import atomic_write, write_json
 
     if args.out is not None:
-        try:
-            args.out.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise InputError(f"cannot create the report folder {args.out}: {error.strerror}") from None
+        _report_folder(args.out)
     progress, close = _progress_bar(args.quiet, len(args.cuts) * len(methods), "run")
     try:
         evaluation = evaluate_every_reference(
@@ -189,19 +208,12 @@ def _run_every_reference(args: argparse.Namespace, methods: list[str]) -> int:
     print(format_table(["cut", *headers, "refs", "frames"], every_reference_cut_rows(evaluation.results)))
     print()
     print(f"overall: mean over {len(evaluation.cuts)} cut(s), every reference")
-    print(format_table(headers, summary_rows(evaluation.summary)))
-    if args.by_frame:
-        print()
-        print("overall: mean over all scored frames")
-        print(format_table(headers, summary_rows(evaluation.summary, by="by_frame")))
-    data = evaluation.as_dict()
-    data["cut_dirs"] = [str(p) for p in args.cuts]
-    if args.json is not None:
-        write_json(args.json, data)
-        print(f"JSON: {args.json}")
-    if args.out is not None:
-        write_json(args.out / "report.json", data)
-        with atomic_write(args.out / "report.md", "w") as handle:
-            handle.write(every_reference_markdown(evaluation))
-        print(f"report: {args.out / 'report.md'} (no contact sheets with --every-reference)")
+    _overall_and_reports(
+        args,
+        evaluation,
+        headers,
+        all_frames="all scored frames",
+        markdown=lambda: every_reference_markdown(evaluation),
+        report_note="no contact sheets with --every-reference",
+    )
     return 0
