@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
-import socket
-import threading
-import time
 import zipfile
 from pathlib import Path
 
@@ -21,47 +17,21 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from _browser import chromium_page, example_workspace, serving
 from paintmatch.io import read_image
 from paintmatch.segment import segment
 
-CHROMIUM = Path("/usr/bin/chromium")
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "demo-cut"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 K = 2  # the frame that gets corrected
 
 pytestmark = [pytest.mark.browser]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path: Path):
     """``paintmatch serve`` (uvicorn in a thread) over a workspace holding a copy of the example cut."""
-    import uvicorn
-
-    from paintmatch.web import ServeConfig, create_app
-
-    if not EXAMPLE.exists():
-        pytest.fail(f"the bundled example cut {EXAMPLE} is missing")
-    workspace = tmp_path / "workspace"
-    shutil.copytree(EXAMPLE, workspace / "demo-cut")
-    port = _free_port()
-    app = create_app(ServeConfig(workspace=workspace, port=port))
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", workspace
-    uv.should_exit = True
-    thread.join(timeout=20)
+    workspace = example_workspace(tmp_path)
+    with serving(workspace) as base:
+        yield base, workspace
 
 
 def _export(page, folder: Path, name: str) -> dict[str, bytes]:
@@ -94,62 +64,53 @@ def _chosen_component(line: np.ndarray, sidecar: dict) -> tuple[int, tuple[int, 
 
 
 def test_correct_a_component_and_repropagate_in_the_browser(server, tmp_path: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    if not CHROMIUM.exists():
-        pytest.fail("Debian chromium is needed: apt-get install -y chromium")
     base, workspace = server
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page(accept_downloads=True, viewport={"width": 1440, "height": 940})
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(base + "/")
-            page.wait_for_selector("body[data-ready='1']")
-            page.select_option("#cut-select", "demo-cut")
-            page.click("#open-cut")
-            expect(page.locator("#filmstrip .thumb")).to_have_count(6)
+    with chromium_page(accept_downloads=True, viewport={"width": 1440, "height": 940}) as (page, errors):
+        page.goto(base + "/")
+        page.wait_for_selector("body[data-ready='1']")
+        page.select_option("#cut-select", "demo-cut")
+        page.click("#open-cut")
+        expect(page.locator("#filmstrip .thumb")).to_have_count(6)
 
-            page.click("#colorize")
-            page.wait_for_selector("body[data-last-job='colorize:done']", timeout=60_000)
-            expect(page.locator("#views button[data-view='result']")).to_have_class("active")
-            before = _export(page, tmp_path, "before.zip")
+        page.click("#colorize")
+        page.wait_for_selector("body[data-last-job='colorize:done']", timeout=60_000)
+        expect(page.locator("#views button[data-view='result']")).to_have_class("active")
+        before = _export(page, tmp_path, "before.zip")
 
-            for _ in range(K):
-                page.keyboard.press("ArrowRight")
-            names = sorted(p.stem for p in (workspace / "demo-cut" / "line").iterdir())
-            expect(page.locator("#frame-name")).to_contain_text(names[K])
-            page.keyboard.press("3")  # confidence view, then back to the result
-            expect(page.locator("#views button[data-view='confidence']")).to_have_class("active")
-            page.keyboard.press("1")
+        for _ in range(K):
+            page.keyboard.press("ArrowRight")
+        names = sorted(p.stem for p in (workspace / "demo-cut" / "line").iterdir())
+        expect(page.locator("#frame-name")).to_contain_text(names[K])
+        page.keyboard.press("3")  # confidence view, then back to the result
+        expect(page.locator("#views button[data-view='confidence']")).to_have_class("active")
+        page.keyboard.press("1")
 
-            line_k = read_image(workspace / "demo-cut" / "line" / f"{names[K]}.png")
-            sidecar_k = json.loads(before[f"{names[K]}.json"])
-            chosen, (px, py) = _chosen_component(line_k, sidecar_k)
-            view = page.locator("#view")
-            expect(view).to_have_js_property("complete", True)
-            box = view.bounding_box()
-            h, w = line_k.shape[:2]
-            view.click(position={"x": (px + 0.5) * box["width"] / w, "y": (py + 0.5) * box["height"] / h})
-            expect(page.locator("#component-info")).to_contain_text(f"component {chosen} ")
+        line_k = read_image(workspace / "demo-cut" / "line" / f"{names[K]}.png")
+        sidecar_k = json.loads(before[f"{names[K]}.json"])
+        chosen, (px, py) = _chosen_component(line_k, sidecar_k)
+        view = page.locator("#view")
+        expect(view).to_have_js_property("complete", True)
+        box = view.bounding_box()
+        h, w = line_k.shape[:2]
+        view.click(position={"x": (px + 0.5) * box["width"] / w, "y": (py + 0.5) * box["height"] / h})
+        expect(page.locator("#component-info")).to_contain_text(f"component {chosen} ")
 
-            old_color = sidecar_k["components"][chosen]["color"]
-            swatches = page.locator("#palette .swatch:not([disabled])")
-            expect(swatches.first).to_be_visible()
-            palette = [swatches.nth(i).get_attribute("data-color") for i in range(swatches.count())]
-            new_color = next(c for c in palette if c != old_color and c.endswith("ff"))
-            page.click(f"#palette .swatch[data-color='{new_color}']")
-            expect(page.locator("#component-info")).to_contain_text(f"{new_color} ")
-            expect(page.locator("#component-info")).to_contain_text("locked")
+        old_color = sidecar_k["components"][chosen]["color"]
+        swatches = page.locator("#palette .swatch:not([disabled])")
+        expect(swatches.first).to_be_visible()
+        palette = [swatches.nth(i).get_attribute("data-color") for i in range(swatches.count())]
+        new_color = next(c for c in palette if c != old_color and c.endswith("ff"))
+        page.click(f"#palette .swatch[data-color='{new_color}']")
+        expect(page.locator("#component-info")).to_contain_text(f"{new_color} ")
+        expect(page.locator("#component-info")).to_contain_text("locked")
 
-            page.click("#propagate")
-            page.wait_for_selector("body[data-last-job='propagate:done']", timeout=60_000)
-            after = _export(page, tmp_path, "after.zip")
-            page.screenshot(path=str(tmp_path / "serve.png"))
-            assert not errors, errors
-        finally:
-            browser.close()
+        page.click("#propagate")
+        page.wait_for_selector("body[data-last-job='propagate:done']", timeout=60_000)
+        after = _export(page, tmp_path, "after.zip")
+        page.screenshot(path=str(tmp_path / "serve.png"))
+        assert not errors, errors
 
     assert (tmp_path / "serve.png").stat().st_size > 10_000
     rgba = tuple(int(new_color[i : i + 2], 16) for i in (1, 3, 5, 7))

@@ -10,152 +10,114 @@ last flagged component, in another frame; locking a fix takes it off the list. A
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "demo-cut"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+from _browser import chromium_page, example_workspace, serving
+
 SCREENSHOT = Path("/tmp/flags-ui.png")
 
 pytestmark = [pytest.mark.browser]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path: Path):
     """``paintmatch serve`` (uvicorn in a thread) over a workspace holding a copy of the example cut."""
-    import uvicorn
-
-    from paintmatch.web import ServeConfig, create_app
-
-    if not EXAMPLE.exists():
-        pytest.fail(f"the bundled example cut {EXAMPLE} is missing")
-    workspace = tmp_path / "workspace"
-    shutil.copytree(EXAMPLE, workspace / "demo-cut")
-    port = _free_port()
-    app = create_app(ServeConfig(workspace=workspace, port=port))
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(timeout=20)
+    with serving(example_workspace(tmp_path)) as base:
+        yield base
 
 
 def test_step_through_flagged_components_in_the_browser(server) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    if not CHROMIUM.exists():
-        pytest.fail("Debian chromium is needed: apt-get install -y chromium")
     base = server
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1440, "height": 940})
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(base + "/#demo-cut")
-            page.wait_for_selector("body[data-ready='1']")
-            expect(page.locator("#filmstrip .thumb")).to_have_count(6)
-            expect(page.locator("#next-flagged")).to_be_disabled()
-            page.click("#colorize")
-            page.wait_for_selector("body[data-last-job='colorize:done']", timeout=90_000)
+    with chromium_page(viewport={"width": 1440, "height": 940}) as (page, errors):
+        page.goto(base + "/#demo-cut")
+        page.wait_for_selector("body[data-ready='1']")
+        expect(page.locator("#filmstrip .thumb")).to_have_count(6)
+        expect(page.locator("#next-flagged")).to_be_disabled()
+        page.click("#colorize")
+        page.wait_for_selector("body[data-last-job='colorize:done']", timeout=90_000)
 
-            flagged = page.request.get(f"{base}/api/cuts/demo-cut/flagged").json()
-            entries, total = flagged["components"], flagged["total"]
-            assert total >= 3 and len({e["frame"] for e in entries}) >= 2
-            expect(page.locator("#flag-count")).to_have_text(f"{total} flagged")
-            detail = page.request.get(f"{base}/api/cuts/demo-cut").json()
-            for thumb, frame in zip(page.locator("#filmstrip .thumb").all(), detail["frame_list"]):
-                if frame["flagged"]:  # the pink badge counts the frame's flagged components
-                    expect(thumb.locator(".badge.low")).to_have_text(str(len(frame["flagged"])))
+        flagged = page.request.get(f"{base}/api/cuts/demo-cut/flagged").json()
+        entries, total = flagged["components"], flagged["total"]
+        assert total >= 3 and len({e["frame"] for e in entries}) >= 2
+        expect(page.locator("#flag-count")).to_have_text(f"{total} flagged")
+        detail = page.request.get(f"{base}/api/cuts/demo-cut").json()
+        for thumb, frame in zip(page.locator("#filmstrip .thumb").all(), detail["frame_list"]):
+            if frame["flagged"]:  # the pink badge counts the frame's flagged components
+                expect(thumb.locator(".badge.low")).to_have_text(str(len(frame["flagged"])))
 
-            def loaded(element_id: str) -> None:
-                # Polled from here: the page's CSP forbids the eval that wait_for_function's predicates need.
-                deadline = time.monotonic() + 30
-                script = f"() => {{ const i = document.getElementById('{element_id}'); return i.complete && i.naturalWidth > 0; }}"
-                while not page.evaluate(script):
-                    if time.monotonic() > deadline:
-                        pytest.fail(f"#{element_id} did not load an image")
-                    time.sleep(0.05)
+        def loaded(element_id: str) -> None:
+            # Polled from here: the page's CSP forbids the eval that wait_for_function's predicates need.
+            deadline = time.monotonic() + 30
+            script = f"() => {{ const i = document.getElementById('{element_id}'); return i.complete && i.naturalWidth > 0; }}"
+            while not page.evaluate(script):
+                if time.monotonic() > deadline:
+                    pytest.fail(f"#{element_id} did not load an image")
+                time.sleep(0.05)
 
-            def check_step(steps: int, entry: dict, k: int, total: int = total) -> None:
-                page.wait_for_selector(f"body[data-flag-steps='{steps}']", timeout=30_000)
-                expect(page.locator("body")).to_have_attribute("data-selected", f"{entry['frame']}:{entry['id']}")
-                expect(page.locator("#frame-name")).to_contain_text(entry["frame"])
-                expect(page.locator("#flag-count")).to_have_text(f"{k} of {total} flagged")
-                expect(page.locator("#component-info")).to_contain_text(f"component {entry['id']} ")
-                expect(page.locator("#component-info")).to_contain_text("flagged")
-                expect(page.locator("#match-panel")).to_be_visible()
-                if entry["reference_component"] >= 0:
-                    expect(page.locator("#match-info")).to_contain_text(
-                        f"frame {entry['reference']} · component {entry['reference_component']}"
-                    )
-                    expect(page.locator("#match-image")).to_be_visible()
-                    loaded("match-image")
-                else:
-                    expect(page.locator("#match-info")).to_contain_text("vote")
-                    expect(page.locator("#match-image")).to_be_hidden()
+        def check_step(steps: int, entry: dict, k: int, total: int = total) -> None:
+            page.wait_for_selector(f"body[data-flag-steps='{steps}']", timeout=30_000)
+            expect(page.locator("body")).to_have_attribute("data-selected", f"{entry['frame']}:{entry['id']}")
+            expect(page.locator("#frame-name")).to_contain_text(entry["frame"])
+            expect(page.locator("#flag-count")).to_have_text(f"{k} of {total} flagged")
+            expect(page.locator("#component-info")).to_contain_text(f"component {entry['id']} ")
+            expect(page.locator("#component-info")).to_contain_text("flagged")
+            expect(page.locator("#match-panel")).to_be_visible()
+            if entry["reference_component"] >= 0:
+                expect(page.locator("#match-info")).to_contain_text(
+                    f"frame {entry['reference']} · component {entry['reference_component']}"
+                )
+                expect(page.locator("#match-image")).to_be_visible()
+                loaded("match-image")
+            else:
+                expect(page.locator("#match-info")).to_contain_text("vote")
+                expect(page.locator("#match-image")).to_be_hidden()
 
-            page.keyboard.press("n")
-            check_step(1, entries[0], 1)
-            page.keyboard.press("n")
-            check_step(2, entries[1], 2)
-            matched = next(e for e in entries[1:] if e["reference_component"] >= 0)
-            assert page.locator("#match-image").is_visible() == (entries[1]["reference_component"] >= 0)
+        page.keyboard.press("n")
+        check_step(1, entries[0], 1)
+        page.keyboard.press("n")
+        check_step(2, entries[1], 2)
+        matched = next(e for e in entries[1:] if e["reference_component"] >= 0)
+        assert page.locator("#match-image").is_visible() == (entries[1]["reference_component"] >= 0)
 
-            # The picture for the docs: confidence view, a flagged component selected, its reference region.
-            while page.locator("body").get_attribute("data-selected") != f"{matched['frame']}:{matched['id']}":
-                steps = int(page.locator("body").get_attribute("data-flag-steps"))
-                page.click("#next-flagged")
-                page.wait_for_selector(f"body[data-flag-steps='{steps + 1}']", timeout=30_000)
-            page.keyboard.press("3")
-            expect(page.locator("#views button[data-view='confidence']")).to_have_class("active")
-            loaded("view")
-            loaded("match-image")
-            expect(page.locator("#toast")).to_be_hidden(timeout=10_000)
-            page.screenshot(path=str(SCREENSHOT))
-            page.keyboard.press("1")
-
-            # Back to the start, then Shift+N twice: entry 0, then around to the last flagged component.
+        # The picture for the docs: confidence view, a flagged component selected, its reference region.
+        while page.locator("body").get_attribute("data-selected") != f"{matched['frame']}:{matched['id']}":
             steps = int(page.locator("body").get_attribute("data-flag-steps"))
-            k = entries.index(matched) + 1
-            for back in range(k - 1):
-                page.keyboard.press("Shift+N")
-                page.wait_for_selector(f"body[data-flag-steps='{steps + back + 1}']", timeout=30_000)
-            steps += k - 1
-            check_step(steps, entries[0], 1)
-            page.keyboard.press("Shift+N")
-            check_step(steps + 1, entries[-1], total)
-            assert entries[-1]["frame"] != entries[0]["frame"]
+            page.click("#next-flagged")
+            page.wait_for_selector(f"body[data-flag-steps='{steps + 1}']", timeout=30_000)
+        page.keyboard.press("3")
+        expect(page.locator("#views button[data-view='confidence']")).to_have_class("active")
+        loaded("view")
+        loaded("match-image")
+        expect(page.locator("#toast")).to_be_hidden(timeout=10_000)
+        page.screenshot(path=str(SCREENSHOT))
+        page.keyboard.press("1")
 
-            # A locked fix is no longer flagged: the count drops, N steps on from there.
-            swatch = page.locator("#palette .swatch:not([disabled])").first
-            swatch.click()
-            expect(page.locator("#flag-count")).to_have_text(f"{total - 1} flagged", timeout=30_000)
-            expect(page.locator("#component-info")).to_contain_text("locked")
-            expect(page.locator("#match-info")).to_contain_text("locked")
-            after = page.request.get(f"{base}/api/cuts/demo-cut/flagged").json()
-            assert after["total"] == total - 1
-            assert (entries[-1]["frame"], entries[-1]["id"]) not in {(e["frame"], e["id"]) for e in after["components"]}
-            page.keyboard.press("n")  # wraps around to the first
-            check_step(steps + 2, after["components"][0], 1, total - 1)
-            assert not errors, errors
-        finally:
-            browser.close()
+        # Back to the start, then Shift+N twice: entry 0, then around to the last flagged component.
+        steps = int(page.locator("body").get_attribute("data-flag-steps"))
+        k = entries.index(matched) + 1
+        for back in range(k - 1):
+            page.keyboard.press("Shift+N")
+            page.wait_for_selector(f"body[data-flag-steps='{steps + back + 1}']", timeout=30_000)
+        steps += k - 1
+        check_step(steps, entries[0], 1)
+        page.keyboard.press("Shift+N")
+        check_step(steps + 1, entries[-1], total)
+        assert entries[-1]["frame"] != entries[0]["frame"]
+
+        # A locked fix is no longer flagged: the count drops, N steps on from there.
+        swatch = page.locator("#palette .swatch:not([disabled])").first
+        swatch.click()
+        expect(page.locator("#flag-count")).to_have_text(f"{total - 1} flagged", timeout=30_000)
+        expect(page.locator("#component-info")).to_contain_text("locked")
+        expect(page.locator("#match-info")).to_contain_text("locked")
+        after = page.request.get(f"{base}/api/cuts/demo-cut/flagged").json()
+        assert after["total"] == total - 1
+        assert (entries[-1]["frame"], entries[-1]["id"]) not in {(e["frame"], e["id"]) for e in after["components"]}
+        page.keyboard.press("n")  # wraps around to the first
+        check_step(steps + 2, after["components"][0], 1, total - 1)
+        assert not errors, errors

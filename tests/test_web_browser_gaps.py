@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import io
 import re
-import socket
-import threading
-import time
 from pathlib import Path
 
 import cv2
@@ -21,10 +18,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from _browser import chromium_page, serving
 from paintmatch.segment import segment
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOT = Path("/tmp/gaps-ui.png")
 INK = (0, 0, 0, 255)
 SIZE, RADIUS, GAP = 400, 100, 20
@@ -53,38 +49,17 @@ def head_colored(cx: int) -> np.ndarray:
     return image
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path: Path):
     """``paintmatch serve`` (uvicorn in a thread) over a workspace holding the cut 'head'."""
-    import uvicorn
-
-    from paintmatch.web import ServeConfig, create_app
-
     workspace = tmp_path / "workspace"
     for folder in ("line", "gt"):
         (workspace / "head" / folder).mkdir(parents=True)
     Image.fromarray(head_line(196)).save(workspace / "head" / "line" / "0000.png")
     Image.fromarray(head_colored(196)).save(workspace / "head" / "gt" / "0000.png")
     Image.fromarray(head_line(204)).save(workspace / "head" / "line" / "0001.png")
-    port = _free_port()
-    app = create_app(ServeConfig(workspace=workspace, port=port))
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", workspace
-    uv.should_exit = True
-    thread.join(timeout=20)
+    with serving(workspace) as base:
+        yield base, workspace
 
 
 def test_the_break_is_wider_than_auto_closing_reaches() -> None:
@@ -94,73 +69,64 @@ def test_the_break_is_wider_than_auto_closing_reaches() -> None:
 
 
 def test_close_a_gap_by_two_clicks_in_the_browser(server) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    if not CHROMIUM.exists():
-        pytest.fail("Debian chromium is needed: apt-get install -y chromium")
     base, _workspace = server
     cx = 204  # frame 0001's head
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 760})
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(base + "/#head")
-            page.wait_for_selector("body[data-ready='1']")
-            expect(page.locator("#filmstrip .thumb")).to_have_count(2)
-            page.click("#colorize")
-            page.wait_for_selector("body[data-last-job='colorize:done']", timeout=60_000)
+    with chromium_page(viewport={"width": 1280, "height": 760}) as (page, errors):
+        page.goto(base + "/#head")
+        page.wait_for_selector("body[data-ready='1']")
+        expect(page.locator("#filmstrip .thumb")).to_have_count(2)
+        page.click("#colorize")
+        page.wait_for_selector("body[data-last-job='colorize:done']", timeout=60_000)
 
-            def component(x: int, y: int) -> dict:
-                return page.request.get(f"{base}/api/cuts/head/frames/0001/component?x={x}&y={y}").json()
+        def component(x: int, y: int) -> dict:
+            return page.request.get(f"{base}/api/cuts/head/frames/0001/component?x={x}&y={y}").json()
 
-            assert component(cx, 200)["id"] == component(60, 60)["id"]  # leaked before the edit
+        assert component(cx, 200)["id"] == component(60, 60)["id"]  # leaked before the edit
 
-            page.keyboard.press("ArrowRight")
-            expect(page.locator("#frame-name")).to_contain_text("0001")
-            page.keyboard.press("g")
-            expect(page.locator("#gaps-toggle")).to_have_attribute("aria-pressed", "true")
-            expect(page.locator("#gap-panel")).to_be_visible()
-            expect(page.locator("#gap-info")).to_contain_text("0 automatic")
-            box = page.locator("#view").bounding_box()
-            assert box is not None
+        page.keyboard.press("ArrowRight")
+        expect(page.locator("#frame-name")).to_contain_text("0001")
+        page.keyboard.press("g")
+        expect(page.locator("#gaps-toggle")).to_have_attribute("aria-pressed", "true")
+        expect(page.locator("#gap-panel")).to_be_visible()
+        expect(page.locator("#gap-info")).to_contain_text("0 automatic")
+        box = page.locator("#view").bounding_box()
+        assert box is not None
 
-            def click(x: int, y: int) -> None:
-                page.mouse.click(box["x"] + (x + 0.5) * box["width"] / SIZE, box["y"] + (y + 0.5) * box["height"] / SIZE)
+        def click(x: int, y: int) -> None:
+            page.mouse.click(box["x"] + (x + 0.5) * box["width"] / SIZE, box["y"] + (y + 0.5) * box["height"] / SIZE)
 
-            # One click on each end of the broken outline, across the 20 px break.
-            click(cx + RADIUS - 1, 200 - GAP // 2 - 3)
-            expect(page.locator("#gap-layer circle.start")).to_have_count(1)
-            click(cx + RADIUS - 1, 200 + GAP // 2 + 2)
-            page.wait_for_selector("body[data-gap-edits='1']", timeout=30_000)
-            expect(page.locator("#gap-info")).to_contain_text("1 drawn")
-            expect(page.locator("#gap-layer line.closure.added")).to_have_count(1)
+        # One click on each end of the broken outline, across the 20 px break.
+        click(cx + RADIUS - 1, 200 - GAP // 2 - 3)
+        expect(page.locator("#gap-layer circle.start")).to_have_count(1)
+        click(cx + RADIUS - 1, 200 + GAP // 2 + 2)
+        page.wait_for_selector("body[data-gap-edits='1']", timeout=30_000)
+        expect(page.locator("#gap-info")).to_contain_text("1 drawn")
+        expect(page.locator("#gap-layer line.closure.added")).to_have_count(1)
 
-            head, body = component(cx, 200), component(60, 60)
-            assert head["id"] != body["id"], (head, body)
-            assert head["color"] == "#e63c3cff" and body["color"] == "#466edcff"
-            gaps = page.request.get(f"{base}/api/cuts/head/frames/0001/gaps").json()
-            assert len(gaps["added"]) == 1 and gaps["automatic"] == [] and gaps["removed"] == []
-            result = page.request.get(f"{base}/api/cuts/head/frames/0001/image?view=result").body()
-            with Image.open(io.BytesIO(result)) as image:
-                pixels = np.array(image.convert("RGBA"))
-            assert tuple(pixels[200, cx]) == RED and tuple(pixels[200, cx + RADIUS + 20]) == BLUE
-            # The page shows the new result (its image address carries the new revision).
-            revision = page.request.get(f"{base}/api/cuts/head").json()["revision"]
-            expect(page.locator("#view")).to_have_attribute("src", re.compile(rf"view=result.*v={revision}-"))
-            page.wait_for_function("document.getElementById('view').complete")
-            page.screenshot(path=str(SCREENSHOT))
+        head, body = component(cx, 200), component(60, 60)
+        assert head["id"] != body["id"], (head, body)
+        assert head["color"] == "#e63c3cff" and body["color"] == "#466edcff"
+        gaps = page.request.get(f"{base}/api/cuts/head/frames/0001/gaps").json()
+        assert len(gaps["added"]) == 1 and gaps["automatic"] == [] and gaps["removed"] == []
+        result = page.request.get(f"{base}/api/cuts/head/frames/0001/image?view=result").body()
+        with Image.open(io.BytesIO(result)) as image:
+            pixels = np.array(image.convert("RGBA"))
+        assert tuple(pixels[200, cx]) == RED and tuple(pixels[200, cx + RADIUS + 20]) == BLUE
+        # The page shows the new result (its image address carries the new revision).
+        revision = page.request.get(f"{base}/api/cuts/head").json()["revision"]
+        expect(page.locator("#view")).to_have_attribute("src", re.compile(rf"view=result.*v={revision}-"))
+        page.wait_for_function("document.getElementById('view').complete")
+        page.screenshot(path=str(SCREENSHOT))
 
-            # Select the drawn closure and press Delete: the head leaks again; Ctrl+Z brings it back.
-            click(cx + RADIUS - 1, 200)
-            expect(page.locator("#gap-layer line.closure.selected")).to_have_count(1)
-            page.keyboard.press("Delete")
-            page.wait_for_selector("body[data-gap-edits='2']", timeout=30_000)
-            assert component(cx, 200)["id"] == component(60, 60)["id"]
-            page.keyboard.press("Control+z")
-            expect(page.locator("#gap-info")).to_contain_text("1 drawn", timeout=30_000)
-            assert component(cx, 200)["id"] != component(60, 60)["id"]
-            assert not errors, errors
-        finally:
-            browser.close()
+        # Select the drawn closure and press Delete: the head leaks again; Ctrl+Z brings it back.
+        click(cx + RADIUS - 1, 200)
+        expect(page.locator("#gap-layer line.closure.selected")).to_have_count(1)
+        page.keyboard.press("Delete")
+        page.wait_for_selector("body[data-gap-edits='2']", timeout=30_000)
+        assert component(cx, 200)["id"] == component(60, 60)["id"]
+        page.keyboard.press("Control+z")
+        expect(page.locator("#gap-info")).to_contain_text("1 drawn", timeout=30_000)
+        assert component(cx, 200)["id"] != component(60, 60)["id"]
+        assert not errors, errors
