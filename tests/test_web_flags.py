@@ -11,8 +11,6 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import time
-import warnings
 import zipfile
 from pathlib import Path
 
@@ -26,24 +24,9 @@ from paintmatch.paint import color_hex
 from paintmatch.review import FLAG_CONFIDENCE, review_flags
 from paintmatch.segment import reference_palette, segment
 from paintmatch.web import ServeConfig, create_app
+from test_web_api import EXAMPLE, TestClient, client_for, wait_job
 
-with warnings.catch_warnings():  # Starlette asks for httpx2 (not installed); httpx works the same here
-    warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient", category=Warning)
-    from fastapi.testclient import TestClient
-
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "demo-cut"
-LOCAL = "http://127.0.0.1"
 PINK = (255, 0, 200)
-
-
-def wait_job(client: TestClient, job: dict, timeout: float = 90.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while job["state"] in ("queued", "running"):
-        if time.monotonic() > deadline:
-            pytest.fail(f"job {job} did not finish in {timeout} s")
-        time.sleep(0.05)
-        job = client.get(f"/api/jobs/{job['id']}").json()
-    return job
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +36,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.fail(f"the bundled example cut {EXAMPLE} is missing")
     root = tmp_path_factory.mktemp("flags")
     shutil.copytree(EXAMPLE, root / "demo")
-    with TestClient(create_app(ServeConfig(workspace=root)), base_url=LOCAL) as client:
-        job = wait_job(client, client.post("/api/cuts/demo/colorize", json={}).json())
+    with client_for(root) as client:
+        job = wait_job(client, client.post("/api/cuts/demo/colorize", json={}).json(), timeout=90.0)
         assert job["state"] == "done", job
     return root
 
@@ -65,10 +48,6 @@ def colored(tmp_path: Path, template: Path) -> Path:
     root = tmp_path / "ws"
     shutil.copytree(template, root, symlinks=True)
     return root
-
-
-def client_for(root: Path, **settings) -> TestClient:
-    return TestClient(create_app(ServeConfig(workspace=root, **settings)), base_url=LOCAL)
 
 
 def sidecars(client: TestClient) -> dict[str, dict]:
@@ -281,7 +260,7 @@ def test_palette_with_two_colored_frames_has_no_duplicates(colored: Path) -> Non
     shutil.copy(EXAMPLE / "gt" / "0000.png", colored / "demo" / "gt" / "0003.png")  # same paint on a second frame
     shutil.copy(EXAMPLE / "line" / "0000.png", colored / "demo" / "line" / "0003.png")
     with client_for(colored) as client:
-        job = wait_job(client, client.post("/api/cuts/demo/colorize", json={}).json())
+        job = wait_job(client, client.post("/api/cuts/demo/colorize", json={}).json(), timeout=90.0)
         assert job["state"] == "done", job
         one = [color_hex(c) for c in reference_palette(read_image(EXAMPLE / "gt" / "0000.png"),
                                                        segment(read_image(EXAMPLE / "line" / "0000.png"), close_gaps_px="auto"))]

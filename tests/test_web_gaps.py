@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
-import warnings
 from pathlib import Path
 
 import cv2
@@ -18,13 +16,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from paintmatch.web import ServeConfig, create_app
+from test_web_api import TestClient, client_for, error_of
+from test_web_api import wait_job as _wait_job
 
-with warnings.catch_warnings():  # Starlette asks for httpx2 (not installed); httpx works the same here
-    warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient", category=Warning)
-    from fastapi.testclient import TestClient
-
-LOCAL = "http://127.0.0.1"
 INK = (0, 0, 0, 255)
 RED, BLUE = "#ff0000ff", "#0000ffff"
 SIZE = 160
@@ -66,28 +60,15 @@ def make_cut(root: Path) -> Path:
     return cut
 
 
-def client_for(root: Path) -> TestClient:
-    return TestClient(create_app(ServeConfig(workspace=root)), base_url=LOCAL)
-
-
 def wait_job(client: TestClient, job: dict, timeout: float = 120.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while job["state"] in ("queued", "running"):
-        assert time.monotonic() < deadline, job
-        time.sleep(0.05)
-        job = client.get(f"/api/jobs/{job['id']}").json()
+    """Poll a job until it finishes (``test_web_api.wait_job``) and check that it is done."""
+    job = _wait_job(client, job, timeout)
     assert job["state"] == "done", job
     return job
 
 
 def colorize(client: TestClient, **body) -> dict:
     return wait_job(client, client.post("/api/cuts/heads/colorize", json=body).json())
-
-
-def error_of(response) -> str:
-    body = response.json()
-    assert set(body) == {"detail", "code"} and body["detail"], body
-    return body["code"]
 
 
 def at(client: TestClient, frame: str, x: int, y: int) -> dict:
