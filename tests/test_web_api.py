@@ -61,10 +61,7 @@ def colored_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A workspace with cut 'demo' colorized once (copied by the tests that need it)."""
     root = tmp_path_factory.mktemp("template")
     _make_cut(root / "demo")
-    with TestClient(create_app(ServeConfig(workspace=root)), base_url=LOCAL) as client:
-        job = wait_job(client, client.post("/api/cuts/demo/colorize", json={}).json())
-        assert job["state"] == "done", job
-    return root
+    return colorize_once(root, "demo")
 
 
 @pytest.fixture
@@ -87,6 +84,14 @@ def colored(tmp_path: Path, colored_template: Path) -> Path:
 def client_for(root: Path, **settings) -> TestClient:
     """A TestClient on loopback for a new app over ``root``."""
     return TestClient(create_app(ServeConfig(workspace=root, **settings)), base_url=LOCAL)
+
+
+def colorize_once(root: Path, cut: str, timeout: float = 60.0) -> Path:
+    """Colorize ``cut`` of the workspace ``root`` through the API (a template the tests copy); returns ``root``."""
+    with client_for(root) as client:
+        job = wait_job(client, client.post(f"/api/cuts/{cut}/colorize", json={}).json(), timeout)
+        assert job["state"] == "done", job
+    return root
 
 
 def error_of(response) -> str:

@@ -24,7 +24,7 @@ from paintmatch.paint import color_hex
 from paintmatch.review import FLAG_CONFIDENCE, review_flags
 from paintmatch.segment import reference_palette, segment
 from paintmatch.web import ServeConfig, create_app
-from test_web_api import EXAMPLE, TestClient, client_for, wait_job
+from test_web_api import EXAMPLE, TestClient, client_for, colorize_once, wait_job
 
 PINK = (255, 0, 200)
 
@@ -36,10 +36,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.fail(f"the bundled example cut {EXAMPLE} is missing")
     root = tmp_path_factory.mktemp("flags")
     shutil.copytree(EXAMPLE, root / "demo")
-    with client_for(root) as client:
-        job = wait_job(client, client.post("/api/cuts/demo/colorize", json={}).json(), timeout=90.0)
-        assert job["state"] == "done", job
-    return root
+    return colorize_once(root, "demo", timeout=90.0)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from test_web_api import TestClient, client_for, error_of
+from test_web_api import TestClient, client_for, colorize_once, error_of
 from test_web_api import wait_job as _wait_job
 
 INK = (0, 0, 0, 255)
@@ -101,9 +101,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The cut colorized with the defaults (auto gap closing)."""
     root = tmp_path_factory.mktemp("gaps")
     make_cut(root)
-    with client_for(root) as client:
-        colorize(client)
-    return root
+    return colorize_once(root, "heads", timeout=120.0)
 
 
 @pytest.fixture
