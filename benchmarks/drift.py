@@ -39,15 +39,27 @@ SMALL_PX = 10  # acc_thres counts components larger than this
 COMPLETION = 2  # Matching.stage of a many-to-one completion (the target shares its reference with another)
 
 
-def part_ids(cut: Path, name: str, n: int) -> np.ndarray | None:
-    """(n,) int64 part id per component from ``label/<name>.json`` (-1 background); None if absent or not aligned."""
-    path = cut / "label" / f"{name}.json"
+def part_ids(cut: Path, name: str, seg) -> np.ndarray | None:
+    """(n,) int64 part id per component of ``seg``: the majority of ``label/<name>.png`` under it (-1 background).
+
+    Read per pixel, so it holds for any segmentation (gap closing included); None if the label map is absent or
+    not of the frame's size.
+    """
+    from paintmatch.evaluate.regions import _majority
+    from paintmatch.io import read_image
+
+    path = cut / "label" / f"{name}.png"
     if not path.is_file():
         return None
-    table = json.loads(path.read_text())
-    if len(table) != n:
-        return None  # the generator numbered its segments differently from this segmentation
-    return np.array([table[str(i + 1)][1] for i in range(n)], dtype=np.int64)
+    label = read_image(path)
+    if label.shape[:2] != seg.shape:
+        return None
+    ids = (label[..., 0].astype(np.int64) << 16) | (label[..., 1].astype(np.int64) << 8) | label[..., 2]
+    ids[label[..., 3] == 0] = -1
+    inside = seg.labels >= 0
+    values, codes = np.unique(ids[inside], return_inverse=True)
+    majority = _majority(seg.labels[inside], codes.ravel().astype(np.uint32), seg.n)
+    return values[majority.astype(np.int64)]
 
 
 def _scored(colors: np.ndarray, truth: np.ndarray, areas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -84,7 +96,7 @@ def measure_cut(cut: Path, method: str) -> dict:
     run = colorize_frames(lines, {0: colored[0]}, names=names, matcher=matcher)
     segs = [r.frame.seg for r in run]
     truths = [truth_colors(colored[i], s) for i, s in enumerate(segs)]
-    parts = [part_ids(cut, name, s.n) for name, s in zip(names, segs)]
+    parts = [part_ids(cut, name, s) for name, s in zip(names, segs)]
     first_parts = np.unique(parts[0]) if parts[0] is not None else None
 
     out: dict = {"cut": cut.name, "propagation": [], "one_step": [], "wrong": 0, "scored": 0,

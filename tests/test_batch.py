@@ -400,7 +400,7 @@ def test_ctrl_c_stops_every_write(tmp_path):
 
     root = tmp_path / "ep"
     for index in range(8):
-        make_cut(root / f"c{index}", frames=24, size=128)
+        make_cut(root / f"c{index}", frames=80, size=192)  # long enough that Ctrl-C lands mid-batch on a fast machine
     out = tmp_path / "out"
     process = subprocess.Popen(
         [sys.executable, "-m", "paintmatch.cli", "batch", str(root), "--out", str(out), "--workers", "2"],

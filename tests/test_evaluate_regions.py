@@ -102,7 +102,7 @@ def test_a_leaked_head_is_wrong_end_to_end(tmp_path):
     cut = tmp_path / "cut"
     (cut / "line").mkdir(parents=True)
     (cut / "gt").mkdir()
-    line, color = leaky_head()
+    line, color = leaky_head(gap=20)  # wider than colorize's auto gap closing reaches: the head really leaks
     for name in ("0000", "0001"):
         Image.fromarray(line).save(cut / "line" / f"{name}.png")
         Image.fromarray(color).save(cut / "gt" / f"{name}.png")
