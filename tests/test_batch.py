@@ -405,6 +405,9 @@ def test_ctrl_c_stops_every_write(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "paintmatch.cli", "batch", str(root), "--out", str(out), "--workers", "2"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        # As from a terminal: SIGINT at its default. An ignored SIGINT is inherited through exec, and earlier tests
+        # of the same pytest process (Dask's in-process clusters) can leave it ignored, which made this test flaky.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
