@@ -97,7 +97,8 @@ def main() -> int:
     print("| flagged | caught (assignment's confidence) | caught (calibrated) |\n|---|---|---|")
     for share in (0.1, 0.2, 0.3, 0.4):
         caught = []
-        for score in (held_x[:, 0], p):
+        # the uncalibrated confidence: the assignment's, of the colored frame that won the anchor merge (margin 0)
+        for score in (np.maximum(held_x[:, 0], held_x[:, 1]), p):
             flagged = score <= np.quantile(score, share)
             caught.append((flagged & wrong).sum() / max(wrong.sum(), 1))
         print(f"| {share:.0%} | {caught[0]:.3f} | {caught[1]:.3f} |")
