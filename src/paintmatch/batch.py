@@ -44,7 +44,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from paintmatch import __version__
-from paintmatch.cut import ColorizeOptions, _os_error, check_output_folder, colorize_cut
+from paintmatch.cut import ColorizeOptions, check_output_folder, colorize_cut
+from paintmatch.io import os_input_error
 from paintmatch.errors import InputError, MissingExtraError, PaintmatchError
 
 __all__ = [
@@ -630,7 +631,7 @@ def run(
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise _os_error(out_dir, error) from None
+        raise os_input_error(out_dir, error) from None
     for stale in out_dir.glob(STOP_PREFIX + "*"):  # left by an earlier interrupted run
         stale.unlink(missing_ok=True)
     run_id = uuid.uuid4().hex[:8]
@@ -717,7 +718,7 @@ def _write_json(path: Path, obj: Any) -> None:
     try:
         write_json(path, obj)
     except OSError as error:
-        raise _os_error(path, error) from None
+        raise os_input_error(path, error) from None
 
 
 def _attempts(client, keys: list[str], retries: int) -> dict[str, tuple[int, int]]:

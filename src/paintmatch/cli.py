@@ -55,9 +55,9 @@ def main(argv: list[str] | None = None) -> int:
         if error.errno not in _MACHINE_ERRNOS:
             return _internal(args.command, error)
         # The machine's, not ours (read-only, full disk, no permission): name the path and the cause.
-        from paintmatch.cut import _os_error
+        from paintmatch.io import os_error_message
 
-        print(f"paintmatch {args.command}: error: {_os_error(error.filename or '(unknown path)', error)}", file=sys.stderr)
+        print(f"paintmatch {args.command}: error: {os_error_message(error.filename or '(unknown path)', error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"paintmatch {args.command}: interrupted", file=sys.stderr)

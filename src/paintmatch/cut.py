@@ -9,7 +9,6 @@ frame succeeded.
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import shutil
@@ -24,6 +23,7 @@ from typing import Callable, Iterable, Mapping, Sequence, Union
 import numpy as np
 
 from paintmatch.errors import InputError, PaintmatchError
+from paintmatch.io import os_input_error
 from paintmatch.match import Frame, Matcher, Matching, get_matcher
 from paintmatch.paint import LINE_MODES, FramePaint, paint, sidecar
 from paintmatch.segment import Segmentation, gap_preview, line_mask, reference_colors, segment, split_by_paint
@@ -265,27 +265,6 @@ def check_output_folder(
     return target
 
 
-_OS_CAUSES = {
-    errno.EROFS: "the file system is read-only",
-    errno.ENOSPC: "no space left on the device",
-    errno.EDQUOT: "the disk quota is exceeded",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "operation not permitted",
-}
-
-
-def _os_error(path: str | os.PathLike[str], error: OSError) -> InputError:
-    """An ``InputError`` naming the path and the cause of a failed write (read-only, full, no permission)."""
-    try:
-        from paintmatch.io import os_error_message  # the shared wording, where io provides it
-    except ImportError:
-        os_error_message = None
-    if os_error_message is not None:
-        return InputError(os_error_message(path, error))
-    cause = _OS_CAUSES.get(error.errno or -1, error.strerror or str(error))
-    return InputError(f"cannot write {path}: {cause}; free some space or choose a folder you can write to")
-
-
 class StagedOutput:
     """Write frame results into a staging folder as they come; move them into ``out_dir`` at the end.
 
@@ -323,24 +302,22 @@ class StagedOutput:
         try:
             self.out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise _os_error(self.out_dir, error) from None
+            raise os_input_error(self.out_dir, error) from None
         if missing != self.out_dir:
             self._created = self.out_dir
         try:
             self.staging = Path(tempfile.mkdtemp(prefix=".paintmatch-", dir=self.out_dir))
         except OSError as error:
             self._remove_created()
-            raise _os_error(self.out_dir, error) from None
+            raise os_input_error(self.out_dir, error) from None
         return self
 
     def write(self, result: FrameResult) -> None:
         """Write one frame's image, sidecar and optional layers/previews into the staging folder."""
-        from paintmatch.io import write_image, write_json
+        from paintmatch.io import OUTPUT_SUFFIXES, write_image, write_json
 
         if self.staging is None:
             raise RuntimeError("StagedOutput.write outside its with block")
-        from paintmatch.io import OUTPUT_SUFFIXES
-
         options = self.options
         suffix = OUTPUT_SUFFIXES[options.output_format or "png"]
         files = {f"{result.name}{suffix}": result.painted.image}
@@ -371,7 +348,7 @@ class StagedOutput:
             write_json(path, record)
             planned.append((path, self.out_dir / path.name))
         except OSError as error:  # ENOSPC or EIO while writing: atomic_write has removed its temporary file
-            raise _os_error(path, error) from None
+            raise os_input_error(path, error) from None
         self._planned[result.name] = planned
 
     def commit(self, order: Sequence[str] | None = None) -> list[Path]:
@@ -382,7 +359,7 @@ class StagedOutput:
             try:
                 os.replace(source, destination)
             except OSError as error:
-                raise _os_error(destination, error) from None
+                raise os_input_error(destination, error) from None
         self._committed = True
         return [destination for _, destination in moves]
 

@@ -56,6 +56,7 @@ __all__ = [
     "output_format_for",
     "clean_jpeg",
     "os_error_message",
+    "os_input_error",
 ]
 
 log = logging.getLogger("paintmatch")
@@ -662,8 +663,8 @@ def os_error_message(path: str | os.PathLike[str], error: OSError, *, action: st
     return f"cannot {action} {os.fspath(path)}: {words}; {advice}"
 
 
-def _machine_error(path: Path, error: OSError, *, action: str = "write") -> InputError:
-    """``InputError`` for an ``OSError`` of the file system (see ``os_error_message``)."""
+def os_input_error(path: str | os.PathLike[str], error: OSError, *, action: str = "write") -> InputError:
+    """``InputError`` (exit code 2) for an ``OSError`` of the file system: ``os_error_message`` of ``path``; raise it ``from None``."""
     return InputError(os_error_message(path, error, action=action))
 
 
@@ -736,7 +737,7 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as error:
-        raise _machine_error(path, error) from error
+        raise os_input_error(path, error) from error
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": "\n"})) as handle:
@@ -753,7 +754,7 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[
         # An OSError with an errno is the machine's (disk full, read-only, permission), not a bug: name
         # the path and the cause. Errors without one (Pillow's encoder, the caller's own) pass unchanged.
         if isinstance(error, OSError) and error.errno is not None:
-            raise _machine_error(path, error) from error
+            raise os_input_error(path, error) from error
         raise
     _fsync_folder(folder)
 
@@ -912,7 +913,7 @@ def _image_files(folder: Path, *, strict: bool = False) -> list[Path]:
     try:
         entries = sorted(folder.iterdir(), key=lambda entry: entry.name)
     except OSError as error:
-        raise _machine_error(folder, error, action="list") from error
+        raise os_input_error(folder, error, action="list") from error
     files = []
     for entry in entries:
         if _is_ignored(entry.name):

@@ -102,10 +102,10 @@ class JobManager:
         except PaintmatchError as error:
             job.error, job.state = str(error), "failed"
         except OSError as error:  # a full disk or a read-only workspace: the machine's, not a bug
-            from paintmatch.cut import _os_error
+            from paintmatch.io import os_error_message
 
             log.warning("job %s (%s of cut %s) failed: %s", job.id, job.kind, job.cut, error)
-            job.error, job.state = str(_os_error(error.filename or job.cut, error)), "failed"
+            job.error, job.state = os_error_message(error.filename or job.cut, error), "failed"
         except Exception as error:  # a bug: keep the server alive, report it, log the traceback
             log.exception("job %s (%s of cut %s) failed", job.id, job.kind, job.cut)
             job.error, job.state = f"internal error: {type(error).__name__}: {error}", "failed"
