@@ -122,21 +122,27 @@ def every_reference_cut_rows(results) -> list[list[str]]:
     return rows
 
 
-def every_reference_markdown(evaluation, *, title: str = "paintmatch evaluation, every reference") -> str:
-    """The Markdown report of an ``EveryReferenceEvaluation``: overall, per cut and per reference tables."""
-    headers = ["method", *COLUMNS.values()]
-    cap = f" (at most {evaluation.max_references} per cut, evenly spaced)" if evaluation.max_references else ""
-    parts = [f"# {title}", ""]
-    parts.append(
-        f"{len(evaluation.cuts)} cut(s); each frame{cap} in turn is the only colored frame, the cut is colored from "
-        "it and every other frame is scored on the truth's regions. Means over the frames of a reference, then "
-        "over references per cut, then over cuts."
-    )
-    parts += ["", markdown_table(headers, summary_rows(evaluation.summary)), ""]
+def _report_head(evaluation, title: str, description: str) -> list[str]:
+    """The lines every Markdown report starts with: title, what was scored, the overall table, methods not run."""
+    parts = [f"# {title}", "", description, "",
+             markdown_table(["method", *COLUMNS.values()], summary_rows(evaluation.summary)), ""]
     if evaluation.errors:
         parts.append("Methods that could not run:")
         parts += [f"- `{m}`: {why}" for m, why in evaluation.errors.items()]
         parts.append("")
+    return parts
+
+
+def every_reference_markdown(evaluation, *, title: str = "paintmatch evaluation, every reference") -> str:
+    """The Markdown report of an ``EveryReferenceEvaluation``: overall, per cut and per reference tables."""
+    headers = ["method", *COLUMNS.values()]
+    cap = f" (at most {evaluation.max_references} per cut, evenly spaced)" if evaluation.max_references else ""
+    parts = _report_head(
+        evaluation, title,
+        f"{len(evaluation.cuts)} cut(s); each frame{cap} in turn is the only colored frame, the cut is colored from "
+        "it and every other frame is scored on the truth's regions. Means over the frames of a reference, then "
+        "over references per cut, then over cuts.",
+    )
     parts += ["## Mean over (cut, reference) runs", "",
               markdown_table(headers, summary_rows(evaluation.summary, by="by_reference")), ""]
     parts += ["## Mean over all scored frames", "",
@@ -177,16 +183,11 @@ def markdown_report(
         First heading.
     """
     headers = ["method", *COLUMNS.values()]
-    parts = [f"# {title}", ""]
-    parts.append(
+    parts = _report_head(
+        evaluation, title,
         f"{len(evaluation.cuts)} cut(s), each colored from its first colored frame; every other frame scored "
-        "on the truth's regions. Means over frames per cut, then over cuts (BasicPBC's convention)."
+        "on the truth's regions. Means over frames per cut, then over cuts (BasicPBC's convention).",
     )
-    parts += ["", markdown_table(headers, summary_rows(evaluation.summary)), ""]
-    if evaluation.errors:
-        parts.append("Methods that could not run:")
-        parts += [f"- `{m}`: {why}" for m, why in evaluation.errors.items()]
-        parts.append("")
     parts += ["## Mean over all frames", "", markdown_table(headers, summary_rows(evaluation.summary, by="by_frame")), ""]
     parts += ["## Per cut", "", markdown_table(["cut", *headers, "frames"], cut_rows(evaluation.results)), ""]
     if sheets:
