@@ -5,7 +5,6 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from conftest import load_rgba
 from paintmatch.cli import main
@@ -116,3 +115,23 @@ def test_suggest_reference(basicpbc, capsys):
     name = capsys.readouterr().out.strip()
     counts = {n: segment(load_rgba(basicpbc / "laughing_girl" / "line" / f"{n}.png"), close_gaps_px="auto").n for n in ("0000", "0001", "0002", "0003")}
     assert counts[name] == max(counts.values())
+
+
+def test_colorize_frames_segments_with_the_painters_gap_edits():
+    import cv2
+
+    from paintmatch.cut import colorize_frames
+
+    line = np.zeros((100, 100, 4), np.uint8)
+    cv2.circle(line, (50, 50), 30, (0, 0, 0, 255), 2)
+    line[45:65, 78:84] = 0  # a 20 px break: wider than auto closing reaches
+    colored = np.zeros_like(line)
+    cv2.circle(colored, (50, 50), 30, (250, 200, 170, 255), -1)
+    colored[line[..., 3] > 0] = (0, 0, 0, 255)
+    plain = colorize_frames([line, line], {0: colored})
+    assert plain[1].frame.n == 1  # the head leaks into the background
+    edits = {i: {"added": [[80, 43, 80, 67]], "removed": []} for i in (0, 1)}
+    closed = colorize_frames([line, line], {0: colored}, gap_edits=edits)
+    assert closed[1].frame.n == 2
+    head = closed[1].frame.seg.labels[50, 50]
+    assert tuple(closed[1].painted.image[50, 50]) == (250, 200, 170, 255) and head >= 0

@@ -37,6 +37,7 @@ __all__ = [
     "Cancelled",
     "StagedOutput",
     "check_output_folder",
+    "segment_frame",
     "propagation_plan",
     "colorize_frames",
     "colorize_cut",
@@ -490,10 +491,28 @@ def _with_output_format(options: ColorizeOptions, line_paths: Sequence[Path]) ->
     return replace(options, output_format=output_format_for(line_paths))
 
 
-def _segment_frame(line: np.ndarray, name: str, close_gaps: int | str) -> tuple[Frame, str | None]:
-    """The segmented frame, and why it cannot be colored (no lines, no closed region) or None."""
+def segment_frame(
+    line: np.ndarray, name: str, close_gaps: int | str, *, edits: Mapping[str, Sequence] | None = None
+) -> tuple[Frame, str | None]:
+    """Segment a line frame with gap closing ``close_gaps`` and the painter's gap ``edits``.
+
+    ``edits``: ``{"added": [[x0, y0, x1, y1], ...], "removed": [...]}`` (the review page's closures,
+    ``paintmatch.segment.segment``'s ``extra_closures`` and ``removed_closures``).
+
+    Returns
+    -------
+    frame : Frame
+        The segmented frame (no colors).
+    reason : str or None
+        Why it cannot be colored (``PASS_NO_LINES``: no lines; ``PASS_NO_REGION``: no closed region,
+        all ink), or None. Such frames are no error: they come back with no component.
+    """
+    edits = edits or {}
     try:
-        seg = segment(line, close_gaps_px=close_gaps)
+        seg = segment(
+            line, close_gaps_px=close_gaps,
+            extra_closures=edits.get("added") or None, removed_closures=edits.get("removed") or None,
+        )
     except InputError:
         mask, transparent = line_mask(line)
         if mask.any():  # another input problem: not a blank frame
@@ -549,6 +568,7 @@ def colorize_frames(
     progress: ProgressCallback | None = None,
     sink: FrameSink | None = None,
     cancel: Callable[[], bool] | None = None,
+    gap_edits: Mapping[int, Mapping[str, Sequence]] | None = None,
 ) -> list[FrameResult] | list[FrameSummary]:
     """Color a sequence of line frames from the colored ones.
 
@@ -575,6 +595,8 @@ def colorize_frames(
         their pixel-free ``FrameSummary`` instead, and memory stays flat in the number of frames.
     cancel : callable() -> bool, optional
         Checked before every frame; True stops the run with ``Cancelled``.
+    gap_edits : dict of int -> dict, optional
+        Frame index -> the painter's closures added and removed in review (``segment_frame``'s ``edits``).
 
     Returns
     -------
@@ -603,6 +625,7 @@ def colorize_frames(
             raise ValueError(f"colored frame index {index} is outside 0..{len(lines) - 1}")
     matcher = matcher or get_matcher(options.method, **options.matcher_params)
     overrides = overrides or {}
+    gap_edits = gap_edits or {}
     kept: dict[int, FrameResult | FrameSummary] = {}
     total = len(lines)
     done = 0
@@ -640,7 +663,7 @@ def colorize_frames(
                 f"colored frame {names[index]} is {image.shape[1]}x{image.shape[0]} but its line frame is "
                 f"{w}x{h}: the colored frame must have the line frame's size"
             )
-        frame, reason = _segment_frame(line, names[index], options.close_gaps)
+        frame, reason = segment_frame(line, names[index], options.close_gaps, edits=gap_edits.get(index))
         if reason:
             skipped.add(index)
             finish(index, _passed_through(frame, reason, time.perf_counter() - start, True))
@@ -687,7 +710,7 @@ def colorize_frames(
                 f"line frames {names[source]} and {names[target]} differ in size: every frame of a cut "
                 "must have the same size"
             )
-        frame, reason = _segment_frame(line, names[target], options.close_gaps)
+        frame, reason = segment_frame(line, names[target], options.close_gaps, edits=gap_edits.get(target))
         if reason:
             skipped.add(target)
             result = _passed_through(frame, reason, time.perf_counter() - start, False)
@@ -907,5 +930,5 @@ def suggest_reference(cut_dir: str | Path, *, close_gaps: int | str = "auto") ->
     from paintmatch.io import read_cut, read_image
 
     files = read_cut(cut_dir, require_colored=False)
-    counts = [(p.stem, _segment_frame(read_image(p), p.stem, close_gaps)[0].n) for p in files.line]
+    counts = [(p.stem, segment_frame(read_image(p), p.stem, close_gaps)[0].n) for p in files.line]
     return sorted(counts, key=lambda item: (-item[1], item[0]))

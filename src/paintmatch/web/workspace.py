@@ -61,7 +61,6 @@ __all__ = [
     "FrameState",
     "CutStore",
     "Workspace",
-    "segment_frame",
 ]
 
 log = logging.getLogger("paintmatch.web")
@@ -366,12 +365,12 @@ class CutStore:
         A colored input frame is read through its paint as ``colorize_frames`` reads it (its regions
         split where two palette colors meet without a line: ``paintmatch.segment.split_by_paint``).
         """
-        from paintmatch.cut import ColorizeOptions
+        from paintmatch.cut import ColorizeOptions, segment_frame
         from paintmatch.io import read_image
 
         line = read_image(self.frame_path(frame_name))
-        frame, reason = segment_frame(line, frame_name, close_gaps=self.close_gaps, edits=self.gap_edits().get(frame_name))
-        if reason is None and frame_name in self.files.colored and getattr(ColorizeOptions(), "split_by_paint", False):
+        frame, reason = segment_frame(line, frame_name, self.close_gaps, edits=self.gap_edits().get(frame_name))
+        if reason is None and frame_name in self.files.colored and ColorizeOptions().split_by_paint:
             from paintmatch.segment import split_by_paint
 
             split = split_by_paint(frame.seg, read_image(self.frame_path(frame_name, colored=True)))
@@ -478,8 +477,7 @@ class CutStore:
         """Color every frame from the colored inputs, keeping every locked correction and gap edit.
 
         Runs under the cut's lock (call it from a job thread). Clears the undo history. Frames with
-        gap edits (and the frames colored from them) are segmented with their edits and matched again
-        from their reference, as ``_run_plan`` does for a re-propagation.
+        gap edits are segmented with their edits (``colorize_frames``'s ``gap_edits``).
 
         Returns
         -------
@@ -504,8 +502,8 @@ class CutStore:
                 colorize_frames(
                     list(self.files.line), colored, names=self.names, options=options, overrides=overrides,
                     progress=progress, sink=lambda r: states.__setitem__(r.name, _state_of(r)),
+                    gap_edits={index[f]: edits for f, edits in self.gap_edits().items() if f in index},
                 )
-                self._replay_gap_edits(states, {name: colored[index[name]] for name in self.files.colored}, options)
                 newly = self._drop_stale_corrections(states)
                 dropped += newly
                 if not newly:
@@ -671,27 +669,6 @@ class CutStore:
             if progress:
                 progress(len(done), len(plan), target)
         return done
-
-    def _replay_gap_edits(self, states: dict[str, FrameState], colored: dict[str, np.ndarray], options) -> None:  # noqa: ANN001
-        """After ``colorize_frames``: segment the frames with gap edits again with them and match them (and
-        the frames colored from them) again from their references; ``states`` is updated in place."""
-        from paintmatch.cut import propagation_plan
-        from paintmatch.match import get_matcher
-
-        edited = {name for name in self.names if self.gap_edits().get(name)}
-        if not edited:
-            return
-        fresh = set()
-        for name in self.colored_names:
-            if name in edited:
-                frame, reason = self._segment(name)
-                states[name] = self._reference_state(name, frame, reason, colored[name])
-                fresh.add(name)
-        usable = [i for i, name in enumerate(self.names) if name in self.files.colored and states[name].frame.n]
-        if not usable:
-            return
-        plan = [(self.names[t], self.names[s], self.names[a]) for t, s, a in propagation_plan(len(self.names), usable)]
-        self._run_plan(plan, states, get_matcher(options.method, **options.matcher_params), redo=edited, redone=fresh, resegment=edited)
 
     def _recolored(self, frame_name: str) -> FrameState:
         """``frame_name`` segmented with its gap edits and colored again from its reference (a colored
@@ -960,38 +937,6 @@ class CutStore:
             "colorized": self.has_results(),
             "corrections": sum(len(c) for c in self.corrections().values()),
         }
-
-
-def segment_frame(line: np.ndarray, name: str, *, close_gaps: int | str, edits: dict | None = None) -> tuple[Frame, str | None]:
-    """Segment a line frame with gap closing ``close_gaps`` and the painter's gap ``edits``.
-
-    The same rule as ``paintmatch.cut``'s: a frame with no lines (blank) or no closed region (all
-    ink) is no error; it comes back with no component and the reason it cannot be colored.
-
-    Returns
-    -------
-    frame : Frame
-        The segmented frame (no colors).
-    reason : str or None
-        ``"no lines"`` or ``"no closed region"``, or None for a frame that can be colored.
-    """
-    from paintmatch.cut import PASS_NO_LINES, PASS_NO_REGION, _empty_segmentation
-    from paintmatch.segment import line_mask, segment
-
-    edits = edits or {}
-    try:
-        seg = segment(
-            line,
-            close_gaps_px=close_gaps,
-            extra_closures=edits.get("added") or None,
-            removed_closures=edits.get("removed") or None,
-        )
-    except InputError:
-        mask, transparent = line_mask(line)
-        if mask.any():  # another input problem: not a blank frame
-            raise
-        return Frame(line=line, seg=_empty_segmentation(line.shape[:2], transparent), name=name), PASS_NO_LINES
-    return Frame(line=line, seg=seg, name=name), (PASS_NO_REGION if seg.n == 0 else None)
 
 
 def _empty_matching() -> Matching:
