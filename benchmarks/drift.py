@@ -25,7 +25,6 @@ Writes benchmarks/results/drift.md and drift.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time

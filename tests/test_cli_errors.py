@@ -1,6 +1,5 @@
 """Bad input gets a clear message and exit code 2, and never overwrites existing outputs."""
 
-import shutil
 import struct
 import zlib
 from pathlib import Path

@@ -1,6 +1,5 @@
 """benchmarks/drift.py: its propagation numbers are those of `evaluate`, and its error counts add up."""
 
-import json
 import shutil
 from pathlib import Path
 

@@ -3,9 +3,7 @@ header-first size check for both, strict ``line/`` listings, TIFF output and ``o
 
 from __future__ import annotations
 
-import io
 import logging
-import shutil
 import struct
 from pathlib import Path
 

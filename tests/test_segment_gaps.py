@@ -8,7 +8,7 @@ import pytest
 
 from paintmatch.match import Frame
 from paintmatch.paint import paint
-from paintmatch.segment import LineClass, draw_closures, endpoint_closures, line_mask, segment
+from paintmatch.segment import draw_closures, endpoint_closures, line_mask, segment
 
 INK = (0, 0, 0, 255)
 

@@ -14,11 +14,10 @@ import zlib
 from pathlib import Path
 from urllib.parse import quote
 
-import numpy as np
 import pytest
 from PIL import Image
 
-from test_web_api import EXAMPLE, FRAMES, LOCAL, _make_cut, _upload_files, client_for, digest, error_of, wait_job
+from test_web_api import EXAMPLE, FRAMES, _make_cut, _upload_files, client_for, digest, error_of, wait_job
 
 NAMES = ["c001 v2", "カット01"]
 

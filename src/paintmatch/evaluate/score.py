@@ -18,7 +18,7 @@ import numpy as np
 
 from paintmatch.errors import InputError
 from paintmatch.evaluate.metrics import CutScore, FrameScore, Summary, summarize, summarize_cut
-from paintmatch.evaluate.regions import TruthRegions, read_colored, read_truth_regions, score_output
+from paintmatch.evaluate.regions import TruthRegions, read_truth_regions, score_output
 
 __all__ = ["FrameEvaluation", "Evaluation", "cut_names", "evaluate_cut", "evaluate"]
 
