@@ -43,29 +43,14 @@ class _Recorder:
 
 def collect(paths) -> tuple[np.ndarray, np.ndarray]:
     """(features (k, 7), right (k,) bool) of every component over 10 px of every scored frame."""
-    from paintmatch.cut import colorize_frames
-    from paintmatch.evaluate.every_reference import _load_truth_cut, _plan
-    from paintmatch.evaluate.regions import _majority
-    from paintmatch.rgba import pack_rgba
+    from flags import scored_frames  # benchmarks/flags.py: the same coloring and per-component truth
 
     recorder = _Recorder()
     features, right = [], []
-    for path in paths:
-        references = _plan(path, 2)
-        cut = _load_truth_cut(path, "auto", references)
-        for reference in references:
-            results = colorize_frames(cut.lines, {reference: cut.colored[reference]}, names=cut.names, matcher=recorder)
-            for index, result in enumerate(results):
-                truth, seg = cut.truths[index], result.frame.seg
-                if index == reference or truth is None or result.passed_through:
-                    continue
-                packed = np.where(truth.labels >= 0, pack_rgba(truth.colors)[np.maximum(truth.labels, 0)], 0)
-                inside = (seg.labels >= 0) & (truth.labels >= 0)
-                majority = _majority(seg.labels[inside], packed[inside].astype(np.uint32), seg.n)
-                big = seg.areas > 10
-                features.append(recorder.features[id(seg)][big])
-                right.append((pack_rgba(result.matching.colors) == majority)[big])
-        recorder.features.clear()
+    for result, ok in scored_frames(paths, recorder, max_references=2):
+        big = result.frame.seg.areas > 10
+        features.append(recorder.features.pop(id(result.frame.seg))[big])
+        right.append(ok[big])
     return np.concatenate(features), np.concatenate(right)
 
 

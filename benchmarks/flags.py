@@ -24,16 +24,14 @@ sys.path.insert(0, str(HERE))
 THRESHOLDS = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
 
 
-def component_records(paths, *, max_references: int | None, method: str = "best"):
-    """(confidence, area, wrong) of every scored component, as three arrays."""
+def scored_frames(paths, matcher, *, max_references: int | None):
+    """Each cut colored by ``matcher`` from each chosen reference: yields ``(result, right)`` for every other frame
+    with a truth, ``right`` (n,) bool: the component's color is the majority truth color under it."""
     from paintmatch.cut import colorize_frames
     from paintmatch.evaluate.every_reference import _load_truth_cut, _plan
     from paintmatch.evaluate.regions import _majority
-    from paintmatch.match import get_matcher
     from paintmatch.rgba import pack_rgba
 
-    matcher = get_matcher(method)
-    conf, area, wrong = [], [], []
     for path in paths:
         references = _plan(path, max_references)
         cut = _load_truth_cut(path, "auto", references)
@@ -47,9 +45,18 @@ def component_records(paths, *, max_references: int | None, method: str = "best"
                 truth_packed = np.where(truth.labels >= 0, pack_rgba(truth.colors)[np.maximum(truth.labels, 0)], 0)
                 inside = (seg.labels >= 0) & (truth.labels >= 0)
                 majority = _majority(seg.labels[inside], truth_packed[inside].astype(np.uint32), seg.n)
-                conf.append(result.matching.confidence.astype(np.float64))
-                area.append(seg.areas)
-                wrong.append(pack_rgba(result.matching.colors) != majority)
+                yield result, pack_rgba(result.matching.colors) == majority
+
+
+def component_records(paths, *, max_references: int | None, method: str = "best"):
+    """(confidence, area, wrong) of every scored component, as three arrays."""
+    from paintmatch.match import get_matcher
+
+    conf, area, wrong = [], [], []
+    for result, right in scored_frames(paths, get_matcher(method), max_references=max_references):
+        conf.append(result.matching.confidence.astype(np.float64))
+        area.append(result.frame.seg.areas)
+        wrong.append(~right)
     return np.concatenate(conf), np.concatenate(area), np.concatenate(wrong)
 
 
