@@ -80,7 +80,15 @@ class PartFieldConfig:
         line art have no colors). 0: off.
     init_from : str or None
         A part-field ``checkpoint.pt`` whose network weights start this run (a fine-tune with its
-        own schedule and data; the architecture must be the same). None: random initialisation.
+        own schedule and data; the architecture must be the same), or a part-field ``.onnx`` export
+        (batch norm is folded into its convolutions: the run starts with every batch norm at
+        identity and keeps them frozen, so only convolutions and affine terms learn). None: random
+        initialisation.
+    production_share : float
+        Share of the training and validation cuts generated production-like
+        (``paintmatch.synth``, ``style="production"``: key drawings far apart, arms passing in front
+        of the body, head turns), spread evenly over the cut indices; the rest are clean cuts. The
+        network sees the truth's (gap-free) segmentation, as it sees one after gap closing.
     """
 
     name: str = "part-field"
@@ -108,6 +116,7 @@ class PartFieldConfig:
     warp_strength: float = 0.02
     init_from: str | None = None
     unseen_weight: float = 0.0
+    production_share: float = 0.0
 
     def __post_init__(self) -> None:
         if self.widths is None:
@@ -135,6 +144,8 @@ def load_part_field_config(raw: dict, path: Path) -> PartFieldConfig:
     require_positive(config, ("lr", "temperature"), path)
     if config.unseen_weight < 0:
         raise InputError(f"{path}: 'unseen_weight' must be 0 (off) or positive, got {config.unseen_weight!r}")
+    if not 0.0 <= config.production_share <= 1.0:
+        raise InputError(f"{path}: 'production_share' must be between 0 and 1, got {config.production_share!r}")
     if not 0.0 <= config.warp_share <= 1.0:
         raise InputError(f"{path}: 'warp_share' must be between 0 and 1, got {config.warp_share!r}")
     if config.warp_share > 0 and not config.warp_paths:
@@ -199,7 +210,8 @@ def _make_cuts(
     inputs, parts, frames, colors = [], [], [], []
     for i in range(count):
         cut_inputs, cut_parts, cut_frames, cut_colors = [], [], [], {}
-        for frame in synth_frames(frames=config.frames, seed=config.seed + first + i, size=config.size):
+        style = "production" if _is_production(first + i, config.production_share) else "clean"
+        for frame in synth_frames(frames=config.frames, seed=config.seed + first + i, size=config.size, style=style):
             seg = frame.truth.seg
             cut_colors.update(zip(frame.truth.parts.tolist(), pack_rgba(frame.truth.colors).ravel().tolist()))
             cut_inputs.append(part_field_input(seg, config.side))
@@ -217,6 +229,11 @@ def _make_cuts(
     for i, cut_colors in enumerate(colors):
         part_colors[i, np.array(list(cut_colors)) + 1] = list(cut_colors.values())
     return _Cuts(np.stack(inputs), np.stack(parts), part_colors=part_colors), frames
+
+
+def _is_production(index: int, share: float) -> bool:
+    """Whether cut ``index`` is production-like: ``share`` of the cuts, spread evenly (0.5: every second one)."""
+    return int((index + 1) * share) > int(index * share)
 
 
 def _make_warp_groups(config: PartFieldConfig, log: Callable[[str], None]) -> _Cuts:
@@ -394,16 +411,62 @@ def _describe(path: Path, config: PartFieldConfig, *, stored: str, train_command
     return weights
 
 
-def _load_initial_weights(model: PartFieldNet, path: Path) -> None:
-    """Copy the network weights of a part-field ``checkpoint.pt`` into ``model`` (``init_from``)."""
+def _load_onnx_weights(model: PartFieldNet, path: Path) -> None:
+    """Copy a part-field ONNX export's weights (batch norm folded into its convolutions) into ``model``.
+
+    The export's convolutions come in the order the network runs them (down blocks, up blocks from
+    the deepest, head), which is the order of ``_conv_layers``; each batch norm is set to identity.
+    """
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(path)).graph
+    values = {t.name: numpy_helper.to_array(t).astype(np.float32) for t in graph.initializer}
+    for node in graph.node:  # float16-stored weights pass through a Cast to float32
+        if node.op_type == "Cast" and node.input[0] in values:
+            values[node.output[0]] = values[node.input[0]]
+    convs = [node for node in graph.node if node.op_type == "Conv"]
+    layers = _conv_layers(model)
+    if len(convs) != len(layers):
+        raise InputError(f"init_from: {path} has {len(convs)} convolutions, this architecture {len(layers)} "
+                         "(same widths and embedding_dim)")
+    with torch.no_grad():
+        for node, conv in zip(convs, layers):
+            weight, bias = values[node.input[1]], values[node.input[2]]
+            if tuple(weight.shape) != tuple(conv.weight.shape):
+                raise InputError(f"init_from: {path} is not a part-field export of this architecture "
+                                 f"(same widths and embedding_dim): {tuple(weight.shape)} against {tuple(conv.weight.shape)}")
+            conv.weight.copy_(torch.from_numpy(weight))
+            conv.bias.copy_(torch.from_numpy(bias))
+        for norm in _batch_norms(model):
+            norm.reset_parameters()  # weight 1, bias 0, running mean 0, running variance 1
+            norm.running_var.fill_(1.0 - norm.eps)  # exactly the identity in eval mode
+
+
+def _conv_layers(model: PartFieldNet) -> list[nn.Conv2d]:
+    """The convolutions in the order the network runs them."""
+    blocks = list(model.down) + list(reversed(model.up))
+    return [m for block in blocks for m in block if isinstance(m, nn.Conv2d)] + [model.head]
+
+
+def _batch_norms(model: PartFieldNet) -> list[nn.BatchNorm2d]:
+    return [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+
+
+def _load_initial_weights(model: PartFieldNet, path: Path) -> bool:
+    """Copy the network weights of ``init_from`` into ``model``; True when batch norm must stay frozen (ONNX)."""
     if not path.is_file():
         raise InputError(f"init_from: no checkpoint at {path}; train that model first or remove 'init_from'")
+    if path.suffix == ".onnx":
+        _load_onnx_weights(model, path)
+        return True
     state = torch.load(path, weights_only=False)
     try:
         model.load_state_dict(state["model"])
     except (KeyError, RuntimeError) as error:
         raise InputError(f"init_from: {path} is not a part-field checkpoint of this architecture "
                          f"(same widths and embedding_dim): {str(error).splitlines()[0]}") from None
+    return False
 
 
 def train_part_field(
@@ -432,6 +495,7 @@ def train_part_field(
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     model = PartFieldNet(config.widths, config.embedding_dim)
+    frozen_norms = bool(config.init_from) and Path(config.init_from).suffix == ".onnx"
     if config.init_from and not resume:  # before the cuts: a wrong path fails at once, not after their 25 minutes
         _load_initial_weights(model, Path(config.init_from))
     log(f"generating {config.train_cuts} training and {config.val_cuts} validation cuts")
@@ -450,6 +514,8 @@ def train_part_field(
     with open(out_dir / "train.log", "a") as log_file:
         while step < min(config.steps, stop_at or config.steps):
             model.train()
+            for norm in _batch_norms(model) if frozen_norms else []:
+                norm.eval()  # folded statistics of the ONNX start: batch statistics would change the function
             rng = np.random.default_rng([config.seed, step])  # batches depend on (seed, step) only: exact resume
             loss = _step_loss(model, train_data, config, rng, warps)
             optimizer.zero_grad(set_to_none=True)
