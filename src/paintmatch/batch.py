@@ -313,13 +313,15 @@ def _worker_matcher(method: str, params_json: str):
     from paintmatch.match import get_matcher
 
     from paintmatch.features import get_weights, load_session
+    from paintmatch.features.part_field import part_field_models
 
     matcher = get_matcher(method, **json.loads(params_json))
     if getattr(matcher, "features", None) == "deep":
         load_session(get_weights(getattr(matcher, "model", "default")))
     settings = getattr(matcher, "settings", None)  # best's part field (a U-Net over the whole frame)
     if settings is not None and settings.weights.part > 0:
-        load_session(get_weights(settings.part_field.model))
+        for name in part_field_models(settings.part_field.model):
+            load_session(get_weights(name))
     return matcher
 
 

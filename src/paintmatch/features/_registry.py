@@ -137,14 +137,15 @@ MODELS: dict[str, str] = {
     # The default of `paper`, `paper-equal`, `resnet-only` and `best-deep`, so that `paper` is Do et al. as written.
     "default": "resnet34-c32-synth-int8.json",
     "resnet34-c32-synth": "resnet34-c32-synth-int8.json",
-    # The part field of `best` (paintmatch.features.part_field): a U-Net over the whole frame, float16-stored
-    # (1.9 MB), trained 2000 steps on synthetic cuts and warps of real line art (configs/part-field-mixed-long.yaml),
-    # then 1200 steps more on new cuts with the unseen-part term (configs/part-field-mixed-unseen.yaml), then 1200
-    # more on other new cuts with that term at twice the weight (configs/part-field-mixed-unseen2.yaml), then 1200
-    # more at a lower learning rate (configs/part-field-mixed-unseen3.yaml). Validation top-1 colour on the last
-    # run's held-out cuts: 0.941 (0.940 for the model before it); `best` on the 36 synthetic dev cuts 0.9490 against
-    # 0.9478 (src/paintmatch/match/best_defaults.yaml, `part_field.model`).
-    "part-field": "part-field-mixed-unseen3-fp16.json",
+    # The part fields of `best` (paintmatch.features.part_field): U-Nets over the whole frame, float16-stored
+    # (1.9 MB each); `best` averages the two (best_defaults.yaml, `part_field.model`: "part-field+part-field-clean").
+    # `part-field-clean`: four runs on clean synthetic cuts and warps of real line art (configs/part-field-mixed-long.yaml
+    # and the three part-field-mixed-unseen*.yaml). `part-field`: that model trained 3000 steps more on cuts three in
+    # four production-like, key drawings far apart (configs/part-field-production.yaml). Nearest-vector colour of a
+    # component in frame 0: production-like cuts 0.885 against 0.707, clean cuts 0.916 against 0.922; alone it
+    # loses 2-5 points of `best` on warps of the real frame 0242 that the average keeps.
+    "part-field": "part-field-production-fp16.json",
+    "part-field-clean": "part-field-mixed-unseen3-fp16.json",
 }
 
 

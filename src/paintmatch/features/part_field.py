@@ -20,7 +20,8 @@ from paintmatch.features._registry import ModelWeights, get_weights
 from paintmatch.features._session import l2_normalise, load_session
 from paintmatch.segment import LineClass, Segmentation
 
-__all__ = ["PART_FIELD_CHANNELS", "FIELD_SIDE", "FIELD_CLIP", "part_field_input", "pixel_embeddings", "mean_vectors", "component_part_embeddings"]
+__all__ = ["PART_FIELD_CHANNELS", "FIELD_SIDE", "FIELD_CLIP", "part_field_input", "pixel_embeddings", "mean_vectors",
+           "part_field_models", "component_part_embeddings"]
 
 #: Input channels, in order: line field, main lines, red trace lines, blue trace lines.
 PART_FIELD_CHANNELS = ("field", "main", "red", "blue")
@@ -81,14 +82,23 @@ def mean_vectors(field: np.ndarray, seg: Segmentation) -> np.ndarray:
     return l2_normalise(vectors.astype(np.float32))
 
 
+def part_field_models(model: str) -> list[str]:
+    """The registered part fields (or ``.json`` paths) named by ``model``: one name, or several joined by ``+``."""
+    return [name.strip() for name in model.split("+") if name.strip()]
+
+
 def component_part_embeddings(frame, model: str = "part-field") -> np.ndarray:
     """(n, D) float32: each component's mean part-field vector (``mean_vectors``); cached in ``frame.cache``.
+
+    ``model`` may name several part fields joined by ``+`` (an ensemble): their vectors are
+    concatenated, each scaled by 1/sqrt(k), so the dot product of two components is the mean of
+    the k fields' cosines (k * D dimensions, still unit length).
 
     Parameters
     ----------
     frame : paintmatch.match.Frame
     model : str
-        Registered part-field weights (``paintmatch.features.MODELS``) or a ``.json`` path.
+        Registered part-field weights (``paintmatch.features.MODELS``) or a ``.json`` path, or several joined by ``+``.
 
     Raises
     ------
@@ -98,6 +108,8 @@ def component_part_embeddings(frame, model: str = "part-field") -> np.ndarray:
     key = ("part_field", model)
     if key in frame.cache:
         return frame.cache[key]
-    result = mean_vectors(pixel_embeddings(frame.seg, get_weights(model)), frame.seg)
+    names = part_field_models(model)
+    vectors = [mean_vectors(pixel_embeddings(frame.seg, get_weights(name)), frame.seg) for name in names]
+    result = vectors[0] if len(vectors) == 1 else np.concatenate(vectors, axis=1) * np.float32(1.0 / np.sqrt(len(vectors)))
     frame.cache[key] = result
     return result
