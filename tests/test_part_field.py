@@ -289,3 +289,16 @@ def test_an_ensemble_of_part_fields_averages_their_cosines(synth_frame: Frame) -
     np.testing.assert_allclose(np.linalg.norm(both, axis=1), 1.0, atol=1e-5)
     np.testing.assert_allclose(both @ both[:5].T, ((one @ one[:5].T) + (other @ other[:5].T)) / 2, atol=1e-5)
     assert not np.allclose(one @ one[:5].T, other @ other[:5].T, atol=1e-3)  # two different fields
+
+
+def test_a_batch_whose_pairs_share_no_part_is_skipped_not_a_crash() -> None:
+    from paintmatch.train.part_field import PartFieldNet, _Cuts, _step_loss
+
+    config = _tiny(batch_pairs=1)
+    inputs = np.zeros((1, 2, 4, 64, 64), dtype=np.uint8)
+    parts = np.stack([np.zeros((64, 64), np.int32), np.ones((64, 64), np.int32)])[None]  # frame 0 part 0, frame 1 part 1
+    model = PartFieldNet(config.widths, config.embedding_dim)
+    assert _step_loss(model, _Cuts(inputs, parts), config, np.random.default_rng(0)) is None
+    shared = _Cuts(inputs, np.zeros_like(parts))
+    loss = _step_loss(model, shared, config, np.random.default_rng(0))
+    assert loss is not None and loss.requires_grad  # one shared part: a (zero) loss to step on

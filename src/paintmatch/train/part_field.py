@@ -325,7 +325,7 @@ def _pair_loss(
 
 def _step_loss(
     model: PartFieldNet, data: _Cuts, config: PartFieldConfig, rng: np.random.Generator, warps: _Cuts | None = None
-) -> torch.Tensor:
+) -> torch.Tensor | None:
     images, maps, colors = [], [], []
     for _ in range(config.batch_pairs):
         source = warps if warps is not None and rng.random() < config.warp_share else data
@@ -347,6 +347,8 @@ def _step_loss(
                               colors[i // 2], config.unseen_weight)
             if loss is not None:
                 losses.append(loss)
+    if not losses:
+        return None  # no pair of the batch shares a part (a warp pushed every part off the canvas): skip the step
     return torch.stack(losses).mean()
 
 
@@ -519,18 +521,19 @@ def train_part_field(
             rng = np.random.default_rng([config.seed, step])  # batches depend on (seed, step) only: exact resume
             loss = _step_loss(model, train_data, config, rng, warps)
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            scheduler.step()
+            if loss is not None:
+                loss.backward()
+                optimizer.step()
+            scheduler.step()  # also on a skipped step: the schedule stays a function of the step
             step += 1
-            record = {"step": step, "loss": round(loss.item(), 5)}
+            record = {"step": step, "loss": None if loss is None else round(loss.item(), 5)}
             if step % config.eval_every == 0 or step == config.steps:
                 val = top1_color(_torch_embed(model), val_data, val_frames)
                 record["val_top1_color"] = round(val, 4)
             record["elapsed_s"] = round(time.perf_counter() - started, 1)
             log_file.write(json.dumps(record) + "\n")
             log_file.flush()
-            bar.set_postfix(loss=f"{loss.item():.3f}", val=f"{val:.3f}")
+            bar.set_postfix(loss="skipped" if loss is None else f"{loss.item():.3f}", val=f"{val:.3f}")
             bar.update(1)
             if step % config.checkpoint_every == 0 or step == config.steps or step == stop_at:
                 save_checkpoint(checkpoint, model, optimizer, scheduler, step=step, config=config, val=val)
