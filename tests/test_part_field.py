@@ -217,9 +217,9 @@ def test_shipped_part_field_follows_components_of_a_warped_real_frame(basicpbc: 
         assert scored.sum() > 30
         same_component.append(np.mean(nearest[scored] == truth[scored]))
         same_color.append(np.mean(color[nearest[scored]] == color[truth[scored]]))
-    # Measured 0.72 and 0.89 (the clean field alone, part-field-clean: 0.62 and 0.82; the production field alone:
-    # 0.55 and 0.73).
-    assert np.mean(same_component) > 0.65 and np.mean(same_color) > 0.85
+    # Measured 0.76 and 0.93 (the clean field alone, part-field-clean: 0.62 and 0.82; the production field alone:
+    # 0.67 and 0.83).
+    assert np.mean(same_component) > 0.7 and np.mean(same_color) > 0.88
 
 
 def test_best_adds_the_part_term_only_between_small_components() -> None:

@@ -142,8 +142,8 @@ MODELS: dict[str, str] = {
     # `part-field-clean`: four runs on clean synthetic cuts and warps of real line art (configs/part-field-mixed-long.yaml
     # and the three part-field-mixed-unseen*.yaml). `part-field`: that model trained 3000 steps more on cuts three in
     # four production-like, key drawings far apart (configs/part-field-production.yaml). Nearest-vector colour of a
-    # component in frame 0: production-like cuts 0.885 against 0.707, clean cuts 0.916 against 0.922; alone it
-    # loses 2-5 points of `best` on warps of the real frame 0242 that the average keeps.
+    # component in frame 0: production-like cuts 0.898 against 0.707, clean cuts 0.926 against 0.922; alone it
+    # loses 1.6-2.2 points of `best` on warps of the real frame 0242, which the average keeps.
     "part-field": "part-field-production-fp16.json",
     "part-field-clean": "part-field-mixed-unseen3-fp16.json",
 }
