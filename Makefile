@@ -53,7 +53,7 @@ bench-gaps: install
 
 # Review effort on the production-like dev suite: components flagged, wrong ones caught.
 bench-flags: install-test
-	$(PY) benchmarks/flags.py
+	$(PY) benchmarks/flags.py --suite production-test --max-references 8
 
 # Peak RSS of colorize on 10- and 40-frame 1600 px cuts and a 150-frame 1920x1080 one (flat in the number of frames).
 bench-memory: install

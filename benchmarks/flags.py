@@ -21,7 +21,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-THRESHOLDS = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
+THRESHOLDS = (0.3, 0.5, 0.6, 0.7, 0.9)  # calibrated P(right): the shipped FLAG_CONFIDENCE is added
 
 
 def scored_frames(paths, matcher, *, max_references: int | None):
