@@ -51,7 +51,7 @@ bench-batch: install-test
 bench-gaps: install
 	$(PY) benchmarks/bench_gaps.py
 
-# Review effort on the production-like dev suite: components flagged, wrong ones caught.
+# Review effort on the production-like test suite (8 references per cut): components flagged, wrong ones caught.
 bench-flags: install-test
 	$(PY) benchmarks/flags.py --suite production-test --max-references 8
 

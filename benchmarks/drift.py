@@ -45,16 +45,14 @@ def part_ids(cut: Path, name: str, seg) -> np.ndarray | None:
     not of the frame's size.
     """
     from paintmatch.evaluate.regions import _majority
-    from paintmatch.io import read_image
+    from paintmatch.evaluate.truth import read_id_map
 
     path = cut / "label" / f"{name}.png"
     if not path.is_file():
         return None
-    label = read_image(path)
-    if label.shape[:2] != seg.shape:
+    ids = read_id_map(path, kind="label map")  # R << 16 | G << 8 | B, -1 where transparent
+    if ids.shape != seg.shape:
         return None
-    ids = (label[..., 0].astype(np.int64) << 16) | (label[..., 1].astype(np.int64) << 8) | label[..., 2]
-    ids[label[..., 3] == 0] = -1
     inside = seg.labels >= 0
     values, codes = np.unique(ids[inside], return_inverse=True)
     majority = _majority(seg.labels[inside], codes.ravel().astype(np.uint32), seg.n)

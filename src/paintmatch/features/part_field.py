@@ -58,9 +58,14 @@ def part_field_input(seg: Segmentation, side: int) -> np.ndarray:
 
 def pixel_embeddings(seg: Segmentation, weights: ModelWeights) -> np.ndarray:
     """(D, side, side) float32: the part field of one frame (onnxruntime)."""
+    return _run_field(part_field_input(seg, weights.crop_size), weights)
+
+
+def _run_field(x: np.ndarray, weights: ModelWeights) -> np.ndarray:
+    """(D, side, side) float32: the field of a (4, side, side) uint8 ``part_field_input``."""
     session = load_session(weights)
-    x = part_field_input(seg, weights.crop_size)[None].astype(np.float32) * (1.0 / 255.0)
-    return session.run(None, {session.get_inputs()[0].name: x})[0][0]
+    batch = x[None].astype(np.float32) * (1.0 / 255.0)
+    return session.run(None, {session.get_inputs()[0].name: batch})[0][0]
 
 
 def mean_vectors(field: np.ndarray, seg: Segmentation) -> np.ndarray:
@@ -108,8 +113,10 @@ def component_part_embeddings(frame, model: str = "part-field") -> np.ndarray:
     key = ("part_field", model)
     if key in frame.cache:
         return frame.cache[key]
-    names = part_field_models(model)
-    vectors = [mean_vectors(pixel_embeddings(frame.seg, get_weights(name)), frame.seg) for name in names]
+    weights = [get_weights(name) for name in part_field_models(model)]
+    # One input per network size: the fields of an ensemble see the same view of the frame.
+    inputs = {side: part_field_input(frame.seg, side) for side in {w.crop_size for w in weights}}
+    vectors = [mean_vectors(_run_field(inputs[w.crop_size], w), frame.seg) for w in weights]
     result = vectors[0] if len(vectors) == 1 else np.concatenate(vectors, axis=1) * np.float32(1.0 / np.sqrt(len(vectors)))
     frame.cache[key] = result
     return result

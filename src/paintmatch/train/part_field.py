@@ -497,7 +497,8 @@ def train_part_field(
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     model = PartFieldNet(config.widths, config.embedding_dim)
-    frozen_norms = bool(config.init_from) and Path(config.init_from).suffix == ".onnx"
+    # Started from an ONNX export: its batch-norm statistics are folded in, batch statistics would change the function.
+    frozen_norms = _batch_norms(model) if config.init_from and Path(config.init_from).suffix == ".onnx" else []
     if config.init_from and not resume:  # before the cuts: a wrong path fails at once, not after their 25 minutes
         _load_initial_weights(model, Path(config.init_from))
     log(f"generating {config.train_cuts} training and {config.val_cuts} validation cuts")
@@ -516,8 +517,8 @@ def train_part_field(
     with open(out_dir / "train.log", "a") as log_file:
         while step < min(config.steps, stop_at or config.steps):
             model.train()
-            for norm in _batch_norms(model) if frozen_norms else []:
-                norm.eval()  # folded statistics of the ONNX start: batch statistics would change the function
+            for norm in frozen_norms:
+                norm.eval()
             rng = np.random.default_rng([config.seed, step])  # batches depend on (seed, step) only: exact resume
             loss = _step_loss(model, train_data, config, rng, warps)
             optimizer.zero_grad(set_to_none=True)
