@@ -36,7 +36,7 @@ def variants() -> dict[str, dict]:
     rows["- flow check"] = {"fb_tol": 0.0}
     rows["- per-color flow coverage"] = {"color_vote": 0.0}
     steps = {"neighbour-consistency": {"neighbours": False}, "tiny-region-vote": {"tiny_area": 0},
-             "large-region-vote": {"large_vote_share": 0.0}, "anchor-merge": {"anchor": False},
+             "anchor-merge": {"anchor": False},
              "part-field-veto": {"part_veto": 0.0}}
     for step in matcher.steps:
         if step in steps:

@@ -4,7 +4,7 @@
     python benchmarks/dev.py --methods best --params '{"w_part": 0}'
 
 Every reference (or ``--max-references K`` evenly spaced) of every cut of ``production-dev`` is the only colored
-frame in turn; prints acc_thres / pix_acc_wobg / leaked regions per method and setting, and appends a JSON line
+frame in turn; prints acc_thres / pix_acc / pix_acc_wobg / leaked regions per method and setting, and appends a JSON line
 per run to ``benchmarks/results/raw/dev.jsonl`` (ignored by git) so choices can be traced.
 """
 
@@ -51,10 +51,10 @@ def main(argv: list[str] | None = None) -> int:
         leaks = run._leaks(evaluation)
         for method, summary in evaluation.summary.items():
             row = {"method": method, "close_gaps": options.close_gaps, "params": params, "cuts": len(paths),
-                   "max_references": args.max_references, **{k: summary.by_cut[k] for k in ("acc", "acc_thres", "pix_acc_wobg", "seconds")},
+                   "max_references": args.max_references, **{k: summary.by_cut[k] for k in ("acc", "acc_thres", "pix_acc", "pix_acc_wobg", "seconds")},
                    "leaked": leaks[method], "minutes": round((time.perf_counter() - started) / 60, 1)}
             print(f"{method:10s} close_gaps={options.close_gaps!s:5s} acc_thres {row['acc_thres']:.4f}  "
-                  f"pix_acc_wobg {row['pix_acc_wobg']:.4f}  leaked {leaks[method]}  {row['seconds']:.3f} s/frame", flush=True)
+                  f"pix_acc {row['pix_acc']:.4f}  pix_acc_wobg {row['pix_acc_wobg']:.4f}  leaked {leaks[method]}  {row['seconds']:.3f} s/frame", flush=True)
             with open(log, "a", encoding="utf-8") as handle:
                 handle.write(json.dumps(row) + "\n")
     return 0

@@ -25,23 +25,67 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN_SEED = 30_000
+#: Production-like training cuts for ``--style production``: no benchmark (dev 1000, test 9000) and no part-field
+#: training run (30000-34000) uses this seed.
+PRODUCTION_TRAIN_SEED = 37_000
+PRODUCTION_SIZE = 1024  # as benchmarks/run.py's production suites
 
 
-def collect_cut(cut: Path) -> list[tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]]:
-    """(terms, same_color (n_t, n_r) bool, target areas) for every (k-1 -> k) and (0 -> k) pair of a cut."""
+def truth_majority_colors(gt: np.ndarray, labels: np.ndarray, n: int) -> np.ndarray:
+    """(n, 4) uint8: the most common color of the (H, W, 4) painted truth over each component of ``labels``."""
+    from paintmatch.rgba import pack_rgba, unpack_rgba
+
+    keys = pack_rgba(gt.reshape(-1, 4)).astype(np.int64)
+    inside = labels.ravel() >= 0
+    pairs, counts = np.unique(np.stack([labels.ravel()[inside], keys[inside]]), axis=1, return_counts=True)
+    order = np.lexsort((-counts, pairs[0]))  # per component, the most common color first
+    first = np.unique(pairs[0][order], return_index=True)[1]
+    colors = np.zeros(n, dtype=np.int64)
+    colors[pairs[0][order][first]] = pairs[1][order][first]
+    return unpack_rgba(colors.astype(np.uint32))
+
+
+def production_frames(cut: Path) -> list:
+    """The frames of a production-like cut as ``colorize`` segments them (default gap closing), with the truth's
+    majority color per component."""
+    from paintmatch.cut import ColorizeOptions, segment_frame
+    from paintmatch.evaluate.regions import read_colored
+    from paintmatch.io import read_cut, read_image
+    from paintmatch.match import Frame
+
+    files = read_cut(cut, require_colored=False)
+    close_gaps = ColorizeOptions().close_gaps
+    frames = []
+    for name, path in zip(files.names, files.line):
+        frame, _ = segment_frame(read_image(path), name, close_gaps)
+        colors = truth_majority_colors(read_colored(files.root, name), frame.seg.labels, frame.n)
+        frames.append(Frame(frame.line, frame.seg, colors=colors, name=name))
+    return frames
+
+
+def clean_frames(cut: Path) -> list:
+    """The frames of a clean synthetic cut, segmented without gap closing, with their true colors."""
     from paintmatch.evaluate.truth import read_truth, truth_colors
     from paintmatch.io import read_cut, read_image
-    from paintmatch.match import Frame, get_matcher
-    from paintmatch.rgba import pack_rgba
+    from paintmatch.match import Frame
     from paintmatch.segment import segment
 
-    matcher = get_matcher("best")
     files = read_cut(cut)
     frames = []
     for name, path in zip(files.names, files.line):
         line = read_image(path)
         seg = segment(line)
         frames.append(Frame(line, seg, colors=truth_colors(read_truth(files.root, name).image, seg)))
+    return frames
+
+
+def collect_cut(cut: Path, style: str = "clean") -> list[tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]]:
+    """(terms, same_color (n_t, n_r) bool, target areas) for every (k-1 -> k) and (0 -> k) pair of a cut."""
+    from paintmatch.match import Frame, get_matcher
+    from paintmatch.rgba import pack_rgba
+
+    matcher = get_matcher("best")
+    frames = production_frames(cut) if style == "production" else clean_frames(cut)
     pairs = []
     for k in range(1, len(frames)):
         for j in sorted({k - 1, 0}):
@@ -50,6 +94,17 @@ def collect_cut(cut: Path) -> list[tuple[dict[str, np.ndarray], np.ndarray, np.n
             same = pack_rgba(frames[k].colors)[:, None] == pack_rgba(frames[j].colors)[None, :]
             pairs.append((terms, same, frames[k].seg.areas))
     return pairs
+
+
+def production_train_suite(folder: Path, cuts: int, frames: int) -> list[Path]:
+    """Production-like training cuts in ``folder`` (seed ``PRODUCTION_TRAIN_SEED``), generated if missing."""
+    from paintmatch.synth import generate_suite
+
+    existing = sorted(p for p in folder.glob("*") if (p / "line").is_dir())
+    if len(existing) == cuts:
+        return existing
+    return [Path(p) for p in generate_suite(folder, cuts=cuts, frames=frames, seed=PRODUCTION_TRAIN_SEED,
+                                            style="production", size=PRODUCTION_SIZE)]
 
 
 def negative_log_likelihood(w: np.ndarray, data) -> tuple[float, np.ndarray]:
@@ -98,16 +153,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", type=int, default=8)
     parser.add_argument("--fit", default="area,shape,trace,pos,flow", help=f"terms to fit, of {','.join(fittable)}")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--style", choices=("clean", "production"), default="clean",
+                        help=f"clean synthetic cuts (seed {TRAIN_SEED}) or production-like ones (seed {PRODUCTION_TRAIN_SEED}, "
+                             f"{PRODUCTION_SIZE} px, segmented and colored as colorize does)")
     args = parser.parse_args(argv)
 
     fit = [name.strip() for name in args.fit.split(",") if name.strip()]
     unknown = [name for name in fit if name not in fittable]
     if unknown:
         parser.error(f"--fit: unknown term(s) {', '.join(unknown)}; the terms are {', '.join(fittable)}")
-    cuts = cached_suite(args.data / f"synthetic-train-{args.cuts}x{args.frames}", args.cuts, args.frames, TRAIN_SEED)
+    if args.style == "production":
+        cuts = production_train_suite(args.data / f"production-train-{args.cuts}x{args.frames}", args.cuts, args.frames)
+    else:
+        cuts = cached_suite(args.data / f"synthetic-train-{args.cuts}x{args.frames}", args.cuts, args.frames, TRAIN_SEED)
     print(f"collecting cost terms from {len(cuts)} training cuts ...", file=sys.stderr)
     with ProcessPoolExecutor(args.workers) as pool:
-        pairs = [pair for cut_pairs in pool.map(collect_cut, cuts) for pair in cut_pairs]
+        pairs = [pair for cut_pairs in pool.map(collect_cut, cuts, [args.style] * len(cuts)) for pair in cut_pairs]
 
     def dataset(scale: float):
         data = []

@@ -105,33 +105,13 @@ def test_match_leaves_only_per_frame_features_in_the_frames():
             assert kind in {"shape", "features:shape", "part_field", "line_field"}, key
 
 
-def test_large_region_takes_the_color_the_flow_covers_it_with(basicpbc, tmp_path):
-    """A 16:9 crop of the 3D-rendered frame, mildly warped: the warp opens the hair outline where it meets the
-    frame edge, so the left background and the hair become one region, mostly background. Shape and area match it
-    to the hair; the large-region flow vote gives it the background's transparency (pix_acc 0.67 -> 1.0 here)."""
-    from PIL import Image
-
-    from paintmatch.deform import make_deformation_suite
-    from paintmatch.evaluate.score import evaluate_cut
-
-    for name in ("gt", "line"):
-        full = load_rgba(basicpbc / "assets" / f"{name}0242.png")
-        Image.fromarray(full[300:1380]).save(tmp_path / f"wide_{name}.png")
-    (cut,) = make_deformation_suite([(tmp_path / "wide_gt.png", tmp_path / "wide_line.png")], tmp_path / "cuts",
-                                    levels=(1,), frames=2, seed=20000)
-    without, _ = evaluate_cut(cut, "best", matcher_params={"large_vote_share": 0.0})
-    with_vote, _ = evaluate_cut(cut, "best")
-    assert without.means["pix_acc"] < 0.9
-    assert with_vote.means["pix_acc"] > 0.99
-
-
 def test_the_anchor_is_asked_for_when_a_step_uses_it():
     assert get_matcher("best").uses_anchor
     assert get_matcher("best", anchor=False).uses_anchor  # the veto compares with the painter's frame
     assert not get_matcher("best", part_veto=0.0, anchor=False).uses_anchor
     assert not get_matcher("best", w_part=0.0, anchor=False).uses_anchor  # no part field, no veto
     assert get_matcher("best", anchor=False).steps == (
-        "assignment", "neighbour-consistency", "tiny-region-vote", "large-region-vote", "part-field-veto",
+        "assignment", "neighbour-consistency", "tiny-region-vote", "part-field-veto",
         "calibrated-confidence")
 
 

@@ -36,10 +36,9 @@ def test_best_uses_exactly_the_defaults_of_the_file():
     assert matcher.anchor_merge.margin == settings.anchor.margin
     assert (matcher.veto.margin, matcher.veto.max_share, matcher.veto.painted_max_share) == (
         settings.part_field.veto, settings.part_field.veto_max_share, settings.part_field.max_share)
-    neighbours, tiny, large = matcher.pair_steps
+    neighbours, tiny = matcher.pair_steps
     assert (neighbours.weight, neighbours.rounds) == (settings.neighbours.weight, settings.neighbours.rounds)
     assert tiny.area == settings.votes.tiny_area
-    assert (large.share, large.min_cover) == (settings.votes.large_share, settings.votes.large_min_cover)
 
 
 def test_flat_names_of_old_reach_real_settings():

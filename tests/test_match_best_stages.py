@@ -22,7 +22,6 @@ from paintmatch.match._evidence import (
 from paintmatch.match._refine import (
     AnchorMerge,
     Assignment,
-    LargeRegionVote,
     NeighbourConsistency,
     PartFieldVeto,
     TinyRegionVote,
@@ -279,25 +278,6 @@ def test_tiny_region_vote_gives_a_speck_the_color_the_flow_puts_under_it():
     others = np.arange(target.n) != smallest
     np.testing.assert_array_equal(after.colors[others], before.colors[others])
     assert TinyRegionVote(area)(MatchContext(target, DEFAULTS.replace(flow=False).flow).pair(reference), None, before) is before
-
-
-def test_large_region_vote_recolors_only_large_components_the_flow_covers_clearly():
-    reference = _boxes_frame()
-    target = _boxes_frame(offset=3, colors=False)
-    pair = _pair(reference, target)
-    t_ids, r_ids = _true_pairs(reference, target)
-    wrong = np.array(t_ids)
-    wrong[t_ids] = np.roll(r_ids, 1)
-    before = _matching(reference, wrong)
-    after = LargeRegionVote(share=0.05, min_cover=0.5)(pair, None, before)
-    large = target.seg.areas > 0.05 * target.seg.labels.size
-    assert large.sum() == 2  # the outside and the band
-    assert (before.colors[large] != after.colors[large]).any(axis=1).all()  # both started wrong
-    for i in np.flatnonzero(large):
-        np.testing.assert_array_equal(after.colors[i], reference.colors[r_ids[list(t_ids).index(i)]])
-    np.testing.assert_array_equal(after.colors[~large], before.colors[~large])
-    # A cover of over 100% is never reached: nothing changes.
-    assert (LargeRegionVote(share=0.05, min_cover=1.0)(pair, None, before).colors == before.colors).all()
 
 
 def test_anchor_merge_takes_the_more_confident_reference():

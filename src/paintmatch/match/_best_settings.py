@@ -81,7 +81,7 @@ class FlowSettings:
     Attributes
     ----------
     enabled : bool
-        Compute the flow (off: no flow term, no tiny- or large-region vote).
+        Compute the flow (off: no flow term, no tiny-region vote).
     method : str
         Forward flow algorithm (``paintmatch.match.baselines.FLOW_METHODS``).
     side : int
@@ -159,15 +159,9 @@ class VoteSettings:
     ----------
     tiny_area : int
         Components under this many pixels take the majority color the flow maps them to (0: off).
-    large_share : float
-        Components over this share of the frame take the color covering most of them through the flow (0: off).
-    large_min_cover : float
-        ... when that color covers more than this share of them.
     """
 
     tiny_area: int
-    large_share: float
-    large_min_cover: float
 
 
 @dataclass(frozen=True)
@@ -315,7 +309,6 @@ FLAT_NAMES: dict[str, str] = {
     "neighbours": "neighbours.enabled",
     "w_neighbours": "neighbours.weight",
     "tiny_area": "votes.tiny_area",
-    "large_vote_share": "votes.large_share",
     "anchor": "anchor.enabled",
     "anchor_margin": "anchor.margin",
 }

@@ -5,7 +5,6 @@ Against one colored frame (``PairStep``: ``step(pair, cost, matching) -> Matchin
 - ``NeighbourConsistency``: a pair's cost drops with the share of the target's neighbours matched to the
   reference's neighbours, then the assignment runs again.
 - ``TinyRegionVote``: components under a few pixels take the majority color the flow maps their pixels to.
-- ``LargeRegionVote``: components over a share of the frame take the color the flow covers most of them with.
 
 Across the colored frames (after the pair steps):
 
@@ -29,7 +28,7 @@ from paintmatch.match.simple import assign
 from paintmatch.rgba import pack_rgba
 
 __all__ = [
-    "Assignment", "NeighbourConsistency", "TinyRegionVote", "LargeRegionVote", "AnchorMerge", "PartFieldVeto",
+    "Assignment", "NeighbourConsistency", "TinyRegionVote", "AnchorMerge", "PartFieldVeto",
     "CalibratedConfidence", "confidence_features",
 ]
 
@@ -129,30 +128,6 @@ class TinyRegionVote:
         voted = vote(labels.ravel()[pixels][None, :], source[None, :], reference.colors, centroids=target.seg.centroids)
         use = tiny & (voted.confidence > 0)
         return _recolored(matching, use, voted.colors[use], voted.ref_index[use])
-
-
-@dataclass(frozen=True)
-class LargeRegionVote:
-    """Components over ``share`` of the frame take the color the flow-warped reference covers most of them with,
-    when it covers more than ``min_cover`` of them (``FlowEvidence.by_color``). Nothing without flow.
-
-    For a background merged with another region where an outline meets the frame edge, which shape and
-    area match to the wrong region.
-    """
-
-    share: float
-    min_cover: float
-    name = "large-region-vote"
-
-    def __call__(self, pair: PairContext, cost: np.ndarray, matching: Matching) -> Matching:
-        evidence = pair.flow()
-        large = np.flatnonzero(~within_share(pair.target, self.share))
-        if evidence is None or large.size == 0:
-            return matching
-        per_color = evidence.by_color[large]
-        best = per_color.argmax(axis=1)
-        clear = per_color[np.arange(large.size), best] > self.min_cover
-        return _recolored(matching, large[clear], pair.reference.colors[best[clear]], best[clear])
 
 
 @dataclass(frozen=True)

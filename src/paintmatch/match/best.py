@@ -19,7 +19,7 @@
 
 2. an assignment (Hungarian, completed many-to-one);
 3. refinement steps against that colored frame (``paintmatch.match._refine``): neighbour consistency,
-   tiny-region flow vote, large-region flow vote;
+   tiny-region flow vote;
 4. steps across colored frames: the painter's colored frame (the anchor) is matched by the same steps and
    wins where it is more confident (``anchor-merge``); then the part-field veto recolors components the
    part field is far surer belong to another color of the painter's frame (``part-field-veto``).
@@ -72,7 +72,6 @@ from paintmatch.match._refine import (
     AnchorMerge,
     Assignment,
     CalibratedConfidence,
-    LargeRegionVote,
     NeighbourConsistency,
     PartFieldVeto,
     TinyRegionVote,
@@ -170,8 +169,6 @@ class BestMatcher:
             steps.append(NeighbourConsistency(s.neighbours.weight, s.neighbours.rounds, self.assignment))
         if s.votes.tiny_area > 0:
             steps.append(TinyRegionVote(s.votes.tiny_area))
-        if s.votes.large_share > 0:
-            steps.append(LargeRegionVote(s.votes.large_share, s.votes.large_min_cover))
         self.pair_steps = tuple(steps)
         self.anchor_merge = AnchorMerge(s.anchor.margin) if s.anchor.enabled else None
         part = s.part_field
