@@ -43,3 +43,20 @@ def test_fit_recovers_the_weights_that_made_the_data():
                       bounds=[(0.0, None)] * 3)
     assert np.allclose(result.x, true_w, rtol=0.2), result.x
     assert fit.top1_color_accuracy(result.x, data) >= fit.top1_color_accuracy(np.array([0.0, 3.0, 0.0]), data)
+
+
+def test_truth_majority_colors_take_each_components_most_common_paint():
+    fit = benchmark_module("fit_weights")
+    labels = np.array([[0, 0, 0, -1, 1, 1],
+                       [0, 0, 0, -1, 1, 1]])
+    skin, blend, hair = (250, 200, 180, 255), (120, 100, 90, 255), (40, 30, 20, 255)
+    gt = np.zeros((2, 6, 4), np.uint8)
+    gt[:, :3] = skin
+    gt[0, 2] = blend  # an antialiased blend along the line: one pixel of six
+    gt[:, 3] = (0, 0, 0, 255)
+    gt[:, 4:] = hair
+    colors = fit.truth_majority_colors(gt, labels, 3)
+    assert colors.shape == (3, 4) and colors.dtype == np.uint8
+    np.testing.assert_array_equal(colors[0], skin)
+    np.testing.assert_array_equal(colors[1], hair)
+    np.testing.assert_array_equal(colors[2], (0, 0, 0, 0))  # no pixel: transparent
