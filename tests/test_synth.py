@@ -210,16 +210,6 @@ def test_options_keep_the_truth_consistent(options: dict) -> None:
         assert right[seg.areas >= 40].all() and right.mean() >= 0.9
 
 
-def test_frames_are_fast_enough() -> None:
-    """A 512x512 frame in well under 0.5 s (generous bound for slow CI machines; measured ~0.11 s)."""
-    import time
-
-    started = time.perf_counter()
-    for _ in synth_frames(frames=3, seed=1):
-        pass
-    assert (time.perf_counter() - started) / 3 < 1.0
-
-
 def test_cli_synth(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["synth", str(tmp_path / "out"), "--cuts", "2", "--frames", "2", "--seed", "3", "--size", "256"]) == 0
     assert (tmp_path / "out" / "cut_001" / "gt" / "0001.png").is_file()
