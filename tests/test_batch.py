@@ -119,13 +119,13 @@ def test_weights_loaded_once_per_worker_process(monkeypatch):
         options = ColorizeOptions(method="best-deep")
         for _ in range(3):
             batch._prepare_worker(options)
-        fields = ["weights:part-field", "weights:part-field-clean"]  # the two part fields best averages
+        fields = ["weights:part-field", "weights:part-field-production", "weights:part-field-clean"]  # the three best averages
         assert loads == ["weights:default", *fields]  # its crop features and its part fields
         for _ in range(2):
             batch._prepare_worker(ColorizeOptions(method="best"))  # shape features: only the part fields
         assert loads == ["weights:default", *fields, *fields]
         batch._prepare_worker(ColorizeOptions(method="flow"))  # no weights at all
-        assert len(loads) == 5
+        assert len(loads) == 1 + 2 * len(fields)
     finally:
         batch._worker_matcher.cache_clear()
 
