@@ -39,7 +39,8 @@ def split_scene(*, cut: bool, shift: int = 0, colors: bool = True) -> tuple[Fram
 @pytest.mark.parametrize("shift", [0, 3])
 def test_best_keeps_a_split_off_piece_with_its_region_where_simple_does_not(shift):
     """The piece split off the red box has about the green box's area and lies about as near to it: by
-    geometry (`simple`) it is green; the flow says it lies where the red box was, so `best` paints it red."""
+    geometry (`simple`) it is green; the flow says it lies where the red box was, and the part field that it is
+    part of the red box, so `best` paints it red."""
     reference, _ = split_scene(cut=False)
     target, ids = split_scene(cut=True, shift=shift, colors=False)
     assert len(set(ids.values())) == target.n == 5
@@ -50,8 +51,10 @@ def test_best_keeps_a_split_off_piece_with_its_region_where_simple_does_not(shif
     best = colors(get_matcher("best").match(reference, target))
     assert best["piece"] == RED and best["big"] == RED and best["small"] == GREEN
     assert colors(get_matcher("simple").match(reference, target))["piece"] == GREEN
-    # It is the flow evidence that decides: without it `best` errs as `simple` does.
-    assert colors(get_matcher("best", flow=False).match(reference, target))["piece"] == GREEN
+    # The flow evidence and the part field each decide it alone; without both `best` errs as `simple` does.
+    assert colors(get_matcher("best", w_part=0.0).match(reference, target))["piece"] == RED
+    assert colors(get_matcher("best", flow=False).match(reference, target))["piece"] == RED
+    assert colors(get_matcher("best", flow=False, w_part=0.0).match(reference, target))["piece"] == GREEN
 
 
 @pytest.mark.parametrize("params", [{}, {"fb_tol": 0.0}, {"anchor": False, "neighbours": False}, {"flow.side": 64}])
