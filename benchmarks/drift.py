@@ -44,7 +44,7 @@ def part_ids(cut: Path, name: str, seg) -> np.ndarray | None:
     Read per pixel, so it holds for any segmentation (gap closing included); None if the label map is absent or
     not of the frame's size.
     """
-    from paintmatch.evaluate.regions import _majority
+    from paintmatch.evaluate.regions import majority_values
     from paintmatch.evaluate.truth import read_id_map
 
     path = cut / "label" / f"{name}.png"
@@ -55,7 +55,7 @@ def part_ids(cut: Path, name: str, seg) -> np.ndarray | None:
         return None
     inside = seg.labels >= 0
     values, codes = np.unique(ids[inside], return_inverse=True)
-    majority = _majority(seg.labels[inside], codes.ravel().astype(np.uint32), seg.n)
+    majority = majority_values(seg.labels[inside], codes.ravel().astype(np.uint32), seg.n)
     return values[majority.astype(np.int64)]
 
 

@@ -2,9 +2,11 @@
 
     .venv/bin/python benchmarks/fit_weights.py                      # fit area, shape, trace, pos, flow
     .venv/bin/python benchmarks/fit_weights.py --fit area,shape,trace
+    .venv/bin/python benchmarks/fit_weights.py --style production --fit area,shape,feat,trace,pos,flow,part
 
 The suite (seed 30000: disjoint from the dev suite's 20000 and the test suite's 10000) is generated into
-``benchmarks/data/synthetic-train-16x8`` if missing. Every frame k of every cut is matched against frame k-1
+``benchmarks/data/synthetic-train-16x8`` if missing; with ``--style production``, production-like cuts (seed 37000)
+into ``benchmarks/data/production-train-16x8``, segmented with colorize's gap closing. Every frame k of every cut is matched against frame k-1
 and against frame 0, both colored with their TRUE colors, and ``BestMatcher.cost_terms`` are collected. The
 model is a conditional logit: P(target t takes reference r) is proportional to exp(-s * cost[t, r]), and the
 likelihood of the true COLOR (the sum over the reference components of that color) is maximised over the
@@ -28,21 +30,16 @@ TRAIN_SEED = 30_000
 #: Production-like training cuts for ``--style production``: no benchmark (dev 1000, test 9000) and no part-field
 #: training run (30000-34000) uses this seed.
 PRODUCTION_TRAIN_SEED = 37_000
-PRODUCTION_SIZE = 1024  # as benchmarks/run.py's production suites
 
 
 def truth_majority_colors(gt: np.ndarray, labels: np.ndarray, n: int) -> np.ndarray:
-    """(n, 4) uint8: the most common color of the (H, W, 4) painted truth over each component of ``labels``."""
+    """(n, 4) uint8: the most common color of the (H, W, 4) painted truth over each component of ``labels``
+    (as the scorer reads a method's output: ``paintmatch.evaluate.regions.majority_values``)."""
+    from paintmatch.evaluate.regions import majority_values
     from paintmatch.rgba import pack_rgba, unpack_rgba
 
-    keys = pack_rgba(gt.reshape(-1, 4)).astype(np.int64)
-    inside = labels.ravel() >= 0
-    pairs, counts = np.unique(np.stack([labels.ravel()[inside], keys[inside]]), axis=1, return_counts=True)
-    order = np.lexsort((-counts, pairs[0]))  # per component, the most common color first
-    first = np.unique(pairs[0][order], return_index=True)[1]
-    colors = np.zeros(n, dtype=np.int64)
-    colors[pairs[0][order][first]] = pairs[1][order][first]
-    return unpack_rgba(colors.astype(np.uint32))
+    inside = labels >= 0
+    return unpack_rgba(majority_values(labels[inside], pack_rgba(gt)[inside], n))
 
 
 def production_frames(cut: Path) -> list:
@@ -96,17 +93,6 @@ def collect_cut(cut: Path, style: str = "clean") -> list[tuple[dict[str, np.ndar
     return pairs
 
 
-def production_train_suite(folder: Path, cuts: int, frames: int) -> list[Path]:
-    """Production-like training cuts in ``folder`` (seed ``PRODUCTION_TRAIN_SEED``), generated if missing."""
-    from paintmatch.synth import generate_suite
-
-    existing = sorted(p for p in folder.glob("*") if (p / "line").is_dir())
-    if len(existing) == cuts:
-        return existing
-    return [Path(p) for p in generate_suite(folder, cuts=cuts, frames=frames, seed=PRODUCTION_TRAIN_SEED,
-                                            style="production", size=PRODUCTION_SIZE)]
-
-
 def negative_log_likelihood(w: np.ndarray, data) -> tuple[float, np.ndarray]:
     """Sum over targets of -log P(true color), and its gradient in ``w``.
 
@@ -140,7 +126,8 @@ def top1_color_accuracy(w: np.ndarray, data) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     from scipy.optimize import minimize, minimize_scalar
-    from tune import cached_suite  # benchmarks/ is this script's folder, first on sys.path
+    from run import PRODUCTION_SIZE  # benchmarks/ is this script's folder, first on sys.path
+    from tune import cached_suite
 
     from paintmatch.match import get_matcher
 
@@ -163,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"--fit: unknown term(s) {', '.join(unknown)}; the terms are {', '.join(fittable)}")
     if args.style == "production":
-        cuts = production_train_suite(args.data / f"production-train-{args.cuts}x{args.frames}", args.cuts, args.frames)
+        cuts = cached_suite(args.data / f"production-train-{args.cuts}x{args.frames}", args.cuts, args.frames,
+                            PRODUCTION_TRAIN_SEED, style="production", size=PRODUCTION_SIZE)
     else:
         cuts = cached_suite(args.data / f"synthetic-train-{args.cuts}x{args.frames}", args.cuts, args.frames, TRAIN_SEED)
     print(f"collecting cost terms from {len(cuts)} training cuts ...", file=sys.stderr)

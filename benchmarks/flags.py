@@ -29,7 +29,7 @@ def scored_frames(paths, matcher, *, max_references: int | None):
     with a truth, ``right`` (n,) bool: the component's color is the majority truth color under it."""
     from paintmatch.cut import colorize_frames
     from paintmatch.evaluate.every_reference import _load_truth_cut, _plan
-    from paintmatch.evaluate.regions import _majority
+    from paintmatch.evaluate.regions import majority_values
     from paintmatch.rgba import pack_rgba
 
     for path in paths:
@@ -44,7 +44,7 @@ def scored_frames(paths, matcher, *, max_references: int | None):
                 seg = result.frame.seg
                 truth_packed = np.where(truth.labels >= 0, pack_rgba(truth.colors)[np.maximum(truth.labels, 0)], 0)
                 inside = (seg.labels >= 0) & (truth.labels >= 0)
-                majority = _majority(seg.labels[inside], truth_packed[inside].astype(np.uint32), seg.n)
+                majority = majority_values(seg.labels[inside], truth_packed[inside].astype(np.uint32), seg.n)
                 yield result, pack_rgba(result.matching.colors) == majority
 
 

@@ -44,14 +44,17 @@ def parse_grid(items: list[str]) -> dict[str, list]:
     return grid
 
 
-def cached_suite(folder: Path, cuts: int, frames: int, seed: int) -> list[Path]:
-    """The cut folders of a synthetic suite in ``folder``, generated (deterministic by ``seed``) if missing."""
+def cached_suite(folder: Path, cuts: int, frames: int, seed: int, **options) -> list[Path]:
+    """The cut folders of a synthetic suite in ``folder``, generated (deterministic by ``seed``) if missing.
+
+    ``options``: more keywords of ``paintmatch.synth.generate_suite`` (``style``, ``size``); the default is clean cuts.
+    """
     from paintmatch.synth import generate_suite
 
     existing = sorted(p for p in folder.glob("*") if (p / "line").is_dir())
     if len(existing) == cuts:
         return existing
-    return [Path(p) for p in generate_suite(folder, cuts=cuts, frames=frames, seed=seed)]
+    return [Path(p) for p in generate_suite(folder, cuts=cuts, frames=frames, seed=seed, **options)]
 
 
 def dev_suite(data: Path, cuts: int, frames: int) -> list[Path]:

@@ -53,6 +53,7 @@ __all__ = [
     "read_truth_regions",
     "read_colored",
     "predicted_colors",
+    "majority_values",
     "region_metrics",
     "score_output",
 ]
@@ -343,7 +344,7 @@ def predicted_colors(output: np.ndarray, regions: TruthRegions) -> np.ndarray:
     """
     packed, labels = _check_output(output, regions)
     inside = labels >= 0
-    return unpack_rgba(_majority(labels[inside], packed[inside], regions.n))
+    return unpack_rgba(majority_values(labels[inside], packed[inside], regions.n))
 
 
 def _check_output(output: np.ndarray, regions: TruthRegions) -> tuple[np.ndarray, np.ndarray]:
@@ -361,7 +362,7 @@ def _check_output(output: np.ndarray, regions: TruthRegions) -> tuple[np.ndarray
     return packed, regions.labels
 
 
-def _majority(region: np.ndarray, value: np.ndarray, n: int) -> np.ndarray:
+def majority_values(region: np.ndarray, value: np.ndarray, n: int) -> np.ndarray:
     """(n,) uint32: the most frequent ``value`` per region index ``0..n-1`` (0 for an empty region)."""
     result = np.zeros(n, np.uint32)
     if n == 0 or region.size == 0:
@@ -425,7 +426,7 @@ def region_metrics(
     inside = labels >= 0
     region = labels[inside]
     value = packed[inside]
-    predicted = _majority(region, value, regions.n)
+    predicted = majority_values(region, value, regions.n)
     truth = pack_rgba(regions.colors)
     correct = predicted == truth
     pixel_ok = value == truth[region]
@@ -483,6 +484,6 @@ def leaked_regions(output: np.ndarray, regions: TruthRegions, *, min_area: int =
     """
     packed, labels = _check_output(output, regions)
     inside = labels >= 0
-    predicted = _majority(labels[inside], packed[inside], regions.n)
+    predicted = majority_values(labels[inside], packed[inside], regions.n)
     transparent = (predicted & 0xFF) == 0  # pack_rgba keeps alpha in the low byte
     return (regions.areas > min_area) & ~regions.background & transparent
