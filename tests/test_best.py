@@ -114,7 +114,7 @@ def test_the_anchor_is_asked_for_when_a_step_uses_it():
     assert not get_matcher("best", part_veto=0.0, anchor=False).uses_anchor
     assert not get_matcher("best", w_part=0.0, anchor=False).uses_anchor  # no part field, no veto
     assert get_matcher("best", anchor=False).steps == (
-        "assignment", "neighbour-consistency", "tiny-region-vote", "part-field-veto",
+        "assignment", "guided-flow", "neighbour-consistency", "tiny-region-vote", "part-field-veto",
         "calibrated-confidence")
 
 

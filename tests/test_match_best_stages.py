@@ -16,12 +16,15 @@ from paintmatch.match._evidence import (
     PositionTerm,
     ShapeTerm,
     TraceTerm,
+    color_margin,
     flow_evidence,
     flow_reliability,
+    guided_flow_evidence,
 )
 from paintmatch.match._refine import (
     AnchorMerge,
     Assignment,
+    GuidedFlow,
     NeighbourConsistency,
     PartFieldVeto,
     TinyRegionVote,
@@ -137,6 +140,48 @@ def test_flow_evidence_follows_a_move_and_its_check_marks_what_does_not_come_bac
     unchecked = flow_evidence(reference, target, DEFAULTS.replace(fb_tol=0.0).flow)
     assert unchecked.reliability is None
     np.testing.assert_array_equal(unchecked.overlap, evidence.overlap)
+
+
+def _far_move():
+    """Three boxes that all move 30 px right, nearly their spacing (35 px): too far for the flow to follow."""
+    reference = _boxes_frame()
+    target = _boxes_frame(offset=30, colors=False)
+    t_ids, r_ids = _true_pairs(reference, target)
+    chosen = np.zeros(target.n, np.int64)
+    chosen[t_ids] = r_ids
+    return reference, target, t_ids, r_ids, chosen
+
+
+def test_guided_flow_follows_a_move_too_far_for_the_flow_from_the_regions_matched():
+    reference, target, t_ids, r_ids, chosen = _far_move()
+    pair = _pair(reference, target)
+    boxes_t, boxes_r = t_ids[2:], r_ids[2:]
+    assert (pair.flow().overlap[boxes_t, boxes_r] < 0.1).all()  # the plain flow loses every box
+    confident = np.isin(np.arange(target.n), boxes_t)
+    guided = guided_flow_evidence(pair, chosen, confident, 6.0)
+    assert guided.flow.shape == pair.flow().flow.shape
+    assert (guided.overlap[boxes_t[1:], boxes_r[1:]] > 0.9).all()  # the two larger boxes are found again
+    np.testing.assert_array_equal(guided.reliability, pair.flow().reliability)  # the first flow's check is kept
+
+
+def test_guided_flow_step_needs_three_sure_matches_and_keeps_the_other_terms():
+    reference, target, t_ids, r_ids, chosen = _far_move()
+    pair = _pair(reference, target)
+    area = pair.value(AreaTerm(1.0))
+    cost = np.ones((target.n, reference.n))
+    cost[t_ids, r_ids] = 0.0  # every true pair beats every rival by 1
+    assert np.allclose(color_margin(cost, chosen, reference.colors), 1.0)
+    matching = _matching(reference, chosen)
+    guided = GuidedFlow(margin=0.5, sigma=6.0, max_share=0.05)(pair, cost, matching)
+    assert guided is not pair and guided.value(AreaTerm(1.0)) is area  # only the flow's values are new
+    flow_term = FlowTerm(1.0, DEFAULTS.flow)
+    before, after = pair.value(flow_term), guided.value(flow_term)
+    boxes_t, boxes_r = t_ids[2:], r_ids[2:]
+    assert (before[boxes_t[1:], boxes_r[1:]] > 0.3).all() and (after[boxes_t[1:], boxes_r[1:]] < 0.1).all()
+    unsure = GuidedFlow(margin=1.5, sigma=6.0, max_share=0.05)(pair, cost, matching)
+    assert unsure is pair  # no match beats its rivals by 1.5: nothing guides
+    small_only = GuidedFlow(margin=0.5, sigma=6.0, max_share=0.01)(pair, cost, matching)
+    assert small_only is pair  # only two boxes up to 1% of the frame (128 px): fewer than three guides
 
 
 def test_flow_reliability_counts_pixels_whose_flow_comes_back():

@@ -98,6 +98,13 @@ class FlowSettings:
         Backward flow algorithm.
     check_max_share : float
         Components over this share of the frame are not checked (a majority over many pixels).
+    guided : bool
+        After the first assignment, run the flow again from the motion of the confidently matched regions
+        (``GuidedFlow``), then assign again.
+    guide_margin : float
+        A match guides the flow when the cheapest reference component of another color costs this much more.
+    guide_sigma : float
+        Spread of each guiding region's displacement (pixels of the flow's grid).
     """
 
     enabled: bool
@@ -109,6 +116,9 @@ class FlowSettings:
     check_floor: float
     check_method: str
     check_max_share: float
+    guided: bool
+    guide_margin: float
+    guide_sigma: float
 
 
 @dataclass(frozen=True)
@@ -302,6 +312,7 @@ FLAT_NAMES: dict[str, str] = {
     "fb_floor": "flow.check_floor",
     "fb_method": "flow.check_method",
     "fb_max_share": "flow.check_max_share",
+    "guided_flow": "flow.guided",
     "part_model": "part_field.model",
     "part_max_share": "part_field.max_share",
     "part_veto": "part_field.veto",

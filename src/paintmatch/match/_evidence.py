@@ -37,6 +37,8 @@ __all__ = [
     "flow_evidence",
     "flow_reliability",
     "within_share",
+    "color_margin",
+    "guided_flow_evidence",
     "MatchContext",
     "PairContext",
     "EvidenceTerm",
@@ -144,8 +146,25 @@ def flow_evidence(reference: Frame, target: Frame, settings: FlowSettings) -> Fl
 
     forward = FlowMatcher(method=settings.method, max_side=settings.side, clip=settings.clip)
     small_flow, _ = forward.small_flow(reference, target)
+    target_small = _small_labels(target, small_flow)
+    reliability = None
+    if settings.check_tol > 0 and reference.seg.shape == target.seg.shape:
+        backward, _ = FlowMatcher(method=settings.check_method, max_side=settings.side, clip=settings.clip).small_flow(target, reference)
+        # The target's line field on this grid (the forward flow's input): 0 far from every line.
+        grid_size, _, clip = forward.grid(target.seg.shape)
+        textured = reduced_line_field(target, target.seg.shape, grid_size, clip) > 0
+        reliability = flow_reliability(small_flow, backward, target_small, target.n, settings.check_tol, textured)
+    return _evidence_of(reference, target, small_flow, reliability)
+
+
+def _small_labels(target: Frame, small_flow: np.ndarray) -> np.ndarray:
+    """(h, w) int32: the target's components on the flow's reduced grid (nearest neighbour; -1 on lines)."""
+    return cv2.resize(target.seg.labels, (small_flow.shape[1], small_flow.shape[0]), interpolation=cv2.INTER_NEAREST)
+
+
+def _evidence_of(reference: Frame, target: Frame, small_flow: np.ndarray, reliability: np.ndarray | None) -> FlowEvidence:
+    """The ``FlowEvidence`` of a flow target -> reference on the reduced grid: who covers whom once warped."""
     size = (small_flow.shape[1], small_flow.shape[0])
-    target_small = cv2.resize(target.seg.labels, size, interpolation=cv2.INTER_NEAREST)
     ref_labels = reference.seg.expanded_labels()
     ref_scale_x, ref_scale_y = ref_labels.shape[1] / size[0], ref_labels.shape[0] / size[1]
     xs, ys = np.meshgrid(np.arange(size[0], dtype=np.float32), np.arange(size[1], dtype=np.float32))
@@ -155,15 +174,66 @@ def flow_evidence(reference: Frame, target: Frame, settings: FlowSettings) -> Fl
         (ys + small_flow[..., 1]) * ref_scale_y,
         cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0,
     ).astype(np.int32)
-    overlap = _overlap_counts(reference.n, target_small, source, target.n)
-    reliability = None
-    if settings.check_tol > 0 and reference.seg.shape == target.seg.shape:
-        backward, _ = FlowMatcher(method=settings.check_method, max_side=settings.side, clip=settings.clip).small_flow(target, reference)
-        # The target's line field on this grid (the forward flow's input): 0 far from every line.
-        grid_size, _, clip = forward.grid(target.seg.shape)
-        textured = reduced_line_field(target, target.seg.shape, grid_size, clip) > 0
-        reliability = flow_reliability(small_flow, backward, target_small, target.n, settings.check_tol, textured)
+    overlap = _overlap_counts(reference.n, _small_labels(target, small_flow), source, target.n)
     return FlowEvidence(flow=small_flow, overlap=overlap, by_color=_by_color(overlap, reference.colors), reliability=reliability)
+
+
+def color_margin(cost: np.ndarray, chosen: np.ndarray, colors: np.ndarray) -> np.ndarray:
+    """(n_t,) float64: how much more the cheapest reference component of another color costs than the chosen one.
+
+    Parameters
+    ----------
+    cost : (n_t, n_r) ndarray of float64
+    chosen : (n_t,) ndarray of int
+        Reference component of each target component.
+    colors : (n_r, 4) ndarray of uint8
+        Reference colors (a runner-up of the chosen color is no rival: it paints the same).
+    """
+    packed = pack_rgba(colors)
+    rivals = np.where(packed[None, :] == packed[chosen][:, None], np.inf, cost)
+    return rivals.min(axis=1) - cost[np.arange(cost.shape[0]), chosen]
+
+
+def guided_flow_evidence(pair: "PairContext", chosen: np.ndarray, confident: np.ndarray, sigma: float) -> FlowEvidence | None:
+    """The pair's flow run again from the motion of the regions matched with confidence (None without a flow).
+
+    Optical flow on line art follows small motion; a limb that swings between two key drawings outruns its
+    coarsest scale. The regions already matched with confidence say how far each part moved: every
+    confident target component moves by its centroid's displacement to its reference component; a
+    Gaussian (``sigma`` grid pixels) spreads those displacements over the frame (normalized convolution,
+    the first flow where no confident region is near); the flow starts from that field and refines it.
+    The first flow's forward-backward check is kept (its reliability says where line art gives the flow a hold).
+
+    Parameters
+    ----------
+    pair : PairContext
+    chosen : (n_t,) ndarray of int
+        Reference component of each target component (the first assignment).
+    confident : (n_t,) ndarray of bool
+        The components whose match guides the flow.
+    sigma : float
+        Spread of each region's displacement, in pixels of the flow's grid.
+    """
+    from paintmatch.match.baselines import FlowMatcher
+
+    first = pair.flow()
+    if first is None:
+        return None
+    reference, target, settings = pair.reference, pair.target, pair.match.flow
+    h, w = first.flow.shape[:2]
+    scale = np.array([w / target.seg.shape[1], h / target.seg.shape[0]])
+    moves = ((reference.seg.centroids[chosen] - target.seg.centroids) * scale).astype(np.float32)  # (n_t, 2) x, y
+    labels = _small_labels(target, first.flow)
+    inside = labels >= 0
+    component = np.where(inside, labels, 0)
+    weight = (inside & confident[component]).astype(np.float32)
+    spread_weight = cv2.GaussianBlur(weight, (0, 0), sigma)
+    spread_move = cv2.GaussianBlur(moves[component] * weight[..., None], (0, 0), sigma)
+    fallback = 0.02  # weight of the first flow where no confident region is near: only where the spread is ~0
+    initial = (spread_move + fallback * first.flow) / (spread_weight[..., None] + fallback)
+    forward = FlowMatcher(method=settings.method, max_side=settings.side, clip=settings.clip)
+    small_flow, _ = forward.small_flow(reference, target, initial=initial.astype(np.float32))
+    return _evidence_of(reference, target, small_flow, first.reliability)
 
 
 # --- contexts ------------------------------------------------------------------------------------
@@ -259,6 +329,11 @@ class PairContext:
         if self._flow is None:
             self._flow = flow_evidence(self.reference, self.target, self.match.flow)
         return self._flow
+
+    def with_flow(self, evidence: FlowEvidence) -> "PairContext":
+        """The same pair with another flow (``GuidedFlow``): terms that do not read the flow keep their values."""
+        values = {name: value for name, value in self._values.items() if name != FlowTerm.name}
+        return PairContext(reference=self.reference, target=self.target, match=self.match, _flow=evidence, _values=values)
 
     def value(self, term: "EvidenceTerm") -> np.ndarray:
         """``term(reference, target, self)``, computed once per pair and term name."""

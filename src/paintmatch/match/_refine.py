@@ -1,5 +1,10 @@
 """Assignment and refinement steps of ``best``: each a small named object that takes a ``Matching`` and returns one.
 
+Against one colored frame, right after the first assignment:
+
+- ``GuidedFlow``: the flow run again from the motion of the confidently matched regions; the pair with that
+  flow gives a new cost, assigned again.
+
 Against one colored frame (``PairStep``: ``step(pair, cost, matching) -> Matching``):
 
 - ``NeighbourConsistency``: a pair's cost drops with the share of the target's neighbours matched to the
@@ -23,12 +28,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from paintmatch.match import Frame, Matching
-from paintmatch.match._evidence import MatchContext, PairContext, within_share
+from paintmatch.match._evidence import MatchContext, PairContext, color_margin, guided_flow_evidence, within_share
 from paintmatch.match.simple import assign
 from paintmatch.rgba import pack_rgba
 
 __all__ = [
-    "Assignment", "NeighbourConsistency", "TinyRegionVote", "AnchorMerge", "PartFieldVeto",
+    "Assignment", "GuidedFlow", "NeighbourConsistency", "TinyRegionVote", "AnchorMerge", "PartFieldVeto",
     "CalibratedConfidence", "confidence_features",
 ]
 
@@ -55,6 +60,35 @@ def _recolored(matching: Matching, which: np.ndarray, colors: np.ndarray, ref_in
     new_colors[which] = colors
     new_index[which] = ref_index
     return Matching(ref_index=new_index, colors=new_colors, confidence=matching.confidence, stage=matching.stage)
+
+
+@dataclass(frozen=True)
+class GuidedFlow:
+    """The pair with its flow run again from the motion of the regions the first assignment is sure of.
+
+    A target component guides when the cheapest reference component of another color costs over ``margin``
+    more than its match, and both are up to ``max_share`` of their frames (a large region's centroid moves with
+    what covers it). ``guided_flow_evidence`` has how.
+    ``step(pair, cost, matching)`` returns the new ``PairContext`` (the pair itself without a flow or with
+    fewer than three guides).
+    """
+
+    margin: float
+    sigma: float
+    max_share: float
+    name = "guided-flow"
+
+    def __call__(self, pair: PairContext, cost: np.ndarray, matching: Matching) -> PairContext:
+        reference, target = pair.reference, pair.target
+        chosen = matching.ref_index
+        confident = (
+            (color_margin(cost, chosen, reference.colors) > self.margin)
+            & within_share(target, self.max_share) & within_share(reference, self.max_share)[chosen]
+        )
+        if confident.sum() < 3:
+            return pair
+        evidence = guided_flow_evidence(pair, chosen, confident, self.sigma)
+        return pair if evidence is None else pair.with_flow(evidence)
 
 
 @dataclass(frozen=True)

@@ -188,7 +188,7 @@ def reduced_line_field(frame: Frame, shape: tuple[int, int], size: tuple[int, in
     return field
 
 
-def dense_flow(target: np.ndarray, reference: np.ndarray, *, method: str = "dis") -> np.ndarray:
+def dense_flow(target: np.ndarray, reference: np.ndarray, *, method: str = "dis", initial: np.ndarray | None = None) -> np.ndarray:
     """Dense flow from ``target`` to ``reference``: ``target[y, x] ~ reference[y + f[y, x, 1], x + f[y, x, 0]]``.
 
     Parameters
@@ -197,6 +197,9 @@ def dense_flow(target: np.ndarray, reference: np.ndarray, *, method: str = "dis"
         Grey images of the same size.
     method : {"dis", "dis-fast", "farneback"}
         OpenCV's DIS optical flow (medium or fast preset) or Farneback's polynomial expansion.
+    initial : (H, W, 2) ndarray of float32, optional
+        A first guess of the flow that the method refines (both OpenCV methods start from a given flow);
+        ``best``'s guided flow passes the motion of the regions it matched with confidence.
 
     Returns
     -------
@@ -205,10 +208,14 @@ def dense_flow(target: np.ndarray, reference: np.ndarray, *, method: str = "dis"
     """
     if method in ("dis", "dis-fast"):
         preset = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM if method == "dis" else cv2.DISOPTICAL_FLOW_PRESET_FAST
-        return cv2.DISOpticalFlow_create(preset).calc(target, reference, None)
+        # DIS starts from the flow passed in when it has the image's size and two float32 channels.
+        start = None if initial is None else np.ascontiguousarray(initial, dtype=np.float32).copy()
+        return cv2.DISOpticalFlow_create(preset).calc(target, reference, start)
     if method == "farneback":
+        start = None if initial is None else np.ascontiguousarray(initial, dtype=np.float32).copy()
         return cv2.calcOpticalFlowFarneback(
-            target, reference, None, pyr_scale=0.5, levels=5, winsize=21, iterations=5, poly_n=7, poly_sigma=1.5, flags=0
+            target, reference, start, pyr_scale=0.5, levels=5, winsize=21, iterations=5, poly_n=7, poly_sigma=1.5,
+            flags=0 if start is None else cv2.OPTFLOW_USE_INITIAL_FLOW,
         )
     close = difflib.get_close_matches(method, FLOW_METHODS, n=1)
     hint = f" Did you mean '{close[0]}'?" if close else ""
@@ -253,8 +260,10 @@ class FlowMatcher:
         size = (max(8, round(w * scale)), max(8, round(h * scale)))
         return size, scale, self.clip / scale
 
-    def small_flow(self, reference: Frame, target: Frame) -> tuple[np.ndarray, float]:
+    def small_flow(self, reference: Frame, target: Frame, initial: np.ndarray | None = None) -> tuple[np.ndarray, float]:
         """Flow from the target to the reference at the reduced size, and that size's scale.
+
+        ``initial``: a first guess on the reduced grid that the flow refines (``dense_flow``).
 
         Returns
         -------
@@ -266,7 +275,7 @@ class FlowMatcher:
         shape = target.seg.shape
         size, scale, clip = self.grid(shape)
         fields = [reduced_line_field(frame, shape, size, clip) for frame in (target, reference)]
-        return dense_flow(*fields, method=self.method), scale
+        return dense_flow(*fields, method=self.method, initial=initial), scale
 
     def flow(self, reference: Frame, target: Frame) -> np.ndarray:
         """(H, W, 2) float32 flow from the target to the reference at the target's full size."""
