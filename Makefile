@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 DEMO_OUT ?= demo-out
 
-.PHONY: install install-test browser demo test bench bench-small bench-speed bench-batch bench-drift bench-memory bench-gaps bench-flags ablation example weights clean
+.PHONY: install install-test browser demo test bench bench-small bench-speed bench-batch bench-drift bench-memory bench-gaps bench-flags bench-leaks ablation example weights clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ bench-gaps: install
 # Review effort on the production-like test suite (8 references per cut): components flagged, wrong ones caught.
 bench-flags: install-test
 	$(PY) benchmarks/flags.py --suite production-test --max-references 8
+
+# Why painted regions come out transparent on the production-like dev suite: gap left open, edge or inner component.
+bench-leaks: install-test
+	$(PY) benchmarks/leaks.py
 
 # Peak RSS of colorize on 10- and 40-frame 1600 px cuts and a 150-frame 1920x1080 one (flat in the number of frames).
 bench-memory: install

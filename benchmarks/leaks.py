@@ -1,0 +1,111 @@
+"""Why painted regions come out transparent: the leaks of ``best`` on the production-like DEV suite, by cause.
+
+    python benchmarks/leaks.py                       # production-dev, 3 references per cut (as benchmarks/dev.py)
+    python benchmarks/leaks.py --method best --max-references 8
+
+A leak is a truth region over 200 px, painted in the truth, whose output is transparent (``leaked_regions``, issue 19's
+acceptance). Each one is put down to the component of the method's own segmentation that covers most of it:
+
+- ``gap``: that component is mostly truth background: an outline gap that gap closing left open;
+- ``edge``: a component touching the frame edge that took the reference's transparent background;
+- ``hole``: an inner component that took the transparency of a hole of the reference (background seen between an
+  arm and the body): the background term keeps inner components off the border background only.
+
+Prints the counts and writes ``benchmarks/results/leaks.md``; the dev suite only (settings are chosen there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+KINDS = ("gap", "edge", "hole")
+GAP_SHARE = 0.3  # a component over 30% truth background is the background leaking in (not measured: a clear split)
+
+
+def leak_kind(region: np.ndarray, labels: np.ndarray, truth_background: np.ndarray) -> str:
+    """The cause of one leaked truth region (the module docstring's ``gap``, ``edge`` or ``hole``).
+
+    Parameters
+    ----------
+    region : (H, W) ndarray of bool
+        The leaked truth region's pixels.
+    labels : (H, W) ndarray of int32
+        The method's components (-1 on lines).
+    truth_background : (H, W) ndarray of bool
+        Pixels of the truth's background regions.
+    """
+    inside = region & (labels >= 0)
+    if not inside.any():
+        return "gap"  # no component of its own: all line or merged away
+    found, counts = np.unique(labels[inside], return_counts=True)
+    component = labels == found[counts.argmax()]
+    if truth_background[component].mean() > GAP_SHARE:
+        return "gap"
+    edge = component[0].any() or component[-1].any() or component[:, 0].any() or component[:, -1].any()
+    return "edge" if edge else "hole"
+
+
+def count_leaks(cut: Path, method: str, max_references: int) -> dict[str, int]:
+    """Leaks of ``method`` on one cut, each drawing of ``reference_indices`` in turn the only colored frame, by kind."""
+    from paintmatch.cut import colorize_frames
+    from paintmatch.evaluate.every_reference import reference_indices
+    from paintmatch.evaluate.regions import leaked_regions, read_colored, read_truth_regions
+    from paintmatch.io import read_cut, read_image
+    from paintmatch.match import get_matcher
+
+    files = read_cut(cut, require_colored=False)
+    lines = [read_image(path) for path in files.line]
+    truths = [read_truth_regions(files.root, name, line) for name, line in zip(files.names, lines)]
+    matcher = get_matcher(method)
+    kinds = dict.fromkeys(KINDS, 0)
+    for reference in reference_indices(len(lines), max_references):
+        colored = {reference: read_colored(files.root, files.names[reference])}
+        results = colorize_frames(lines, colored, names=files.names, matcher=matcher)
+        for k, (result, truth) in enumerate(zip(results, truths)):
+            if k == reference or truth is None:
+                continue
+            background = np.zeros(truth.labels.shape, bool)
+            inside = truth.labels >= 0
+            background[inside] = truth.background[truth.labels[inside]]
+            for region in np.flatnonzero(leaked_regions(result.painted.image, truth)):
+                kinds[leak_kind(truth.labels == region, result.frame.seg.labels, background)] += 1
+    return kinds
+
+
+def main(argv: list[str] | None = None) -> int:
+    import run
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--method", default="best")
+    parser.add_argument("--max-references", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "leaks.md")
+    args = parser.parse_args(argv)
+    suite = run.production_suite(HERE / "data", name="production-dev")
+    totals = dict.fromkeys(KINDS, 0)
+    for cut in suite.groups["production-dev"]:
+        for kind, count in count_leaks(cut, args.method, args.max_references).items():
+            totals[kind] += count
+        print(f"{cut.name}: {totals}", flush=True)
+    lines = [
+        f"Made by `python benchmarks/leaks.py --method {args.method} --max-references {args.max_references}` "
+        "(production-like dev suite).", "",
+        "| method | leaked | gap left open | edge component took the background | inner component took a hole |",
+        "|---|---|---|---|---|",
+        f"| {args.method} | {sum(totals.values())} | {totals['gap']} | {totals['edge']} | {totals['hole']} |",
+    ]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_suffix(".tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(args.out)
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
