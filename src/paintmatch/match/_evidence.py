@@ -154,7 +154,7 @@ def flow_evidence(reference: Frame, target: Frame, settings: FlowSettings) -> Fl
         grid_size, _, clip = forward.grid(target.seg.shape)
         textured = reduced_line_field(target, target.seg.shape, grid_size, clip) > 0
         reliability = flow_reliability(small_flow, backward, target_small, target.n, settings.check_tol, textured)
-    return _evidence_of(reference, target, small_flow, reliability)
+    return _evidence_of(reference, target, small_flow, target_small, reliability)
 
 
 def _small_labels(target: Frame, small_flow: np.ndarray) -> np.ndarray:
@@ -162,8 +162,13 @@ def _small_labels(target: Frame, small_flow: np.ndarray) -> np.ndarray:
     return cv2.resize(target.seg.labels, (small_flow.shape[1], small_flow.shape[0]), interpolation=cv2.INTER_NEAREST)
 
 
-def _evidence_of(reference: Frame, target: Frame, small_flow: np.ndarray, reliability: np.ndarray | None) -> FlowEvidence:
-    """The ``FlowEvidence`` of a flow target -> reference on the reduced grid: who covers whom once warped."""
+def _evidence_of(
+    reference: Frame, target: Frame, small_flow: np.ndarray, target_small: np.ndarray, reliability: np.ndarray | None
+) -> FlowEvidence:
+    """The ``FlowEvidence`` of a flow target -> reference on the reduced grid: who covers whom once warped.
+
+    ``target_small``: ``_small_labels(target, small_flow)``, which the caller already has.
+    """
     size = (small_flow.shape[1], small_flow.shape[0])
     ref_labels = reference.seg.expanded_labels()
     ref_scale_x, ref_scale_y = ref_labels.shape[1] / size[0], ref_labels.shape[0] / size[1]
@@ -174,7 +179,7 @@ def _evidence_of(reference: Frame, target: Frame, small_flow: np.ndarray, reliab
         (ys + small_flow[..., 1]) * ref_scale_y,
         cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0,
     ).astype(np.int32)
-    overlap = _overlap_counts(reference.n, _small_labels(target, small_flow), source, target.n)
+    overlap = _overlap_counts(reference.n, target_small, source, target.n)
     return FlowEvidence(flow=small_flow, overlap=overlap, by_color=_by_color(overlap, reference.colors), reliability=reliability)
 
 
@@ -233,7 +238,7 @@ def guided_flow_evidence(pair: "PairContext", chosen: np.ndarray, confident: np.
     initial = (spread_move + fallback * first.flow) / (spread_weight[..., None] + fallback)
     forward = FlowMatcher(method=settings.method, max_side=settings.side, clip=settings.clip)
     small_flow, _ = forward.small_flow(reference, target, initial=initial.astype(np.float32))
-    return _evidence_of(reference, target, small_flow, first.reliability)
+    return _evidence_of(reference, target, small_flow, labels, first.reliability)
 
 
 # --- contexts ------------------------------------------------------------------------------------

@@ -206,13 +206,12 @@ def dense_flow(target: np.ndarray, reference: np.ndarray, *, method: str = "dis"
     (H, W, 2) ndarray of float32
         Flow (dx, dy) in pixels.
     """
+    # Both methods refine a flow passed in (DIS when it has the image's size and two float32 channels) in place.
+    start = None if initial is None else np.array(initial, dtype=np.float32, order="C")
     if method in ("dis", "dis-fast"):
         preset = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM if method == "dis" else cv2.DISOPTICAL_FLOW_PRESET_FAST
-        # DIS starts from the flow passed in when it has the image's size and two float32 channels.
-        start = None if initial is None else np.ascontiguousarray(initial, dtype=np.float32).copy()
         return cv2.DISOpticalFlow_create(preset).calc(target, reference, start)
     if method == "farneback":
-        start = None if initial is None else np.ascontiguousarray(initial, dtype=np.float32).copy()
         return cv2.calcOpticalFlowFarneback(
             target, reference, start, pyr_scale=0.5, levels=5, winsize=21, iterations=5, poly_n=7, poly_sigma=1.5,
             flags=0 if start is None else cv2.OPTFLOW_USE_INITIAL_FLOW,
