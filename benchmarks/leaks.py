@@ -52,22 +52,20 @@ def leak_kind(region: np.ndarray, labels: np.ndarray, truth_background: np.ndarr
 
 
 def count_leaks(cut: Path, method: str, max_references: int) -> dict[str, int]:
-    """Leaks of ``method`` on one cut, each drawing of ``reference_indices`` in turn the only colored frame, by kind."""
+    """Leaks of ``method`` on one cut, each chosen drawing (``_plan``) in turn the only colored frame, by kind."""
     from paintmatch.cut import colorize_frames
-    from paintmatch.evaluate.every_reference import reference_indices
-    from paintmatch.evaluate.regions import leaked_regions, read_colored, read_truth_regions
-    from paintmatch.io import read_cut, read_image
+    from paintmatch.evaluate.every_reference import _load_truth_cut, _plan
+    from paintmatch.evaluate.regions import leaked_regions
     from paintmatch.match import get_matcher
 
-    files = read_cut(cut, require_colored=False)
-    lines = [read_image(path) for path in files.line]
-    truths = [read_truth_regions(files.root, name, line) for name, line in zip(files.names, lines)]
+    references = _plan(cut, max_references)
+    truth_cut = _load_truth_cut(cut, "auto", references)  # the same loading (and size checks) as flags.py and the bench
     matcher = get_matcher(method)
     kinds = dict.fromkeys(KINDS, 0)
-    for reference in reference_indices(len(lines), max_references):
-        colored = {reference: read_colored(files.root, files.names[reference])}
-        results = colorize_frames(lines, colored, names=files.names, matcher=matcher)
-        for k, (result, truth) in enumerate(zip(results, truths)):
+    for reference in references:
+        results = colorize_frames(truth_cut.lines, {reference: truth_cut.colored[reference]}, names=truth_cut.names,
+                                  matcher=matcher)
+        for k, (result, truth) in enumerate(zip(results, truth_cut.truths)):
             if k == reference or truth is None:
                 continue
             background = np.zeros(truth.labels.shape, bool)
