@@ -138,18 +138,16 @@ MODELS: dict[str, str] = {
     "default": "resnet34-c32-synth-int8.json",
     "resnet34-c32-synth": "resnet34-c32-synth-int8.json",
     # The part fields of `best` (paintmatch.features.part_field): U-Nets over the whole frame, float16-stored
-    # (1.9 MB each); `best` averages the four (best_defaults.yaml, `part_field.model`).
-    # `part-field-clean`: four runs on clean synthetic cuts and warps of real line art (configs/part-field-mixed-long.yaml
-    # and the three part-field-mixed-unseen*.yaml). `part-field-production`: that model trained 3000 steps more on cuts
-    # three in four production-like, key drawings far apart (configs/part-field-production.yaml). Nearest-vector colour
-    # of a component in frame 0: production-like cuts 0.898 against 0.707, clean cuts 0.926 against 0.922; alone it
-    # loses 1.6-2.2 points of `best` on warps of the real frame 0242, which the average keeps. `part-field`: that one
-    # trained 3000 steps more on new cuts, 85% production-like (configs/part-field-production2.yaml).
-    # `part-field-production3`: that one trained 3000 steps more on other new cuts (configs/part-field-production3.yaml).
+    # (1.9 MB each); `best` averages the two, each also on the mirrored frame (best_defaults.yaml, `part_field`).
+    # They end a chain of runs that `make weights` repeats: four on clean synthetic cuts and warps of real line art
+    # (configs/part-field-mixed-long.yaml and the three part-field-mixed-unseen*.yaml), then 3000 steps more on cuts
+    # three in four production-like, key drawings far apart (configs/part-field-production.yaml); those two were
+    # shipped until best defaults version 6, which scored better without them (production-like dev 0.8939 against
+    # 0.8877 with all four). `part-field`: the next run, 3000 steps more on new cuts, 85% production-like
+    # (configs/part-field-production2.yaml). `part-field-production3`: that one trained 3000 steps more on other new
+    # cuts (configs/part-field-production3.yaml).
     "part-field": "part-field-production2-fp16.json",
     "part-field-production3": "part-field-production3-fp16.json",
-    "part-field-production": "part-field-production-fp16.json",
-    "part-field-clean": "part-field-mixed-unseen3-fp16.json",
 }
 
 

@@ -92,31 +92,40 @@ def part_field_models(model: str) -> list[str]:
     return [name.strip() for name in model.split("+") if name.strip()]
 
 
-def component_part_embeddings(frame, model: str = "part-field") -> np.ndarray:
+def component_part_embeddings(frame, model: str = "part-field", mirror: bool = False) -> np.ndarray:
     """(n, D) float32: each component's mean part-field vector (``mean_vectors``); cached in ``frame.cache``.
 
     ``model`` may name several part fields joined by ``+`` (an ensemble): their vectors are
     concatenated, each scaled by 1/sqrt(k), so the dot product of two components is the mean of
-    the k fields' cosines (k * D dimensions, still unit length).
+    the k fields' cosines (k * D dimensions, still unit length). With ``mirror`` every field also
+    sees the frame mirrored left to right (a character facing the other way, as in its training)
+    and its field is mirrored back: the mirrored view counts as one more field of the ensemble.
 
     Parameters
     ----------
     frame : paintmatch.match.Frame
     model : str
         Registered part-field weights (``paintmatch.features.MODELS``) or a ``.json`` path, or several joined by ``+``.
+    mirror : bool
+        Also run each field on the mirrored frame (twice the inference time).
 
     Raises
     ------
     ModelError
         If the weights are missing or corrupt.
     """
-    key = ("part_field", model)
+    key = ("part_field", model, mirror)
     if key in frame.cache:
         return frame.cache[key]
     weights = [get_weights(name) for name in part_field_models(model)]
     # One input per network size: the fields of an ensemble see the same view of the frame.
     inputs = {side: part_field_input(frame.seg, side) for side in {w.crop_size for w in weights}}
-    vectors = [mean_vectors(_run_field(inputs[w.crop_size], w), frame.seg) for w in weights]
+    vectors = []
+    for w in weights:
+        x = inputs[w.crop_size]
+        vectors.append(mean_vectors(_run_field(x, w), frame.seg))
+        if mirror:  # the mirrored view's field is mirrored back onto the frame (two runs: a batch of two was slower)
+            vectors.append(mean_vectors(_run_field(np.ascontiguousarray(x[:, :, ::-1]), w)[:, :, ::-1], frame.seg))
     result = vectors[0] if len(vectors) == 1 else np.concatenate(vectors, axis=1) * np.float32(1.0 / np.sqrt(len(vectors)))
     frame.cache[key] = result
     return result

@@ -129,6 +129,8 @@ class PartFieldSettings:
     ----------
     model : str
         Registered part-field weights.
+    mirror : bool
+        Each field also sees the mirrored frame, as one more field of the ensemble.
     max_share : float
         The part term counts only between components both up to this share of their frames.
     veto : float
@@ -138,6 +140,7 @@ class PartFieldSettings:
     """
 
     model: str
+    mirror: bool
     max_share: float
     veto: float
     veto_max_share: float
@@ -314,6 +317,7 @@ FLAT_NAMES: dict[str, str] = {
     "fb_max_share": "flow.check_max_share",
     "guided_flow": "flow.guided",
     "part_model": "part_field.model",
+    "part_mirror": "part_field.mirror",
     "part_max_share": "part_field.max_share",
     "part_veto": "part_field.veto",
     "veto_max_share": "part_field.veto_max_share",

@@ -256,11 +256,14 @@ class MatchContext:
     part_model : str or None
         Part-field weights, or None where nothing asks for the part field. The target's part-field
         vectors start on the helper thread as soon as the context exists (beside the optical flow).
+    part_mirror : bool
+        The part field also sees each frame mirrored (``component_part_embeddings``'s ``mirror``).
     """
 
     target: Frame
     flow: FlowSettings
     part_model: str | None = None
+    part_mirror: bool = False
     _part: dict[int, tuple[Frame, Future]] = field(default_factory=dict, repr=False)
     _pixels: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
@@ -276,7 +279,7 @@ class MatchContext:
         if known is None:
             from paintmatch.features.part_field import component_part_embeddings
 
-            known = (frame, in_background(component_part_embeddings, frame, self.part_model))
+            known = (frame, in_background(component_part_embeddings, frame, self.part_model, self.part_mirror))
             self._part[id(frame)] = known  # the frame is held too, so its id is not reused meanwhile
         return known[1]
 

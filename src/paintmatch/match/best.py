@@ -212,7 +212,8 @@ class BestMatcher:
     def context(self, target: Frame) -> MatchContext:
         """A fresh ``MatchContext`` for matching ``target`` (starts its part field on the helper thread)."""
         needs_part = self.settings.weights.part > 0
-        return MatchContext(target, self.settings.flow, self.settings.part_field.model if needs_part else None)
+        part = self.settings.part_field
+        return MatchContext(target, self.settings.flow, part.model if needs_part else None, part.mirror)
 
     def cost(self, pair: PairContext) -> np.ndarray:
         """(n_t, n_r) float64: the weighted sum of the terms of ``pair`` (lower is better)."""
