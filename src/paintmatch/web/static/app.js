@@ -519,11 +519,15 @@ function watchJob(job) {
         ui.job = null;
         bar.hidden = true;
         $("job-text").textContent = current.state === "done" ? `${current.kind} done` : "";
-        document.body.dataset.lastJob = `${current.kind}:${current.state}`;
         if (current.state === "failed") toast(`${current.kind} failed: ${current.error}`, true);
         else toast(`${current.kind} done`);
-        await refresh();
-        if (current.kind === "colorize" && ui.view === "line") setView("result");
+        try {
+          await refresh();
+          if (current.kind === "colorize" && ui.view === "line") setView("result");
+        } finally {
+          // Marked once the page shows the job's result (its frame image requested), not before the refresh.
+          document.body.dataset.lastJob = `${current.kind}:${current.state}`;
+        }
         return;
       }
     } catch (error) {
