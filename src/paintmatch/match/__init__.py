@@ -40,7 +40,7 @@ class Frame:
         when the painted target becomes the next reference (and when the anchor is matched again).
         Each key is read and written only by the one function that computes it, which returns the
         value: ``"shape"`` (``simple.shape_descriptors``), ``"features:<source or model>"``
-        (``paper.frame_features``, ``paintmatch.features.describe``), ``("part_field", model)``
+        (``paper.frame_features``, ``paintmatch.features.describe``), ``("part_field", model, mirror)``
         (``paintmatch.features.part_field.component_part_embeddings``), ``("line_field", ...)``
         (``baselines.reduced_line_field``). Nothing else goes here: values one stage hands to
         another travel as return values (``best``'s ``MatchContext`` and ``FlowEvidence``).
