@@ -24,10 +24,15 @@ from paintmatch.match._evidence import (
 from paintmatch.match._refine import (
     AnchorMerge,
     Assignment,
+    CalibratedConfidence,
     GuidedFlow,
+    MatchStages,
     NeighbourConsistency,
+    PartAgreement,
     PartFieldVeto,
     TinyRegionVote,
+    confidence_features,
+    part_similarities,
 )
 from paintmatch.segment import segment
 from test_match import _boxes_frame, _ids_by_x
@@ -382,18 +387,66 @@ def test_a_registered_preset_only_picks_settings():
 
 
 def test_calibrated_confidence_rises_where_the_two_colored_frames_agree():
-    from paintmatch.match._refine import CalibratedConfidence, confidence_features
-
     red, blue = (255, 0, 0, 255), (0, 0, 255, 255)
     conf = np.array([0.5, 0.5, 0.5], np.float32)
     previous = Matching(np.zeros(3, np.int32), np.array([red, red, red], np.uint8), conf, np.zeros(3, np.uint8))
     anchored = Matching(np.zeros(3, np.int32), np.array([red, blue, blue], np.uint8), conf, np.zeros(3, np.uint8))
     final = Matching(np.zeros(3, np.int32), np.array([red, red, (0, 255, 0, 255)], np.uint8), conf, np.zeros(3, np.uint8))
-    features = confidence_features(previous, anchored, final, np.array([100, 100, 100]))
+    stages = MatchStages(previous=previous, anchored=anchored, final=final, part=None)
+    features = confidence_features(stages, np.array([100, 100, 100]))
     np.testing.assert_array_equal(features[:, 2], [1, 0, 0])  # agree
     np.testing.assert_array_equal(features[:, 3], [0, 0, 1])  # the final color is neither (a vote or the veto)
-    step = CalibratedConfidence((0.0, 0.0, 0.0, 2.0, -1.0, 0.0, 0.0, 0.0))
-    out = step(previous, anchored, final, np.array([100, 100, 100]))
+    np.testing.assert_array_equal(features[:, 7:], [[0, 1]] * 3)  # no part field: full agreement
+    step = CalibratedConfidence((0.0, 0.0, 0.0, 2.0, -1.0, 0.0, 0.0, 0.0, 0.0, 0.0))
+    out = step(stages, np.array([100, 100, 100]))
     np.testing.assert_allclose(out.confidence, 1 / (1 + np.exp(-np.array([2.0, 0.0, -1.0]))), rtol=1e-6)
     np.testing.assert_array_equal(out.colors, final.colors)  # colors untouched
     assert (0 <= out.confidence).all() and (out.confidence <= 1).all()
+
+
+def test_calibrated_confidence_falls_where_the_part_field_prefers_another_color():
+    red = (255, 0, 0, 255)
+    conf = np.full(3, 0.9, np.float32)
+    same = Matching(np.zeros(3, np.int32), np.array([red] * 3, np.uint8), conf, np.zeros(3, np.uint8))
+    part = PartAgreement(gap=np.array([0.0, 0.3, PartAgreement.ABSENT_GAP]), top=np.array([0.9, 0.9, 0.9]))
+    stages = MatchStages(previous=same, anchored=None, final=same, part=part)
+    np.testing.assert_array_equal(confidence_features(stages, np.full(3, 100))[:, 7], part.gap)
+    out = CalibratedConfidence((2.0, 0, 0, 0, 0, 0, 0, 0, -10.0, 0))(stages, np.full(3, 100))
+    assert out.confidence[0] > 0.8 > out.confidence[1] > out.confidence[2]
+
+
+def test_part_similarities_name_the_nearest_painted_component_and_the_nearest_of_the_chosen_color():
+    red, green = (255, 0, 0, 255), (0, 255, 0, 255)
+    painted_colors = np.array([red, green, red], np.uint8)
+    painted = np.array([[1, 0], [0, 1], [0.6, 0.8]], np.float32)
+    target = np.array([[0, 1], [0.8, 0.6], [1, 0]], np.float32)
+    chosen = np.array([red, red, (0, 0, 255, 255)], np.uint8)  # the last: a color the painted frame lacks
+    top, nearest, of_chosen = part_similarities(target, painted, painted_colors, chosen)
+    assert nearest.tolist() == [1, 2, 0]
+    np.testing.assert_allclose(top, [1.0, 0.96, 1.0], atol=1e-6)
+    np.testing.assert_allclose(of_chosen[:2], [0.8, 0.96], atol=1e-6)  # the first: red's best is the third component
+    assert of_chosen[2] == -np.inf
+
+
+def test_part_agreement_is_full_for_the_same_drawing_and_not_for_a_swapped_color():
+    painted = _boxes_frame()
+    target = Frame(line=painted.line, seg=painted.seg)
+    context = MatchContext(target, DEFAULTS.flow, DEFAULTS.part_field.model)
+    right = PartAgreement.of(context, painted, painted.colors)
+    np.testing.assert_allclose(right.gap, 0.0, atol=1e-6)  # each component's nearest is itself, its own color
+    np.testing.assert_allclose(right.top, 1.0, atol=1e-4)
+    boxes = _ids_by_x(painted)[2:]
+    swapped = painted.colors.copy()
+    swapped[boxes[0]] = painted.colors[boxes[1]]
+    swapped[boxes[2]] = (1, 2, 3, 255)  # no painted component has it
+    wrong = PartAgreement.of(context, painted, swapped)
+    assert wrong.gap[boxes[0]] > 0 and wrong.gap[boxes[1]] == pytest.approx(0.0, abs=1e-6)
+    assert wrong.gap[boxes[2]] == PartAgreement.ABSENT_GAP
+
+
+def test_match_stages_carry_the_part_agreement_only_with_a_part_field():
+    reference = _boxes_frame()
+    target = _boxes_frame(offset=3, colors=False)
+    stages = get_matcher("best").match_stages(reference, target)
+    assert stages.anchored is None and stages.part is not None and stages.part.gap.shape == (target.n,)
+    assert get_matcher("best", w_part=0.0).match_stages(reference, target).part is None

@@ -197,16 +197,18 @@ class ConfidenceSettings:
     """The calibrated confidence: a logistic model of P(the component's color is right).
 
     ``sigmoid(bias + w_prev * c_prev + w_anchor * c_anchor + w_agree * agree + w_other * other
-    + w_area * min(log area, 10) / 10 + w_completion * completion + w_prev_agree * c_prev * agree)``, where
+    + w_area * min(log area, 10) / 10 + w_completion * completion + w_prev_agree * c_prev * agree
+    + w_part_gap * part_gap + w_part_top * part_top)``, where
     ``c_prev`` and ``c_anchor`` are the assignment confidences against the previous painted frame and the painter's
     frame, ``agree`` whether the two gave the same color, ``other`` whether the final color is neither (a vote or
-    the veto), ``completion`` whether the previous frame's match was a many-to-one completion.
+    the veto), ``completion`` whether the previous frame's match was a many-to-one completion, ``part_gap`` and
+    ``part_top`` the part field's agreement with the final color (``paintmatch.match._refine.PartAgreement``).
 
     Attributes
     ----------
     enabled : bool
         Off: ``confidence`` is the assignment's (of the reference that won).
-    bias, w_prev, w_anchor, w_agree, w_other, w_area, w_completion, w_prev_agree : float
+    bias, w_prev, w_anchor, w_agree, w_other, w_area, w_completion, w_prev_agree, w_part_gap, w_part_top : float
         The model's coefficients (``benchmarks/fit_confidence.py``).
     """
 
@@ -219,6 +221,8 @@ class ConfidenceSettings:
     w_area: float
     w_completion: float
     w_prev_agree: float
+    w_part_gap: float
+    w_part_top: float
 
 
 @dataclass(frozen=True)

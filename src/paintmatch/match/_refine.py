@@ -18,7 +18,8 @@ Across the colored frames (after the pair steps):
 
 Last:
 
-- ``CalibratedConfidence``: the final confidence, P(the color is right) from what the steps above agreed on.
+- ``CalibratedConfidence``: the final confidence, P(the color is right) from what the steps above agreed on
+  (``MatchStages``) and how far the part field agrees with the final colors (``PartAgreement``).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from paintmatch.rgba import pack_rgba
 
 __all__ = [
     "Assignment", "GuidedFlow", "NeighbourConsistency", "TinyRegionVote", "AnchorMerge", "PartFieldVeto",
-    "CalibratedConfidence", "confidence_features",
+    "CalibratedConfidence", "MatchStages", "PartAgreement", "confidence_features", "part_similarities",
 ]
 
 
@@ -187,6 +188,73 @@ class AnchorMerge:
         )
 
 
+def part_similarities(target_vectors: np.ndarray, painted_vectors: np.ndarray, painted_colors: np.ndarray,
+                      colors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(top, nearest, of_chosen)``, each (n_t,): what the part field says of each target component's color.
+
+    ``top`` (float32): the cosine similarity of its part vector (n_t, D) to the nearest painted component's (n_p, D),
+    ``nearest`` (int): that component's index, ``of_chosen`` (float32): the similarity to the nearest painted
+    component of the color in ``colors`` (n_t, 4) uint8, -inf where no painted component has that color
+    (``painted_colors`` (n_p, 4) uint8).
+    """
+    similarity = target_vectors @ painted_vectors.T
+    nearest = similarity.argmax(axis=1)
+    top = similarity[np.arange(len(target_vectors)), nearest]
+    same_color = pack_rgba(painted_colors)[None, :] == pack_rgba(colors)[:, None]
+    of_chosen = np.where(same_color, similarity, -np.inf).max(axis=1)
+    return top, nearest, of_chosen
+
+
+@dataclass(frozen=True)
+class PartAgreement:
+    """How far the part field agrees with the final colors, per target component, against the painter's frame.
+
+    Attributes
+    ----------
+    gap : (n,) ndarray of float64
+        The part vector's similarity to the nearest painted component minus that to the nearest one of the final
+        color: 0 where the field's own choice has that color; ``ABSENT_GAP`` where no painted component has it.
+    top : (n,) ndarray of float64
+        The similarity to the nearest painted component (low: a part the painted frame hardly shows).
+    """
+
+    gap: np.ndarray
+    top: np.ndarray
+
+    #: The gap of a color the painter's frame lacks: cosine similarities differ by at most 2.
+    ABSENT_GAP = 2.0
+
+    @classmethod
+    def of(cls, context: MatchContext, painted: Frame, colors: np.ndarray) -> "PartAgreement":
+        """The agreement of ``colors`` (n_t, 4) uint8 with the part field of ``context``'s target and ``painted``."""
+        top, _, of_chosen = part_similarities(context.part_vectors(context.target), context.part_vectors(painted),
+                                              painted.colors, colors)
+        gap = np.where(np.isfinite(of_chosen), top - of_chosen, cls.ABSENT_GAP)
+        return cls(gap=gap.astype(np.float64), top=top.astype(np.float64))
+
+
+@dataclass(frozen=True)
+class MatchStages:
+    """What ``BestMatcher.match_stages`` passes to the calibrated confidence.
+
+    Attributes
+    ----------
+    previous : Matching
+        The match against the previous painted frame (the reference).
+    anchored : Matching or None
+        The match against the painter's frame (None without an anchor, or with the anchor merge off).
+    final : Matching
+        The merged, vetoed result (its confidence the assignment's).
+    part : PartAgreement or None
+        The part field's view of ``final``'s colors (None when ``best`` runs without a part field).
+    """
+
+    previous: Matching
+    anchored: Matching | None
+    final: Matching
+    part: PartAgreement | None
+
+
 @dataclass(frozen=True)
 class PartFieldVeto:
     """Recolor the components whose part field prefers another color of the painter's frame by over ``margin``.
@@ -210,12 +278,8 @@ class PartFieldVeto:
         in_painted = np.flatnonzero(within_share(painted, self.painted_max_share))
         if in_painted.size == 0:
             return np.zeros(target.n, dtype=bool), np.zeros((0, 4), np.uint8)
-        similarity = target_vectors @ painted_vectors[in_painted].T
-        nearest = similarity.argmax(axis=1)
-        top = similarity[np.arange(target.n), nearest]
-        same_color = pack_rgba(painted.colors[in_painted])[None, :] == pack_rgba(colors)[:, None]
+        top, nearest, of_chosen = part_similarities(target_vectors, painted_vectors[in_painted], painted.colors[in_painted], colors)
         # A chosen color the painted frame's small components lack has nothing to compare: kept.
-        of_chosen = np.where(same_color, similarity, -np.inf).max(axis=1)
         vetoed = in_target & np.isfinite(of_chosen) & (top - of_chosen > self.margin)
         return vetoed, painted.colors[in_painted[nearest[vetoed]]]
 
@@ -225,21 +289,27 @@ class PartFieldVeto:
         return _recolored(matching, vetoed, colors, -1)
 
 
-def confidence_features(previous: Matching, anchored: Matching | None, final: Matching, areas: np.ndarray) -> np.ndarray:
-    """(n, 7) float64: what ``CalibratedConfidence`` reads per component.
+def confidence_features(stages: MatchStages, areas: np.ndarray) -> np.ndarray:
+    """(n, 9) float64: what ``CalibratedConfidence`` reads per component.
 
     Columns: the previous frame's assignment confidence, the painter's frame's (the previous frame's again when
     there is no anchor), both gave the same color (0/1), the final color is neither (0/1: a vote or the veto),
-    min(log area, 10) / 10, the previous match was a many-to-one completion (0/1), and the first times the third.
+    min(log area, 10) / 10, the previous match was a many-to-one completion (0/1), the first times the third, and the
+    part field's ``PartAgreement``: gap and top similarity (0 and 1, full agreement, without a part field).
     """
-    anchored = previous if anchored is None else anchored
+    previous, final = stages.previous, stages.final
+    anchored = previous if stages.anchored is None else stages.anchored
     c_prev = previous.confidence.astype(np.float64)
     final_key = pack_rgba(final.colors)
     agree = (pack_rgba(previous.colors) == pack_rgba(anchored.colors)).astype(np.float64)
     other = ((final_key != pack_rgba(previous.colors)) & (final_key != pack_rgba(anchored.colors))).astype(np.float64)
     area = np.minimum(np.log(np.maximum(np.asarray(areas, dtype=np.float64), 1.0)), 10.0) / 10.0
     completion = (np.asarray(previous.stage) == 2).astype(np.float64)
-    return np.stack([c_prev, anchored.confidence.astype(np.float64), agree, other, area, completion, c_prev * agree], axis=1)
+    n = len(c_prev)
+    part_gap = np.zeros(n) if stages.part is None else stages.part.gap
+    part_top = np.ones(n) if stages.part is None else stages.part.top
+    return np.stack([c_prev, anchored.confidence.astype(np.float64), agree, other, area, completion, c_prev * agree,
+                     part_gap, part_top], axis=1)
 
 
 @dataclass(frozen=True)
@@ -247,16 +317,17 @@ class CalibratedConfidence:
     """The final ``confidence``: a logistic model of P(the color is right) over ``confidence_features``.
 
     The assignment's own confidence (a cost margin) ranks errors poorly under large motion; whether the previous
-    painted frame and the painter's frame agree says more (``best_defaults.yaml``, group ``confidence``, has the
-    coefficients and the measurement). Colors are unchanged.
+    painted frame and the painter's frame agree, and whether the part field agrees, say more (``best_defaults.yaml``,
+    group ``confidence``, has the coefficients and the measurement). Colors are unchanged.
     """
 
     coefficients: tuple[float, ...]  # bias, then one per column of confidence_features
     name = "calibrated-confidence"
 
-    def __call__(self, previous: Matching, anchored: Matching | None, final: Matching, areas: np.ndarray) -> Matching:
-        features = confidence_features(previous, anchored, final, areas)
+    def __call__(self, stages: MatchStages, areas: np.ndarray) -> Matching:
+        features = confidence_features(stages, areas)
         z = self.coefficients[0] + features @ np.asarray(self.coefficients[1:], dtype=np.float64)
         probability = 1.0 / (1.0 + np.exp(-z))
+        final = stages.final
         return Matching(ref_index=final.ref_index, colors=final.colors, confidence=probability.astype(np.float32),
                         stage=final.stage)

@@ -74,7 +74,9 @@ from paintmatch.match._refine import (
     Assignment,
     CalibratedConfidence,
     GuidedFlow,
+    MatchStages,
     NeighbourConsistency,
+    PartAgreement,
     PartFieldVeto,
     TinyRegionVote,
 )
@@ -184,7 +186,8 @@ class BestMatcher:
         self.veto = PartFieldVeto(part.veto, part.veto_max_share, part.max_share) if part.veto > 0 and w.part > 0 else None
         c = s.confidence
         self.calibration = CalibratedConfidence(
-            (c.bias, c.w_prev, c.w_anchor, c.w_agree, c.w_other, c.w_area, c.w_completion, c.w_prev_agree)
+            (c.bias, c.w_prev, c.w_anchor, c.w_agree, c.w_other, c.w_area, c.w_completion, c.w_prev_agree, c.w_part_gap,
+             c.w_part_top)
         ) if c.enabled else None
 
     @property
@@ -241,9 +244,9 @@ class BestMatcher:
             matching = step(pair, cost, matching)
         return matching
 
-    def match_stages(self, reference: Frame, target: Frame, anchor: Frame | None = None) -> tuple[Matching, Matching | None, Matching]:
-        """``(previous, anchored, final)``: the matches against the previous frame and the painter's frame (None
-        without an anchor), and the merged, vetoed result before the confidence is calibrated."""
+    def match_stages(self, reference: Frame, target: Frame, anchor: Frame | None = None) -> MatchStages:
+        """The matches against the previous frame and the painter's frame, the merged, vetoed result, and the part
+        field's agreement with its colors: what the calibrated confidence reads (``MatchStages``)."""
         if reference.colors is None:
             raise ValueError("reference frame has no colors: pass a colored (painted) frame as reference")
         context = self.context(target)
@@ -256,7 +259,8 @@ class BestMatcher:
                 matching = self.anchor_merge(matching, anchored)
         if self.veto is not None:
             matching = self.veto(context, painted, matching)
-        return previous, anchored, matching
+        part = PartAgreement.of(context, painted, matching.colors) if context.part_model is not None else None
+        return MatchStages(previous=previous, anchored=anchored, final=matching, part=part)
 
     def match(self, reference: Frame, target: Frame, anchor: Frame | None = None) -> Matching:
         """Match every target component; see ``Matcher``. ``anchor``: the painter's colored frame.
@@ -268,9 +272,10 @@ class BestMatcher:
             the reference that won, with ``confidence.enabled`` off); ``ref_index`` -1 where the
             color came from the anchor or the veto.
         """
-        previous, anchored, matching = self.match_stages(reference, target, anchor)
+        stages = self.match_stages(reference, target, anchor)
+        matching = stages.final
         if self.calibration is not None:
-            matching = self.calibration(previous, anchored, matching, target.seg.areas)
+            matching = self.calibration(stages, target.seg.areas)
         return Matching(
             ref_index=matching.ref_index.astype(np.int32),
             colors=matching.colors.astype(np.uint8),
