@@ -14,7 +14,6 @@ from paintmatch.match._evidence import (
     MatchContext,
     PartTerm,
     PositionTerm,
-    ShapeTerm,
     TraceTerm,
     color_margin,
     flow_evidence,
@@ -58,7 +57,7 @@ def _matching(reference: Frame, chosen, confidence=None) -> Matching:
 # --- evidence terms --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("term", [AreaTerm(1.0), ShapeTerm(1.0), FeatureTerm(1.0, "shape"), TraceTerm(1.0),
+@pytest.mark.parametrize("term", [AreaTerm(1.0), FeatureTerm(1.0, "shape"), TraceTerm(1.0),
                                   PositionTerm(1.0, DEFAULTS.align, ()), FlowTerm(1.0, DEFAULTS.flow)],
                          ids=lambda t: t.name)
 def test_each_term_is_zero_on_the_same_drawing_and_cheapest_on_the_true_pair(term):
@@ -122,7 +121,7 @@ def test_position_term_aligns_a_pan_that_geometry_alone_would_call_a_move():
 
     reference, target = boxes(1.0, 0), boxes(1.5, 30)
     pair = _pair(reference, Frame(line=target.line, seg=target.seg))
-    appearance = (AreaTerm(0.4), ShapeTerm(0.15))
+    appearance = (AreaTerm(0.4), FeatureTerm(0.15, "shape"))
     plain = PositionTerm(4.0, DEFAULTS.replace(align=False).align, appearance)(reference, target, pair)
     aligned = PositionTerm(4.0, DEFAULTS.align, appearance)(reference, target, pair)
     inner_t = [target.seg.labels[int(37 * 1.5), int(27 * 1.5) + 30 + int(40 * 1.5) * i] for i in range(3)]

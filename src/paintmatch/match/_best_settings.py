@@ -41,14 +41,13 @@ class Weights:
     ----------
     background : float
         Penalty where a component away from the frame border meets the reference's transparent background.
-    area, shape, feat, trace, pos, flow, part : float
-        |log area difference|, Hu-moment distance, eq. (1) feature distance, differing trace-line sides,
+    area, feat, trace, pos, flow, part : float
+        |log area difference|, eq. (1) feature distance, differing trace-line sides,
         centroid distance after alignment (drawing diagonals), 1 - flow coverage, 1 - part-field cosine.
     """
 
     background: float
     area: float
-    shape: float
     feat: float
     trace: float
     pos: float
@@ -310,7 +309,7 @@ _TYPES = _field_types()
 
 #: The flat keyword names of ``get_matcher("best", ...)`` (benchmarks, configs, the web app) and their paths.
 FLAT_NAMES: dict[str, str] = {
-    **{f"w_{name}": f"weights.{name}" for name in ("area", "shape", "feat", "trace", "pos", "flow", "part")},
+    **{f"w_{name}": f"weights.{name}" for name in ("area", "feat", "trace", "pos", "flow", "part")},
     "align": "align.enabled",
     "flow": "flow.enabled",
     "flow_side": "flow.side",

@@ -44,7 +44,6 @@ __all__ = [
     "EvidenceTerm",
     "BackgroundTerm",
     "AreaTerm",
-    "ShapeTerm",
     "FeatureTerm",
     "TraceTerm",
     "PositionTerm",
@@ -391,18 +390,6 @@ class AreaTerm(EvidenceTerm):
     def __call__(self, reference: Frame, target: Frame, pair: PairContext) -> np.ndarray:
         t, r = shape_descriptors(target), shape_descriptors(reference)
         return np.abs(t["log_area"][:, None] - r["log_area"][None, :])
-
-
-@dataclass(frozen=True)
-class ShapeTerm(EvidenceTerm):
-    """L1 distance of the first two (log-scaled) Hu moments."""
-
-    weight: float
-    name = "shape"
-
-    def __call__(self, reference: Frame, target: Frame, pair: PairContext) -> np.ndarray:
-        t, r = shape_descriptors(target), shape_descriptors(reference)
-        return np.abs(t["hu"][:, None, :2] - r["hu"][None, :, :2]).sum(axis=2)
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,13 @@
    cost with a name and a weight; the cost is their weighted sum:
 
    - ``background``: a component away from the frame border never takes the reference's transparent background;
-   - ``area``, ``shape``, ``feat``, ``trace``: appearance (log area, Hu moments, eq. (1) feature distance,
-     trace-line sides);
+   - ``area``, ``feat``, ``trace``: appearance (log area, eq. (1) feature distance, trace-line sides);
    - ``pos``: centroid distance after a global similarity alignment (RANSAC over confident rough matches),
      so a camera move or a walk across the frame keeps the position evidence;
    - ``flow``: the reference's components warped onto the target by dense optical flow between the line
      arts; the share of each target component each covers lowers their cost (non-rigid motion). A backward
      flow checks the forward one: where a component's pixels do not come back, its flow term is weighted
-     down and position and shape decide;
+     down and position and appearance decide;
    - ``part``: the cosine distance of two components' part-field vectors (a U-Net that sees the whole frame,
      ``paintmatch.features.part_field``), which tells apart slivers that look alike one by one.
 
@@ -64,7 +63,6 @@ from paintmatch.match._evidence import (
     PairContext,
     PartTerm,
     PositionTerm,
-    ShapeTerm,
     TraceTerm,
     flow_evidence,
     flow_reliability,
@@ -146,7 +144,7 @@ class BestMatcher:
     >>> from paintmatch.match import get_matcher
     >>> matcher = get_matcher("best", w_pos=3.0)
     >>> matcher.settings.weights.pos, [t.name for t in matcher.terms][:3]
-    (3.0, ['background', 'area', 'shape'])
+    (3.0, ['background', 'area', 'feat'])
     """
 
     settings: BestSettings = field(default_factory=load_defaults)
@@ -164,7 +162,7 @@ class BestMatcher:
         _check_choice("flow.method", s.flow.method, FLOW_METHODS)
         _check_choice("flow.check_method", s.flow.check_method, FLOW_METHODS)
         w = s.weights
-        appearance = (AreaTerm(w.area), ShapeTerm(w.shape), FeatureTerm(w.feat, s.features, s.model), TraceTerm(w.trace))
+        appearance = (AreaTerm(w.area), FeatureTerm(w.feat, s.features, s.model), TraceTerm(w.trace))
         self.terms = (
             BackgroundTerm(w.background),
             *appearance,
