@@ -227,6 +227,8 @@ class PartAgreement:
     @classmethod
     def of(cls, context: MatchContext, painted: Frame, colors: np.ndarray) -> "PartAgreement":
         """The agreement of ``colors`` (n_t, 4) uint8 with the part field of ``context``'s target and ``painted``."""
+        if painted.n == 0:  # nothing painted to compare with: no agreement
+            return cls(gap=np.full(len(colors), cls.ABSENT_GAP), top=np.zeros(len(colors)))
         top, _, of_chosen = part_similarities(context.part_vectors(context.target), context.part_vectors(painted),
                                               painted.colors, colors)
         gap = np.where(np.isfinite(of_chosen), top - of_chosen, cls.ABSENT_GAP)
