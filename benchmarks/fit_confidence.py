@@ -106,7 +106,7 @@ def main() -> int:
     ranked = np.sort(p[wrong])
     threshold = ranked[min(int(np.ceil(CAUGHT * ranked.size)), ranked.size - 1)] if ranked.size else 0.5
     print(f"held-out: confidence < {threshold:.3f} catches {CAUGHT:.0%} of the wrong ones (paintmatch.review.FLAG_CONFIDENCE)")
-    for t in (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, round(float(threshold), 2)):
+    for t in sorted({0.5, 0.6, 0.7, 0.8, 0.85, 0.9, round(float(threshold), 2)}):  # the chosen one once
         flagged = p < t
         print(f"calibrated < {t}: flagged {flagged.mean():.3f}, caught {(flagged & wrong).sum() / max(wrong.sum(), 1):.3f}")
     return 0
