@@ -4,7 +4,6 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import load_rgba
 from paintmatch.match import Frame, get_matcher
 from paintmatch.segment import segment
 from test_match import _boxes_frame, _ids_by_x
