@@ -369,6 +369,31 @@ def test_part_veto_gives_a_component_the_color_its_part_field_is_far_surer_of():
     assert not narrow.vetoed(p_vectors, t_vectors, painted, target, colors)[0].any()
 
 
+def test_part_veto_compares_with_the_painted_background_at_any_size():
+    painted = _boxes_frame()
+    target = _boxes_frame(offset=3, colors=False)
+    p_ids, t_ids = _ids_by_x(painted), _ids_by_x(target)
+    clear = painted.colors[p_ids[0]]
+    assert clear[3] == 0 and painted.seg.areas[p_ids[0]] > 0.05 * painted.seg.labels.size  # a large background
+    unit = np.eye(4, dtype=np.float32)
+    p_vectors = np.zeros((painted.n, 4), np.float32)
+    p_vectors[p_ids[2:]] = unit[:3]  # the boxes, left to right: red, green, blue
+    p_vectors[p_ids[:2]] = unit[3]  # the background and the band
+    t_vectors = np.zeros((target.n, 4), np.float32)
+    t_vectors[t_ids[:2]] = unit[3]
+    t_vectors[t_ids[2]] = unit[0]  # took the background, but its part field says the red box
+    t_vectors[t_ids[3]] = unit[3]  # took green, but its part field says background
+    t_vectors[t_ids[4]] = [0.75, 0, 0, 0.66]  # took the background; red is surer, by 0.09 only
+    t_vectors /= np.linalg.norm(t_vectors, axis=1, keepdims=True)
+    colors = np.zeros((target.n, 4), np.uint8)
+    colors[t_ids] = painted.colors[p_ids]
+    colors[t_ids[[2, 4]]] = clear
+    veto = PartFieldVeto(margin=0.2, max_share=0.02, painted_max_share=0.05)  # every box of the target is small
+    vetoed, new = veto.vetoed(p_vectors, t_vectors, painted, target, colors)
+    assert vetoed.tolist() == [i in (t_ids[2], t_ids[3]) for i in range(target.n)]
+    np.testing.assert_array_equal(new[np.argsort([t_ids[2], t_ids[3]])], painted.colors[[p_ids[2], p_ids[0]]])
+
+
 def test_part_veto_step_recolors_through_the_match_context():
     painted = _boxes_frame()
     target = Frame(line=painted.line, seg=painted.seg)

@@ -262,10 +262,13 @@ class PartFieldVeto:
     """Recolor the components whose part field prefers another color of the painter's frame by over ``margin``.
 
     Only components up to ``max_share`` of the target, compared with the painter's components up to
-    ``painted_max_share`` of theirs. Mostly parts the painted frame never shows (an ear turning into view):
-    nothing corresponds to them, flow and position point at whatever covered them, and the part field,
+    ``painted_max_share`` of theirs and with the painter's transparent ones of any size (the background is a part
+    too: a head that took the background through the flow is given back its color, and a speck of background that
+    took a color is given back the transparency). Mostly parts the painted frame never shows (an ear turning into
+    view): nothing corresponds to them, flow and position point at whatever covered them, and the part field,
     trained to draw such parts to the parts painted like them, knows better. Vetoed components get
-    ``ref_index`` -1.
+    ``ref_index`` -1. Comparing with the transparent components too: production-like dev 0.8993 -> 0.8996, leaked
+    regions 40 -> 33; real dev 0242 warps and clean dev 12x8 unchanged (best version 8, margin 0.2).
     """
 
     margin: float
@@ -277,11 +280,11 @@ class PartFieldVeto:
                colors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(vetoed, new_colors)``: (n_t,) bool and the (k, 4) colors of the vetoed components, from the vectors."""
         in_target = within_share(target, self.max_share)
-        in_painted = np.flatnonzero(within_share(painted, self.painted_max_share))
+        in_painted = np.flatnonzero(within_share(painted, self.painted_max_share) | (painted.colors[:, 3] == 0))
         if in_painted.size == 0:
             return np.zeros(target.n, dtype=bool), np.zeros((0, 4), np.uint8)
         top, nearest, of_chosen = part_similarities(target_vectors, painted_vectors[in_painted], painted.colors[in_painted], colors)
-        # A chosen color the painted frame's small components lack has nothing to compare: kept.
+        # A chosen color that the painted frame's compared components lack has nothing to compare: kept.
         vetoed = in_target & np.isfinite(of_chosen) & (top - of_chosen > self.margin)
         return vetoed, painted.colors[in_painted[nearest[vetoed]]]
 
