@@ -268,7 +268,7 @@ class PartFieldVeto:
     view): nothing corresponds to them, flow and position point at whatever covered them, and the part field,
     trained to draw such parts to the parts painted like them, knows better. Vetoed components get
     ``ref_index`` -1. Comparing with the transparent components too: production-like dev 0.8993 -> 0.8996, leaked
-    regions 40 -> 33; real dev 0242 warps and clean dev 12x8 unchanged (best version 8, margin 0.2).
+    regions 40 -> 33; real dev 0242 warps and clean dev 12x8 unchanged (against best version 8, margin 0.2).
     """
 
     margin: float
