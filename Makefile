@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 DEMO_OUT ?= demo-out
+# Benchmark processes at a time (make bench, make ablation); the scores are the same with any number.
+BENCH_JOBS ?= 2
 
 .PHONY: install install-test browser demo test bench bench-small bench-speed bench-batch bench-drift bench-memory bench-gaps bench-flags bench-leaks ablation example weights clean
 
@@ -33,7 +35,7 @@ test: install-test browser
 	$(VENV)/bin/pytest -q
 
 bench: install-test
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/run.py --jobs $(BENCH_JOBS)
 
 bench-small: install-test
 	$(PY) benchmarks/run.py --small

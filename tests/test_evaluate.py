@@ -353,3 +353,23 @@ def test_benchmark_runner_small(tmp_path):
     assert production["mode"] == "every-reference" and production["summary"]["flow"]["references"] == 6
     assert markdown.count("| method | acc | acc_thres | pix_acc | pix_acc_wobg | s/frame |") >= 3
     assert len(json.loads((out / "synthetic-test.json").read_text())["groups"]["synthetic-test"]["cut_dirs"]) == 2
+
+
+def test_benchmark_runner_jobs_scores_like_a_sequential_run(tmp_path):
+    """`--jobs 2` (one process per method of a group, merged back) gives the sequential run's scores, table by table."""
+    root = Path(__file__).resolve().parents[1]
+    data = tmp_path / "data"
+    scores = {}
+    for jobs in (1, 2):
+        out = tmp_path / f"results-{jobs}"
+        command = [sys.executable, str(root / "benchmarks" / "run.py"), "--small", "--data", str(data), "--out", str(out),
+                   "--methods", "simple,flow", "--suites", "production-test,synthetic-test", "--jobs", str(jobs)]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        scores[jobs] = {(suite, group, method): (summary["by_cut"]["acc"], summary["by_cut"]["acc_thres"], result["leaked"][method])
+                        for suite in ("production-test", "synthetic-test")
+                        for group, result in json.loads((out / f"{suite}.json").read_text())["groups"].items()
+                        for method, summary in result["summary"].items()}
+        assert [line for line in (out / "results.md").read_text().splitlines() if line.startswith("| ")][2].startswith("| simple")
+    assert len(scores[1]) == 4 and scores[1] == scores[2]
+    assert "2 processes at a time" in (tmp_path / "results-2" / "results.md").read_text()
