@@ -44,7 +44,7 @@ bench-speed: install
 	$(PY) benchmarks/bench_speed.py
 
 ablation: install-test
-	$(PY) benchmarks/ablation.py
+	$(PY) benchmarks/ablation.py --jobs $(BENCH_JOBS)
 
 bench-batch: install-test
 	$(PY) benchmarks/bench_batch.py
