@@ -6,7 +6,8 @@ Uses the suites of ``benchmarks/run.py`` (run ``make bench`` first, or this gene
 says so): the production-like test suite, each cut colored from its first and from its last drawing
 (``REFERENCES``; every reference would take 16 times the bench's best run), and the clean synthetic test suite
 (from the first frame). Scored on the truth's regions. Writes benchmarks/results/ablation.md and ablation.json.
-``--jobs N`` scores N (variant, suite) pairs at a time in separate processes (same scores; ``make ablation`` uses 2).
+``--jobs N`` scores N (variant, suite) pairs at a time in separate processes: the same scores, faster only on a
+machine with more than 2 cores (``make ablation`` uses ``BENCH_JOBS``, 1 unless set).
 The calibrated confidence changes no color and has no row.
 """
 

@@ -21,10 +21,11 @@ Clean and deformation cuts are colored from their first frame; every other frame
 regions (``paintmatch.evaluate``). The README's tables between the bench markers are rewritten by a full run.
 Writes ``<out>/<suite>.json`` and ``<out>/results.md`` (one table per suite or level: method, acc,
 acc_thres, pix_acc, pix_acc_wobg, s/frame), and contact sheets of the first cuts under
-``<out>/raw/sheets`` (ignored by git). Runs sequentially by default; ``--jobs N`` evaluates N groups (a suite,
-or one deformation level) at a time in separate processes, each given its share of the cores (OpenCV and
-onnxruntime threads), which halves the wall time of a full run on a 2-core machine. The accuracy is the
-same either way; s/frame is then taken beside another worker and the results page says so
+``<out>/raw/sheets`` (ignored by git). Runs sequentially by default; ``--jobs N`` evaluates N tasks (one method
+on one group: a suite, or one deformation level) at a time in separate processes, each given its share of the cores
+(OpenCV and onnxruntime threads). The scores are the same either way. It pays on a machine with many cores; on this
+2-core one a single process already keeps both cores busy (the full run took 80 minutes with ``--jobs 2``, as
+sequentially), and s/frame is then taken beside another worker, which the results page says
 (``make bench-speed`` is the speed benchmark).
 """
 
