@@ -75,18 +75,7 @@ def _score(variant: str, suite: str, folder: Path, params: dict) -> tuple[dict, 
     return metrics, seconds
 
 
-def _one_thread_each() -> None:
-    """``--jobs`` worker start-up: one OpenCV and onnxruntime thread, so the workers do not fight for the cores."""
-    import cv2
-
-    from paintmatch.features import set_session_threads
-
-    cv2.setNumThreads(1)
-    set_session_threads(1)
-
-
 def main(argv: list[str] | None = None) -> int:
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT / "benchmarks" / "data")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
@@ -115,8 +104,11 @@ def main(argv: list[str] | None = None) -> int:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        from paintmatch.features import set_process_threads
+
+        # one OpenCV and onnxruntime thread per worker, so the workers do not fight for the cores
         with ProcessPoolExecutor(max_workers=args.jobs, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=_one_thread_each) as pool:
+                                 initializer=set_process_threads, initargs=(1,)) as pool:
             scored = [metrics for metrics, _ in pool.map(_score, *zip(*pairs))]
     rows = []
     for (variant, suite, _, params), metrics in zip(pairs, scored):

@@ -252,12 +252,7 @@ def _evaluate_group(suite: Suite, paths: list[Path], methods: list[str], *, max_
     if slow:
         capped = SLOW_REFERENCES if max_references is None else min(max_references, SLOW_REFERENCES)
         other = evaluate_every_reference(paths, slow, max_references=capped, skip_unavailable=True)
-        if evaluation is None:
-            return other
-        evaluation.methods += other.methods
-        evaluation.results.update(other.results)
-        evaluation.summary.update(other.summary)
-        evaluation.errors.update(other.errors)
+        return other if evaluation is None else _combined([evaluation, other])
     return evaluation
 
 
@@ -279,27 +274,28 @@ def _run_group(suite: Suite, group: str, paths: list[Path], methods: list[str], 
     return evaluation, time.perf_counter() - started
 
 
-def _merged(runs: list[tuple]) -> tuple:
-    """One (evaluation, seconds) from a group's per-method runs: methods side by side, seconds summed."""
-    evaluation, seconds = runs[0]
-    for other, more in runs[1:]:
+def _combined(evaluations: list):
+    """The first evaluation with the methods of the others beside its own (the same cuts, other methods)."""
+    evaluation = evaluations[0]
+    for other in evaluations[1:]:
         evaluation.methods += other.methods
         evaluation.results.update(other.results)
         evaluation.summary.update(other.summary)
         evaluation.errors.update(other.errors)
-        seconds += more
-    return evaluation, seconds
+    return evaluation
+
+
+def _merged(runs: list[tuple]) -> tuple:
+    """One (evaluation, seconds) from a group's per-method runs: methods side by side, seconds summed."""
+    return _combined([evaluation for evaluation, _ in runs]), sum(seconds for _, seconds in runs)
 
 
 def _share_cores(threads: int) -> None:
     """``--jobs`` worker start-up: OpenCV and onnxruntime use ``threads`` threads, so the workers do not fight."""
-    import cv2
-
-    from paintmatch.features import set_session_threads
+    from paintmatch.features import set_process_threads
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    cv2.setNumThreads(threads)
-    set_session_threads(threads)
+    set_process_threads(threads)
 
 
 def _update_readme(results_md: str) -> None:
@@ -334,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sheets", type=int, default=1, help="contact sheets for the first N cuts of each group (default 1)")
     parser.add_argument("--no-readme", action="store_true", help="do not rewrite the README's benchmark tables")
     parser.add_argument("--jobs", type=int, default=1,
-                        help="groups evaluated at a time, in separate processes (default 1: sequential)")
+                        help="tasks (one method on one group) evaluated at a time, in separate processes (default 1: sequential)")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error(f"--jobs must be at least 1; got {args.jobs}")

@@ -353,12 +353,9 @@ class PaintmatchWorkerPlugin(_WorkerPluginBase):  # type: ignore[misc,valid-type
         self.name = "paintmatch-" + uuid.uuid5(uuid.NAMESPACE_URL, json.dumps(settings_of(options), sort_keys=True)).hex[:12]
 
     def setup(self, worker) -> None:
-        import cv2
+        from paintmatch.features import set_process_threads
 
-        from paintmatch.features import set_session_threads
-
-        cv2.setNumThreads(1)
-        set_session_threads(1)
+        set_process_threads(1)
         try:
             _prepare_worker(self.options)
         except Exception as error:  # reported by every cut task of this worker, with the reason

@@ -33,6 +33,7 @@ from paintmatch.features._session import (
     load_session,
     open_session,
     run_session,
+    set_process_threads,
     set_session_threads,
     sha256_of,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "open_session",
     "l2_normalise",
     "clear_sessions",
+    "set_process_threads",
     "set_session_threads",
     "sha256_of",
 ]

@@ -11,7 +11,8 @@ import numpy as np
 from paintmatch.errors import ModelError
 from paintmatch.features._registry import ModelWeights
 
-__all__ = ["sha256_of", "open_session", "load_session", "run_session", "l2_normalise", "clear_sessions", "set_session_threads"]
+__all__ = ["sha256_of", "open_session", "load_session", "run_session", "l2_normalise", "clear_sessions", "set_session_threads",
+           "set_process_threads"]
 
 # (onnx path, sha256, providers, threads) -> InferenceSession. One per process, reused by every frame.
 _SESSIONS: dict[tuple[str, str, tuple[str, ...], int], object] = {}
@@ -29,6 +30,20 @@ def set_session_threads(threads: int) -> None:
     if not isinstance(threads, int) or threads < 0:
         raise ValueError(f"threads must be an integer >= 0; got {threads!r}")
     _THREADS = threads
+
+
+def set_process_threads(threads: int) -> None:
+    """This process's OpenCV threads and the onnxruntime threads of its new sessions, both ``threads`` (>= 1).
+
+    For processes that run beside others on the same cores: a Dask worker of ``paintmatch batch`` (1), a ``--jobs``
+    worker of the benchmarks (its share of the cores).
+    """
+    import cv2
+
+    if not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be an integer >= 1; got {threads!r}")
+    cv2.setNumThreads(threads)
+    set_session_threads(threads)
 
 
 def sha256_of(path: str | Path, *, chunk: int = 1 << 20) -> str:
