@@ -21,7 +21,7 @@
 3. refinement steps against that colored frame (``paintmatch.match._refine``): neighbour consistency,
    tiny-region flow vote;
 4. steps across colored frames: the painter's colored frame (the anchor) is matched by the same steps and
-   wins where it is more confident (``anchor-merge``); then the part-field veto recolors components the
+   wins where it is more confident, the part field's support for each color counted in (``anchor-merge``); then the part-field veto recolors components the
    part field is far surer belong to another color of the painter's frame (``part-field-veto``).
 
 Every setting is in ``BestSettings``, grouped by stage; the values and the measurement behind each are in
@@ -77,6 +77,7 @@ from paintmatch.match._refine import (
     PartAgreement,
     PartFieldVeto,
     TinyRegionVote,
+    part_support,
 )
 from paintmatch.match.baselines import FLOW_METHODS
 
@@ -179,7 +180,7 @@ class BestMatcher:
         if s.votes.tiny_area > 0:
             steps.append(TinyRegionVote(s.votes.tiny_area))
         self.pair_steps = tuple(steps)
-        self.anchor_merge = AnchorMerge(s.anchor.margin) if s.anchor.enabled else None
+        self.anchor_merge = AnchorMerge(s.anchor.margin, s.anchor.part_weight) if s.anchor.enabled else None
         part = s.part_field
         self.veto = PartFieldVeto(part.veto, part.veto_max_share, part.max_share) if part.veto > 0 and w.part > 0 else None
         c = s.confidence
@@ -254,7 +255,10 @@ class BestMatcher:
             painted = anchor
             if self.anchor_merge is not None:
                 anchored = self.match_one(context, anchor)
-                matching = self.anchor_merge(matching, anchored)
+                support = None
+                if context.part_model is not None and self.anchor_merge.part_weight > 0:
+                    support = (part_support(context, anchor, previous.colors), part_support(context, anchor, anchored.colors))
+                matching = self.anchor_merge(matching, anchored, support)
         if self.veto is not None:
             matching = self.veto(context, painted, matching)
         part = PartAgreement.of(context, painted, matching.colors) if context.part_model is not None else None
