@@ -21,8 +21,9 @@
 3. refinement steps against that colored frame (``paintmatch.match._refine``): neighbour consistency,
    tiny-region flow vote;
 4. steps across colored frames: the painter's colored frame (the anchor) is matched by the same steps and
-   wins where it is more confident, the part field's support for each color counted in (``anchor-merge``); then the part-field veto recolors components the
-   part field is far surer belong to another color of the painter's frame (``part-field-veto``).
+   wins where it is more confident, the part field's support for each color counted in (``anchor-merge``);
+   then the part-field veto recolors components the part field is far surer belong to another color of the
+   painter's frame (``part-field-veto``).
 
 Every setting is in ``BestSettings``, grouped by stage; the values and the measurement behind each are in
 ``best_defaults.yaml`` beside this module (``load_defaults``). ``get_matcher("best", w_pos=3, fb_tol=0)``
