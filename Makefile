@@ -8,7 +8,7 @@ DEMO_OUT ?= demo-out
 # pays only with more than 2 cores (on 2 cores `make bench` took 80 min with 2, as with 1).
 BENCH_JOBS ?= 1
 
-.PHONY: install install-test browser demo test bench bench-small bench-speed bench-batch bench-drift bench-memory bench-gaps bench-flags bench-leaks ablation example weights clean
+.PHONY: install install-test browser demo test bench bench-small bench-speed bench-batch bench-drift bench-memory bench-gaps bench-flags bench-leaks bench-errors ablation example weights clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,11 @@ bench-flags: install-test
 # Why painted regions come out transparent on the production-like dev suite: gap left open, edge or inner component.
 bench-leaks: install-test
 	$(PY) benchmarks/leaks.py
+
+# Where best's wrong regions are on the production-like dev suite: by cause (a color the painter's frame lacks, a hole
+# painted, a leak, another color), by region size, by distance to the reference.
+bench-errors: install-test
+	$(PY) benchmarks/errors.py
 
 # Peak RSS of colorize on 10- and 40-frame 1600 px cuts and a 150-frame 1920x1080 one (flat in the number of frames).
 bench-memory: install

@@ -1,0 +1,35 @@
+"""benchmarks/errors.py: each wrong region is put down to the right cause, and the tables count them."""
+
+import numpy as np
+
+from conftest import benchmark_module
+from paintmatch.rgba import pack_rgba
+
+SKIN, SHIRT, HAIR = (250, 220, 200, 255), (30, 60, 200, 255), (40, 20, 10, 255)
+CLEAR = (0, 0, 0, 0)
+
+
+def _cause(truth, predicted, painted=(SKIN, SHIRT)):
+    errors = benchmark_module("errors")
+    painted_colors = set(pack_rgba(np.array(painted, np.uint8)).tolist())
+    return errors.error_cause(np.array(truth, np.uint8), np.array(predicted, np.uint8), painted_colors)
+
+
+def test_each_wrong_region_gets_its_cause():
+    assert _cause(CLEAR, SKIN) == "hole"  # background between an arm and the body, painted
+    assert _cause(HAIR, SKIN) == "unseen"  # the painter's frame has no hair color
+    assert _cause(SKIN, CLEAR) == "leak"
+    assert _cause(SKIN, SHIRT) == "other color"
+
+
+def test_size_bins_and_tables_count_the_records():
+    errors = benchmark_module("errors")
+    assert [errors.size_bin(a) for a in (11, 50, 51, 200, 1000, 1001)] == ["11-50", "11-50", "51-200", "51-200",
+                                                                          "201-1000", ">1000"]
+    records = [{"area": 20, "distance": 1, "cause": "unseen"}, {"area": 20, "distance": 1, "cause": None},
+               {"area": 5000, "distance": 2, "cause": "hole"}, {"area": 300, "distance": 2, "cause": None}]
+    text = "\n".join(errors.tables(records))
+    assert "2 wrong of 4 scored regions (50.0%)" in text
+    assert "| unseen | 1 | 50.0% | 20 |" in text and "| hole | 1 | 50.0% | 5,000 |" in text
+    assert "| 11-50 | 2 | 1 | 50.0% | 1 |" in text and "| >1000 | 1 | 1 | 100.0% | 0 |" in text
+    assert "| 1 | 2 | 50.0% |" in text
