@@ -2,10 +2,10 @@
 
     make ablation          # or: .venv/bin/python benchmarks/ablation.py
 
-Uses the suites of ``benchmarks/run.py`` (run ``make bench`` first, or this generates nothing and
-says so): the production-like test suite, each cut colored from its first and from its last drawing
-(``REFERENCES``; every reference would take 16 times the bench's best run), and the clean synthetic test suite
-(from the first frame). Scored on the truth's regions. Writes benchmarks/results/ablation.md and ablation.json.
+Uses the suites of ``benchmarks/run.py`` (generated as ``make bench`` does where missing): the production-like
+test suite, each cut colored from its first and from its last drawing (``REFERENCES``; every reference would take 16
+times the bench's best run), and the clean synthetic test suite (from the first frame). Scored on the truth's
+regions. Writes benchmarks/results/ablation.md and ablation.json.
 ``--jobs N`` scores N (variant, suite) pairs at a time in separate processes: the same scores, faster only on a
 machine with more than 2 cores (``make ablation`` uses ``BENCH_JOBS``, 1 unless set).
 The calibrated confidence changes no color and has no row.
@@ -76,6 +76,16 @@ def _score(variant: str, suite: str, folder: Path, params: dict) -> tuple[dict, 
     return metrics, seconds
 
 
+def _suites(data: Path) -> dict[str, Path]:
+    """The two suites' folders, generated as ``make bench`` does where missing (the same seeds and markers)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import run
+
+    run.production_suite(data, name="production-test")
+    run.synthetic_suite(data, name="synthetic-test", folder="synthetic-test", seed=run.SYNTH_TEST_SEED, cuts=20, frames=8)
+    return {"production-test": data / "production-test", "synthetic-test": data / "synthetic-test"}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT / "benchmarks" / "data")
@@ -83,14 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variants", help="comma-separated variant names (default: all)")
     parser.add_argument("--jobs", type=int, default=1, help="(variant, suite) pairs scored at a time, in separate processes")
     args = parser.parse_args(argv)
-    suites = {
-        "production-test": args.data / "production-test",
-        "synthetic-test": args.data / "synthetic-test",
-    }
-    for name, folder in suites.items():
-        if not folder.is_dir():
-            print(f"ablation: {folder} is missing: run `make bench` first (it generates the suites)", file=sys.stderr)
-            return 2
+    suites = _suites(args.data)
     known = variants()
     unknown = [k for k in (args.variants or "").split(",") if k and k not in known]
     if unknown:
