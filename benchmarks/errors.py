@@ -125,10 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{cut.name}: {sum(r['cause'] is not None for r in records)} wrong of {len(records)}", flush=True)
     lines = [f"Made by `python benchmarks/errors.py --method {args.method} --max-references {args.max_references}` "
              "(production-like dev suite; truth regions over 10 px, as acc_thres scores).", "", *tables(records)]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tmp.replace(args.out)
+    run.write_markdown(args.out, lines)
     print("\n".join(lines))
     return 0
 

@@ -97,10 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         "|---|---|---|---|---|",
         f"| {args.method} | {sum(totals.values())} | {totals['gap']} | {totals['edge']} | {totals['hole']} |",
     ]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tmp.replace(args.out)
+    run.write_markdown(args.out, lines)
     print("\n".join(lines))
     return 0
 

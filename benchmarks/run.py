@@ -115,6 +115,14 @@ def synthetic_suite(data: Path, *, name: str, folder: str, seed: int, cuts: int,
     return Suite(name=name, description=description, groups={name: paths}, settings=settings)
 
 
+def write_markdown(path: Path, lines: list[str]) -> None:
+    """Write a results table (``lines``) to ``path``: a temporary name first, then renamed over it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
 def production_suite(data: Path, *, name: str, cuts: int | None = None, frames: int | None = None) -> Suite:
     """The production-like suite ``name`` (``paintmatch.synth.SUITES``) in ``data/name`` (generated if missing).
 
