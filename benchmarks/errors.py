@@ -61,30 +61,20 @@ def size_bin(area: int) -> str:
 
 def count_errors(cut: Path, method: str, max_references: int) -> list[dict]:
     """One record per scored truth region of ``cut``: area, distance to the reference, cause (None when right)."""
-    from paintmatch.cut import colorize_frames
-    from paintmatch.evaluate.every_reference import _load_truth_cut, _plan
+    import run
     from paintmatch.evaluate.metrics import AREA_THRESHOLD
     from paintmatch.evaluate.regions import predicted_colors
     from paintmatch.match import get_matcher
     from paintmatch.rgba import pack_rgba
 
-    references = _plan(cut, max_references)
-    truth_cut = _load_truth_cut(cut, "auto", references)  # the same loading as leaks.py, flags.py and the bench
-    matcher = get_matcher(method)
     records = []
-    for reference in references:
-        results = colorize_frames(truth_cut.lines, {reference: truth_cut.colored[reference]}, names=truth_cut.names,
-                                  matcher=matcher)
-        painted = results[reference].frame.colors
-        painted_colors = set(pack_rgba(painted[painted[:, 3] > 0]).tolist())
-        for k, (result, truth) in enumerate(zip(results, truth_cut.truths)):
-            if k == reference or truth is None:
-                continue
-            predicted = predicted_colors(result.painted.image, truth)
-            for region in np.flatnonzero(truth.areas > AREA_THRESHOLD):
-                right = bool((predicted[region] == truth.colors[region]).all())
-                cause = None if right else error_cause(truth.colors[region], predicted[region], painted_colors)
-                records.append({"area": int(truth.areas[region]), "distance": abs(k - reference), "cause": cause})
+    for reference, painted, index, result, truth in run.every_reference_frames(cut, get_matcher(method), max_references):
+        painted_colors = set(pack_rgba(painted.colors[painted.colors[:, 3] > 0]).tolist())
+        predicted = predicted_colors(result.painted.image, truth)
+        for region in np.flatnonzero(truth.areas > AREA_THRESHOLD):
+            right = bool((predicted[region] == truth.colors[region]).all())
+            cause = None if right else error_cause(truth.colors[region], predicted[region], painted_colors)
+            records.append({"area": int(truth.areas[region]), "distance": abs(index - reference), "cause": cause})
     return records
 
 

@@ -27,25 +27,19 @@ THRESHOLDS = (0.3, 0.5, 0.6, 0.7, 0.9)  # calibrated P(right): the shipped FLAG_
 def scored_frames(paths, matcher, *, max_references: int | None):
     """Each cut colored by ``matcher`` from each chosen reference: yields ``(result, right)`` for every other frame
     with a truth, ``right`` (n,) bool: the component's color is the majority truth color under it."""
-    from paintmatch.cut import colorize_frames
-    from paintmatch.evaluate.every_reference import _load_truth_cut, _plan
+    import run
     from paintmatch.evaluate.regions import majority_values
     from paintmatch.rgba import pack_rgba
 
     for path in paths:
-        references = _plan(path, max_references)
-        cut = _load_truth_cut(path, "auto", references)
-        for reference in references:
-            results = colorize_frames(cut.lines, {reference: cut.colored[reference]}, names=cut.names, matcher=matcher)
-            for index, result in enumerate(results):
-                truth = cut.truths[index]
-                if index == reference or truth is None or result.passed_through:
-                    continue
-                seg = result.frame.seg
-                truth_packed = np.where(truth.labels >= 0, pack_rgba(truth.colors)[np.maximum(truth.labels, 0)], 0)
-                inside = (seg.labels >= 0) & (truth.labels >= 0)
-                majority = majority_values(seg.labels[inside], truth_packed[inside].astype(np.uint32), seg.n)
-                yield result, pack_rgba(result.matching.colors) == majority
+        for _, _, _, result, truth in run.every_reference_frames(path, matcher, max_references):
+            if result.passed_through:
+                continue
+            seg = result.frame.seg
+            truth_packed = np.where(truth.labels >= 0, pack_rgba(truth.colors)[np.maximum(truth.labels, 0)], 0)
+            inside = (seg.labels >= 0) & (truth.labels >= 0)
+            majority = majority_values(seg.labels[inside], truth_packed[inside].astype(np.uint32), seg.n)
+            yield result, pack_rgba(result.matching.colors) == majority
 
 
 def component_records(paths, *, max_references: int | None, method: str = "best"):

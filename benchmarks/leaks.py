@@ -53,26 +53,17 @@ def leak_kind(region: np.ndarray, labels: np.ndarray, truth_background: np.ndarr
 
 def count_leaks(cut: Path, method: str, max_references: int) -> dict[str, int]:
     """Leaks of ``method`` on one cut, each chosen drawing (``_plan``) in turn the only colored frame, by kind."""
-    from paintmatch.cut import colorize_frames
-    from paintmatch.evaluate.every_reference import _load_truth_cut, _plan
+    import run
     from paintmatch.evaluate.regions import leaked_regions
     from paintmatch.match import get_matcher
 
-    references = _plan(cut, max_references)
-    truth_cut = _load_truth_cut(cut, "auto", references)  # the same loading (and size checks) as flags.py and the bench
-    matcher = get_matcher(method)
     kinds = dict.fromkeys(KINDS, 0)
-    for reference in references:
-        results = colorize_frames(truth_cut.lines, {reference: truth_cut.colored[reference]}, names=truth_cut.names,
-                                  matcher=matcher)
-        for k, (result, truth) in enumerate(zip(results, truth_cut.truths)):
-            if k == reference or truth is None:
-                continue
-            background = np.zeros(truth.labels.shape, bool)
-            inside = truth.labels >= 0
-            background[inside] = truth.background[truth.labels[inside]]
-            for region in np.flatnonzero(leaked_regions(result.painted.image, truth)):
-                kinds[leak_kind(truth.labels == region, result.frame.seg.labels, background)] += 1
+    for _, _, _, result, truth in run.every_reference_frames(cut, get_matcher(method), max_references):
+        background = np.zeros(truth.labels.shape, bool)
+        inside = truth.labels >= 0
+        background[inside] = truth.background[truth.labels[inside]]
+        for region in np.flatnonzero(leaked_regions(result.painted.image, truth)):
+            kinds[leak_kind(truth.labels == region, result.frame.seg.labels, background)] += 1
     return kinds
 
 
