@@ -82,7 +82,8 @@ def _suites(data: Path) -> dict[str, Path]:
     import run
 
     run.production_suite(data, name="production-test")
-    run.synthetic_suite(data, name="synthetic-test", folder="synthetic-test", seed=run.SYNTH_TEST_SEED, cuts=20, frames=8)
+    run.synthetic_suite(data, name="synthetic-test", folder="synthetic-test", seed=run.SYNTH_TEST_SEED,
+                      cuts=run.SYNTH_CUTS, frames=run.SYNTH_FRAMES)
     return {"production-test": data / "production-test", "synthetic-test": data / "synthetic-test"}
 
 

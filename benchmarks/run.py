@@ -47,6 +47,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 SYNTH_TEST_SEED = 10_000
+SYNTH_CUTS, SYNTH_FRAMES = 20, 8  # the clean synthetic suites' size (--small: 2 x 3)
 SYNTH_DEV_SEED = 20_000
 DEFORM_SEED = 10_000
 DEFORM_LEVELS = (1, 2, 3)
@@ -367,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or (HERE / "results" / "raw" / "small" if args.small else HERE / "results")
     out.mkdir(parents=True, exist_ok=True)
     methods = _methods(args.methods)
-    cuts, frames = (2, 3) if args.small else (20, 8)
+    cuts, frames = (2, 3) if args.small else (SYNTH_CUTS, SYNTH_FRAMES)
     suites: list[Suite] = []
     for name in [s.strip() for s in args.suites.split(",") if s.strip()]:
         suffix = "-small" if args.small else ""
