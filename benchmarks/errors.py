@@ -10,7 +10,10 @@ cause (``error_cause``):
   find it;
 - ``hole``: it is truth background (between an arm and the body) and came out painted;
 - ``leak``: it is painted in the truth and came out transparent;
-- ``other color``: it came out with another color that the painter's frame has (a matching error proper).
+- ``shade swap``: it came out with another shade of its own paint (lit, shadow or highlight: a matching error
+  between the two sides of a trace line, where every other piece of evidence is alike); the synthetic truth's
+  ``label/`` ids say which regions are shades of one paint (``paint_families``);
+- ``other part``: it came out with the color of another part that the painter's frame has (a matching error proper).
 
 Each drawing chosen by ``_plan`` (3 per cut, as ``benchmarks/dev.py``) is the only colored frame in turn; colored with
 ``colorize``'s defaults. Prints the tables and writes ``benchmarks/results/errors.md``; the dev suite only.
@@ -26,12 +29,13 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-CAUSES = ("unseen", "hole", "leak", "other color")
+CAUSES = ("unseen", "hole", "leak", "shade swap", "other part")
 #: Truth-region size bins (px) of the table: the edges where the error rate roughly halves (dev, best version 10).
 SIZE_EDGES = (10, 50, 200, 1000)
 
 
-def error_cause(truth_color: np.ndarray, predicted: np.ndarray, painted_colors: set[int]) -> str:
+def error_cause(truth_color: np.ndarray, predicted: np.ndarray, painted_colors: set[int],
+                families: dict[int, frozenset[int]] | None = None) -> str:
     """The cause of one wrong region (the module docstring's causes).
 
     Parameters
@@ -40,14 +44,45 @@ def error_cause(truth_color: np.ndarray, predicted: np.ndarray, painted_colors: 
         Its true RGBA and the majority RGBA of the output over it (alpha 0: transparent).
     painted_colors : set of int
         ``pack_rgba`` of the colors of the painter's frame's components.
+    families : dict, optional
+        ``paint_families`` of the cut: packed color -> the paints it is a shade of (None: no shade swaps told).
     """
     from paintmatch.rgba import pack_rgba
 
     if truth_color[3] == 0:
         return "hole"
-    if int(pack_rgba(truth_color[None])[0]) not in painted_colors:
+    truth_key, predicted_key = (int(pack_rgba(c[None])[0]) for c in (truth_color, predicted))
+    if truth_key not in painted_colors:
         return "unseen"
-    return "leak" if predicted[3] == 0 else "other color"
+    if predicted[3] == 0:
+        return "leak"
+    if families and families.get(truth_key, frozenset()) & families.get(predicted_key, frozenset()):
+        return "shade swap"
+    return "other part"
+
+
+def paint_families(cut: Path) -> dict[int, frozenset[int]]:
+    """Packed truth color -> the paints it is a shade of, from a synthetic cut's ``seg/*.json`` and ``label/*.json``.
+
+    The generator's region ids come in threes: a paint's lit id ``1 + 3k``, its shadow ``2 + 3k``, its highlight
+    ``3 + 3k`` (``paintmatch.synth._character``), so paint ``k = (id - 1) // 3``. Empty without ``label/``.
+    """
+    import json
+
+    from paintmatch.rgba import pack_rgba
+
+    families: dict[int, set[int]] = {}
+    for colors_file in sorted((cut / "seg").glob("*.json")):
+        labels_file = cut / "label" / colors_file.name
+        if not labels_file.is_file():
+            continue
+        colors, labels = json.loads(colors_file.read_text()), json.loads(labels_file.read_text())
+        for segment_id, color in colors.items():
+            region = labels.get(segment_id, [0, -1])[1]
+            if region > 0:
+                key = int(pack_rgba(np.array([color], np.uint8))[0])
+                families.setdefault(key, set()).add((region - 1) // 3)
+    return {key: frozenset(paints) for key, paints in families.items()}
 
 
 def size_bin(area: int) -> str:
@@ -68,12 +103,13 @@ def count_errors(cut: Path, method: str, max_references: int) -> list[dict]:
     from paintmatch.rgba import pack_rgba
 
     records = []
+    families = paint_families(cut)
     for reference, painted, index, result, truth in run.every_reference_frames(cut, get_matcher(method), max_references):
         painted_colors = set(pack_rgba(painted.colors[painted.colors[:, 3] > 0]).tolist())
         predicted = predicted_colors(result.painted.image, truth)
         for region in np.flatnonzero(truth.areas > AREA_THRESHOLD):
             right = bool((predicted[region] == truth.colors[region]).all())
-            cause = None if right else error_cause(truth.colors[region], predicted[region], painted_colors)
+            cause = None if right else error_cause(truth.colors[region], predicted[region], painted_colors, families)
             records.append({"area": int(truth.areas[region]), "distance": abs(index - reference), "cause": cause})
     return records
 
