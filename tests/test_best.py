@@ -109,11 +109,13 @@ def test_match_leaves_only_per_frame_features_in_the_frames():
 def test_the_anchor_is_asked_for_when_a_step_uses_it():
     assert get_matcher("best").uses_anchor
     assert get_matcher("best", anchor=False).uses_anchor  # the veto compares with the painter's frame
-    assert not get_matcher("best", part_veto=0.0, anchor=False).uses_anchor
-    assert not get_matcher("best", w_part=0.0, anchor=False).uses_anchor  # no part field, no veto
+    # the trace-line step reads the painter's frame too
+    assert get_matcher("best", part_veto=0.0, anchor=False).uses_anchor
+    assert not get_matcher("best", part_veto=0.0, anchor=False, trace_lines=False).uses_anchor
+    assert not get_matcher("best", w_part=0.0, anchor=False).uses_anchor  # no part field, no veto, no trace step
     assert get_matcher("best", anchor=False).steps == (
         "assignment", "guided-flow", "neighbour-consistency", "tiny-region-vote", "part-field-veto",
-        "calibrated-confidence")
+        "trace-line-consistency", "calibrated-confidence")
 
 
 def test_unknown_or_mistyped_settings_are_refused():

@@ -89,6 +89,7 @@ class Segmentation:
     transparent: bool
     closure_segments: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.int32), repr=False)
     _expanded: np.ndarray | None = field(default=None, repr=False)
+    _trace_pairs: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def n(self) -> int:
@@ -123,6 +124,14 @@ class Segmentation:
         if self._expanded is None:
             self._expanded = expand_to_lines(self.labels)
         return self._expanded
+
+    def trace_pairs(self) -> np.ndarray:
+        """(m, 4) int64 rows ``(a, b, line_class, length)``: components ``a < b`` that face each other across a trace
+        line of that ``LineClass``, and the length in px of the seam between them inside the line (where the line's
+        pixels pass from nearest-to-a to nearest-to-b). Computed once."""
+        if self._trace_pairs is None:
+            self._trace_pairs = _trace_pairs(self.expanded_labels(), self.line_class)
+        return self._trace_pairs
 
 
 def _is_transparent_art(alpha: np.ndarray) -> bool:
@@ -287,6 +296,19 @@ def _trace_sides(expanded: np.ndarray, line_class: np.ndarray, line_index: np.nd
     keep = owners >= 0
     np.bitwise_or.at(sides, owners[keep], (1 << classes[keep]).astype(np.uint8))
     return sides
+
+
+def _trace_pairs(expanded: np.ndarray, line_class: np.ndarray) -> np.ndarray:
+    """``Segmentation.trace_pairs`` from the expanded labels and the line classes (both (H, W))."""
+    trace = np.isin(line_class, LineClass.TRACE)
+    keys = []
+    for first, second in ((np.s_[:, :-1], np.s_[:, 1:]), (np.s_[:-1], np.s_[1:])):  # right and down neighbours
+        a, b = expanded[first], expanded[second]
+        seam = trace[first] & trace[second] & (a != b) & (a >= 0) & (b >= 0)
+        x, y = a[seam].astype(np.int64), b[seam].astype(np.int64)
+        keys.append((np.minimum(x, y) << 36) | (np.maximum(x, y) << 8) | line_class[first][seam].astype(np.int64))
+    unique, counts = np.unique(np.concatenate(keys), return_counts=True)
+    return np.stack([unique >> 36, (unique >> 8) & 0xFFFFFFF, unique & 0xFF, counts], axis=1).astype(np.int64)
 
 
 CLOSE_GAPS_MODES = ("auto", "off")

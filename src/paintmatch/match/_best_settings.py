@@ -23,6 +23,7 @@ __all__ = [
     "NeighbourSettings",
     "VoteSettings",
     "AnchorSettings",
+    "TraceLineSettings",
     "ConfidenceSettings",
     "BestSettings",
     "FLAT_NAMES",
@@ -196,6 +197,27 @@ class AnchorSettings:
 
 
 @dataclass(frozen=True)
+class TraceLineSettings:
+    """Trace-line consistency: across each trace line, a pair of colors the painter's frame also has there.
+
+    Attributes
+    ----------
+    enabled : bool
+    min_length : int
+        Only seams of at least this many px between two target components are checked.
+    margin : float
+        A component is recolored unless the part field prefers its own color by more than this (cosine).
+    max_area : int
+        Components over this many px keep their color.
+    """
+
+    enabled: bool
+    min_length: int
+    margin: float
+    max_area: int
+
+
+@dataclass(frozen=True)
 class ConfidenceSettings:
     """The calibrated confidence: a logistic model of P(the component's color is right).
 
@@ -240,7 +262,7 @@ class BestSettings:
         Deep feature weights (with ``features="deep"``).
     slack : float
         Many-to-one completion margin of the assignment (``paintmatch.match.simple.assign``).
-    weights, align, flow, part_field, neighbours, votes, anchor, confidence
+    weights, align, flow, part_field, neighbours, votes, anchor, trace_lines, confidence
         The stages' own settings.
     """
 
@@ -254,6 +276,7 @@ class BestSettings:
     neighbours: NeighbourSettings
     votes: VoteSettings
     anchor: AnchorSettings
+    trace_lines: TraceLineSettings
     confidence: ConfidenceSettings
 
     def replace(self, **overrides: Any) -> "BestSettings":
@@ -294,7 +317,7 @@ class BestSettings:
 
 _GROUPS = {"weights": Weights, "align": AlignSettings, "flow": FlowSettings, "part_field": PartFieldSettings,
            "neighbours": NeighbourSettings, "votes": VoteSettings, "anchor": AnchorSettings,
-           "confidence": ConfidenceSettings}
+           "trace_lines": TraceLineSettings, "confidence": ConfidenceSettings}
 
 
 def _field_types() -> dict[str, type]:
@@ -334,6 +357,7 @@ FLAT_NAMES: dict[str, str] = {
     "anchor": "anchor.enabled",
     "anchor_margin": "anchor.margin",
     "anchor_part": "anchor.part_weight",
+    "trace_lines": "trace_lines.enabled",
 }
 
 

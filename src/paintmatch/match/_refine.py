@@ -16,6 +16,7 @@ Across the colored frames (after the pair steps):
 - ``AnchorMerge``: the more confident of the previous frame's and the painter's frame's matches, the part field's
   support for each color counted in.
 - ``PartFieldVeto``: where the part field is far surer of another color of the painter's frame, that color.
+- ``TraceLineConsistency``: across each trace line, a pair of colors the painter's frame also has across such a line.
 
 Last:
 
@@ -36,7 +37,7 @@ from paintmatch.rgba import pack_rgba
 
 __all__ = [
     "Assignment", "GuidedFlow", "NeighbourConsistency", "TinyRegionVote", "AnchorMerge", "PartFieldVeto",
-    "CalibratedConfidence", "MatchStages", "PartAgreement", "confidence_features", "part_similarities", "part_support",
+    "TraceLineConsistency", "trace_color_pairs", "CalibratedConfidence", "MatchStages", "PartAgreement", "confidence_features", "part_similarities", "part_support",
 ]
 
 
@@ -315,6 +316,98 @@ class PartFieldVeto:
         target = context.target
         vetoed, colors = self.vetoed(context.part_vectors(painted), context.part_vectors(target), painted, target, matching.colors)
         return _recolored(matching, vetoed, colors, -1)
+
+
+def trace_color_pairs(frame: Frame, min_length: int) -> set[tuple[int, int, int]]:
+    """The color pairs a colored ``frame`` has across its trace lines: ``(packed color, packed color, LineClass)``,
+    the two colors in ascending order, from its seams of at least ``min_length`` px (``Segmentation.trace_pairs``)."""
+    pairs = frame.seg.trace_pairs()
+    pairs = pairs[pairs[:, 3] >= min_length]
+    keys = pack_rgba(frame.colors).astype(np.int64)
+    a, b = keys[pairs[:, 0]], keys[pairs[:, 1]]
+    return set(zip(np.minimum(a, b).tolist(), np.maximum(a, b).tolist(), pairs[:, 2].tolist()))
+
+
+@dataclass(frozen=True)
+class TraceLineConsistency:
+    """Across each trace line, a pair of colors the painter's frame also has across such a line.
+
+    A colored trace line (a shadow's or a highlight's edge) is drawn where one paint meets another, and the painter's
+    frame shows which paints meet there (``trace_color_pairs``): the lit and the shadowed skin across a blue line,
+    never skin and skin. Only seams of ``min_length`` px or more count, in both frames (shorter ones are mostly
+    where a trace line ends on an outline). A target seam whose two colors the painter's frame never has across a
+    line of that class is a contradiction: one of its two components is wrong, most often a shadow
+    taken for its lit side (a shade swap keeps every other piece of evidence alike). The fix recolors one of the
+    two, up to ``max_area`` px and not recolored yet, with a color that makes the pair one the painter shows and
+    that meets more of its trace-line neighbours as the painter's frame does than its own color; of those, the one
+    the part field likes best (the cosine to the nearest painted component of the color), unless the part field
+    prefers the component's own color by more than ``margin``. Seams longest first. Recolored components get
+    ``ref_index`` -1.
+    """
+
+    min_length: int
+    margin: float
+    max_area: int
+    name = "trace-line-consistency"
+
+    def recolored(self, painted: Frame, target: Frame, colors: np.ndarray, target_vectors: np.ndarray,
+                  painted_vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(changed, new_colors)``: (n_t,) bool and the (k, 4) uint8 colors of the recolored components.
+
+        ``colors``: (n_t, 4) uint8, the target's current colors; ``*_vectors``: (n, D) unit part-field vectors.
+        """
+        seen = trace_color_pairs(painted, self.min_length)
+        partners: dict[tuple[int, int], set[int]] = {}
+        for x, y, line_class in seen:
+            partners.setdefault((x, line_class), set()).add(y)
+            partners.setdefault((y, line_class), set()).add(x)
+        painted_keys = pack_rgba(painted.colors).astype(np.int64)
+        palette = np.unique(painted_keys)
+        similarity = target_vectors @ painted_vectors.T
+        # (n_t, k): the part field's cosine of each target component to the nearest painted component of each color
+        by_color = np.stack([similarity[:, painted_keys == c].max(axis=1) for c in palette], axis=1)
+        column = {int(c): i for i, c in enumerate(palette)}
+        seams = target.seg.trace_pairs()
+        seams = seams[seams[:, 3] >= self.min_length]
+        seams = seams[np.argsort(-seams[:, 3], kind="stable")]
+        around: dict[int, list[tuple[int, int, int]]] = {}
+        for a, b, line_class, length in seams.tolist():
+            around.setdefault(a, []).append((b, line_class, length))
+            around.setdefault(b, []).append((a, line_class, length))
+        keys = pack_rgba(colors).astype(np.int64)
+
+        def agreement(component: int, color: int) -> int:
+            """Seam length around ``component`` whose pair with ``color`` the painter's frame shows."""
+            return sum(length for other, line_class, length in around[component]
+                       if (min(color, keys[other]), max(color, keys[other]), line_class) in seen)
+
+        changed = np.zeros(target.n, dtype=bool)
+        for a, b, line_class, _ in seams.tolist():
+            if (min(keys[a], keys[b]), max(keys[a], keys[b]), line_class) in seen:
+                continue
+            best: tuple[float, int, int] | None = None
+            for component, other in ((a, b), (b, a)):
+                own = int(keys[component])
+                if changed[component] or target.seg.areas[component] > self.max_area or own not in column:
+                    continue
+                for color in partners.get((int(keys[other]), line_class), ()):
+                    if color == own or agreement(component, color) <= agreement(component, own):
+                        continue
+                    gain = by_color[component, column[color]] - by_color[component, column[own]]
+                    if best is None or gain > best[0]:
+                        best = (gain, component, color)
+            if best is not None and best[0] > -self.margin:
+                _, component, color = best
+                keys[component] = color
+                changed[component] = True
+        new_colors = painted.colors[[int(np.flatnonzero(painted_keys == keys[i])[0]) for i in np.flatnonzero(changed)]]
+        return changed, new_colors.reshape(-1, 4)
+
+    def __call__(self, context: MatchContext, painted: Frame, matching: Matching) -> Matching:
+        target = context.target
+        changed, colors = self.recolored(painted, target, matching.colors, context.part_vectors(target),
+                                         context.part_vectors(painted))
+        return _recolored(matching, changed, colors, -1)
 
 
 def confidence_features(stages: MatchStages, areas: np.ndarray) -> np.ndarray:

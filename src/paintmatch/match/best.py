@@ -23,7 +23,8 @@
 4. steps across colored frames: the painter's colored frame (the anchor) is matched by the same steps and
    wins where it is more confident, the part field's support for each color counted in (``anchor-merge``);
    then the part-field veto recolors components the part field is far surer belong to another color of the
-   painter's frame (``part-field-veto``).
+   painter's frame (``part-field-veto``); then across each colored trace line the two colors are made a pair the
+   painter's frame also has across such a line (``trace-line-consistency``).
 
 Every setting is in ``BestSettings``, grouped by stage; the values and the measurement behind each are in
 ``best_defaults.yaml`` beside this module (``load_defaults``). ``get_matcher("best", w_pos=3, fb_tol=0)``
@@ -49,6 +50,7 @@ from paintmatch.match._best_settings import (
     FlowSettings,
     NeighbourSettings,
     PartFieldSettings,
+    TraceLineSettings,
     VoteSettings,
     Weights,
     load_defaults,
@@ -78,6 +80,7 @@ from paintmatch.match._refine import (
     PartAgreement,
     PartFieldVeto,
     TinyRegionVote,
+    TraceLineConsistency,
     part_support,
 )
 from paintmatch.match.baselines import FLOW_METHODS
@@ -94,6 +97,7 @@ __all__ = [
     "NeighbourSettings",
     "VoteSettings",
     "AnchorSettings",
+    "TraceLineSettings",
     "ConfidenceSettings",
     "FLAT_NAMES",
     "DEFAULTS_PATH",
@@ -140,6 +144,7 @@ class BestMatcher:
         Refinements of the match against one colored frame, in order (switched-off steps are left out).
     anchor_merge : AnchorMerge or None
     veto : PartFieldVeto or None
+    trace_lines : TraceLineConsistency or None
 
     Examples
     --------
@@ -157,6 +162,7 @@ class BestMatcher:
     pair_steps: tuple = field(init=False, repr=False)
     anchor_merge: AnchorMerge | None = field(init=False, repr=False)
     veto: PartFieldVeto | None = field(init=False, repr=False)
+    trace_lines: TraceLineConsistency | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -184,6 +190,9 @@ class BestMatcher:
         self.anchor_merge = AnchorMerge(s.anchor.margin, s.anchor.part_weight) if s.anchor.enabled else None
         part = s.part_field
         self.veto = PartFieldVeto(part.veto, part.veto_max_share, part.max_share) if part.veto > 0 and w.part > 0 else None
+        t = s.trace_lines
+        # It weighs its choices by the part field, so it needs one.
+        self.trace_lines = TraceLineConsistency(t.min_length, t.margin, t.max_area) if t.enabled and w.part > 0 else None
         c = s.confidence
         self.calibration = CalibratedConfidence(
             (c.bias, c.w_prev, c.w_anchor, c.w_agree, c.w_other, c.w_area, c.w_completion, c.w_prev_agree, c.w_part_gap,
@@ -195,12 +204,12 @@ class BestMatcher:
         """Names of every stage after the terms, in order (for logs and the ablation table)."""
         guided = () if self.guided_flow is None else (self.guided_flow.name,)
         return (self.assignment.name, *guided, *(s.name for s in self.pair_steps),
-                *(s.name for s in (self.anchor_merge, self.veto, self.calibration) if s is not None))
+                *(s.name for s in (self.anchor_merge, self.veto, self.trace_lines, self.calibration) if s is not None))
 
     @property
     def uses_anchor(self) -> bool:
         """The cut passes the original colored frame as ``anchor`` when True (a second reference, or the veto's frame)."""
-        return self.anchor_merge is not None or self.veto is not None
+        return self.anchor_merge is not None or self.veto is not None or self.trace_lines is not None
 
     @property
     def features(self) -> str:
@@ -262,6 +271,8 @@ class BestMatcher:
                 matching = self.anchor_merge(matching, anchored, support)
         if self.veto is not None:
             matching = self.veto(context, painted, matching)
+        if self.trace_lines is not None:
+            matching = self.trace_lines(context, painted, matching)
         part = PartAgreement.of(context, painted, matching.colors) if context.part_model is not None else None
         return MatchStages(previous=previous, anchored=anchored, final=matching, part=part)
 
