@@ -37,7 +37,8 @@ from paintmatch.rgba import pack_rgba
 
 __all__ = [
     "Assignment", "GuidedFlow", "NeighbourConsistency", "TinyRegionVote", "AnchorMerge", "PartFieldVeto",
-    "TraceLineConsistency", "trace_color_pairs", "CalibratedConfidence", "MatchStages", "PartAgreement", "confidence_features", "part_similarities", "part_support",
+    "TraceLineConsistency", "trace_color_pairs", "CalibratedConfidence", "MatchStages", "PartAgreement",
+    "confidence_features", "part_similarities", "part_support",
 ]
 
 
