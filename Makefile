@@ -63,7 +63,8 @@ bench-leaks: install-test
 	$(PY) benchmarks/leaks.py
 
 # Where best's wrong regions are on the production-like dev suite: by cause (a color the painter's frame lacks, a hole
-# painted, a leak, another color), by region size, by distance to the reference.
+# painted, a leak, another shade of the region's own paint, another part's color), by region size, by distance to the
+# reference.
 bench-errors: install-test
 	$(PY) benchmarks/errors.py
 
