@@ -75,6 +75,25 @@ def test_auto_joins_two_stroke_ends_that_face_each_other():
     assert seg.labels[30, 50] != seg.labels[70, 50]
 
 
+@pytest.mark.parametrize("width, stub", [(3, 4), (5, 7)])
+def test_auto_closes_a_gap_between_two_junctions(width, stub):
+    """A 3 px gap in a box's side, ``stub`` px from two bars that meet that side: only stubs on either side."""
+    mask = np.zeros((100, 100), bool)
+    mask[5 : 5 + width, 5:95] = mask[95 - width : 95, 5:95] = mask[5:95, 5 : 5 + width] = True
+    mask[5:95, 95 - width : 95] = True
+    top = 30
+    bottom = top + width + stub + 3 + stub
+    mask[top : top + width, 5:95] = mask[bottom : bottom + width, 5:95] = True
+    mask[top + width + stub : top + width + stub + 3, 5 : 5 + width] = False  # the gap
+    segments = endpoint_closures(mask)
+    closed = mask | draw_closures(mask.shape, segments)
+    _, labels = cv2.connectedComponents((~closed).astype(np.uint8), connectivity=4)
+    assert labels[1, 1] != labels[top + width + 2, 50]  # the strip between the bars no longer leaks outside
+    assert segments.shape[0] == 1  # one closure, at the gap
+    x0, y0, x1, y1 = segments[0]
+    assert max(x0, x1) <= 5 + width and top + width <= min(y0, y1) and max(y0, y1) <= bottom
+
+
 def test_off_keeps_todays_segmentation_exactly(laughing_girl):
     line = laughing_girl[0][0]
     plain = segment(line)
