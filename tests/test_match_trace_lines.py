@@ -94,6 +94,20 @@ def test_the_part_field_picks_which_side_is_wrong_and_can_refuse():
     assert not long_only.recolored(painted, target, colors, vectors, _vectors(painted, ids, {}))[0].any()
 
 
+def test_a_transparent_component_across_a_trace_line_is_painted_at_any_size():
+    """A trace line is drawn inside paint: a component with a seam in one that took the background is a leak."""
+    painted, ids = _painted()
+    target = Frame(line=painted.line, seg=painted.seg)
+    colors = painted.colors.copy()
+    colors[ids["cloth_shadow"]] = CLEAR  # took a hole of the reference: transparent beside the lit cloth
+    step = TraceLineConsistency(min_length=12, margin=0.1, max_area=int(target.seg.areas[ids["cloth_shadow"]]) - 1)
+    changed, new = step.recolored(painted, target, colors, _vectors(target, ids, {}), _vectors(painted, ids, {}))
+    assert np.flatnonzero(changed).tolist() == [ids["cloth_shadow"]]  # over max_area, and still painted
+    np.testing.assert_array_equal(new, [CLOTH_SHADOW])
+    colors[ids["cloth_shadow"]] = SKIN  # a painted component of that size stays as it is
+    assert not step.recolored(painted, target, colors, _vectors(target, ids, {}), _vectors(painted, ids, {}))[0].any()
+
+
 def test_a_pair_the_painter_shows_is_kept_even_with_one_color_on_both_sides():
     painted, ids = _painted()
     painted.colors[ids["cloth_shadow"]] = CLOTH  # this painter draws a blue line inside one paint

@@ -339,7 +339,9 @@ class TraceLineConsistency:
     where a trace line ends on an outline). A target seam whose two colors the painter's frame never has across a
     line of that class is a contradiction: one of its two components is wrong, most often a shadow
     taken for its lit side (a shade swap keeps every other piece of evidence alike). The fix recolors one of the
-    two, up to ``max_area`` px and not recolored yet, with a color that makes the pair one the painter shows and
+    two, up to ``max_area`` px (any size when it is transparent: a trace line is drawn inside paint, so a component
+    across one that took the background or a hole is a leak; production-like dev leaked 23 -> 21) and not recolored
+    yet, with a color that makes the pair one the painter shows and
     that meets more of its trace-line neighbours as the painter's frame does than its own color; of those, the one
     the part field likes best (the cosine to the nearest painted component of the color), unless the part field
     prefers the component's own color by more than ``margin``. Seams longest first. Recolored components get
@@ -389,7 +391,9 @@ class TraceLineConsistency:
             best: tuple[float, int, int] | None = None
             for component, other in ((a, b), (b, a)):
                 own = int(keys[component])
-                if changed[component] or target.seg.areas[component] > self.max_area or own not in column:
+                # A trace line is drawn inside paint: a transparent component across one is a leak at any size.
+                large = target.seg.areas[component] > self.max_area and colors[component, 3] > 0
+                if changed[component] or large or own not in column:
                     continue
                 for color in partners.get((int(keys[other]), line_class), ()):
                     if color == own or agreement(component, color) <= agreement(component, own):
