@@ -94,6 +94,20 @@ def test_auto_closes_a_gap_between_two_junctions(width, stub):
     assert max(x0, x1) <= 5 + width and top + width <= min(y0, y1) and max(y0, y1) <= bottom
 
 
+@pytest.mark.parametrize("short_of_edge, closes", [(2, True), (15, False)])
+def test_auto_joins_a_stroke_that_stops_short_of_the_frame_edge(short_of_edge, closes):
+    """A leg's two outlines run down to ``short_of_edge`` px above the frame's bottom edge (a fill stops at the edge)."""
+    mask = np.zeros((80, 60), bool)
+    mask[10:13, 20:43] = True  # the top of the leg
+    mask[10 : 80 - short_of_edge, 20:23] = mask[10 : 80 - short_of_edge, 40:43] = True
+    segments = endpoint_closures(mask)
+    closed = mask | draw_closures(mask.shape, segments)
+    _, labels = cv2.connectedComponents((~closed).astype(np.uint8), connectivity=4)
+    assert (labels[40, 30] != labels[40, 5]) == closes  # the leg apart from the background beside it
+    if closes:
+        assert segments.shape[0] == 2 and (segments[:, [1, 3]].max(axis=1) == 79).all()  # both reach the last row
+
+
 def test_off_keeps_todays_segmentation_exactly(laughing_girl):
     line = laughing_girl[0][0]
     plain = segment(line)

@@ -805,6 +805,11 @@ def endpoint_closures(
             skip=line_width / 2 + 2.0,
         )
         segments = np.concatenate([segments, rays])
+        # Ends that closed nothing, heading for the frame's edge within a gap: joined to it.
+        starts = {(int(x), int(y)) for x, y in segments[:, :2]}
+        free = np.array([(int(x), int(y)) not in starts for y, x in ends], dtype=bool)
+        edge = _edge_closures(mask, ends[free] + (y0, x0), directions[free], max_gap=max_gap)
+        segments = np.concatenate([segments, edge - np.array([x0, y0, x0, y0])])
     segments = np.concatenate([segments, _stub_closures(crop, skeleton, (y0, x0), mask.shape, segments, depth=depth,
                                                         line_width=line_width, max_gap=max_gap)]).astype(np.int32)
     if segments.shape[0] == 0:
@@ -812,6 +817,33 @@ def endpoint_closures(
     segments += np.array([x0, y0, x0, y0], dtype=np.int32)
     order = np.lexsort(segments.T[::-1])
     return segments[order]
+
+
+def _edge_closures(mask: np.ndarray, tips: np.ndarray, directions: np.ndarray, *, max_gap: float) -> np.ndarray:
+    """Strokes that stop short of the frame's edge, heading for it: each joined to the edge straight ahead.
+
+    A fill stops at the frame's edge, so the edge closes every region the painter paints; a stroke that ends within
+    ``max_gap`` free pixels of it, pointing at it, is meant to reach it (a leg's outline that stops 2 px above the
+    bottom of the frame), and without the closure the regions on its two sides join around its end.
+
+    ``mask``: (H, W) bool lines; ``tips``: (k, 2) int (y, x) in ``mask``'s coordinates; ``directions``: (k, 2) unit
+    (dy, dx). Returns (m, 4) int64 segments (x0, y0, x1, y1) from a tip to the last pixel before the edge.
+    """
+    height, width = mask.shape
+    if tips.shape[0] == 0:
+        return np.zeros((0, 4), np.int64)
+    steps = np.arange(1, int(np.ceil(max_gap)) + 2, dtype=np.float64)
+    py = np.rint(tips[:, None, 0] + directions[:, None, 0] * steps).astype(np.int64)
+    px = np.rint(tips[:, None, 1] + directions[:, None, 1] * steps).astype(np.int64)
+    outside = (py < 0) | (py >= height) | (px < 0) | (px >= width)
+    ink = np.zeros(py.shape, dtype=bool)
+    ink[~outside] = mask[py[~outside], px[~outside]]
+    first_out = np.argmax(outside, axis=1)
+    before = np.arange(steps.size)[None, :] < first_out[:, None]
+    ok = outside.any(axis=1) & (first_out >= 1) & ~(ink & before).any(axis=1)
+    rows = np.flatnonzero(ok)
+    last = first_out[rows] - 1
+    return np.stack([tips[rows, 1], tips[rows, 0], px[rows, last], py[rows, last]], axis=1).astype(np.int64)
 
 
 def _free_ends(
