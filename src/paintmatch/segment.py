@@ -805,9 +805,10 @@ def endpoint_closures(
             skip=line_width / 2 + 2.0,
         )
         segments = np.concatenate([segments, rays])
-        # Ends that closed nothing, heading for the frame's edge within a gap: joined to it.
-        starts = {(int(x), int(y)) for x, y in segments[:, :2]}
-        free = np.array([(int(x), int(y)) not in starts for y, x in ends], dtype=bool)
+        # Ends that closed nothing (not joined to a facing end, no ray from them), heading for the frame's edge
+        # within a gap: joined to it.
+        ray_starts = {(int(y), int(x)) for x, y in rays[:, :2]}
+        free = ~used & np.array([(int(y), int(x)) not in ray_starts for y, x in ends], dtype=bool)
         edge = _edge_closures(mask, ends[free] + (y0, x0), directions[free], max_gap=max_gap)
         segments = np.concatenate([segments, edge - np.array([x0, y0, x0, y0])])
     segments = np.concatenate([segments, _stub_closures(crop, skeleton, (y0, x0), mask.shape, segments, depth=depth,

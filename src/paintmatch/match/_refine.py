@@ -395,8 +395,9 @@ class TraceLineConsistency:
                 large = target.seg.areas[component] > self.max_area and colors[component, 3] > 0
                 if changed[component] or large or own not in column:
                     continue
+                agrees = agreement(component, own)
                 for color in partners.get((int(keys[other]), line_class), ()):
-                    if color == own or agreement(component, color) <= agreement(component, own):
+                    if color == own or agreement(component, color) <= agrees:
                         continue
                     gain = by_color[component, column[color]] - by_color[component, column[own]]
                     if best is None or gain > best[0]:
