@@ -234,34 +234,6 @@ def test_part_term_is_zero_for_a_component_and_itself_and_silent_for_large_ones(
     assert not PartTerm(0.0, settings)(reference, same, None).any()  # weight 0: the part field is not even run
 
 
-def test_part_term_weighs_up_small_components_whose_flow_fails_its_check():
-    import dataclasses
-
-    reference = _boxes_frame()
-    same = Frame(line=reference.line, seg=reference.seg)
-    pair = _pair(reference, same)
-    areas, size = same.seg.areas, same.seg.labels.size
-    settings = dataclasses.replace(DEFAULTS.part_field, small_share=float(np.sort(areas)[2]) * 1.5 / size, small_boost=2.0)
-    small = 1.0 - np.minimum(areas / (settings.small_share * size), 1.0)
-    assert (small > 0).sum() == 3 and (small == 0).sum() == 2  # the three boxes are small, the outside and band not
-    plain = PartTerm(3.0, dataclasses.replace(settings, small_boost=0.0))(reference, same, pair)
-    np.testing.assert_allclose(PartTerm(3.0, settings).boost(same, None), small)  # no flow check: every pixel counts
-
-    class Rejected:  # the same pair, but the flow check rejects every pixel
-        match = pair.match
-
-        @staticmethod
-        def flow():
-            return dataclasses.replace(pair.flow(), reliability=np.zeros(same.n))
-
-    boosted = PartTerm(3.0, settings)(reference, same, Rejected())
-    np.testing.assert_allclose(boosted, plain * (1.0 + 2.0 * small)[:, None])
-    assert (boosted[small > 0] > plain[small > 0]).any()
-    # The same drawing: the flow comes back everywhere, so nothing is weighed up.
-    assert pair.flow().reliability.min() > 0.99
-    np.testing.assert_allclose(PartTerm(3.0, settings)(reference, same, pair), plain, atol=0.02 * plain.max())
-
-
 def test_match_context_computes_each_frame_once():
     reference = _boxes_frame()
     target = _boxes_frame(offset=3, colors=False)

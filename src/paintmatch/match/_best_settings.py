@@ -137,11 +137,6 @@ class PartFieldSettings:
         Cosine margin by which the part field must prefer another color of the painter's frame (0: no veto).
     veto_max_share : float
         The veto speaks only for components up to this share of their frame.
-    small_share, small_boost : float
-        The part term of a target component under ``small_share`` of its frame is weighted up to ``1 + small_boost``
-        times: the full boost at area 0, falling linearly to none at ``small_share``, times the share of its pixels
-        the flow check rejects (``PartTerm.boost``). Under large motion a sliver's area, position and flow say
-        little, the part field (which sees the whole frame) more. ``small_boost`` 0: no boost.
     """
 
     model: str
@@ -149,8 +144,6 @@ class PartFieldSettings:
     max_share: float
     veto: float
     veto_max_share: float
-    small_share: float
-    small_boost: float
 
 
 @dataclass(frozen=True)
@@ -358,8 +351,6 @@ FLAT_NAMES: dict[str, str] = {
     "part_max_share": "part_field.max_share",
     "part_veto": "part_field.veto",
     "veto_max_share": "part_field.veto_max_share",
-    "part_small_share": "part_field.small_share",
-    "part_small_boost": "part_field.small_boost",
     "neighbours": "neighbours.enabled",
     "w_neighbours": "neighbours.weight",
     "tiny_area": "votes.tiny_area",

@@ -493,8 +493,7 @@ class FlowTerm(EvidenceTerm):
 @dataclass(frozen=True)
 class PartTerm(EvidenceTerm):
     """1 - the cosine of the two components' part-field vectors, only between components both up to
-    ``settings.max_share`` of their frames (0 elsewhere, and everywhere when the weight is 0); the row of a small
-    target component whose flow fails its check is weighted up (``boost``, ``PartFieldSettings.small_boost``)."""
+    ``settings.max_share`` of their frames (0 elsewhere, and everywhere when the weight is 0)."""
 
     weight: float
     settings: PartFieldSettings
@@ -507,20 +506,4 @@ class PartTerm(EvidenceTerm):
         part = 1.0 - similarity.astype(np.float64)
         part[~within_share(target, self.settings.max_share)] = 0.0
         part[:, ~within_share(reference, self.settings.max_share)] = 0.0
-        if self.settings.small_boost > 0:
-            return part * (1.0 + self.settings.small_boost * self.boost(target, pair))[:, None]
         return part
-
-    def boost(self, target: Frame, pair: PairContext | None) -> np.ndarray:
-        """(n_t,) float64 in [0, 1]: how much of ``small_boost`` each target component's row gets.
-
-        1 - area / (``small_share`` of the frame), floored at 0, times the share of its pixels the flow check rejects
-        (1 - ``FlowEvidence.reliability``; all of them without a flow check): a sliver whose flow does not come back
-        has little besides the part field to go by, one the flow follows keeps the flow's word.
-        """
-        share = target.seg.areas / (self.settings.small_share * target.seg.labels.size)
-        small = 1.0 - np.minimum(share, 1.0)
-        evidence = None if pair is None else pair.flow()
-        if evidence is not None and evidence.reliability is not None:
-            small = small * (1.0 - evidence.reliability)
-        return small
