@@ -93,7 +93,8 @@ weights: install-test
 	$(VENV)/bin/paintmatch train --config configs/part-field-production.yaml --out runs/part-field-production
 	$(VENV)/bin/paintmatch train --config configs/part-field-production2.yaml --out runs/part-field-production2
 	$(VENV)/bin/paintmatch train --config configs/part-field-production3.yaml --out runs/part-field-production3
-	cp runs/part-field-production2/part-field-production2-fp16.onnx runs/part-field-production2/part-field-production2-fp16.json src/paintmatch/models/
+	$(VENV)/bin/paintmatch train --config configs/part-field-production4.yaml --out runs/part-field-production4
+	cp runs/part-field-production4/part-field-production4-fp16.onnx runs/part-field-production4/part-field-production4-fp16.json src/paintmatch/models/
 	cp runs/part-field-production3/part-field-production3-fp16.onnx runs/part-field-production3/part-field-production3-fp16.json src/paintmatch/models/
 	cp runs/resnet34-c32-synth/resnet34-c32-synth-int8.onnx runs/resnet34-c32-synth/resnet34-c32-synth-int8.json src/paintmatch/models/
 

@@ -143,10 +143,11 @@ MODELS: dict[str, str] = {
     # (configs/part-field-mixed-long.yaml and the three part-field-mixed-unseen*.yaml), then 3000 steps more on cuts
     # three in four production-like, key drawings far apart (configs/part-field-production.yaml); those two were
     # shipped until best defaults version 6, which scored better without them (production-like dev 0.8939 against
-    # 0.8877 with all four). `part-field`: the next run, 3000 steps more on new cuts, 85% production-like
-    # (configs/part-field-production2.yaml). `part-field-production3`: that one trained 3000 steps more on other new
-    # cuts (configs/part-field-production3.yaml).
-    "part-field": "part-field-production2-fp16.json",
+    # 0.8877 with all four). Then three more runs, each 3000 steps more on new cuts, 85% production-like
+    # (configs/part-field-production2.yaml, whose weights shipped as `part-field` until best defaults version 12,
+    # configs/part-field-production3.yaml and configs/part-field-production4.yaml). `part-field` names the newest.
+    "part-field": "part-field-production4-fp16.json",
+    "part-field-production4": "part-field-production4-fp16.json",
     "part-field-production3": "part-field-production3-fp16.json",
 }
 
