@@ -54,7 +54,8 @@ def test_size_bins_and_tables_count_the_records():
     records = [{"area": 20, "distance": 1, "cause": "unseen"}, {"area": 20, "distance": 1, "cause": None},
                {"area": 5000, "distance": 2, "cause": "hole"}, {"area": 300, "distance": 2, "cause": None}]
     text = "\n".join(errors.tables(records))
-    assert "2 wrong of 4 scored regions (50.0%)" in text
+    assert "2 wrong of 4 scored regions (50.0%); 1 of them have a color" in text
+    assert "would score 75.0% of them" in text  # the unseen region is the only one no match can get right
     assert "| unseen | 1 | 50.0% | 20 |" in text and "| hole | 1 | 50.0% | 5,000 |" in text
     assert "| 11-50 | 2 | 1 | 50.0% | 1 |" in text and "| >1000 | 1 | 1 | 100.0% | 0 |" in text
     assert "| 1 | 2 | 50.0% |" in text

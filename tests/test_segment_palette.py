@@ -152,3 +152,51 @@ def test_palette_checks_its_arguments():
         reference_palette(np.zeros((4, 4, 4), np.uint8), min_area=0)
     with pytest.raises(InputError, match="size"):
         reference_palette(np.zeros((4, 4, 4), np.uint8), np.zeros((5, 5), bool))
+
+
+MOUTH = (150, 40, 55, 255)
+
+
+def _thin_mouth(scale=4):
+    """(line art, painted frame) at 80x80: a skin face with a mouth 3 px tall inside its own outline.
+
+    The mouth holds its paint exactly on a few inner pixels but no 3x3 patch of it: it has no flat pixel.
+    """
+    size = 80 * scale
+    s = scale
+    ink = np.zeros((size, size), np.uint8)
+    paint_big = np.full((size, size, 4), SKIN, np.uint8)
+    cv2.ellipse(paint_big, (40 * s, 40 * s), (14 * s, 2 * s), 0, 0, 360, MOUTH, -1)
+    cv2.ellipse(ink, (40 * s, 40 * s), (14 * s, 2 * s), 0, 0, 360, 255, s)
+    cv2.rectangle(ink, (0, 0), (size - 1, size - 1), 255, 2 * s)
+    line_big = np.zeros((size, size, 4), np.uint8)
+    line_big[..., 3] = ink
+    colored_big = paint_big.copy()
+    a = ink[..., None].astype(np.float32) / 255.0
+    colored_big[..., :3] = np.round(paint_big[..., :3] * (1 - a)).astype(np.uint8)
+    shrink = (80, 80)
+    return (cv2.resize(line_big, shrink, interpolation=cv2.INTER_AREA),
+            cv2.resize(colored_big, shrink, interpolation=cv2.INTER_AREA))
+
+
+def test_a_region_too_thin_for_a_flat_pixel_reads_its_own_paint():
+    from paintmatch.segment import _colors_from_blends, _flat_pixels
+
+    line, colored = _thin_mouth()
+    seg = segment(line)
+    mouth = seg.labels[40, 40]
+    assert mouth >= 0 and seg.areas[mouth] < 60
+    packed, flat = _flat_pixels(colored)
+    exact = (colored == MOUTH).all(axis=2)
+    assert exact.sum() >= 3 and not (flat & exact).any()  # its paint shows, but never over a 3x3 patch
+    palette = reference_palette(colored, seg)
+    assert MOUTH in {tuple(c) for c in palette}  # the painter's color, read from the region itself
+    assert tuple(palette[0]) == SKIN  # flat colors first, largest first
+    colors = reference_colors(colored, seg)
+    assert tuple(colors[mouth]) == MOUTH
+    assert tuple(colors[seg.labels[10, 10]]) == SKIN
+    # Its blends alone (ink over the mouth's paint) point to a palette color that is not the painter's.
+    without = np.array([c for c in palette if tuple(c) != MOUTH], np.uint8)
+    assert tuple(without[_colors_from_blends(colored, seg, without, np.array([mouth]))[0]]) != MOUTH
+    # The palette from the line mask alone finds the same regions, so the same colors.
+    assert reference_palette(colored, seg.line).tolist() == palette.tolist()
