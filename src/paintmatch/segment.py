@@ -1138,21 +1138,29 @@ def reference_palette(colored: np.ndarray, lines=None, *, min_area: int = 4) -> 
     line = _line_pixels(lines, colored.shape[:2], "lines")
     packed, flat = _flat_pixels(colored)
     off_line = np.ones(packed.shape, bool) if line is None else ~line
-    keys, exact = _palette_keys(packed, flat, off_line, min_area)
-    if exact or line is None:
-        return _from_keys(keys)
+    if line is None:
+        return _from_keys(_palette_keys(packed, flat, off_line, min_area)[0])
     if isinstance(lines, Segmentation):
         labels, n = lines.labels, lines.n
     else:
         count, labels = cv2.connectedComponents(off_line.view(np.uint8), connectivity=4, ltype=cv2.CV_32S)
         labels, n = labels - 1, count - 1  # as ``segment`` numbers the components of a line mask
-    unflat = _unflat_components(packed, flat, labels, n, keys)
-    _, own, counts = _own_paints(packed, labels, unflat)
+    return _from_keys(_palette_with_own_paints(packed, flat, labels, n, min_area)[0])
+
+
+def _palette_with_own_paints(packed: np.ndarray, flat: np.ndarray, labels: np.ndarray, n: int,
+                             min_area: int) -> tuple[np.ndarray, bool]:
+    """``_palette_keys`` off the lines of ``labels`` (``n`` components), then the own paints of its components with
+    no flat pixel (``_own_paints``) that are not in it yet, most pixels first; and whether the frame is flat-painted."""
+    keys, exact = _palette_keys(packed, flat, labels >= 0, min_area)
+    if exact:
+        return keys, exact
+    _, own, counts = _own_paints(packed, labels, _unflat_components(packed, flat, labels, n, keys))
     new = ~np.isin(own, keys)
     extra, where = np.unique(own[new], return_inverse=True)
     weight = np.bincount(where, weights=counts[new], minlength=extra.size)
     order = np.lexsort((extra, -weight))
-    return _from_keys(np.concatenate([keys, extra[order]]))
+    return np.concatenate([keys, extra[order]]), exact
 
 
 # A frame whose off-line pixels hold under this share of colors never seen flat is flat-painted
@@ -1264,10 +1272,10 @@ def reference_colors(colored: np.ndarray, seg: Segmentation, *, palette: np.ndar
         )
     packed, flat = _flat_pixels(colored)
     if palette is None:
-        _, exact = _palette_keys(packed, flat, seg.labels >= 0, 4)
+        keys, exact = _palette_with_own_paints(packed, flat, seg.labels, seg.n, 4)  # = reference_palette(colored, seg)
         if exact:  # no blends: the majority color of each component is its paint
             return _majority_colors(packed, seg)
-        palette = reference_palette(colored, seg)
+        palette = _from_keys(keys)
     palette = np.asarray(palette, dtype=np.uint8).reshape(-1, 4)
     if palette.shape[0] == 0 or seg.n == 0:
         return _majority_colors(packed, seg)
