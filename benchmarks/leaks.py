@@ -82,19 +82,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--method", default="best")
     parser.add_argument("--max-references", type=int, default=3)
-    parser.add_argument("--suite", default="production-dev", choices=("production-dev", "production-test"))
-    parser.add_argument("--out", type=Path, default=None, help="default: benchmarks/results/leaks.md (dev only)")
+    run.add_report_suite(parser, "leaks.md")
     args = parser.parse_args(argv)
-    if args.out is None and args.suite != "production-dev":
-        parser.error("--suite production-test reports only: give it a file of its own with --out")
-    out = args.out or HERE / "results" / "leaks.md"
-    suite = run.production_suite(HERE / "data", name=args.suite)
+    cuts, out, suite_flag = run.chosen_report_suite(parser, args, "leaks.md")
     totals = dict.fromkeys(KINDS + ("unseen",), 0)
-    for cut in suite.groups[args.suite]:
+    for cut in cuts:
         for kind, count in count_leaks(cut, args.method, args.max_references).items():
             totals[kind] += count
         print(f"{cut.name}: {totals}", flush=True)
-    suite_flag = "" if args.suite == "production-dev" else f" --suite {args.suite}"
     lines = [
         f"Made by `python benchmarks/leaks.py --method {args.method} --max-references {args.max_references}"
         f"{suite_flag}` (suite {args.suite}).", "",

@@ -78,19 +78,14 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-references", type=int, default=3)
-    parser.add_argument("--suite", default="production-dev", choices=("production-dev", "production-test"))
-    parser.add_argument("--out", type=Path, default=None, help="default: benchmarks/results/palette_read.md (dev only)")
+    run.add_report_suite(parser, "palette_read.md")
     args = parser.parse_args(argv)
-    if args.out is None and args.suite != "production-dev":
-        parser.error("--suite production-test reports only: give it a file of its own with --out")
-    out = args.out or HERE / "results" / "palette_read.md"
-    suite = run.production_suite(HERE / "data", name=args.suite)
+    cuts, out, suite_flag = run.chosen_report_suite(parser, args, "palette_read.md")
     totals = dict.fromkeys(("scored", "right", "unflat", "unflat_right"), 0)
-    for cut in suite.groups[args.suite]:
+    for cut in cuts:
         for key, value in score_cut(cut, args.max_references).items():
             totals[key] += value
         print(f"{cut.name}: {totals}", flush=True)
-    suite_flag = "" if args.suite == "production-dev" else f" --suite {args.suite}"
     share = lambda a, b: f"{a / b:.1%}" if b else "-"  # noqa: E731
     lines = [
         f"Made by `python benchmarks/palette_read.py --max-references {args.max_references}{suite_flag}` "

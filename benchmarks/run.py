@@ -133,6 +133,24 @@ def every_reference_frames(cut: Path, matcher, max_references: int | None):
                 yield reference, results[reference].frame, index, result, truth
 
 
+def add_report_suite(parser: argparse.ArgumentParser, results_name: str) -> None:
+    """``--suite`` and ``--out`` for a dev-suite table: the dev suite writes ``benchmarks/results/results_name`` (settings
+    are chosen there); ``production-test`` is reported only, into a file of its own (``chosen_report_suite``)."""
+    parser.add_argument("--suite", default="production-dev", choices=("production-dev", "production-test"))
+    parser.add_argument("--out", type=Path, default=None, help=f"default: benchmarks/results/{results_name} (dev only)")
+
+
+def chosen_report_suite(parser: argparse.ArgumentParser, args: argparse.Namespace,
+                        results_name: str) -> tuple[list[Path], Path, str]:
+    """For ``add_report_suite``'s options: the suite's cut folders, the table's path and the ``--suite`` flag that
+    its "Made by" line names ("" for the dev suite); a test-suite run without ``--out`` is refused."""
+    if args.out is None and args.suite != "production-dev":
+        parser.error("--suite production-test reports only: give it a file of its own with --out")
+    suite = production_suite(HERE / "data", name=args.suite)
+    flag = "" if args.suite == "production-dev" else f" --suite {args.suite}"
+    return suite.groups[args.suite], args.out or HERE / "results" / results_name, flag
+
+
 def write_markdown(path: Path, lines: list[str]) -> None:
     """Write a results table (``lines``) to ``path``: a temporary name first, then renamed over it."""
     path.parent.mkdir(parents=True, exist_ok=True)
