@@ -53,6 +53,57 @@ def test_trace_pairs_are_the_seams_inside_trace_lines_only():
     assert all(36 <= n <= 42 for n in pairs.values())  # the seam runs the blue line between the outlines
 
 
+def _trace_line_across_an_outline() -> tuple[Frame, dict[str, int]]:
+    """A box on transparency split by a blue line that crosses its outlines and overshoots them by 5 px (as real
+    trace lines often do): where the blue crosses the black, the outside seems to meet the two halves inside."""
+    image = np.zeros((60, 80, 4), np.uint8)
+    cv2.rectangle(image, (10, 10), (60, 50), (0, 0, 0, 255), 2)
+    cv2.line(image, (35, 4), (35, 56), (0, 0, 255, 255), 2)
+    seg = segment(image)
+    ids = {"outside": seg.labels[2, 2], "left": seg.labels[30, 20], "right": seg.labels[30, 50]}
+    return Frame(line=image, seg=seg, name="crossed box"), {k: int(v) for k, v in ids.items()}
+
+
+def test_seams_where_a_trace_line_crosses_an_outline_are_left_out_within_the_junction_radius():
+    frame, ids = _trace_line_across_an_outline()
+    inside = tuple(sorted((ids["left"], ids["right"])))
+    everywhere = {(int(a), int(b)): int(n) for a, b, _, n in frame.seg.trace_pairs()}
+    assert set(everywhere) == {inside, (ids["outside"], ids["left"]), (ids["outside"], ids["right"])}
+    filtered = {(int(a), int(b)): int(n) for a, b, _, n in frame.seg.trace_pairs(junction_radius=2)}
+    assert set(filtered) == {inside}
+    assert filtered[inside] >= 30  # the seam inside the box stays, less its ends at the outlines
+
+
+def test_a_short_seam_counts_once_the_junctions_are_left_out():
+    """A small shadow (a seam of about 8 px, under the 20 px that junctions forced before) taken for its lit side is
+    found with the junction radius, and not with seams from 20 px."""
+    image = np.zeros((40, 60, 4), np.uint8)
+    cv2.rectangle(image, (10, 10), (40, 22), (0, 0, 0, 255), 2)
+    cv2.line(image, (25, 12), (25, 20), (0, 0, 255, 255), 2)
+    seg = segment(image)
+    ids = {"outside": int(seg.labels[2, 2]), "skin": int(seg.labels[16, 16]), "skin_shadow": int(seg.labels[16, 33])}
+    painted = Frame(line=image, seg=seg, name="small box")
+    painted.colors = np.zeros((seg.n, 4), np.uint8)
+    painted.colors[ids["skin"]], painted.colors[ids["skin_shadow"]] = SKIN, SKIN_SHADOW
+    target = Frame(line=image, seg=seg)
+    colors = painted.colors.copy()
+    colors[ids["skin_shadow"]] = SKIN
+    unit = {"skin": [1, 0, 0, 0], "skin_shadow": [0.72, 0.67, 0, 0], "outside": [0, 0, 0, 1]}
+    vectors = np.zeros((seg.n, 4), np.float32)
+    for name, i in ids.items():
+        vectors[i] = unit[name]
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    painted_vectors = vectors.copy()
+    painted_vectors[ids["skin_shadow"]] = [0, 1, 0, 0]
+    assert 5 <= seg.trace_pairs(junction_radius=2)[:, 3].max() < 20
+    short = TraceLineConsistency(min_length=5, margin=0.1, max_area=10_000, junction_radius=2)
+    changed, new = short.recolored(painted, target, colors, vectors, painted_vectors)
+    assert np.flatnonzero(changed).tolist() == [ids["skin_shadow"]]
+    np.testing.assert_array_equal(new, [SKIN_SHADOW])
+    long_only = TraceLineConsistency(min_length=20, margin=0.1, max_area=10_000)
+    assert not long_only.recolored(painted, target, colors, vectors, painted_vectors)[0].any()
+
+
 def test_the_painters_frame_tells_which_colors_meet_across_a_trace_line():
     painted, _ = _painted()
     pack = lambda c: (c[0] << 24) | (c[1] << 16) | (c[2] << 8) | c[3]  # noqa: E731 (pack_rgba's order)

@@ -89,7 +89,7 @@ class Segmentation:
     transparent: bool
     closure_segments: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.int32), repr=False)
     _expanded: np.ndarray | None = field(default=None, repr=False)
-    _trace_pairs: np.ndarray | None = field(default=None, repr=False)
+    _trace_pairs: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def n(self) -> int:
@@ -125,13 +125,20 @@ class Segmentation:
             self._expanded = expand_to_lines(self.labels)
         return self._expanded
 
-    def trace_pairs(self) -> np.ndarray:
+    def trace_pairs(self, junction_radius: int = 0) -> np.ndarray:
         """(m, 4) int64 rows ``(a, b, line_class, length)``: components ``a < b`` that face each other across a trace
         line of that ``LineClass``, and the length in px of the seam between them inside the line (where the line's
-        pixels pass from nearest-to-a to nearest-to-b). Computed once."""
-        if self._trace_pairs is None:
-            self._trace_pairs = _trace_pairs(self.expanded_labels(), self.line_class)
-        return self._trace_pairs
+        pixels pass from nearest-to-a to nearest-to-b). ``junction_radius``: trace pixels within that many px
+        (a square) of a main line are left out; where a trace line meets or crosses an outline, the components
+        across the outline are nearest to its pixels and seem to meet it. Computed once per radius."""
+        if junction_radius not in self._trace_pairs:
+            line_class = self.line_class
+            if junction_radius > 0:
+                size = 2 * junction_radius + 1
+                near = cv2.dilate((line_class == LineClass.MAIN).view(np.uint8), np.ones((size, size), np.uint8)) > 0
+                line_class = np.where(near, LineClass.NONE, line_class).astype(np.uint8)
+            self._trace_pairs[junction_radius] = _trace_pairs(self.expanded_labels(), line_class)
+        return self._trace_pairs[junction_radius]
 
 
 def _is_transparent_art(alpha: np.ndarray) -> bool:

@@ -209,12 +209,16 @@ class TraceLineSettings:
         A component is recolored unless the part field prefers its own color by more than this (cosine).
     max_area : int
         Components over this many px keep their color.
+    junction_radius : int
+        Seam pixels this close (px) to a main line are not counted, in either frame (where a trace line meets or
+        crosses an outline, the components across the outline seem to meet it).
     """
 
     enabled: bool
     min_length: int
     margin: float
     max_area: int
+    junction_radius: int
 
 
 @dataclass(frozen=True)

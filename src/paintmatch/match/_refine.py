@@ -319,10 +319,11 @@ class PartFieldVeto:
         return _recolored(matching, vetoed, colors, -1)
 
 
-def trace_color_pairs(frame: Frame, min_length: int) -> set[tuple[int, int, int]]:
+def trace_color_pairs(frame: Frame, min_length: int, junction_radius: int = 0) -> set[tuple[int, int, int]]:
     """The color pairs a colored ``frame`` has across its trace lines: ``(packed color, packed color, LineClass)``,
-    the two colors in ascending order, from its seams of at least ``min_length`` px (``Segmentation.trace_pairs``)."""
-    pairs = frame.seg.trace_pairs()
+    the two colors in ascending order, from its seams of at least ``min_length`` px away from main lines by over
+    ``junction_radius`` px (``Segmentation.trace_pairs``)."""
+    pairs = frame.seg.trace_pairs(junction_radius)
     pairs = pairs[pairs[:, 3] >= min_length]
     keys = pack_rgba(frame.colors).astype(np.int64)
     a, b = keys[pairs[:, 0]], keys[pairs[:, 1]]
@@ -335,8 +336,9 @@ class TraceLineConsistency:
 
     A colored trace line (a shadow's or a highlight's edge) is drawn where one paint meets another, and the painter's
     frame shows which paints meet there (``trace_color_pairs``): the lit and the shadowed skin across a blue line,
-    never skin and skin. Only seams of ``min_length`` px or more count, in both frames (shorter ones are mostly
-    where a trace line ends on an outline). A target seam whose two colors the painter's frame never has across a
+    never skin and skin. Only seams of ``min_length`` px or more count, in both frames, and only their pixels over
+    ``junction_radius`` px from a main line: where a trace line meets or crosses an outline, the components across
+    the outline seem to meet it, and those false seams made every short seam suspect. A target seam whose two colors the painter's frame never has across a
     line of that class is a contradiction: one of its two components is wrong, most often a shadow
     taken for its lit side (a shade swap keeps every other piece of evidence alike). The fix recolors one of the
     two, up to ``max_area`` px (any size when it is transparent: a trace line is drawn inside paint, so a component
@@ -351,6 +353,7 @@ class TraceLineConsistency:
     min_length: int
     margin: float
     max_area: int
+    junction_radius: int = 0
     name = "trace-line-consistency"
 
     def recolored(self, painted: Frame, target: Frame, colors: np.ndarray, target_vectors: np.ndarray,
@@ -359,7 +362,7 @@ class TraceLineConsistency:
 
         ``colors``: (n_t, 4) uint8, the target's current colors; ``*_vectors``: (n, D) unit part-field vectors.
         """
-        seen = trace_color_pairs(painted, self.min_length)
+        seen = trace_color_pairs(painted, self.min_length, self.junction_radius)
         partners: dict[tuple[int, int], set[int]] = {}
         for x, y, line_class in seen:
             partners.setdefault((x, line_class), set()).add(y)
@@ -370,7 +373,7 @@ class TraceLineConsistency:
         # (n_t, k): the part field's cosine of each target component to the nearest painted component of each color
         by_color = np.stack([similarity[:, painted_keys == c].max(axis=1) for c in palette], axis=1)
         column = {int(c): i for i, c in enumerate(palette)}
-        seams = target.seg.trace_pairs()
+        seams = target.seg.trace_pairs(self.junction_radius)
         seams = seams[seams[:, 3] >= self.min_length]
         seams = seams[np.argsort(-seams[:, 3], kind="stable")]
         around: dict[int, list[tuple[int, int, int]]] = {}

@@ -192,7 +192,7 @@ class BestMatcher:
         self.veto = PartFieldVeto(part.veto, part.veto_max_share, part.max_share) if part.veto > 0 and w.part > 0 else None
         t = s.trace_lines
         # It weighs its choices by the part field, so it needs one.
-        self.trace_lines = TraceLineConsistency(t.min_length, t.margin, t.max_area) if t.enabled and w.part > 0 else None
+        self.trace_lines = TraceLineConsistency(t.min_length, t.margin, t.max_area, t.junction_radius) if t.enabled and w.part > 0 else None
         c = s.confidence
         self.calibration = CalibratedConfidence(
             (c.bias, c.w_prev, c.w_anchor, c.w_agree, c.w_other, c.w_area, c.w_completion, c.w_prev_agree, c.w_part_gap,
