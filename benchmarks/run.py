@@ -89,15 +89,38 @@ def _ready(folder: Path, settings: dict) -> bool:
         return False
 
 
-def _fresh(folder: Path) -> None:
-    """Empty a suite folder of the benchmark's own data dir before generating into it."""
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+def _generated(folder: Path, settings: dict, what: str, generate) -> None:
+    """Make sure ``folder`` holds the suite made with ``settings``: ``generate(tmp)`` fills a temporary sibling folder,
+    which then replaces ``folder`` in one rename.
 
+    Two benchmarks started together (``make bench-flags`` beside ``benchmarks/dev.py``) once generated into the same
+    folder, one deleting the cuts the other was scoring, and a dev run scored a half-written suite without a word.
+    Now one process generates while the others wait on a lock file beside the folder, then find the suite ready; a
+    reader never sees a partly written suite. POSIX file locks (``fcntl``): the benchmarks run on Linux.
+    """
+    import fcntl
 
-def _mark(folder: Path, settings: dict) -> None:
-    (folder / "suite.json").write_text(json.dumps(settings, indent=2) + "\n")
+    if _ready(folder, settings):
+        return
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with open(folder.parent / f".{folder.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if _ready(folder, settings):  # another benchmark generated it while this one waited
+            return
+        print(f"benchmark: generating {what} in {folder}", flush=True)
+        partial = folder.with_name(f".{folder.name}.partial")
+        if partial.exists():
+            shutil.rmtree(partial)
+        partial.mkdir()
+        generate(partial)
+        (partial / "suite.json").write_text(json.dumps(settings, indent=2) + "\n")
+        if folder.exists():  # made with other settings
+            stale = folder.with_name(f".{folder.name}.stale")
+            if stale.exists():
+                shutil.rmtree(stale)
+            folder.rename(stale)
+            shutil.rmtree(stale)
+        partial.rename(folder)
 
 
 def synthetic_suite(data: Path, *, name: str, folder: str, seed: int, cuts: int, frames: int, size: int = 512) -> Suite:
@@ -106,11 +129,8 @@ def synthetic_suite(data: Path, *, name: str, folder: str, seed: int, cuts: int,
 
     settings = {"generator": "paintmatch.synth", "version": GENERATOR_VERSION, "seed": seed, "cuts": cuts, "frames": frames, "size": size}
     folder = data / folder
-    if not _ready(folder, settings):
-        print(f"benchmark: generating {name} ({cuts} cuts x {frames} frames, seed {seed}) in {folder}", flush=True)
-        _fresh(folder)
-        generate_suite(folder, cuts=cuts, frames=frames, seed=seed, size=size)
-        _mark(folder, settings)
+    _generated(folder, settings, f"{name} ({cuts} cuts x {frames} frames, seed {seed})",
+               lambda out: generate_suite(out, cuts=cuts, frames=frames, seed=seed, size=size))
     paths = sorted(p for p in folder.iterdir() if p.is_dir() and (p / "line").is_dir())
     description = f"{cuts} synthetic cuts x {frames} frames ({size} px), seed {seed}"
     return Suite(name=name, description=description, groups={name: paths}, settings=settings)
@@ -172,11 +192,9 @@ def production_suite(data: Path, *, name: str, cuts: int | None = None, frames: 
     settings = {"generator": "paintmatch.synth", "style": "production", "version": GENERATOR_VERSION, "seed": spec["seed"],
                 "cuts": cuts, "frames": frames}
     folder = data / (name if (cuts, frames) == (spec["cuts"], spec["frames"]) else f"{name}-{cuts}x{frames}")
-    if not _ready(folder, settings):
-        print(f"benchmark: generating {name} ({cuts} cuts x {frames} drawings, seed {spec['seed']}) in {folder}", flush=True)
-        _fresh(folder)
-        generate_suite(folder, cuts=cuts, frames=frames, seed=spec["seed"], style="production", size=PRODUCTION_SIZE)
-        _mark(folder, settings)
+    _generated(folder, settings, f"{name} ({cuts} cuts x {frames} drawings, seed {spec['seed']})",
+               lambda out: generate_suite(out, cuts=cuts, frames=frames, seed=spec["seed"], style="production",
+                                          size=PRODUCTION_SIZE))
     paths = sorted(p for p in folder.iterdir() if p.is_dir() and (p / "line").is_dir())
     description = (
         f"{cuts} production-like cuts x {frames} key drawings ({PRODUCTION_SIZE} px; leaking gaps, antialiased lines on "
@@ -210,14 +228,14 @@ def deformation_suite(data: Path, *, folder: str, levels: tuple[int, ...], frame
         "sources": {k: [p.name for p in v] for k, v in sources.items()},
     }
     folder = data / folder
-    if not _ready(folder, settings):
-        print(f"benchmark: generating real-deformation (levels {list(levels)}) in {folder}", flush=True)
-        _fresh(folder)
+
+    def generate(out: Path) -> None:
         for k in range(repeats):
             deform.make_deformation_suite(
-                list(sources.values()), folder / f"seed{k}", levels=levels, frames=frames, seed=DEFORM_SEED + k
+                list(sources.values()), out / f"seed{k}", levels=levels, frames=frames, seed=DEFORM_SEED + k
             )
-        _mark(folder, settings)
+
+    _generated(folder, settings, f"real-deformation (levels {list(levels)})", generate)
     groups: dict[str, list[Path]] = {}
     for level in levels:
         cuts = sorted(p.parent for p in folder.glob("**/line") if _level_of(p.parent, folder) == level)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -40,8 +41,10 @@ def laughing_girl(basicpbc: Path) -> tuple[list[np.ndarray], np.ndarray]:
 
 def benchmark_module(name: str) -> ModuleType:
     """The script ``benchmarks/<name>.py`` loaded as a module (benchmarks/ is not a package)."""
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    qualified = f"benchmarks_{name}"  # registered (dataclasses look their module up) under a name no package uses
+    spec = importlib.util.spec_from_file_location(qualified, ROOT / "benchmarks" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[qualified] = module
     spec.loader.exec_module(module)
     return module
 
