@@ -40,6 +40,7 @@ import platform
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,7 +90,7 @@ def _ready(folder: Path, settings: dict) -> bool:
         return False
 
 
-def _generated(folder: Path, settings: dict, what: str, generate) -> None:
+def _generated(folder: Path, settings: dict, what: str, generate: Callable[[Path], object]) -> None:
     """Make sure ``folder`` holds the suite made with ``settings``: ``generate(tmp)`` fills a temporary sibling folder,
     which then replaces ``folder`` in one rename.
 
