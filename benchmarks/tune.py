@@ -45,16 +45,19 @@ def parse_grid(items: list[str]) -> dict[str, list]:
 
 
 def cached_suite(folder: Path, cuts: int, frames: int, seed: int, **options) -> list[Path]:
-    """The cut folders of a synthetic suite in ``folder``, generated (deterministic by ``seed``) if missing.
+    """The cut folders of a synthetic suite in ``folder``, generated (deterministic by ``seed``) if missing or made with
+    other settings, as ``run.py``'s suites are (``run._generated``: once, whole, however many benchmarks ask at once).
 
     ``options``: more keywords of ``paintmatch.synth.generate_suite`` (``style``, ``size``); the default is clean cuts.
     """
-    from paintmatch.synth import generate_suite
+    import run  # benchmarks/ is the calling script's folder, first on sys.path
+    from paintmatch.synth import GENERATOR_VERSION, generate_suite
 
-    existing = sorted(p for p in folder.glob("*") if (p / "line").is_dir())
-    if len(existing) == cuts:
-        return existing
-    return [Path(p) for p in generate_suite(folder, cuts=cuts, frames=frames, seed=seed, **options)]
+    settings = {"generator": "paintmatch.synth", "version": GENERATOR_VERSION, "seed": seed, "cuts": cuts,
+                "frames": frames, **options}
+    run._generated(folder, settings, f"{folder.name} ({cuts} cuts x {frames} frames, seed {seed})",
+                   lambda out: generate_suite(out, cuts=cuts, frames=frames, seed=seed, **options))
+    return sorted(p for p in folder.iterdir() if (p / "line").is_dir())
 
 
 def dev_suite(data: Path, cuts: int, frames: int) -> list[Path]:
