@@ -33,6 +33,7 @@ def variants() -> dict[str, dict]:
             continue
         label = "part term (and the veto, which needs it)" if term.name == "part" else f"{term.name} term"
         rows[f"- {label}"] = {f"weights.{term.name}": 0.0}
+    rows["- global alignment (of the pos term)"] = {"align": False}
     rows["- flow (term and both flow votes)"] = {"flow": False}
     rows["- flow check"] = {"fb_tol": 0.0}
     rows["- per-color flow coverage"] = {"color_vote": 0.0}

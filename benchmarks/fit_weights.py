@@ -1,8 +1,8 @@
 """Fit the weights of `best`'s cost terms by maximum likelihood on a synthetic TRAINING suite.
 
-    .venv/bin/python benchmarks/fit_weights.py                      # fit area, trace, flow
+    .venv/bin/python benchmarks/fit_weights.py                      # fit area, trace, pos, flow
     .venv/bin/python benchmarks/fit_weights.py --fit area,trace
-    .venv/bin/python benchmarks/fit_weights.py --style production --fit area,feat,trace,flow,part
+    .venv/bin/python benchmarks/fit_weights.py --style production --fit area,feat,trace,pos,flow,part
 
 The suite (seed 30000: disjoint from the dev suite's 20000 and the test suite's 10000) is generated into
 ``benchmarks/data/synthetic-train-16x8`` if missing; with ``--style production``, production-like cuts (seed 37000)
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=ROOT / "benchmarks" / "data")
     parser.add_argument("--cuts", type=int, default=16)
     parser.add_argument("--frames", type=int, default=8)
-    parser.add_argument("--fit", default="area,trace,flow", help=f"terms to fit, of {','.join(fittable)}")
+    parser.add_argument("--fit", default="area,trace,pos,flow", help=f"terms to fit, of {','.join(fittable)}")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--style", choices=("clean", "production"), default="clean",
                         help=f"clean synthetic cuts (seed {TRAIN_SEED}) or production-like ones (seed {PRODUCTION_TRAIN_SEED}, "

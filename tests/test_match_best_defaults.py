@@ -52,9 +52,9 @@ def test_flat_names_of_old_reach_real_settings():
 
 
 @pytest.mark.parametrize(("edit", "message"), [
-    (lambda d: d["weights"].pop("flow"), "missing: weights.flow"),
+    (lambda d: d["weights"].pop("pos"), "missing: weights.pos"),
     (lambda d: d["flow"].update(extra={"value": 1.0, "reason": "x 1"}), "unknown: flow.extra"),
-    (lambda d: d["weights"]["flow"].update(value="4"), "weights.flow.*float"),
+    (lambda d: d["weights"]["pos"].update(value="4"), "weights.pos.*float"),
     (lambda d: d["votes"]["tiny_area"].update(value=10.0), "votes.tiny_area.*int"),
     (lambda d: d["anchor"]["margin"].pop("reason"), "anchor.margin.*reason"),
     (lambda d: d.pop("version"), "version"),

@@ -13,6 +13,7 @@ from paintmatch.match._evidence import (
     FlowTerm,
     MatchContext,
     PartTerm,
+    PositionTerm,
     TraceTerm,
     color_margin,
     flow_evidence,
@@ -58,7 +59,7 @@ def _matching(reference: Frame, chosen, confidence=None) -> Matching:
 
 
 @pytest.mark.parametrize("term", [AreaTerm(1.0), FeatureTerm(1.0, "shape"), TraceTerm(1.0),
-                                  FlowTerm(1.0, DEFAULTS.flow)],
+                                  PositionTerm(1.0, DEFAULTS.align, ()), FlowTerm(1.0, DEFAULTS.flow)],
                          ids=lambda t: t.name)
 def test_each_term_is_zero_on_the_same_drawing_and_cheapest_on_the_true_pair(term):
     reference = _boxes_frame()
@@ -106,6 +107,28 @@ def test_background_term_keeps_inner_components_off_the_transparent_background()
     assert set(np.unique(cost)) == {0.0, 1.0}
     assert (cost[inner, outside_r] == 1.0).all() and cost[target.seg.labels[0, 0]].sum() == 0
     assert cost[:, np.arange(reference.n) != outside_r].sum() == 0
+
+
+def test_position_term_aligns_a_pan_that_geometry_alone_would_call_a_move():
+    # No frame line: the drawing is three boxes; the target is the same drawing, panned and scaled by 1.5.
+    def boxes(scale: float, dx: int) -> Frame:
+        image = np.zeros((120, 240, 4), np.uint8)
+        for i, s in enumerate((10, 14, 18)):
+            x, y = 20 + 40 * i, 30
+            cv2.rectangle(image, (int(x * scale) + dx, int(y * scale)), (int((x + s) * scale) + dx, int((y + s) * scale)), (0, 0, 0, 255), 2)
+        frame = Frame(line=image, seg=segment(image))
+        frame.colors = np.zeros((frame.n, 4), np.uint8)
+        return frame
+
+    reference, target = boxes(1.0, 0), boxes(1.5, 30)
+    pair = _pair(reference, Frame(line=target.line, seg=target.seg))
+    appearance = (AreaTerm(0.4), FeatureTerm(0.15, "shape"))
+    plain = PositionTerm(4.0, DEFAULTS.replace(align=False).align, appearance)(reference, target, pair)
+    aligned = PositionTerm(4.0, DEFAULTS.align, appearance)(reference, target, pair)
+    inner_t = [target.seg.labels[int(37 * 1.5), int(27 * 1.5) + 30 + int(40 * 1.5) * i] for i in range(3)]
+    inner_r = [reference.seg.labels[37, 27 + 40 * i] for i in range(3)]
+    assert (aligned <= plain + 1e-12).all()  # the aligned distance is a second opinion: the smaller one counts
+    np.testing.assert_allclose(aligned[inner_t, inner_r], 0.0, atol=0.01)
 
 
 def test_flow_evidence_follows_a_move_and_its_check_marks_what_does_not_come_back():

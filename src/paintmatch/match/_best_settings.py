@@ -2,7 +2,7 @@
 
 The dataclasses have no defaults of their own: every value comes from the one versioned file beside this
 module, where each one carries the measurement that chose it. ``BestSettings.replace`` applies keyword
-overrides, by their flat names of old (``w_flow``, ``fb_tol``...) or by ``group.field`` paths.
+overrides, by their flat names of old (``w_pos``, ``fb_tol``...) or by ``group.field`` paths.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 __all__ = [
     "DEFAULTS_PATH",
     "Weights",
+    "AlignSettings",
     "FlowSettings",
     "PartFieldSettings",
     "NeighbourSettings",
@@ -41,17 +42,36 @@ class Weights:
     ----------
     background : float
         Penalty where a component away from the frame border meets the reference's transparent background.
-    area, feat, trace, flow, part : float
-        |log area difference|, eq. (1) feature distance, differing trace-line sides, 1 - flow coverage,
-        1 - part-field cosine.
+    area, feat, trace, pos, flow, part : float
+        |log area difference|, eq. (1) feature distance, differing trace-line sides,
+        centroid distance after alignment (drawing diagonals), 1 - flow coverage, 1 - part-field cosine.
     """
 
     background: float
     area: float
     feat: float
     trace: float
+    pos: float
     flow: float
     part: float
+
+
+@dataclass(frozen=True)
+class AlignSettings:
+    """Global similarity alignment before the position term.
+
+    Attributes
+    ----------
+    enabled : bool
+    confident_margin : float
+        A rough match (appearance + position) counts for the RANSAC fit when its runner-up costs this much more.
+    ransac_threshold : float
+        RANSAC reprojection threshold, in drawing diagonals.
+    """
+
+    enabled: bool
+    confident_margin: float
+    ransac_threshold: float
 
 
 @dataclass(frozen=True)
@@ -246,7 +266,7 @@ class BestSettings:
         Deep feature weights (with ``features="deep"``).
     slack : float
         Many-to-one completion margin of the assignment (``paintmatch.match.simple.assign``).
-    weights, flow, part_field, neighbours, votes, anchor, trace_lines, confidence
+    weights, align, flow, part_field, neighbours, votes, anchor, trace_lines, confidence
         The stages' own settings.
     """
 
@@ -254,6 +274,7 @@ class BestSettings:
     model: str
     slack: float
     weights: Weights
+    align: AlignSettings
     flow: FlowSettings
     part_field: PartFieldSettings
     neighbours: NeighbourSettings
@@ -263,7 +284,7 @@ class BestSettings:
     confidence: ConfidenceSettings
 
     def replace(self, **overrides: Any) -> "BestSettings":
-        """A copy with ``overrides`` applied: flat names (``w_flow=2``) or ``group.field`` paths (``**{"flow.side": 640}``).
+        """A copy with ``overrides`` applied: flat names (``w_pos=2``) or ``group.field`` paths (``**{"flow.side": 640}``).
 
         Raises
         ------
@@ -298,7 +319,7 @@ class BestSettings:
         return result
 
 
-_GROUPS = {"weights": Weights, "flow": FlowSettings, "part_field": PartFieldSettings,
+_GROUPS = {"weights": Weights, "align": AlignSettings, "flow": FlowSettings, "part_field": PartFieldSettings,
            "neighbours": NeighbourSettings, "votes": VoteSettings, "anchor": AnchorSettings,
            "trace_lines": TraceLineSettings, "confidence": ConfidenceSettings}
 
@@ -319,7 +340,8 @@ _TYPES = _field_types()
 
 #: The flat keyword names of ``get_matcher("best", ...)`` (benchmarks, configs, the web app) and their paths.
 FLAT_NAMES: dict[str, str] = {
-    **{f"w_{name}": f"weights.{name}" for name in ("area", "feat", "trace", "flow", "part")},
+    **{f"w_{name}": f"weights.{name}" for name in ("area", "feat", "trace", "pos", "flow", "part")},
+    "align": "align.enabled",
     "flow": "flow.enabled",
     "flow_side": "flow.side",
     "color_vote": "flow.color_vote",

@@ -26,7 +26,7 @@ import numpy as np
 
 from paintmatch.background import in_background
 from paintmatch.match import Frame
-from paintmatch.match._best_settings import FlowSettings, PartFieldSettings
+from paintmatch.match._best_settings import AlignSettings, FlowSettings, PartFieldSettings
 from paintmatch.match.graph import normalized_distance
 from paintmatch.match.paper import frame_features
 from paintmatch.match.simple import shape_descriptors
@@ -46,6 +46,7 @@ __all__ = [
     "AreaTerm",
     "FeatureTerm",
     "TraceTerm",
+    "PositionTerm",
     "FlowTerm",
     "PartTerm",
 ]
@@ -417,6 +418,53 @@ class TraceTerm(EvidenceTerm):
 
     def __call__(self, reference: Frame, target: Frame, pair: PairContext) -> np.ndarray:
         return (target.seg.trace_sides[:, None] != reference.seg.trace_sides[None, :]).astype(np.float64)
+
+
+def similarity_transform(src: np.ndarray, dst: np.ndarray, *, threshold: float) -> np.ndarray | None:
+    """2x3 similarity (rotation, uniform scale, shift) from ``src`` to ``dst`` points by RANSAC (None: no fit)."""
+    if src.shape[0] < 3:
+        return None
+    matrix, inliers = cv2.estimateAffinePartial2D(
+        src.astype(np.float32), dst.astype(np.float32), method=cv2.RANSAC, ransacReprojThreshold=threshold
+    )
+    if matrix is None or inliers is None or inliers.sum() < 3:
+        return None
+    return matrix
+
+
+@dataclass(frozen=True)
+class PositionTerm(EvidenceTerm):
+    """Centroid distance in drawing diagonals, the smaller of before and after a global alignment.
+
+    The alignment (``align.enabled``): pairs whose rough cost (``appearance`` terms, weighted, plus the
+    position) beats their runner-up by ``align.confident_margin`` give a RANSAC similarity transform of
+    the target's centroids onto the reference's; a camera move or a walk across the frame then keeps
+    the position evidence.
+    """
+
+    weight: float
+    align: AlignSettings
+    appearance: tuple[EvidenceTerm, ...] = ()
+    name = "pos"
+
+    def __call__(self, reference: Frame, target: Frame, pair: PairContext) -> np.ndarray:
+        t, r = shape_descriptors(target), shape_descriptors(reference)
+        pos_t = t["pos"]
+        d_pos = np.linalg.norm(pos_t[:, None] - r["pos"][None], axis=2)
+        if not self.align.enabled:
+            return d_pos
+        appearance = sum(term.weight * pair.value(term) for term in self.appearance)
+        rough = appearance + self.weight * d_pos
+        best = rough.argmin(axis=1)
+        rows = np.arange(target.n)
+        margin = np.partition(rough, 1, axis=1)[:, 1] - rough[rows, best] if reference.n > 1 else np.ones(target.n)
+        confident = margin > self.align.confident_margin
+        matrix = similarity_transform(pos_t[confident], r["pos"][best[confident]], threshold=self.align.ransac_threshold)
+        if matrix is None:
+            return d_pos
+        aligned = pos_t @ matrix[:, :2].T + matrix[:, 2]
+        d_aligned = np.linalg.norm(aligned[:, None] - r["pos"][None], axis=2)
+        return np.minimum(d_pos, d_aligned)
 
 
 @dataclass(frozen=True)

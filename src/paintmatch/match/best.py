@@ -7,10 +7,12 @@
 
    - ``background``: a component away from the frame border never takes the reference's transparent background;
    - ``area``, ``feat``, ``trace``: appearance (log area, eq. (1) feature distance, trace-line sides);
+   - ``pos``: centroid distance after a global similarity alignment (RANSAC over confident rough matches),
+     so a camera move or a walk across the frame keeps the position evidence;
    - ``flow``: the reference's components warped onto the target by dense optical flow between the line
      arts; the share of each target component each covers lowers their cost (non-rigid motion). A backward
      flow checks the forward one: where a component's pixels do not come back, its flow term is weighted
-     down and appearance and the part field decide;
+     down and position and appearance decide;
    - ``part``: the cosine distance of two components' part-field vectors (a U-Net that sees the whole frame,
      ``paintmatch.features.part_field``), which tells apart slivers that look alike one by one.
 
@@ -25,7 +27,7 @@
    painter's frame also has across such a line (``trace-line-consistency``).
 
 Every setting is in ``BestSettings``, grouped by stage; the values and the measurement behind each are in
-``best_defaults.yaml`` beside this module (``load_defaults``). ``get_matcher("best", w_flow=3, fb_tol=0)``
+``best_defaults.yaml`` beside this module (``load_defaults``). ``get_matcher("best", w_pos=3, fb_tol=0)``
 and ``get_matcher("best", **{"flow.side": 640})`` override them.
 """
 
@@ -41,6 +43,7 @@ from paintmatch.match import Frame, Matching
 from paintmatch.match._best_settings import (
     DEFAULTS_PATH,
     FLAT_NAMES,
+    AlignSettings,
     AnchorSettings,
     BestSettings,
     ConfidenceSettings,
@@ -62,6 +65,7 @@ from paintmatch.match._evidence import (
     MatchContext,
     PairContext,
     PartTerm,
+    PositionTerm,
     TraceTerm,
     flow_evidence,
     flow_reliability,
@@ -87,6 +91,7 @@ __all__ = [
     "best_deep",
     "BestSettings",
     "Weights",
+    "AlignSettings",
     "FlowSettings",
     "PartFieldSettings",
     "NeighbourSettings",
@@ -144,8 +149,8 @@ class BestMatcher:
     Examples
     --------
     >>> from paintmatch.match import get_matcher
-    >>> matcher = get_matcher("best", w_flow=3.0)
-    >>> matcher.settings.weights.flow, [t.name for t in matcher.terms][:3]
+    >>> matcher = get_matcher("best", w_pos=3.0)
+    >>> matcher.settings.weights.pos, [t.name for t in matcher.terms][:3]
     (3.0, ['background', 'area', 'feat'])
     """
 
@@ -165,11 +170,11 @@ class BestMatcher:
         _check_choice("flow.method", s.flow.method, FLOW_METHODS)
         _check_choice("flow.check_method", s.flow.check_method, FLOW_METHODS)
         w = s.weights
+        appearance = (AreaTerm(w.area), FeatureTerm(w.feat, s.features, s.model), TraceTerm(w.trace))
         self.terms = (
             BackgroundTerm(w.background),
-            AreaTerm(w.area),
-            FeatureTerm(w.feat, s.features, s.model),
-            TraceTerm(w.trace),
+            *appearance,
+            PositionTerm(w.pos, s.align, appearance),
             FlowTerm(w.flow, s.flow),
             PartTerm(w.part, s.part_field),
         )
