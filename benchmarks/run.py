@@ -124,15 +124,26 @@ def _generated(folder: Path, settings: dict, what: str, generate: Callable[[Path
         partial.rename(folder)
 
 
-def synthetic_suite(data: Path, *, name: str, folder: str, seed: int, cuts: int, frames: int, size: int = 512) -> Suite:
-    """The synthetic suite ``name`` in ``data/folder`` (generated if missing or made with other settings)."""
+def synth_cuts(folder: Path, what: str, *, seed: int, cuts: int, frames: int, recorded: dict,
+               **options) -> tuple[list[Path], dict]:
+    """``(cut folders, settings)`` of a ``paintmatch.synth`` suite in ``folder``, generated (``_generated``: once,
+    whole) if missing or made with other settings.
+
+    ``recorded``: settings written to ``suite.json`` beside the generator, its version, ``seed``, ``cuts`` and
+    ``frames``; ``options``: more keywords of ``paintmatch.synth.generate_suite`` (``style``, ``size``).
+    """
     from paintmatch.synth import GENERATOR_VERSION, generate_suite
 
-    settings = {"generator": "paintmatch.synth", "version": GENERATOR_VERSION, "seed": seed, "cuts": cuts, "frames": frames, "size": size}
-    folder = data / folder
-    _generated(folder, settings, f"{name} ({cuts} cuts x {frames} frames, seed {seed})",
-               lambda out: generate_suite(out, cuts=cuts, frames=frames, seed=seed, size=size))
-    paths = sorted(p for p in folder.iterdir() if p.is_dir() and (p / "line").is_dir())
+    settings = {"generator": "paintmatch.synth", "version": GENERATOR_VERSION, "seed": seed, "cuts": cuts,
+                "frames": frames, **recorded}
+    _generated(folder, settings, what, lambda out: generate_suite(out, cuts=cuts, frames=frames, seed=seed, **options))
+    return sorted(p for p in folder.iterdir() if p.is_dir() and (p / "line").is_dir()), settings
+
+
+def synthetic_suite(data: Path, *, name: str, folder: str, seed: int, cuts: int, frames: int, size: int = 512) -> Suite:
+    """The synthetic suite ``name`` in ``data/folder`` (generated if missing or made with other settings)."""
+    paths, settings = synth_cuts(data / folder, f"{name} ({cuts} cuts x {frames} frames, seed {seed})", seed=seed,
+                                 cuts=cuts, frames=frames, recorded={"size": size}, size=size)
     description = f"{cuts} synthetic cuts x {frames} frames ({size} px), seed {seed}"
     return Suite(name=name, description=description, groups={name: paths}, settings=settings)
 
@@ -186,17 +197,14 @@ def production_suite(data: Path, *, name: str, cuts: int | None = None, frames: 
     Leaking 1-4 px gaps, antialiased lines on transparency or white, painted frames with ink/paint blends,
     key-drawing motion; the truth is the painter's regions (``paintmatch synth`` defaults).
     """
-    from paintmatch.synth import GENERATOR_VERSION, SUITES, generate_suite
+    from paintmatch.synth import SUITES
 
     spec = dict(SUITES[name])
     cuts, frames = cuts or spec["cuts"], frames or spec["frames"]
-    settings = {"generator": "paintmatch.synth", "style": "production", "version": GENERATOR_VERSION, "seed": spec["seed"],
-                "cuts": cuts, "frames": frames}
     folder = data / (name if (cuts, frames) == (spec["cuts"], spec["frames"]) else f"{name}-{cuts}x{frames}")
-    _generated(folder, settings, f"{name} ({cuts} cuts x {frames} drawings, seed {spec['seed']})",
-               lambda out: generate_suite(out, cuts=cuts, frames=frames, seed=spec["seed"], style="production",
-                                          size=PRODUCTION_SIZE))
-    paths = sorted(p for p in folder.iterdir() if p.is_dir() and (p / "line").is_dir())
+    paths, settings = synth_cuts(folder, f"{name} ({cuts} cuts x {frames} drawings, seed {spec['seed']})",
+                                 seed=spec["seed"], cuts=cuts, frames=frames, recorded={"style": "production"},
+                                 style="production", size=PRODUCTION_SIZE)
     description = (
         f"{cuts} production-like cuts x {frames} key drawings ({PRODUCTION_SIZE} px; leaking gaps, antialiased lines on "
         f"transparency or white, painted frames with ink/paint blends, key-drawing motion), seed {spec['seed']}; "

@@ -46,18 +46,14 @@ def parse_grid(items: list[str]) -> dict[str, list]:
 
 def cached_suite(folder: Path, cuts: int, frames: int, seed: int, **options) -> list[Path]:
     """The cut folders of a synthetic suite in ``folder``, generated (deterministic by ``seed``) if missing or made with
-    other settings, as ``run.py``'s suites are (``run._generated``: once, whole, however many benchmarks ask at once).
+    other settings, as ``run.py``'s suites are (``run.synth_cuts``: once, whole, however many benchmarks ask at once).
 
     ``options``: more keywords of ``paintmatch.synth.generate_suite`` (``style``, ``size``); the default is clean cuts.
     """
     import run  # benchmarks/ is the calling script's folder, first on sys.path
-    from paintmatch.synth import GENERATOR_VERSION, generate_suite
 
-    settings = {"generator": "paintmatch.synth", "version": GENERATOR_VERSION, "seed": seed, "cuts": cuts,
-                "frames": frames, **options}
-    run._generated(folder, settings, f"{folder.name} ({cuts} cuts x {frames} frames, seed {seed})",
-                   lambda out: generate_suite(out, cuts=cuts, frames=frames, seed=seed, **options))
-    return sorted(p for p in folder.iterdir() if (p / "line").is_dir())
+    return run.synth_cuts(folder, f"{folder.name} ({cuts} cuts x {frames} frames, seed {seed})", seed=seed, cuts=cuts,
+                          frames=frames, recorded=options, **options)[0]
 
 
 def dev_suite(data: Path, cuts: int, frames: int) -> list[Path]:
