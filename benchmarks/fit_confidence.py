@@ -22,7 +22,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 NAMES = ("bias", "w_prev", "w_anchor", "w_agree", "w_other", "w_area", "w_completion", "w_prev_agree", "w_part_gap",
-         "w_part_top")
+         "w_part_top", "w_same_neighbours", "w_unseen_beside_itself")
 CAUGHT = 0.9  # the share of the held-out wrong ones the flag threshold must catch (issue 20's target)
 
 
@@ -46,7 +46,7 @@ class _Recorder:
 
 
 def collect(paths) -> tuple[np.ndarray, np.ndarray]:
-    """(features (k, 9), right (k,) bool) of every component over 10 px of every scored frame."""
+    """(features (k, 11), right (k,) bool) of every component over 10 px of every scored frame."""
     from flags import scored_frames  # benchmarks/flags.py: the same coloring and per-component truth
 
     recorder = _Recorder()

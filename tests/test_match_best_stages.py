@@ -26,6 +26,7 @@ from paintmatch.match._refine import (
     CalibratedConfidence,
     GuidedFlow,
     MatchStages,
+    NeighbourColors,
     NeighbourConsistency,
     PartAgreement,
     PartFieldVeto,
@@ -449,8 +450,9 @@ def test_calibrated_confidence_rises_where_the_two_colored_frames_agree():
     features = confidence_features(stages, np.array([100, 100, 100]))
     np.testing.assert_array_equal(features[:, 2], [1, 0, 0])  # agree
     np.testing.assert_array_equal(features[:, 3], [0, 0, 1])  # the final color is neither (a vote or the veto)
-    np.testing.assert_array_equal(features[:, 7:], [[0, 1]] * 3)  # no part field: full agreement
-    step = CalibratedConfidence((0.0, 0.0, 0.0, 2.0, -1.0, 0.0, 0.0, 0.0, 0.0, 0.0))
+    np.testing.assert_array_equal(features[:, 7:9], [[0, 1]] * 3)  # no part field: full agreement
+    np.testing.assert_array_equal(features[:, 9:], 0)  # no neighbours told: none alike
+    step = CalibratedConfidence((0.0, 0.0, 0.0, 2.0, -1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0))
     out = step(stages, np.array([100, 100, 100]))
     np.testing.assert_allclose(out.confidence, 1 / (1 + np.exp(-np.array([2.0, 0.0, -1.0]))), rtol=1e-6)
     np.testing.assert_array_equal(out.colors, final.colors)  # colors untouched
@@ -464,8 +466,29 @@ def test_calibrated_confidence_falls_where_the_part_field_prefers_another_color(
     part = PartAgreement(gap=np.array([0.0, 0.3, PartAgreement.ABSENT_GAP]), top=np.array([0.9, 0.9, 0.9]))
     stages = MatchStages(previous=same, anchored=None, final=same, part=part)
     np.testing.assert_array_equal(confidence_features(stages, np.full(3, 100))[:, 7], part.gap)
-    out = CalibratedConfidence((2.0, 0, 0, 0, 0, 0, 0, 0, -10.0, 0))(stages, np.full(3, 100))
+    out = CalibratedConfidence((2.0, 0, 0, 0, 0, 0, 0, 0, -10.0, 0, 0, 0))(stages, np.full(3, 100))
     assert out.confidence[0] > 0.8 > out.confidence[1] > out.confidence[2]
+
+
+def test_neighbour_colors_tell_a_component_that_took_its_neighbours_color():
+    painted = _boxes_frame()  # the outside, the band inside the frame line, three boxes in the band: no two alike
+    _, band, first, second, third = _ids_by_x(painted)
+    colors = painted.colors.copy()
+    colors[first] = painted.colors[band]  # the first box took the band's color
+    neighbours = NeighbourColors.of(painted.seg.adjacency, colors, painted)
+    same = np.zeros(painted.n)
+    same[first], same[band] = 1.0, 1 / 4  # the band borders the outside and the three boxes
+    np.testing.assert_allclose(neighbours.same, same)
+    np.testing.assert_allclose(neighbours.unseen_beside_itself, same)  # the painter never put that color beside itself
+    # A painter's frame with the band's color beside itself: the same neighbours are no longer unseen.
+    painted.colors = colors
+    np.testing.assert_allclose(NeighbourColors.of(painted.seg.adjacency, colors, painted).unseen_beside_itself, 0.0)
+    final = Matching(np.zeros(painted.n, np.int32), colors, np.full(painted.n, 0.9, np.float32),
+                     np.zeros(painted.n, np.uint8))
+    stages = MatchStages(previous=final, anchored=None, final=final, part=None, neighbours=neighbours)
+    np.testing.assert_allclose(confidence_features(stages, painted.seg.areas)[:, 9:], np.c_[same, same])
+    out = CalibratedConfidence((2.0, *[0.0] * 9, -4.0, 0.0))(stages, painted.seg.areas)
+    assert out.confidence[first] < out.confidence[band] < out.confidence[second] == out.confidence[third]
 
 
 def test_part_similarities_name_the_nearest_painted_component_and_the_nearest_of_the_chosen_color():

@@ -16,9 +16,9 @@ from paintmatch.segment import Segmentation
 
 __all__ = ["FLAG_CONFIDENCE", "FLAG_MIN_AREA", "review_flags", "seed_points"]
 
-#: Flag a component with a chance over 1 in 10 of being wrong: on the held-out production-like dev cuts 0.940 catches
-#: 90% of the wrong ones (flagging 26.1%); at 0.9 it flags 19.4% of the components over 10 px and catches 81.3% (best
-#: defaults version 13, ``python benchmarks/fit_confidence.py``; version 12: 22.5% / 85.7%; version 11: 23.3% / 85.7%).
+#: Flag a component with a chance over 1 in 10 of being wrong: on the held-out production-like dev cuts 0.941 catches
+#: 90% of the wrong ones (flagging 24.2%); at 0.9 it flags 18.5% of the components over 10 px and catches 83.3% (best
+#: defaults version 15, ``python benchmarks/fit_confidence.py``; version 13: 19.4% / 81.3%; version 12: 22.5% / 85.7%).
 FLAG_CONFIDENCE = 0.9
 #: Components of at most this many pixels are never flagged (the metrics' own acc_thres cut, 10 px).
 FLAG_MIN_AREA = 10

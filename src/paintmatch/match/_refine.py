@@ -21,7 +21,8 @@ Across the colored frames (after the pair steps):
 Last:
 
 - ``CalibratedConfidence``: the final confidence, P(the color is right) from what the steps above agreed on
-  (``MatchStages``) and how far the part field agrees with the final colors (``PartAgreement``).
+  (``MatchStages``), how far the part field agrees with the final colors (``PartAgreement``) and whether a
+  component took the color of its neighbours (``NeighbourColors``).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from paintmatch.rgba import pack_rgba
 __all__ = [
     "Assignment", "GuidedFlow", "NeighbourConsistency", "TinyRegionVote", "AnchorMerge", "PartFieldVeto",
     "TraceLineConsistency", "trace_color_pairs", "CalibratedConfidence", "MatchStages", "PartAgreement",
-    "confidence_features", "part_similarities", "part_support",
+    "NeighbourColors", "confidence_features", "part_similarities", "part_support",
 ]
 
 
@@ -261,6 +262,40 @@ class PartAgreement:
 
 
 @dataclass(frozen=True)
+class NeighbourColors:
+    """How the final colors sit among each target component's neighbours (``Segmentation.adjacency``).
+
+    A wrong match most often takes the color of a neighbour (a shirt piece painted as the arm beside it, a shadow as
+    its lit side), while a painter's frame seldom has two neighbouring components of one color (a fold line, a
+    closed gap): so a component sharing its color with its neighbours, above all one of a color that the painter's
+    frame never shows beside itself, is more often wrong (what ``CalibratedConfidence`` reads).
+
+    Attributes
+    ----------
+    same : (n,) ndarray of float64
+        The share of the component's neighbours given its final color (0 without neighbours).
+    unseen_beside_itself : (n,) ndarray of float64
+        ``same`` where no two neighbouring components of the painter's frame have that color, else 0.
+    """
+
+    same: np.ndarray
+    unseen_beside_itself: np.ndarray
+
+    @classmethod
+    def of(cls, adjacency: np.ndarray, colors: np.ndarray, painted: Frame) -> "NeighbourColors":
+        """From the target's ``adjacency`` (m, 2) int32, its final ``colors`` (n, 4) uint8 and the painter's frame."""
+        keys, n = pack_rgba(colors), len(colors)
+        a, b = adjacency[:, 0], adjacency[:, 1]
+        neighbours = np.bincount(a, minlength=n) + np.bincount(b, minlength=n)
+        alike = keys[a] == keys[b]
+        same = (np.bincount(a[alike], minlength=n) + np.bincount(b[alike], minlength=n)) / np.maximum(neighbours, 1)
+        painted_keys = pack_rgba(painted.colors)
+        pa, pb = painted.seg.adjacency[:, 0], painted.seg.adjacency[:, 1]
+        beside_itself = np.unique(painted_keys[pa][painted_keys[pa] == painted_keys[pb]])
+        return cls(same=same.astype(np.float64), unseen_beside_itself=np.where(np.isin(keys, beside_itself), 0.0, same))
+
+
+@dataclass(frozen=True)
 class MatchStages:
     """What ``BestMatcher.match_stages`` passes to the calibrated confidence.
 
@@ -274,12 +309,15 @@ class MatchStages:
         The merged, vetoed result (its confidence the assignment's).
     part : PartAgreement or None
         The part field's view of ``final``'s colors (None when ``best`` runs without a part field).
+    neighbours : NeighbourColors or None
+        How ``final``'s colors sit among the neighbours (None: read as no neighbour of the same color).
     """
 
     previous: Matching
     anchored: Matching | None
     final: Matching
     part: PartAgreement | None
+    neighbours: NeighbourColors | None = None
 
 
 @dataclass(frozen=True)
@@ -420,12 +458,13 @@ class TraceLineConsistency:
 
 
 def confidence_features(stages: MatchStages, areas: np.ndarray) -> np.ndarray:
-    """(n, 9) float64: what ``CalibratedConfidence`` reads per component.
+    """(n, 11) float64: what ``CalibratedConfidence`` reads per component.
 
     Columns: the previous frame's assignment confidence, the painter's frame's (the previous frame's again when
     there is no anchor), both gave the same color (0/1), the final color is neither (0/1: a vote or the veto),
-    min(log area, 10) / 10, the previous match was a many-to-one completion (0/1), the first times the third, and the
-    part field's ``PartAgreement``: gap and top similarity (0 and 1, full agreement, without a part field).
+    min(log area, 10) / 10, the previous match was a many-to-one completion (0/1), the first times the third, the
+    part field's ``PartAgreement``: gap and top similarity (0 and 1, full agreement, without a part field), and
+    ``NeighbourColors``: same and unseen_beside_itself (0 and 0 without them).
     """
     previous, final = stages.previous, stages.final
     anchored = previous if stages.anchored is None else stages.anchored
@@ -438,8 +477,10 @@ def confidence_features(stages: MatchStages, areas: np.ndarray) -> np.ndarray:
     n = len(c_prev)
     part_gap = np.zeros(n) if stages.part is None else stages.part.gap
     part_top = np.ones(n) if stages.part is None else stages.part.top
+    same = np.zeros(n) if stages.neighbours is None else stages.neighbours.same
+    unseen_beside_itself = np.zeros(n) if stages.neighbours is None else stages.neighbours.unseen_beside_itself
     return np.stack([c_prev, anchored.confidence.astype(np.float64), agree, other, area, completion, c_prev * agree,
-                     part_gap, part_top], axis=1)
+                     part_gap, part_top, same, unseen_beside_itself], axis=1)
 
 
 @dataclass(frozen=True)
@@ -447,7 +488,8 @@ class CalibratedConfidence:
     """The final ``confidence``: a logistic model of P(the color is right) over ``confidence_features``.
 
     The assignment's own confidence (a cost margin) ranks errors poorly under large motion; whether the previous
-    painted frame and the painter's frame agree, and whether the part field agrees, say more (``best_defaults.yaml``,
+    painted frame and the painter's frame agree, whether the part field agrees and whether the component took its
+    neighbours' color say more (``best_defaults.yaml``,
     group ``confidence``, has the coefficients and the measurement). Colors are unchanged.
     """
 

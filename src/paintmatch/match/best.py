@@ -76,6 +76,7 @@ from paintmatch.match._refine import (
     CalibratedConfidence,
     GuidedFlow,
     MatchStages,
+    NeighbourColors,
     NeighbourConsistency,
     PartAgreement,
     PartFieldVeto,
@@ -196,7 +197,7 @@ class BestMatcher:
         c = s.confidence
         self.calibration = CalibratedConfidence(
             (c.bias, c.w_prev, c.w_anchor, c.w_agree, c.w_other, c.w_area, c.w_completion, c.w_prev_agree, c.w_part_gap,
-             c.w_part_top)
+             c.w_part_top, c.w_same_neighbours, c.w_unseen_beside_itself)
         ) if c.enabled else None
 
     @property
@@ -274,7 +275,8 @@ class BestMatcher:
         if self.trace_lines is not None:
             matching = self.trace_lines(context, painted, matching)
         part = PartAgreement.of(context, painted, matching.colors) if context.part_model is not None else None
-        return MatchStages(previous=previous, anchored=anchored, final=matching, part=part)
+        neighbours = NeighbourColors.of(target.seg.adjacency, matching.colors, painted)
+        return MatchStages(previous=previous, anchored=anchored, final=matching, part=part, neighbours=neighbours)
 
     def match(self, reference: Frame, target: Frame, anchor: Frame | None = None) -> Matching:
         """Match every target component; see ``Matcher``. ``anchor``: the painter's colored frame.
