@@ -21,8 +21,6 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-NAMES = ("bias", "w_prev", "w_anchor", "w_agree", "w_other", "w_area", "w_completion", "w_prev_agree", "w_part_gap",
-         "w_part_top", "w_same_neighbours", "w_unseen_beside_itself")
 CAUGHT = 0.9  # the share of the held-out wrong ones the flag threshold must catch (issue 20's target)
 
 
@@ -86,12 +84,14 @@ def fit(features: np.ndarray, right: np.ndarray) -> np.ndarray:
 
 def main() -> int:
     import run
+    from paintmatch.match._best_settings import ConfidenceSettings
 
     paths = run.production_suite(HERE / "data", name="production-dev").groups["production-dev"]
     train_x, train_y = collect(paths[:6])
     held_x, held_y = collect(paths[6:])
     w = fit(train_x, train_y)
-    print("coefficients:", ", ".join(f"{n} {v:.3f}" for n, v in zip(NAMES, w)))
+    names = ConfidenceSettings.coefficient_names()  # the defaults file's keys, in the model's order
+    print("coefficients:", ", ".join(f"{n} {v:.3f}" for n, v in zip(names, w)))
     p = 1.0 / (1.0 + np.exp(-(np.c_[np.ones(len(held_x)), held_x] @ w)))
     wrong = ~held_y
     print(f"held-out dev cuts: {held_y.size} components over 10 px, {wrong.mean():.3f} wrong")

@@ -487,6 +487,8 @@ def test_neighbour_colors_tell_a_component_that_took_its_neighbours_color():
                      np.zeros(painted.n, np.uint8))
     stages = MatchStages(previous=final, anchored=None, final=final, part=None, neighbours=neighbours)
     np.testing.assert_allclose(confidence_features(stages, painted.seg.areas)[:, 9:], np.c_[same, same])
+    # The defaults file has a coefficient for every column, and the bias.
+    assert len(DEFAULTS.confidence.coefficients) == confidence_features(stages, painted.seg.areas).shape[1] + 1
     out = CalibratedConfidence((2.0, *[0.0] * 9, -4.0, 0.0))(stages, painted.seg.areas)
     assert out.confidence[first] < out.confidence[band] < out.confidence[second] == out.confidence[third]
 

@@ -259,6 +259,16 @@ class ConfidenceSettings:
     w_same_neighbours: float
     w_unseen_beside_itself: float
 
+    @staticmethod
+    def coefficient_names() -> tuple[str, ...]:
+        """The coefficients' names in ``CalibratedConfidence``'s order: bias, then one per ``confidence_features`` column."""
+        return tuple(f.name for f in dataclasses.fields(ConfidenceSettings) if f.name != "enabled")
+
+    @property
+    def coefficients(self) -> tuple[float, ...]:
+        """The values of ``coefficient_names``, in that order."""
+        return tuple(getattr(self, name) for name in self.coefficient_names())
+
 
 @dataclass(frozen=True)
 class BestSettings:

@@ -195,10 +195,7 @@ class BestMatcher:
         # It weighs its choices by the part field, so it needs one.
         self.trace_lines = TraceLineConsistency(t.min_length, t.margin, t.max_area, t.junction_radius) if t.enabled and w.part > 0 else None
         c = s.confidence
-        self.calibration = CalibratedConfidence(
-            (c.bias, c.w_prev, c.w_anchor, c.w_agree, c.w_other, c.w_area, c.w_completion, c.w_prev_agree, c.w_part_gap,
-             c.w_part_top, c.w_same_neighbours, c.w_unseen_beside_itself)
-        ) if c.enabled else None
+        self.calibration = CalibratedConfidence(c.coefficients) if c.enabled else None
 
     @property
     def steps(self) -> tuple[str, ...]:
