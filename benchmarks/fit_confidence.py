@@ -44,7 +44,7 @@ class _Recorder:
 
 
 def collect(paths) -> tuple[np.ndarray, np.ndarray]:
-    """(features (k, 11), right (k,) bool) of every component over 10 px of every scored frame."""
+    """(features (k, 12), right (k,) bool) of every component over 10 px of every scored frame."""
     from flags import scored_frames  # benchmarks/flags.py: the same coloring and per-component truth
 
     recorder = _Recorder()

@@ -450,9 +450,9 @@ def test_calibrated_confidence_rises_where_the_two_colored_frames_agree():
     features = confidence_features(stages, np.array([100, 100, 100]))
     np.testing.assert_array_equal(features[:, 2], [1, 0, 0])  # agree
     np.testing.assert_array_equal(features[:, 3], [0, 0, 1])  # the final color is neither (a vote or the veto)
-    np.testing.assert_array_equal(features[:, 7:9], [[0, 1]] * 3)  # no part field: full agreement
-    np.testing.assert_array_equal(features[:, 9:], 0)  # no neighbours told: none alike
-    step = CalibratedConfidence((0.0, 0.0, 0.0, 2.0, -1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0))
+    np.testing.assert_array_equal(features[:, 7:10], [[0, 1, 1]] * 3)  # no part field: full agreement
+    np.testing.assert_array_equal(features[:, 10:], 0)  # no neighbours told: none alike
+    step = CalibratedConfidence((0.0, 0.0, 0.0, 2.0, -1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0))
     out = step(stages, np.array([100, 100, 100]))
     np.testing.assert_allclose(out.confidence, 1 / (1 + np.exp(-np.array([2.0, 0.0, -1.0]))), rtol=1e-6)
     np.testing.assert_array_equal(out.colors, final.colors)  # colors untouched
@@ -463,11 +463,16 @@ def test_calibrated_confidence_falls_where_the_part_field_prefers_another_color(
     red = (255, 0, 0, 255)
     conf = np.full(3, 0.9, np.float32)
     same = Matching(np.zeros(3, np.int32), np.array([red] * 3, np.uint8), conf, np.zeros(3, np.uint8))
-    part = PartAgreement(gap=np.array([0.0, 0.3, PartAgreement.ABSENT_GAP]), top=np.array([0.9, 0.9, 0.9]))
+    part = PartAgreement(gap=np.array([0.0, 0.3, PartAgreement.ABSENT_GAP]), top=np.array([0.9, 0.9, 0.9]),
+                         views_agree=np.array([1.0, 0.5, 0.0]))
     stages = MatchStages(previous=same, anchored=None, final=same, part=part)
     np.testing.assert_array_equal(confidence_features(stages, np.full(3, 100))[:, 7], part.gap)
-    out = CalibratedConfidence((2.0, 0, 0, 0, 0, 0, 0, 0, -10.0, 0, 0, 0))(stages, np.full(3, 100))
+    np.testing.assert_array_equal(confidence_features(stages, np.full(3, 100))[:, 9], part.views_agree)
+    out = CalibratedConfidence((2.0, 0, 0, 0, 0, 0, 0, 0, -10.0, 0, 0, 0, 0))(stages, np.full(3, 100))
     assert out.confidence[0] > 0.8 > out.confidence[1] > out.confidence[2]
+    # The views' agreement alone says the same.
+    out = CalibratedConfidence((-1.0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3.0, 0, 0))(stages, np.full(3, 100))
+    assert out.confidence[0] > out.confidence[1] > out.confidence[2]
 
 
 def test_neighbour_colors_tell_a_component_that_took_its_neighbours_color():
@@ -486,10 +491,10 @@ def test_neighbour_colors_tell_a_component_that_took_its_neighbours_color():
     final = Matching(np.zeros(painted.n, np.int32), colors, np.full(painted.n, 0.9, np.float32),
                      np.zeros(painted.n, np.uint8))
     stages = MatchStages(previous=final, anchored=None, final=final, part=None, neighbours=neighbours)
-    np.testing.assert_allclose(confidence_features(stages, painted.seg.areas)[:, 9:], np.c_[same, same])
+    np.testing.assert_allclose(confidence_features(stages, painted.seg.areas)[:, 10:], np.c_[same, same])
     # The defaults file has a coefficient for every column, and the bias.
     assert len(DEFAULTS.confidence.coefficients) == confidence_features(stages, painted.seg.areas).shape[1] + 1
-    out = CalibratedConfidence((2.0, *[0.0] * 9, -4.0, 0.0))(stages, painted.seg.areas)
+    out = CalibratedConfidence((2.0, *[0.0] * 10, -4.0, 0.0))(stages, painted.seg.areas)
     assert out.confidence[first] < out.confidence[band] < out.confidence[second] == out.confidence[third]
 
 
@@ -513,6 +518,7 @@ def test_part_agreement_is_full_for_the_same_drawing_and_not_for_a_swapped_color
     right = PartAgreement.of(context, painted, painted.colors)
     np.testing.assert_allclose(right.gap, 0.0, atol=1e-6)  # each component's nearest is itself, its own color
     np.testing.assert_allclose(right.top, 1.0, atol=1e-4)
+    np.testing.assert_allclose(right.views_agree, 1.0)  # every view of the field finds the component itself
     boxes = _ids_by_x(painted)[2:]
     swapped = painted.colors.copy()
     swapped[boxes[0]] = painted.colors[boxes[1]]
@@ -520,6 +526,8 @@ def test_part_agreement_is_full_for_the_same_drawing_and_not_for_a_swapped_color
     wrong = PartAgreement.of(context, painted, swapped)
     assert wrong.gap[boxes[0]] > 0 and wrong.gap[boxes[1]] == pytest.approx(0.0, abs=1e-6)
     assert wrong.gap[boxes[2]] == PartAgreement.ABSENT_GAP
+    # Every view finds each box itself: none agrees with a box's borrowed color nor with a color the painted frame lacks.
+    assert wrong.views_agree[boxes[0]] == 0.0 and wrong.views_agree[boxes[2]] == 0.0 and wrong.views_agree[boxes[1]] == 1.0
 
 
 def test_match_stages_carry_the_part_agreement_only_with_a_part_field():

@@ -21,7 +21,7 @@ from paintmatch.features._session import l2_normalise, load_session
 from paintmatch.segment import LineClass, Segmentation
 
 __all__ = ["PART_FIELD_CHANNELS", "FIELD_SIDE", "FIELD_CLIP", "part_field_input", "pixel_embeddings", "mean_vectors",
-           "part_field_models", "component_part_embeddings"]
+           "part_field_models", "part_field_view_sizes", "component_part_embeddings"]
 
 #: Input channels, in order: line field, main lines, red trace lines, blue trace lines.
 PART_FIELD_CHANNELS = ("field", "main", "red", "blue")
@@ -90,6 +90,12 @@ def mean_vectors(field: np.ndarray, seg: Segmentation) -> np.ndarray:
 def part_field_models(model: str) -> list[str]:
     """The registered part fields (or ``.json`` paths) named by ``model``: one name, or several joined by ``+``."""
     return [name.strip() for name in model.split("+") if name.strip()]
+
+
+def part_field_view_sizes(model: str, mirror: bool = False) -> list[int]:
+    """The width of each view that ``component_part_embeddings(frame, model, mirror)`` concatenates, in its order:
+    each field's ``embedding_dim``, twice with ``mirror`` (the field, then its mirrored view)."""
+    return [get_weights(name).embedding_dim for name in part_field_models(model) for _ in range(2 if mirror else 1)]
 
 
 def component_part_embeddings(frame, model: str = "part-field", mirror: bool = False) -> np.ndarray:

@@ -227,12 +227,13 @@ class ConfidenceSettings:
 
     ``sigmoid(bias + w_prev * c_prev + w_anchor * c_anchor + w_agree * agree + w_other * other
     + w_area * min(log area, 10) / 10 + w_completion * completion + w_prev_agree * c_prev * agree
-    + w_part_gap * part_gap + w_part_top * part_top + w_same_neighbours * same
+    + w_part_gap * part_gap + w_part_top * part_top + w_views_agree * views_agree + w_same_neighbours * same
     + w_unseen_beside_itself * unseen_beside_itself)``, where
     ``c_prev`` and ``c_anchor`` are the assignment confidences against the previous painted frame and the painter's
     frame, ``agree`` whether the two gave the same color, ``other`` whether the final color is neither (a vote or
-    the veto), ``completion`` whether the previous frame's match was a many-to-one completion, ``part_gap`` and
-    ``part_top`` the part field's agreement with the final color (``paintmatch.match._refine.PartAgreement``),
+    the veto), ``completion`` whether the previous frame's match was a many-to-one completion, ``part_gap``,
+    ``part_top`` and ``views_agree`` the part field's agreement with the final color
+    (``paintmatch.match._refine.PartAgreement``),
     ``same`` and ``unseen_beside_itself`` the share of neighbours of the component's color
     (``paintmatch.match._refine.NeighbourColors``).
 
@@ -241,7 +242,7 @@ class ConfidenceSettings:
     enabled : bool
         Off: ``confidence`` is the assignment's (of the reference that won).
     bias, w_prev, w_anchor, w_agree, w_other, w_area, w_completion, w_prev_agree, w_part_gap, w_part_top : float
-    w_same_neighbours, w_unseen_beside_itself : float
+    w_views_agree, w_same_neighbours, w_unseen_beside_itself : float
         The model's coefficients (``benchmarks/fit_confidence.py``).
     """
 
@@ -256,6 +257,7 @@ class ConfidenceSettings:
     w_prev_agree: float
     w_part_gap: float
     w_part_top: float
+    w_views_agree: float
     w_same_neighbours: float
     w_unseen_beside_itself: float
 

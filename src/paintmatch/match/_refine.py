@@ -242,10 +242,14 @@ class PartAgreement:
         color: 0 where the field's own choice has that color; ``ABSENT_GAP`` where no painted component has it.
     top : (n,) ndarray of float64
         The similarity to the nearest painted component (low: a part the painted frame hardly shows).
+    views_agree : (n,) ndarray of float64
+        The share of the field's views (each field of the ensemble, and each one's mirrored view) whose own nearest
+        painted component has the final color: where the views disagree, the average's choice is a close call.
     """
 
     gap: np.ndarray
     top: np.ndarray
+    views_agree: np.ndarray
 
     #: The gap of a color the painter's frame lacks: cosine similarities differ by at most 2.
     ABSENT_GAP = 2.0
@@ -253,12 +257,22 @@ class PartAgreement:
     @classmethod
     def of(cls, context: MatchContext, painted: Frame, colors: np.ndarray) -> "PartAgreement":
         """The agreement of ``colors`` (n_t, 4) uint8 with the part field of ``context``'s target and ``painted``."""
+        from paintmatch.features.part_field import part_field_view_sizes
+
         if painted.n == 0:  # nothing painted to compare with: no agreement
-            return cls(gap=np.full(len(colors), cls.ABSENT_GAP), top=np.zeros(len(colors)))
-        top, _, of_chosen = part_similarities(context.part_vectors(context.target), context.part_vectors(painted),
-                                              painted.colors, colors)
+            return cls(gap=np.full(len(colors), cls.ABSENT_GAP), top=np.zeros(len(colors)), views_agree=np.zeros(len(colors)))
+        target_vectors, painted_vectors = context.part_vectors(context.target), context.part_vectors(painted)
+        top, _, of_chosen = part_similarities(target_vectors, painted_vectors, painted.colors, colors)
         gap = np.where(np.isfinite(of_chosen), top - of_chosen, cls.ABSENT_GAP)
-        return cls(gap=gap.astype(np.float64), top=top.astype(np.float64))
+        # Each view is unit length times the same scale (component_part_embeddings), so a view's block of columns
+        # ranks the painted components as that view alone does.
+        sizes = part_field_view_sizes(context.part_model, context.part_mirror)
+        bounds = np.cumsum(sizes)[:-1]
+        chosen, painted_keys = pack_rgba(colors), pack_rgba(painted.colors)
+        agree = np.zeros(len(colors))
+        for target_view, painted_view in zip(np.split(target_vectors, bounds, axis=1), np.split(painted_vectors, bounds, axis=1)):
+            agree += painted_keys[(target_view @ painted_view.T).argmax(axis=1)] == chosen
+        return cls(gap=gap.astype(np.float64), top=top.astype(np.float64), views_agree=agree / len(sizes))
 
 
 @dataclass(frozen=True)
@@ -458,13 +472,13 @@ class TraceLineConsistency:
 
 
 def confidence_features(stages: MatchStages, areas: np.ndarray) -> np.ndarray:
-    """(n, 11) float64: what ``CalibratedConfidence`` reads per component.
+    """(n, 12) float64: what ``CalibratedConfidence`` reads per component.
 
     Columns: the previous frame's assignment confidence, the painter's frame's (the previous frame's again when
     there is no anchor), both gave the same color (0/1), the final color is neither (0/1: a vote or the veto),
     min(log area, 10) / 10, the previous match was a many-to-one completion (0/1), the first times the third, the
-    part field's ``PartAgreement``: gap and top similarity (0 and 1, full agreement, without a part field), and
-    ``NeighbourColors``: same and unseen_beside_itself (0 and 0 without them).
+    part field's ``PartAgreement``: gap, top similarity and views_agree (0, 1 and 1, full agreement, without a part
+    field), and ``NeighbourColors``: same and unseen_beside_itself (0 and 0 without them).
     """
     previous, final = stages.previous, stages.final
     anchored = previous if stages.anchored is None else stages.anchored
@@ -477,10 +491,11 @@ def confidence_features(stages: MatchStages, areas: np.ndarray) -> np.ndarray:
     n = len(c_prev)
     part_gap = np.zeros(n) if stages.part is None else stages.part.gap
     part_top = np.ones(n) if stages.part is None else stages.part.top
+    views_agree = np.ones(n) if stages.part is None else stages.part.views_agree
     same = np.zeros(n) if stages.neighbours is None else stages.neighbours.same
     unseen_beside_itself = np.zeros(n) if stages.neighbours is None else stages.neighbours.unseen_beside_itself
     return np.stack([c_prev, anchored.confidence.astype(np.float64), agree, other, area, completion, c_prev * agree,
-                     part_gap, part_top, same, unseen_beside_itself], axis=1)
+                     part_gap, part_top, views_agree, same, unseen_beside_itself], axis=1)
 
 
 @dataclass(frozen=True)
