@@ -304,8 +304,8 @@ class NeighbourColors:
         alike = keys[a] == keys[b]
         same = (np.bincount(a[alike], minlength=n) + np.bincount(b[alike], minlength=n)) / np.maximum(neighbours, 1)
         painted_keys = pack_rgba(painted.colors)
-        pa, pb = painted.seg.adjacency[:, 0], painted.seg.adjacency[:, 1]
-        beside_itself = np.unique(painted_keys[pa][painted_keys[pa] == painted_keys[pb]])
+        key_a, key_b = painted_keys[painted.seg.adjacency[:, 0]], painted_keys[painted.seg.adjacency[:, 1]]
+        beside_itself = np.unique(key_a[key_a == key_b])
         return cls(same=same.astype(np.float64), unseen_beside_itself=np.where(np.isin(keys, beside_itself), 0.0, same))
 
 
