@@ -85,7 +85,8 @@ example: install
 	$(PY) -m paintmatch.example examples/demo-cut
 
 # Rebuild every shipped weight file in src/paintmatch/models from its recipe in configs/ (hours on a 2-core CPU:
-# the part field is seven runs, each starting from the one before, about 6 h; the ResNet-34 about 1 h). Each run
+# the part field is seven runs, each starting from the one before, about 6 h; the ResNet-34 about 1 h; the color
+# choice, which reads the part fields, about 20 min after them). Each run
 # writes its checked ONNX export and .json (sha256) under runs/; the shipped files are copied from there.
 # tests/test_weights.py checks that every shipped file has its recipe here.
 weights: install-test
@@ -98,9 +99,11 @@ weights: install-test
 	$(VENV)/bin/paintmatch train --config configs/part-field-production2.yaml --out runs/part-field-production2
 	$(VENV)/bin/paintmatch train --config configs/part-field-production3.yaml --out runs/part-field-production3
 	$(VENV)/bin/paintmatch train --config configs/part-field-production4.yaml --out runs/part-field-production4
+	$(VENV)/bin/paintmatch train --config configs/color-choice-production.yaml --out runs/color-choice-production
 	cp runs/part-field-production4/part-field-production4-fp16.onnx runs/part-field-production4/part-field-production4-fp16.json src/paintmatch/models/
 	cp runs/part-field-production3/part-field-production3-fp16.onnx runs/part-field-production3/part-field-production3-fp16.json src/paintmatch/models/
 	cp runs/resnet34-c32-synth/resnet34-c32-synth-int8.onnx runs/resnet34-c32-synth/resnet34-c32-synth-int8.json src/paintmatch/models/
+	cp runs/color-choice-production/color-choice-production.onnx runs/color-choice-production/color-choice-production.json src/paintmatch/models/
 
 clean:
 	rm -rf $(DEMO_OUT) .pytest_cache build *.egg-info

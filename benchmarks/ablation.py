@@ -41,7 +41,8 @@ def variants() -> dict[str, dict]:
     rows["- part support in the anchor merge"] = {"anchor_part": 0.0}
     steps = {"guided-flow": {"guided_flow": False}, "neighbour-consistency": {"neighbours": False}, "tiny-region-vote": {"tiny_area": 0},
              "anchor-merge": {"anchor": False},
-             "part-field-veto": {"part_veto": 0.0}, "trace-line-consistency": {"trace_lines": False}}
+             "part-field-veto": {"part_veto": 0.0}, "trace-line-consistency": {"trace_lines": False},
+             "color-choice": {"color_choice.enabled": False}}
     for step in matcher.steps:
         if step in steps:
             rows[f"- {step}"] = steps[step]

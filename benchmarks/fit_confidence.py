@@ -1,5 +1,9 @@
 """Fit best's calibrated confidence (``match/best_defaults.yaml``, group ``confidence``) on the production-like DEV suite.
 
+Since best defaults version 17, the confidence of a component over 10 px is the color choice's probability (its
+trees train on cuts of their own); the logistic model fitted here gives the rest (specks, and ``best`` with the color
+choice off). The report shows both, and best's confidence as it ships.
+
     python benchmarks/fit_confidence.py            # fit on dev cuts 0-5, report on dev cuts 6-11 (2 references each)
 
 Each dev cut is colored with ``best`` (colorize's defaults) from its first and last drawing; for every other frame,
@@ -32,6 +36,7 @@ class _Recorder:
 
         self.matcher = get_matcher("best", **{"confidence.enabled": False})
         self.features: dict[int, np.ndarray] = {}
+        self.choice: dict[int, np.ndarray] = {}
         self.uses_anchor = True
         self.name = "best"
 
@@ -40,20 +45,24 @@ class _Recorder:
 
         stages = self.matcher.match_stages(reference, target, anchor)
         self.features[id(target.seg)] = confidence_features(stages, target.seg.areas)
+        no_choice = np.full(target.n, np.nan)
+        self.choice[id(target.seg)] = no_choice if stages.choice_probability is None else stages.choice_probability
         return stages.final
 
 
-def collect(paths) -> tuple[np.ndarray, np.ndarray]:
-    """(features (k, 12), right (k,) bool) of every component over 10 px of every scored frame."""
+def collect(paths) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(features (k, 12), right (k,) bool, the color choice's probability (k,), NaN where it has none) of every
+    component over 10 px of every scored frame."""
     from flags import scored_frames  # benchmarks/flags.py: the same coloring and per-component truth
 
     recorder = _Recorder()
-    features, right = [], []
+    features, right, choice = [], [], []
     for result, ok in scored_frames(paths, recorder, max_references=2):
         big = result.frame.seg.areas > 10
         features.append(recorder.features.pop(id(result.frame.seg))[big])
+        choice.append(recorder.choice.pop(id(result.frame.seg))[big])
         right.append(ok[big])
-    return np.concatenate(features), np.concatenate(right)
+    return np.concatenate(features), np.concatenate(right), np.concatenate(choice)
 
 
 def fit(features: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -87,28 +96,31 @@ def main() -> int:
     from paintmatch.match._best_settings import ConfidenceSettings
 
     paths = run.production_suite(HERE / "data", name="production-dev").groups["production-dev"]
-    train_x, train_y = collect(paths[:6])
-    held_x, held_y = collect(paths[6:])
+    train_x, train_y, _ = collect(paths[:6])
+    held_x, held_y, held_choice = collect(paths[6:])
     w = fit(train_x, train_y)
     names = ConfidenceSettings.coefficient_names()  # the defaults file's keys, in the model's order
     print("coefficients:", ", ".join(f"{n} {v:.3f}" for n, v in zip(names, w)))
-    p = 1.0 / (1.0 + np.exp(-(np.c_[np.ones(len(held_x)), held_x] @ w)))
+    logistic = 1.0 / (1.0 + np.exp(-(np.c_[np.ones(len(held_x)), held_x] @ w)))
+    # best's confidence: the color choice's probability where it has one, the logistic model elsewhere
+    p = np.where(np.isfinite(held_choice), held_choice, logistic)
     wrong = ~held_y
-    print(f"held-out dev cuts: {held_y.size} components over 10 px, {wrong.mean():.3f} wrong")
-    print("| flagged | caught (assignment's confidence) | caught (calibrated) |\n|---|---|---|")
+    print(f"held-out dev cuts: {held_y.size} components over 10 px, {wrong.mean():.3f} wrong, "
+          f"{np.isfinite(held_choice).mean():.3f} with the color choice's probability")
+    print("| flagged | caught (assignment's confidence) | caught (logistic) | caught (best's) |\n|---|---|---|---|")
     for share in (0.1, 0.2, 0.3, 0.4):
         caught = []
         # the uncalibrated confidence: the assignment's, of the colored frame that won the anchor merge (margin 0)
-        for score in (np.maximum(held_x[:, 0], held_x[:, 1]), p):
+        for score in (np.maximum(held_x[:, 0], held_x[:, 1]), logistic, p):
             flagged = score <= np.quantile(score, share)
             caught.append((flagged & wrong).sum() / max(wrong.sum(), 1))
-        print(f"| {share:.0%} | {caught[0]:.3f} | {caught[1]:.3f} |")
+        print(f"| {share:.0%} | {caught[0]:.3f} | {caught[1]:.3f} | {caught[2]:.3f} |")
     ranked = np.sort(p[wrong])
     threshold = ranked[min(int(np.ceil(CAUGHT * ranked.size)), ranked.size - 1)] if ranked.size else 0.5
     print(f"held-out: confidence < {threshold:.3f} catches {CAUGHT:.0%} of the wrong ones (paintmatch.review.FLAG_CONFIDENCE)")
     for t in sorted({0.5, 0.6, 0.7, 0.8, 0.85, 0.9, round(float(threshold), 2)}):  # the chosen one once
         flagged = p < t
-        print(f"calibrated < {t}: flagged {flagged.mean():.3f}, caught {(flagged & wrong).sum() / max(wrong.sum(), 1):.3f}")
+        print(f"best's confidence < {t}: flagged {flagged.mean():.3f}, caught {(flagged & wrong).sum() / max(wrong.sum(), 1):.3f}")
     return 0
 
 

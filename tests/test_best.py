@@ -115,7 +115,7 @@ def test_the_anchor_is_asked_for_when_a_step_uses_it():
     assert not get_matcher("best", w_part=0.0, anchor=False).uses_anchor  # no part field, no veto, no trace step
     assert get_matcher("best", anchor=False).steps == (
         "assignment", "guided-flow", "neighbour-consistency", "tiny-region-vote", "part-field-veto",
-        "trace-line-consistency", "calibrated-confidence")
+        "trace-line-consistency", "color-choice", "calibrated-confidence")
 
 
 def test_unknown_or_mistyped_settings_are_refused():

@@ -170,6 +170,6 @@ def test_a_pair_the_painter_shows_is_kept_even_with_one_color_on_both_sides():
 
 
 def test_best_runs_the_step_after_the_veto_and_can_switch_it_off():
-    assert get_matcher("best").steps[-2:] == ("trace-line-consistency", "calibrated-confidence")
+    assert get_matcher("best").steps[-3:] == ("trace-line-consistency", "color-choice", "calibrated-confidence")
     assert "trace-line-consistency" not in get_matcher("best", trace_lines=False).steps
     assert "trace-line-consistency" not in get_matcher("best", w_part=0.0).steps  # it weighs by the part field

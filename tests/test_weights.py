@@ -100,12 +100,14 @@ def test_configs_run_by_make_weights_are_valid() -> None:
     pytest.importorskip("torch")
     from paintmatch.train import load_config
     from paintmatch.train.config import read_yaml
+    from paintmatch.train.color_choice import load_color_choice_config
     from paintmatch.train.part_field import load_part_field_config
 
+    loaders = {"part-field": load_part_field_config, "color-choice": load_color_choice_config}
     for config, _ in _train_runs(weights_recipe()):
         path = REPO / config
         raw = read_yaml(path)
-        loaded = load_part_field_config(raw, path) if raw.get("kind") == "part-field" else load_config(path)
+        loaded = loaders[raw["kind"]](raw, path) if raw.get("kind") in loaders else load_config(path)
         assert loaded.name == path.stem
 
 

@@ -16,9 +16,10 @@ from paintmatch.segment import Segmentation
 
 __all__ = ["FLAG_CONFIDENCE", "FLAG_MIN_AREA", "review_flags", "seed_points"]
 
-#: Flag a component with a chance over 1 in 10 of being wrong: on the held-out production-like dev cuts 0.935 catches
-#: 90% of the wrong ones (0.94 flags 23.7%); at 0.9 it flags 18.2% of the components over 10 px and catches 84.7% (best
-#: defaults version 16, ``python benchmarks/fit_confidence.py``; version 15: 18.5% / 83.3%; version 13: 19.4% / 81.3%).
+#: Flag a component with a chance over 1 in 10 of being wrong: on the held-out production-like dev cuts 6-11 it flags
+#: 16.1% of the components over 10 px and catches 88.4% of the wrong ones; 0.917 would catch 90% (17.5% flagged) (best
+#: defaults version 17, whose confidence there is the color choice's probability, ``python
+#: benchmarks/fit_confidence.py``; version 16: 18.2% / 84.7%; version 13: 19.4% / 81.3%).
 FLAG_CONFIDENCE = 0.9
 #: Components of at most this many pixels are never flagged (the metrics' own acc_thres cut, 10 px).
 FLAG_MIN_AREA = 10

@@ -40,6 +40,14 @@ def run(args: argparse.Namespace) -> int:
         command += f" --steps {args.steps}"
     log = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr))
     raw = read_yaml(args.config)
+    if raw.get("kind") == "color-choice":
+        from paintmatch.train.color_choice import load_color_choice_config, train_color_choice
+
+        config = load_color_choice_config({**raw}, args.config)
+        weights = train_color_choice(config, out, train_command=command, log=log)
+        print(f"color-choice model: {weights.onnx_path} (validation: {weights.metrics['val_right_without']:.4f} of the "
+              f"components right without it, {weights.metrics['val_right_with']:.4f} with it)")
+        return 0
     if raw.get("kind") == "part-field":
         from paintmatch.train.part_field import load_part_field_config, train_part_field
 

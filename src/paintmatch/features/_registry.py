@@ -67,7 +67,8 @@ class ModelWeights:
     crop_size : int
         Side of the square crops (``component_crops(size=...)``).
     channels : tuple of str
-        Crop channels, in order (``component_crops(channels=...)``).
+        The inputs, in order: crop channels (``component_crops(channels=...)``), or for the color choice (no crops:
+        ``crop_size`` 0) the feature columns it reads.
     context : float
         Crop context margin (``component_crops(context=...)``).
     embedding_dim : int
@@ -149,6 +150,11 @@ MODELS: dict[str, str] = {
     "part-field": "part-field-production4-fp16.json",
     "part-field-production4": "part-field-production4-fp16.json",
     "part-field-production3": "part-field-production3-fp16.json",
+    # The color choice of `best` (paintmatch.match._color_choice): gradient-boosted trees (scikit-learn, exported as an
+    # ONNX tree ensemble) over each component's candidate colors, fitted on production-like cuts of their own
+    # (configs/color-choice-production.yaml). Its ``channels`` are the columns it reads (``CHOICE_COLUMNS``).
+    "color-choice": "color-choice-production.json",
+    "color-choice-production": "color-choice-production.json",
 }
 
 

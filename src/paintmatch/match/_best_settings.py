@@ -24,6 +24,7 @@ __all__ = [
     "VoteSettings",
     "AnchorSettings",
     "TraceLineSettings",
+    "ColorChoiceSettings",
     "ConfidenceSettings",
     "BestSettings",
     "FLAT_NAMES",
@@ -222,6 +223,24 @@ class TraceLineSettings:
 
 
 @dataclass(frozen=True)
+class ColorChoiceSettings:
+    """The color choice (``paintmatch.match._color_choice``): a learned model picks among each component's likely colors.
+
+    Attributes
+    ----------
+    enabled : bool
+    model : str
+        The registered color-choice model (``paintmatch.features.MODELS``).
+    margin : float
+        A component takes another candidate where the model's probability for it beats its own color's by over this.
+    """
+
+    enabled: bool
+    model: str
+    margin: float
+
+
+@dataclass(frozen=True)
 class ConfidenceSettings:
     """The calibrated confidence: a logistic model of P(the component's color is right).
 
@@ -284,7 +303,7 @@ class BestSettings:
         Deep feature weights (with ``features="deep"``).
     slack : float
         Many-to-one completion margin of the assignment (``paintmatch.match.simple.assign``).
-    weights, align, flow, part_field, neighbours, votes, anchor, trace_lines, confidence
+    weights, align, flow, part_field, neighbours, votes, anchor, trace_lines, color_choice, confidence
         The stages' own settings.
     """
 
@@ -299,6 +318,7 @@ class BestSettings:
     votes: VoteSettings
     anchor: AnchorSettings
     trace_lines: TraceLineSettings
+    color_choice: ColorChoiceSettings
     confidence: ConfidenceSettings
 
     def replace(self, **overrides: Any) -> "BestSettings":
@@ -339,7 +359,7 @@ class BestSettings:
 
 _GROUPS = {"weights": Weights, "align": AlignSettings, "flow": FlowSettings, "part_field": PartFieldSettings,
            "neighbours": NeighbourSettings, "votes": VoteSettings, "anchor": AnchorSettings,
-           "trace_lines": TraceLineSettings, "confidence": ConfidenceSettings}
+           "trace_lines": TraceLineSettings, "color_choice": ColorChoiceSettings, "confidence": ConfidenceSettings}
 
 
 def _field_types() -> dict[str, type]:

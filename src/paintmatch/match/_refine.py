@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from paintmatch.match import Frame, Matching
+from paintmatch.match._color_choice import Candidates
 from paintmatch.match._evidence import MatchContext, PairContext, color_margin, guided_flow_evidence, within_share
 from paintmatch.match.simple import assign
 from paintmatch.rgba import pack_rgba
@@ -325,6 +326,12 @@ class MatchStages:
         The part field's view of ``final``'s colors (None when ``best`` runs without a part field).
     neighbours : NeighbourColors or None
         How ``final``'s colors sit among the neighbours (None: read as no neighbour of the same color).
+    candidates : Candidates or None
+        Each component's candidate colors and what describes them (``BestMatcher.match_stages``: when the color choice
+        is on, or asked for), described before the choice.
+    choice_probability : (n,) ndarray of float64 or None
+        The color choice's P(the final color is right), NaN for components without candidates (None without the
+        choice): ``best``'s confidence where it is known (``CalibratedConfidence``).
     """
 
     previous: Matching
@@ -332,6 +339,8 @@ class MatchStages:
     final: Matching
     part: PartAgreement | None
     neighbours: NeighbourColors | None = None
+    candidates: Candidates | None = None
+    choice_probability: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -500,7 +509,12 @@ def confidence_features(stages: MatchStages, areas: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class CalibratedConfidence:
-    """The final ``confidence``: a logistic model of P(the color is right) over ``confidence_features``.
+    """The final ``confidence``: the color choice's P(the color is right) where it has one (components over
+    ``MAX_SPECK`` px with the choice on), else a logistic model of it over ``confidence_features``.
+
+    The choice's trees read every column of the logistic model and more: on held-out production-like dev cuts 6-11
+    they alone catch 0.722 of the wrong ones at 10% flagged and 0.935 at 20%, the twelve columns refitted on cuts 0-5
+    0.630 and 0.869, both together 0.705 and 0.929 (best defaults version 17).
 
     The assignment's own confidence (a cost margin) ranks errors poorly under large motion; whether the previous
     painted frame and the painter's frame agree, whether the part field agrees and whether the component took its
@@ -515,6 +529,9 @@ class CalibratedConfidence:
         features = confidence_features(stages, areas)
         z = self.coefficients[0] + features @ np.asarray(self.coefficients[1:], dtype=np.float64)
         probability = 1.0 / (1.0 + np.exp(-z))
+        if stages.choice_probability is not None:
+            known = np.isfinite(stages.choice_probability)
+            probability = np.where(known, stages.choice_probability, probability)
         final = stages.final
         return Matching(ref_index=final.ref_index, colors=final.colors, confidence=probability.astype(np.float32),
                         stage=final.stage)

@@ -24,7 +24,11 @@
    wins where it is more confident, the part field's support for each color counted in (``anchor-merge``);
    then the part-field veto recolors components the part field is far surer belong to another color of the
    painter's frame (``part-field-veto``); then across each colored trace line the two colors are made a pair the
-   painter's frame also has across such a line (``trace-line-consistency``).
+   painter's frame also has across such a line (``trace-line-consistency``);
+5. the color choice (``color-choice``, ``paintmatch.match._color_choice``): for each component a few candidate colors
+   of the painter's frame, each described by every term of both matches, the part field's views and the colors
+   around it; a learned model (gradient-boosted trees, trained on cuts of their own) gives each its probability of
+   being right, and the likeliest wins.
 
 Every setting is in ``BestSettings``, grouped by stage; the values and the measurement behind each are in
 ``best_defaults.yaml`` beside this module (``load_defaults``). ``get_matcher("best", w_pos=3, fb_tol=0)``
@@ -33,12 +37,14 @@ and ``get_matcher("best", **{"flow.side": 640})`` override them.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from paintmatch.features.part_field import part_field_view_sizes
 from paintmatch.match import Frame, Matching
 from paintmatch.match._best_settings import (
     DEFAULTS_PATH,
@@ -46,6 +52,7 @@ from paintmatch.match._best_settings import (
     AlignSettings,
     AnchorSettings,
     BestSettings,
+    ColorChoiceSettings,
     ConfidenceSettings,
     FlowSettings,
     NeighbourSettings,
@@ -70,6 +77,7 @@ from paintmatch.match._evidence import (
     flow_evidence,
     flow_reliability,
 )
+from paintmatch.match._color_choice import TERM_NAMES, ColorChoice, PairEvidence, candidate_colors
 from paintmatch.match._refine import (
     AnchorMerge,
     Assignment,
@@ -82,6 +90,7 @@ from paintmatch.match._refine import (
     PartFieldVeto,
     TinyRegionVote,
     TraceLineConsistency,
+    confidence_features,
     part_support,
 )
 from paintmatch.match.baselines import FLOW_METHODS
@@ -99,6 +108,7 @@ __all__ = [
     "VoteSettings",
     "AnchorSettings",
     "TraceLineSettings",
+    "ColorChoiceSettings",
     "ConfidenceSettings",
     "FLAT_NAMES",
     "DEFAULTS_PATH",
@@ -164,6 +174,7 @@ class BestMatcher:
     anchor_merge: AnchorMerge | None = field(init=False, repr=False)
     veto: PartFieldVeto | None = field(init=False, repr=False)
     trace_lines: TraceLineConsistency | None = field(init=False, repr=False)
+    color_choice: ColorChoice | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -194,6 +205,11 @@ class BestMatcher:
         t = s.trace_lines
         # It weighs its choices by the part field, so it needs one.
         self.trace_lines = TraceLineConsistency(t.min_length, t.margin, t.max_area, t.junction_radius) if t.enabled and w.part > 0 else None
+        # It reads the part field and every term by name (``CANDIDATE_COLUMNS``).
+        choice = s.color_choice
+        self.color_choice = ColorChoice(choice.model, choice.margin) if choice.enabled and w.part > 0 else None
+        if tuple(t.name for t in self.terms) != TERM_NAMES:
+            raise AssertionError("paintmatch.match._color_choice.TERM_NAMES must name best's terms in order")
         c = s.confidence
         self.calibration = CalibratedConfidence(c.coefficients) if c.enabled else None
 
@@ -202,7 +218,8 @@ class BestMatcher:
         """Names of every stage after the terms, in order (for logs and the ablation table)."""
         guided = () if self.guided_flow is None else (self.guided_flow.name,)
         return (self.assignment.name, *guided, *(s.name for s in self.pair_steps),
-                *(s.name for s in (self.anchor_merge, self.veto, self.trace_lines, self.calibration) if s is not None))
+                *(s.name for s in (self.anchor_merge, self.veto, self.trace_lines, self.color_choice, self.calibration)
+                  if s is not None))
 
     @property
     def uses_anchor(self) -> bool:
@@ -237,8 +254,9 @@ class BestMatcher:
         pair = self.context(target).pair(reference)
         return {term.name: pair.value(term) for term in self.terms}
 
-    def match_one(self, context: MatchContext, reference: Frame) -> Matching:
-        """The target of ``context`` matched against one colored frame: terms, assignment, guided flow, pair steps."""
+    def match_one(self, context: MatchContext, reference: Frame) -> tuple[Matching, PairEvidence]:
+        """The target of ``context`` matched against one colored frame: terms, assignment, guided flow, pair steps;
+        with the cost and the terms the assignment saw."""
         pair = context.pair(reference)
         cost = self.cost(pair)
         matching = self.assignment(reference, cost)
@@ -249,20 +267,26 @@ class BestMatcher:
                 matching = self.assignment(reference, cost)
         for step in self.pair_steps:
             matching = step(pair, cost, matching)
-        return matching
+        return matching, PairEvidence(reference.colors, cost, np.stack([pair.value(term) for term in self.terms]))
 
-    def match_stages(self, reference: Frame, target: Frame, anchor: Frame | None = None) -> MatchStages:
+    def match_stages(self, reference: Frame, target: Frame, anchor: Frame | None = None, *,
+                     with_candidates: bool = False) -> MatchStages:
         """The matches against the previous frame and the painter's frame, the merged, vetoed result, and the part
-        field's agreement with its colors: what the calibrated confidence reads (``MatchStages``)."""
+        field's agreement with its colors: what the calibrated confidence reads (``MatchStages``).
+
+        The candidate colors (``MatchStages.candidates``) are listed when the color choice is on, or with
+        ``with_candidates`` (its training reads them with the choice off; they need a part field).
+        """
         if reference.colors is None:
             raise ValueError("reference frame has no colors: pass a colored (painted) frame as reference")
         context = self.context(target)
-        previous = matching = self.match_one(context, reference)
-        painted, anchored = reference, None
+        previous, previous_pair = self.match_one(context, reference)
+        matching = previous
+        painted, anchored, anchored_pair = reference, None, None
         if anchor is not None and anchor.colors is not None:
             painted = anchor
             if self.anchor_merge is not None:
-                anchored = self.match_one(context, anchor)
+                anchored, anchored_pair = self.match_one(context, anchor)
                 support = None
                 if context.part_model is not None and self.anchor_merge.part_weight > 0:
                     support = (part_support(context, anchor, previous.colors), part_support(context, anchor, anchored.colors))
@@ -273,7 +297,22 @@ class BestMatcher:
             matching = self.trace_lines(context, painted, matching)
         part = PartAgreement.of(context, painted, matching.colors) if context.part_model is not None else None
         neighbours = NeighbourColors.of(target.seg.adjacency, matching.colors, painted)
-        return MatchStages(previous=previous, anchored=anchored, final=matching, part=part, neighbours=neighbours)
+        stages = MatchStages(previous=previous, anchored=anchored, final=matching, part=part, neighbours=neighbours)
+        if context.part_model is None or painted.n == 0 or not (with_candidates or self.color_choice is not None):
+            return stages
+        candidates = candidate_colors(
+            final=matching, previous=previous, anchored=anchored, previous_pair=previous_pair,
+            anchored_pair=anchored_pair, painted=painted, target=target, target_vectors=context.part_vectors(target),
+            painted_vectors=context.part_vectors(painted),
+            view_sizes=part_field_view_sizes(context.part_model, context.part_mirror),
+            component_features=confidence_features(stages, target.seg.areas))
+        if self.color_choice is None:
+            return dataclasses.replace(stages, candidates=candidates)
+        chosen, probability = self.color_choice(matching, candidates)
+        return MatchStages(previous=previous, anchored=anchored, final=chosen,
+                           part=PartAgreement.of(context, painted, chosen.colors),
+                           neighbours=NeighbourColors.of(target.seg.adjacency, chosen.colors, painted),
+                           candidates=candidates, choice_probability=probability)
 
     def match(self, reference: Frame, target: Frame, anchor: Frame | None = None) -> Matching:
         """Match every target component; see ``Matcher``. ``anchor``: the painter's colored frame.
