@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -23,6 +23,7 @@ import numpy as np
 from paintmatch.errors import InputError
 from paintmatch.features import ModelWeights, sha256_of
 from paintmatch.match._color_choice import CHOICE_COLUMNS, MAX_SPECK, Candidates
+from paintmatch.train.config import config_of_kind, require_positive, require_positive_ints
 
 __all__ = ["ColorChoiceConfig", "load_color_choice_config", "train_color_choice", "trees_to_onnx", "KIND"]
 
@@ -60,19 +61,13 @@ class ColorChoiceConfig:
 
 def load_color_choice_config(raw: dict, path: Path) -> ColorChoiceConfig:
     """A ``ColorChoiceConfig`` from a parsed YAML mapping; unknown keys and bad values are an ``InputError``."""
-    known = {f.name for f in fields(ColorChoiceConfig)}
-    unknown = set(raw) - known
-    if unknown:
-        raise InputError(f"{path}: unknown keys {sorted(unknown)} for kind: {KIND}; known: {sorted(known)}")
-    config = ColorChoiceConfig(**raw)
-    for name in ("train_cuts", "val_cuts", "size", "max_iter", "max_leaf_nodes", "min_samples_leaf"):
-        value = getattr(config, name)
-        if not isinstance(value, int) or value < 1:
-            raise InputError(f"{path}: '{name}' must be a whole number >= 1, got {value!r}")
+    config = config_of_kind(ColorChoiceConfig, raw, path, KIND)
+    require_positive_ints(config, ("train_cuts", "val_cuts", "size", "max_iter", "max_leaf_nodes", "min_samples_leaf"), path)
     if not isinstance(config.frames, int) or config.frames < 3:
         raise InputError(f"{path}: 'frames' must be at least 3 (two references and a drawing to color), got {config.frames!r}")
-    if not config.learning_rate > 0 or config.l2_regularization < 0:
-        raise InputError(f"{path}: 'learning_rate' must be > 0 and 'l2_regularization' >= 0")
+    require_positive(config, ("learning_rate",), path)
+    if config.l2_regularization < 0:
+        raise InputError(f"{path}: 'l2_regularization' must be 0 or more, got {config.l2_regularization!r}")
     return config
 
 

@@ -132,6 +132,15 @@ def _sources(raw, key: str, path: Path) -> list[DataSource]:
     return sources
 
 
+def config_of_kind(cls, raw: dict, path: Path, kind: str):
+    """``cls(**raw)`` for a ``kind: KIND`` config; keys ``cls`` has no field for are an ``InputError``."""
+    known = {f.name for f in fields(cls)}
+    unknown = set(raw) - known
+    if unknown:
+        raise InputError(f"{path}: unknown keys {sorted(unknown)} for kind: {kind}; known: {sorted(known)}")
+    return cls(**raw)
+
+
 def require_positive_ints(config, keys, path: Path) -> None:
     """``InputError`` unless every attribute ``keys`` of ``config`` is an integer >= 1 (not a bool)."""
     for key in keys:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import time
 import warnings
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -36,7 +36,7 @@ from torch.nn import functional as F
 from paintmatch.errors import InputError
 from paintmatch.features import ModelWeights, sha256_of
 from paintmatch.features.part_field import PART_FIELD_CHANNELS, mean_vectors, part_field_input
-from paintmatch.train.config import require_positive, require_positive_ints
+from paintmatch.train.config import config_of_kind, require_positive, require_positive_ints
 
 __all__ = ["PartFieldConfig", "PartFieldNet", "load_part_field_config", "train_part_field", "KIND"]
 
@@ -130,11 +130,7 @@ class PartFieldConfig:
 
 def load_part_field_config(raw: dict, path: Path) -> PartFieldConfig:
     """A ``PartFieldConfig`` from a parsed YAML mapping; unknown keys and bad values are an ``InputError``."""
-    known = {f.name for f in fields(PartFieldConfig)}
-    unknown = set(raw) - known
-    if unknown:
-        raise InputError(f"{path}: unknown keys {sorted(unknown)} for kind: {KIND}; known: {sorted(known)}")
-    config = PartFieldConfig(**raw)
+    config = config_of_kind(PartFieldConfig, raw, path, KIND)
     require_positive_ints(config, ("side", "embedding_dim", "steps", "batch_pairs", "pixels", "train_cuts", "val_cuts",
                                    "size", "eval_every", "checkpoint_every", "threads"), path)
     if config.frames < 2:
