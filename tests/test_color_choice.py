@@ -131,6 +131,15 @@ def test_color_choice_never_makes_a_component_transparent(tmp_path):
     assert tuple(chosen.colors[0]) == RED and probability[0] == pytest.approx(0.1, abs=1e-6)
 
 
+def test_color_choice_keeps_a_color_the_painted_frame_lacks(tmp_path):
+    model = _stump_model(tmp_path, "views", 0.5)
+    fix = (7, 7, 7, 255)  # a painter's own color, carried from the previous frame: no candidate row is it
+    matching = Matching(ref_index=np.array([0], np.int32), colors=np.array([fix], np.uint8),
+                        confidence=np.full(1, 0.5, np.float32), stage=np.zeros(1, np.uint8))
+    chosen, probability = ColorChoice(model, 0.0)(matching, _candidates([(0, RED, 1.0, False)]))
+    assert tuple(chosen.colors[0]) == fix and np.isnan(probability[0])
+
+
 def test_best_confidence_is_the_choices_probability_where_it_has_one():
     from paintmatch.match._refine import CalibratedConfidence, MatchStages
 

@@ -207,7 +207,8 @@ def candidate_colors(*, final: Matching, previous: Matching, anchored: Matching 
 @dataclass(frozen=True)
 class ColorChoice:
     """Each component takes its most likely candidate color where that beats its own by over ``margin``, unless that
-    candidate is transparent.
+    candidate is transparent. A component whose color is not one of its candidates (a color the painter's frame lacks,
+    such as a painter's fix carried from the previous frame) keeps it.
 
     ``model``: the registered color-choice model (``paintmatch.features.MODELS``); its ``channels`` must be
     ``CHOICE_COLUMNS``. Recolored components get ``ref_index`` -1.
@@ -240,7 +241,7 @@ class ColorChoice:
         if len(candidates.component) == 0:
             return matching, probability
         p = self.probabilities(candidates)
-        own = np.zeros(n)
+        own = np.full(n, np.inf)  # a component whose color the painter's frame lacks (a painter's own fix) keeps it
         own[candidates.component[candidates.is_final]] = p[candidates.is_final]
         probability[candidates.component[candidates.is_final]] = p[candidates.is_final]
         # the most likely row of each component: rows sorted by (component, probability), the last of each component
