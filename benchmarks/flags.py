@@ -28,7 +28,7 @@ def scored_frames(paths, matcher, *, max_references: int | None):
     """Each cut colored by ``matcher`` from each chosen reference: yields ``(result, right)`` for every other frame
     with a truth, ``right`` (n,) bool: the component's color is the majority truth color under it."""
     import run
-    from paintmatch.evaluate.regions import majority_values
+    from paintmatch.evaluate.regions import truth_under_components
     from paintmatch.rgba import pack_rgba
 
     for path in paths:
@@ -36,10 +36,7 @@ def scored_frames(paths, matcher, *, max_references: int | None):
             if result.passed_through:
                 continue
             seg = result.frame.seg
-            truth_packed = np.where(truth.labels >= 0, pack_rgba(truth.colors)[np.maximum(truth.labels, 0)], 0)
-            inside = (seg.labels >= 0) & (truth.labels >= 0)
-            majority = majority_values(seg.labels[inside], truth_packed[inside].astype(np.uint32), seg.n)
-            yield result, pack_rgba(result.matching.colors) == majority
+            yield result, pack_rgba(result.matching.colors) == truth_under_components(seg.labels, seg.n, truth)
 
 
 def component_records(paths, *, max_references: int | None, method: str = "best"):

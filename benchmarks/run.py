@@ -149,20 +149,10 @@ def synthetic_suite(data: Path, *, name: str, folder: str, seed: int, cuts: int,
 
 
 def every_reference_frames(cut: Path, matcher, max_references: int | None):
-    """``cut`` colored by ``matcher`` from each chosen reference (``_plan``) in turn, as the bench scores it: yields
-    ``(reference, painted, index, result, truth)`` for every other frame with a truth: the reference's index and its
-    colored ``Frame`` as ``colorize`` segmented it, the frame's index, ``FrameResult`` and ``TruthRegions``."""
-    from paintmatch.cut import colorize_frames
-    from paintmatch.evaluate.every_reference import _load_truth_cut, _plan
+    """``paintmatch.evaluate.every_reference.every_reference_frames`` (the bench scripts call it from here)."""
+    from paintmatch.evaluate.every_reference import every_reference_frames as frames
 
-    references = _plan(cut, max_references)
-    truth_cut = _load_truth_cut(cut, "auto", references)  # the bench's loading and size checks
-    for reference in references:
-        results = colorize_frames(truth_cut.lines, {reference: truth_cut.colored[reference]}, names=truth_cut.names,
-                                  matcher=matcher)
-        for index, (result, truth) in enumerate(zip(results, truth_cut.truths)):
-            if index != reference and truth is not None:
-                yield reference, results[reference].frame, index, result, truth
+    return frames(cut, matcher, max_references)
 
 
 def add_report_suite(parser: argparse.ArgumentParser, results_name: str) -> None:

@@ -32,6 +32,7 @@ __all__ = [
     "EveryReferenceSummary",
     "EveryReferenceEvaluation",
     "reference_indices",
+    "every_reference_frames",
     "summarize_every_reference",
     "evaluate_every_reference",
 ]
@@ -215,6 +216,22 @@ def _load_truth_cut(cut_dir: str | Path, truth: str, references: Sequence[int]) 
     if missing:
         log.warning("%s: frames %s have no truth (gt/ or seg/): not scored", files.root, ", ".join(missing[:10]))
     return _TruthCut(names=files.names, lines=lines, colored=colored, truths=truths)
+
+
+def every_reference_frames(cut: str | Path, matcher, max_references: int | None):
+    """``cut`` colored by ``matcher`` from each chosen reference (``_plan``) in turn, as the bench scores it: yields
+    ``(reference, painted, index, result, truth)`` for every other frame with a truth: the reference's index and its
+    colored ``Frame`` as ``colorize`` segmented it, the frame's index, ``FrameResult`` and ``TruthRegions``."""
+    from paintmatch.cut import colorize_frames
+
+    references = _plan(cut, max_references)
+    truth_cut = _load_truth_cut(cut, "auto", references)  # the bench's loading and size checks
+    for reference in references:
+        results = colorize_frames(truth_cut.lines, {reference: truth_cut.colored[reference]}, names=truth_cut.names,
+                                  matcher=matcher)
+        for index, (result, truth) in enumerate(zip(results, truth_cut.truths)):
+            if index != reference and truth is not None:
+                yield reference, results[reference].frame, index, result, truth
 
 
 def _run_reference(cut: _TruthCut, reference: int, matcher, options=None) -> ReferenceRun:

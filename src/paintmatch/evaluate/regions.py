@@ -54,6 +54,7 @@ __all__ = [
     "read_colored",
     "predicted_colors",
     "majority_values",
+    "truth_under_components",
     "region_metrics",
     "score_output",
 ]
@@ -360,6 +361,17 @@ def _check_output(output: np.ndarray, regions: TruthRegions) -> tuple[np.ndarray
     packed = pack_rgba(output)
     packed[output[..., 3] == 0] = 0
     return packed, regions.labels
+
+
+def truth_under_components(labels: np.ndarray, n: int, regions: TruthRegions) -> np.ndarray:
+    """(n,) uint32: the packed true color (``pack_rgba``) most frequent under each of a method's own components.
+
+    ``labels``: (H, W) int32 component per pixel, -1 on lines (``Segmentation.labels``); pixels on the truth's lines
+    are not counted; 0 for a component with no counted pixel.
+    """
+    packed = np.where(regions.labels >= 0, pack_rgba(regions.colors)[np.maximum(regions.labels, 0)], 0)
+    inside = (labels >= 0) & (regions.labels >= 0)
+    return majority_values(labels[inside], packed[inside].astype(np.uint32), n)
 
 
 def majority_values(region: np.ndarray, value: np.ndarray, n: int) -> np.ndarray:
