@@ -21,7 +21,7 @@ from paintmatch.features._session import l2_normalise, load_session
 from paintmatch.segment import LineClass, Segmentation
 
 __all__ = ["PART_FIELD_CHANNELS", "FIELD_SIDE", "FIELD_CLIP", "part_field_input", "pixel_embeddings", "mean_vectors",
-           "part_field_models", "part_field_view_sizes", "component_part_embeddings"]
+           "part_field_models", "part_field_view_sizes", "nearest_by_view", "component_part_embeddings"]
 
 #: Input channels, in order: line field, main lines, red trace lines, blue trace lines.
 PART_FIELD_CHANNELS = ("field", "main", "red", "blue")
@@ -96,6 +96,17 @@ def part_field_view_sizes(model: str, mirror: bool = False) -> list[int]:
     """The width of each view that ``component_part_embeddings(frame, model, mirror)`` concatenates, in its order:
     each field's ``embedding_dim``, twice with ``mirror`` (the field, then its mirrored view)."""
     return [get_weights(name).embedding_dim for name in part_field_models(model) for _ in range(2 if mirror else 1)]
+
+
+def nearest_by_view(target_vectors: np.ndarray, painted_vectors: np.ndarray, view_sizes: list[int]) -> np.ndarray:
+    """(V, n_t) int64: for each view (``part_field_view_sizes``) the painted component nearest each target component.
+
+    ``*_vectors``: (n, D) part vectors with the views concatenated (``component_part_embeddings``). Each view is unit
+    length times the same scale, so a view's block of columns ranks the painted components as that view alone does.
+    """
+    bounds = np.cumsum(view_sizes)[:-1]
+    return np.stack([(t @ p.T).argmax(axis=1) for t, p in zip(np.split(target_vectors, bounds, axis=1),
+                                                             np.split(painted_vectors, bounds, axis=1))])
 
 
 def component_part_embeddings(frame, model: str = "part-field", mirror: bool = False) -> np.ndarray:

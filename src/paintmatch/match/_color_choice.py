@@ -22,11 +22,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from paintmatch.errors import ModelError
+from paintmatch.features.part_field import nearest_by_view
 from paintmatch.match import Frame, Matching
 from paintmatch.rgba import pack_rgba
 
-__all__ = ["PairEvidence", "Candidates", "candidate_colors", "ColorChoice", "CANDIDATE_COLUMNS", "COMPONENT_COLUMNS",
-           "CHOICE_COLUMNS"]
+__all__ = ["PairEvidence", "Candidates", "candidate_colors", "likeliest_rows", "ColorChoice", "CANDIDATE_COLUMNS",
+           "COMPONENT_COLUMNS", "CHOICE_COLUMNS"]
 
 #: The evidence terms whose values describe a candidate (``BestMatcher.terms``' names, in order).
 TERM_NAMES = ("background", "area", "feat", "trace", "pos", "flow", "part")
@@ -153,10 +154,9 @@ def candidate_colors(*, final: Matching, previous: Matching, anchored: Matching 
     similarity = target_vectors @ painted_vectors.T
     of_color = np.stack([similarity[:, painted_keys == c].max(axis=1) for c in palette], axis=1)
     part_gap = of_color.max(axis=1, keepdims=True) - of_color
-    bounds = np.cumsum(view_sizes)[:-1]
     views = np.zeros((n, k))
-    for target_view, painted_view in zip(np.split(target_vectors, bounds, axis=1), np.split(painted_vectors, bounds, axis=1)):
-        views[np.arange(n), np.searchsorted(palette, painted_keys[(target_view @ painted_view.T).argmax(axis=1)])] += 1
+    for nearest in nearest_by_view(target_vectors, painted_vectors, view_sizes):
+        views[np.arange(n), np.searchsorted(palette, painted_keys[nearest])] += 1
     views /= len(view_sizes)
     # The neighbours: the share of them of each color, and the painter's frame's colors beside each color.
     a, b = target.seg.adjacency[:, 0], target.seg.adjacency[:, 1]
@@ -204,6 +204,12 @@ def candidate_colors(*, final: Matching, previous: Matching, anchored: Matching 
                       features=features.astype(np.float32), is_final=is_final[component, column] > 0)
 
 
+def likeliest_rows(p: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """The index of the most likely row (``p`` (m,)) of each ``group`` (m,) int that has rows, groups ascending."""
+    order = np.lexsort((p, group))  # by group, then probability: the last row of each group is its likeliest
+    return order[np.r_[group[order][1:] != group[order][:-1], True]]
+
+
 @dataclass(frozen=True)
 class ColorChoice:
     """Each component takes its most likely candidate color where that beats its own by over ``margin``, unless that
@@ -244,9 +250,7 @@ class ColorChoice:
         own = np.full(n, np.inf)  # a component whose color the painter's frame lacks (a painter's own fix) keeps it
         own[candidates.component[candidates.is_final]] = p[candidates.is_final]
         probability[candidates.component[candidates.is_final]] = p[candidates.is_final]
-        # the most likely row of each component: rows sorted by (component, probability), the last of each component
-        order = np.lexsort((p, candidates.component))
-        last = order[np.r_[candidates.component[order][1:] != candidates.component[order][:-1], True]]
+        last = likeliest_rows(p, candidates.component)
         change = last[p[last] > own[candidates.component[last]] + self.margin]
         # Never to transparency: a painted component made transparent is a hole the painter must find and fill (on
         # production-like dev the choice allowed it: 0.9340, leaked 22; not allowed 0.9329, leaked 12; version 16 14).

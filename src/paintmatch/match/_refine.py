@@ -258,22 +258,17 @@ class PartAgreement:
     @classmethod
     def of(cls, context: MatchContext, painted: Frame, colors: np.ndarray) -> "PartAgreement":
         """The agreement of ``colors`` (n_t, 4) uint8 with the part field of ``context``'s target and ``painted``."""
-        from paintmatch.features.part_field import part_field_view_sizes
+        from paintmatch.features.part_field import nearest_by_view, part_field_view_sizes
 
         if painted.n == 0:  # nothing painted to compare with: no agreement
             return cls(gap=np.full(len(colors), cls.ABSENT_GAP), top=np.zeros(len(colors)), views_agree=np.zeros(len(colors)))
         target_vectors, painted_vectors = context.part_vectors(context.target), context.part_vectors(painted)
         top, _, of_chosen = part_similarities(target_vectors, painted_vectors, painted.colors, colors)
         gap = np.where(np.isfinite(of_chosen), top - of_chosen, cls.ABSENT_GAP)
-        # Each view is unit length times the same scale (component_part_embeddings), so a view's block of columns
-        # ranks the painted components as that view alone does.
-        sizes = part_field_view_sizes(context.part_model, context.part_mirror)
-        bounds = np.cumsum(sizes)[:-1]
-        chosen, painted_keys = pack_rgba(colors), pack_rgba(painted.colors)
-        agree = np.zeros(len(colors))
-        for target_view, painted_view in zip(np.split(target_vectors, bounds, axis=1), np.split(painted_vectors, bounds, axis=1)):
-            agree += painted_keys[(target_view @ painted_view.T).argmax(axis=1)] == chosen
-        return cls(gap=gap.astype(np.float64), top=top.astype(np.float64), views_agree=agree / len(sizes))
+        nearest = nearest_by_view(target_vectors, painted_vectors,
+                                  part_field_view_sizes(context.part_model, context.part_mirror))
+        agree = (pack_rgba(painted.colors)[nearest] == pack_rgba(colors)[None, :]).mean(axis=0)
+        return cls(gap=gap.astype(np.float64), top=top.astype(np.float64), views_agree=agree.astype(np.float64))
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ import numpy as np
 
 from paintmatch.errors import InputError
 from paintmatch.features import ModelWeights, sha256_of
-from paintmatch.match._color_choice import CHOICE_COLUMNS, MAX_SPECK, Candidates
+from paintmatch.match._color_choice import CHOICE_COLUMNS, MAX_SPECK, Candidates, likeliest_rows
 from paintmatch.train.config import config_of_kind, require_positive, require_positive_ints
 
 __all__ = ["ColorChoiceConfig", "load_color_choice_config", "train_color_choice", "trees_to_onnx", "KIND"]
@@ -102,34 +102,26 @@ class _Rows:
 
 def collect_rows(cuts: list[Path], log: Callable[[str], None]) -> _Rows:
     """The candidate rows of every scored component of ``cuts``, each colored from its first and last drawing."""
-    from paintmatch.cut import colorize_frames
-    from paintmatch.evaluate.every_reference import _load_truth_cut, _plan
-    from paintmatch.evaluate.regions import majority_values
+    from paintmatch.evaluate.every_reference import every_reference_frames
+    from paintmatch.evaluate.regions import truth_under_components
     from paintmatch.rgba import pack_rgba
 
     recorder = _Recorder()
     features, right, is_final, group = [], [], [], []
     groups = 0
     for number, cut in enumerate(cuts, 1):
-        references = _plan(cut, 2)
-        truth_cut = _load_truth_cut(cut, "auto", references)
-        for reference in references:
-            results = colorize_frames(truth_cut.lines, {reference: truth_cut.colored[reference]}, names=truth_cut.names,
-                                      matcher=recorder)
-            for index, (result, truth) in enumerate(zip(results, truth_cut.truths)):
-                candidates = recorder.candidates.pop(id(result.frame.seg), None)
-                if index == reference or truth is None or candidates is None or result.passed_through:
-                    continue
-                seg = result.frame.seg
-                packed = np.where(truth.labels >= 0, pack_rgba(truth.colors)[np.maximum(truth.labels, 0)], 0)
-                inside = (seg.labels >= 0) & (truth.labels >= 0)
-                majority = majority_values(seg.labels[inside], packed[inside].astype(np.uint32), seg.n)
-                features.append(candidates.features)
-                right.append(pack_rgba(candidates.color) == majority[candidates.component])
-                is_final.append(candidates.is_final)
-                _, dense = np.unique(candidates.component, return_inverse=True)
-                group.append(dense + groups)
-                groups += int(dense.max()) + 1 if dense.size else 0
+        for _, _, _, result, truth in every_reference_frames(cut, recorder, 2):
+            candidates = recorder.candidates.pop(id(result.frame.seg), None)
+            if candidates is None or result.passed_through:
+                continue
+            seg = result.frame.seg
+            majority = truth_under_components(seg.labels, seg.n, truth)
+            features.append(candidates.features)
+            right.append(pack_rgba(candidates.color) == majority[candidates.component])
+            is_final.append(candidates.is_final)
+            _, dense = np.unique(candidates.component, return_inverse=True)
+            group.append(dense + groups)
+            groups += int(dense.max()) + 1 if dense.size else 0
         log(f"cut {number}/{len(cuts)} {cut.name}: {sum(len(f) for f in features)} candidate rows")
     return _Rows(np.concatenate(features), np.concatenate(right), np.concatenate(is_final), np.concatenate(group))
 
@@ -142,8 +134,7 @@ def chosen_right(p: np.ndarray, rows: _Rows, margin: float = 0.0) -> tuple[float
     own[rows.group[rows.is_final]] = p[rows.is_final]
     before = np.zeros(count)
     before[rows.group[rows.is_final]] = rows.right[rows.is_final]
-    order = np.lexsort((p, rows.group))
-    last = order[np.r_[rows.group[order][1:] != rows.group[order][:-1], True]]
+    last = likeliest_rows(p, rows.group)
     change = p[last] > own[rows.group[last]] + margin
     after = np.where(change, rows.right[last], before[rows.group[last]])
     return float(before.mean()), float(after.mean()), float(change.mean())
