@@ -123,12 +123,21 @@ def test_color_choice_takes_the_likelier_candidate_only_past_its_margin(tmp_path
     np.testing.assert_allclose(probability[:2], [0.1, 0.9], atol=1e-6)
 
 
-def test_color_choice_never_makes_a_component_transparent(tmp_path):
+def test_color_choice_makes_a_component_transparent_only_past_its_own_margin(tmp_path):
     model = _stump_model(tmp_path, "views", 0.5)
-    matching = Matching(ref_index=np.array([0], np.int32), colors=np.array([RED], np.uint8),
-                        confidence=np.full(1, 0.5, np.float32), stage=np.zeros(1, np.uint8))
-    chosen, probability = ColorChoice(model, 0.0)(matching, _candidates([(0, RED, 0.0, True), (0, (0, 0, 0, 0), 1.0, False)]))
-    assert tuple(chosen.colors[0]) == RED and probability[0] == pytest.approx(0.1, abs=1e-6)
+    matching = Matching(ref_index=np.array([0, 1], np.int32), colors=np.array([RED, RED], np.uint8),
+                        confidence=np.full(2, 0.5, np.float32), stage=np.zeros(2, np.uint8))
+    clear = (0, 0, 0, 0)
+    # both components: the views back another color (P 0.9 against their red's 0.1), transparent for 0, green for 1
+    candidates = _candidates([(0, RED, 0.0, True), (0, clear, 1.0, False), (1, RED, 0.0, True), (1, GREEN, 1.0, False)])
+    never, probability = ColorChoice(model, 0.0)(matching, candidates)  # the default transparent margin: never
+    assert [tuple(c) for c in never.colors] == [RED, GREEN]
+    np.testing.assert_allclose(probability, [0.1, 0.9], atol=1e-6)
+    wide, _ = ColorChoice(model, 0.0, transparent_margin=0.85)(matching, candidates)  # 0.9 beats 0.1 by 0.8 only
+    assert [tuple(c) for c in wide.colors] == [RED, GREEN]
+    past, probability = ColorChoice(model, 0.5, transparent_margin=0.7)(matching, candidates)
+    assert [tuple(c) for c in past.colors] == [clear, GREEN] and past.ref_index.tolist() == [-1, -1]
+    np.testing.assert_allclose(probability, [0.9, 0.9], atol=1e-6)
 
 
 def test_color_choice_keeps_a_color_the_painted_frame_lacks(tmp_path):

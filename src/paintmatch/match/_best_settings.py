@@ -233,11 +233,15 @@ class ColorChoiceSettings:
         The registered color-choice model (``paintmatch.features.MODELS``).
     margin : float
         A component takes another candidate where the model's probability for it beats its own color's by over this.
+    transparent_margin : float
+        The margin a transparent candidate must beat instead (a painted region made transparent is a hole in the
+        character that the painter must find and fill; ``inf``: never).
     """
 
     enabled: bool
     model: str
     margin: float
+    transparent_margin: float
 
 
 @dataclass(frozen=True)

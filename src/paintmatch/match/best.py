@@ -28,7 +28,7 @@
 5. the color choice (``color-choice``, ``paintmatch.match._color_choice``): for each component a few candidate colors
    of the painter's frame, each described by every term of both matches, the part field's views and the colors
    around it; a learned model (gradient-boosted trees, trained on cuts of their own) gives each its probability of
-   being right, and the likeliest wins.
+   being right, and the likeliest wins past a margin (a wider one to transparency).
 
 Every setting is in ``BestSettings``, grouped by stage; the values and the measurement behind each are in
 ``best_defaults.yaml`` beside this module (``load_defaults``). ``get_matcher("best", w_pos=3, fb_tol=0)``
@@ -207,7 +207,7 @@ class BestMatcher:
         self.trace_lines = TraceLineConsistency(t.min_length, t.margin, t.max_area, t.junction_radius) if t.enabled and w.part > 0 else None
         # It reads the part field and every term by name (``CANDIDATE_COLUMNS``).
         choice = s.color_choice
-        self.color_choice = ColorChoice(choice.model, choice.margin) if choice.enabled and w.part > 0 else None
+        self.color_choice = ColorChoice(choice.model, choice.margin, choice.transparent_margin) if choice.enabled and w.part > 0 else None
         if tuple(t.name for t in self.terms) != TERM_NAMES:
             raise AssertionError("paintmatch.match._color_choice.TERM_NAMES must name best's terms in order")
         c = s.confidence
