@@ -215,3 +215,44 @@ def test_auto_closing_on_an_all_ink_frame_finds_nothing_and_warns_nothing():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert endpoint_closures(ink[..., 3] > 0).shape == (0, 4)
+
+
+def _thick_wall_with_cut(gap):
+    """A room with a 2 px outline whose right wall runs through a 12 px blob of ink (where strokes meet), the blob
+    cut across by a ``gap`` px break: the paper inside joins the paper outside through the cut."""
+    image = np.zeros((200, 200, 4), np.uint8)
+    cv2.rectangle(image, (40, 40), (160, 160), INK, 2)
+    image[90:110, 154:166] = INK
+    image[100 : 100 + gap, 154:166] = 0
+    return image
+
+
+@pytest.mark.parametrize("gap", [1, 2, 4])
+def test_auto_closes_a_cut_across_a_thick_junction(gap):
+    from paintmatch.segment import narrow_cut_closures
+
+    image = _thick_wall_with_cut(gap)
+    assert segment(image).labels[100, 100] == segment(image).labels[100, 190]  # the room leaks out through the cut
+    segments = narrow_cut_closures(line_mask(image)[0], max_length=20, min_ink=4)
+    assert segments.shape == (1, 4) and 154 <= segments[0, 0] < 166 and segments[0, 1] >= 100 - 1
+    seg = segment(image, close_gaps_px="auto")
+    room, outside = seg.labels[100, 100], seg.labels[100, 190]
+    assert room >= 0 and outside >= 0 and room != outside
+    assert abs(seg.areas[room] - 117**2) < 0.03 * 117**2  # the room, nothing more
+
+
+def test_a_cut_into_a_pocket_stays_open_and_a_cut_through_it_closes():
+    """A 2 px opening into a small pocket of paper (under ``NARROW_CUT_SIDE_AREA``) inside a thick line stays open;
+    a second one from the pocket to the other side makes a cut, closed across the pocket."""
+    from paintmatch.segment import narrow_cut_closures
+
+    mask = np.zeros((60, 60), bool)
+    mask[:, 20:40] = True
+    mask[28:33, 26:31] = False  # a 5x5 pocket in the thick line
+    mask[30:32, 20:26] = False  # joined to the open area on the left by a 2 px cut
+    assert narrow_cut_closures(mask, max_length=20, min_ink=4).shape == (0, 4)
+    mask[30:32, 31:40] = False  # now also to the open area on the right: a cut between two regions
+    segments = narrow_cut_closures(mask, max_length=20, min_ink=4)
+    closed = mask | draw_closures(mask.shape, segments)
+    _, labels = cv2.connectedComponents((~closed).astype(np.uint8), connectivity=4)
+    assert segments.shape[0] == 1 and labels[30, 5] != labels[30, 55]

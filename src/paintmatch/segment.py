@@ -26,6 +26,7 @@ __all__ = [
     "CLOSE_GAPS_MODES",
     "close_gaps",
     "endpoint_closures",
+    "narrow_cut_closures",
     "draw_closures",
     "reference_palette",
     "split_by_paint",
@@ -819,7 +820,11 @@ def endpoint_closures(
         edge = _edge_closures(mask, ends[free] + (y0, x0), directions[free], max_gap=max_gap)
         segments = np.concatenate([segments, edge - np.array([x0, y0, x0, y0])])
     segments = np.concatenate([segments, _stub_closures(crop, skeleton, (y0, x0), mask.shape, segments, depth=depth,
-                                                        line_width=line_width, max_gap=max_gap)]).astype(np.int32)
+                                                        line_width=line_width, max_gap=max_gap)])
+    # Cuts across thick lines beside junctions leave no free end at all: closed from the paper's side.
+    closed = crop | draw_closures(crop.shape, segments)
+    cuts = narrow_cut_closures(closed, max_length=2 * max_gap, min_ink=max(4.0, 1.5 * line_width))
+    segments = np.concatenate([segments, cuts]).astype(np.int32)
     if segments.shape[0] == 0:
         return empty
     segments += np.array([x0, y0, x0, y0], dtype=np.int32)
@@ -1033,6 +1038,134 @@ def _ray_closures(
     ray, hit = best[idx], met[idx, best[idx]]
     hy, hx = py[idx, ray, hit], px[idx, ray, hit]
     return np.stack([ends[idx, 1], ends[idx, 0], hx, hy], axis=1)
+
+
+#: A cut closes only between two open areas of at least this many pixels each: a pocket of paper inside a thick line
+#: or a notch of its antialiased edge is no region (set by hand, not measured: a region under 50 px is a speck).
+NARROW_CUT_SIDE_AREA = 50
+
+#: The widest cut across a line that ``narrow_cut_closures`` closes: real cleanup gaps are 1-4 px (issue 19).
+NARROW_CUT_WIDTH = 4
+
+
+def narrow_cut_closures(
+    mask: np.ndarray,
+    *,
+    max_length: float,
+    min_ink: float,
+    max_width: int = NARROW_CUT_WIDTH,
+    min_side_area: int = NARROW_CUT_SIDE_AREA,
+) -> np.ndarray:
+    """Cuts across thick lines between two open areas: one closing segment across each.
+
+    A gap cut across a thick line where several strokes meet leaves no free stroke end on either side (the
+    skeleton forks to the cut's corners), so the stroke ends of ``endpoint_closures`` cannot see it, yet a head
+    leaks into the background through it. Paper that a square of ``max_width + 1`` px cannot reach (a
+    morphological opening of the paper) is *narrow*; a 4-connected piece of narrow paper, at most ``max_length``
+    px across, that touches two different open areas of at least ``min_side_area`` px each may be a gap (smaller
+    pockets of open paper belong to the piece). Its
+    crossing runs through its pixel nearest its centroid along its minor axis, from line to line; it is a cut
+    through a line, and closed, only where the ink goes on for ``min_ink`` px beyond both ends of the crossing
+    (the line on both sides of the cut). A corridor between two lines that run side by side (a narrow neck
+    between two wide regions) has only the lines' width of ink beyond it, and a pocket beside a line is no open
+    area: neither is ever cut.
+
+    Parameters
+    ----------
+    mask : (H, W) ndarray of bool
+        Line pixels (with any closures found before).
+    max_length : float
+        Longest side of a narrow piece's bounding box that may still be a gap.
+    min_ink : float
+        Ink needed beyond each end of the crossing, in px.
+    max_width : int, optional
+        Widest cut closed, in px.
+    min_side_area : int, optional
+        Open paper needed on each side of a cut.
+
+    Returns
+    -------
+    segments : (k, 4) ndarray of int64
+        ``(x0, y0, x1, y1)`` per closure, its ends the last free pixels before the line on each side.
+
+    Examples
+    --------
+    >>> mask = np.zeros((40, 40), bool)
+    >>> mask[:, 14:26] = True          # a 12 px thick line between two open areas
+    >>> mask[19:22, 14:26] = False     # cut across by a 3 px gap
+    >>> narrow_cut_closures(mask, max_length=20, min_ink=5).tolist()
+    [[19, 19, 19, 21]]
+    >>> narrow_cut_closures(mask, max_length=20, min_ink=25).shape  # the ink beyond is 18 px: no line that long
+    (0, 4)
+    """
+    mask = np.asarray(mask, dtype=bool)
+    paper = (~mask).view(np.uint8)
+    opened = cv2.morphologyEx(paper, cv2.MORPH_OPEN, np.ones((max_width + 1, max_width + 1), np.uint8))
+    _, open_label, open_stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=4)
+    big_area = open_stats[:, cv2.CC_STAT_AREA] >= min_side_area
+    big_area[0] = False
+    # A pocket of open paper too small to be a region belongs to the narrow piece around it.
+    narrow = paper & ~big_area[open_label]
+    empty = np.zeros((0, 4), np.int64)
+    if not narrow.any():
+        return empty
+    n_pieces, piece, piece_stats, _ = cv2.connectedComponentsWithStats(narrow, connectivity=4)
+    extent = np.maximum(piece_stats[:, cv2.CC_STAT_WIDTH], piece_stats[:, cv2.CC_STAT_HEIGHT])
+    short = extent <= max_length
+    short[0] = False
+    height, width = paper.shape
+    ys, xs = np.nonzero(narrow & short[piece])
+    # Which open areas each short narrow piece touches (its pixels' 4 neighbours), as unique (piece, area) pairs.
+    pairs = []
+    for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1)):
+        ny, nx = np.clip(ys + dy, 0, height - 1), np.clip(xs + dx, 0, width - 1)
+        area = open_label[ny, nx]
+        big = big_area[area]
+        pairs.append(np.stack([piece[ys[big], xs[big]], area[big]], axis=1))
+    pairs = np.unique(np.concatenate(pairs), axis=0)
+    gaps = np.flatnonzero(np.bincount(pairs[:, 0], minlength=n_pieces) >= 2)
+    segments = []
+    for gap in gaps:  # a few pieces per frame (not a loop over pixels)
+        x0, y0 = piece_stats[gap, cv2.CC_STAT_LEFT], piece_stats[gap, cv2.CC_STAT_TOP]
+        h, w = piece_stats[gap, cv2.CC_STAT_HEIGHT], piece_stats[gap, cv2.CC_STAT_WIDTH]
+        py, px = np.nonzero(piece[y0 : y0 + h, x0 : x0 + w] == gap)
+        segment = _cut_across(mask, py + y0, px + x0, reach=max_width, min_ink=min_ink)
+        if segment is not None:
+            segments.append(segment)
+    return np.asarray(segments, dtype=np.int64).reshape(-1, 4)
+
+
+def _cut_across(mask: np.ndarray, ys: np.ndarray, xs: np.ndarray, *, reach: int,
+                min_ink: float) -> tuple[int, int, int, int] | None:
+    """The closing segment across a narrow piece of paper (pixels ``ys``, ``xs``), or None if it is no cut.
+
+    Through the piece's pixel nearest its centroid, along its minor axis, to the last free pixel before ink on each
+    side (within ``reach`` px); a cut only where ink then goes on for ``min_ink`` px on both sides.
+    """
+    cy, cx = ys.mean(), xs.mean()
+    centre = int(np.argmin((ys - cy) ** 2 + (xs - cx) ** 2))
+    if ys.size > 1:
+        _, vectors = np.linalg.eigh(np.cov(np.stack([ys, xs]).astype(np.float64)))
+        dy, dx = vectors[:, 0]  # the eigenvector of the smaller eigenvalue: across the piece
+    else:
+        dy, dx = 1.0, 0.0
+    steps = np.arange(1, reach + int(np.ceil(min_ink)) + 2)
+    ends = []
+    for sign in (1.0, -1.0):
+        y = np.rint(ys[centre] + sign * steps * dy).astype(np.int64)
+        x = np.rint(xs[centre] + sign * steps * dx).astype(np.int64)
+        inside = (y >= 0) & (y < mask.shape[0]) & (x >= 0) & (x < mask.shape[1])
+        ink = np.zeros(steps.size, dtype=bool)
+        ink[inside] = mask[y[inside], x[inside]]
+        first = int(np.argmax(ink))
+        if not ink[first] or first >= reach:
+            return None  # no line within reach on this side
+        beyond = np.argmin(ink[first:]) if not ink[first:].all() else steps.size - first
+        if beyond < min_ink:
+            return None  # only a thin line's width of ink: two lines side by side, not a cut through one
+        ends.append((int(y[first - 1]), int(x[first - 1])) if first else (int(ys[centre]), int(xs[centre])))
+    (y0, x0), (y1, x1) = sorted(ends)
+    return x0, y0, x1, y1
 
 
 def draw_closures(shape: tuple[int, int], segments) -> np.ndarray:
