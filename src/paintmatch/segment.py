@@ -338,7 +338,7 @@ def segment(
         Line art (RGBA with transparent background, or opaque art on white).
     close_gaps_px : {"auto", "off"} or int, optional
         ``"auto"``: close gaps from the strokes' free ends (``endpoint_closures``), the widest gap
-        scaled to the measured line width. An int > 0: trapped-ball closing of gaps narrower than
+        scaled to the measured line width, and cuts across thick lines (``narrow_cut_closures``). An int > 0: trapped-ball closing of gaps narrower than
         about ``2 * close_gaps_px`` pixels (``close_gaps``). ``0`` or ``"off"``: no closing.
         Closures separate components and get ``LineClass.CLOSURE``; ``paint`` fills them with the
         color of a region they close, so they never show in the output.
@@ -732,9 +732,10 @@ def endpoint_closures(
     in its stroke's direction. Two ends facing each other across a gap are joined; an end whose
     rays (a fan within ``cone`` degrees of its direction) leave its own stroke and meet another
     line within ``max_gap`` free pixels is joined to the nearest such line pixel. A gap next to a
-    junction leaves only short stubs, joined when two face each other (``_stub_closures``). Closures
-    start only at stroke ends, so a narrow neck between two wide regions, whose outlines have no free
-    end, is never cut.
+    junction leaves only short stubs, joined when two face each other (``_stub_closures``); a cut across
+    a thick line leaves no end at all, and is found from the paper's side (``narrow_cut_closures``).
+    A narrow neck between two wide regions, whose outlines have no free end and only a line's width
+    of ink beyond the neck, is never cut.
 
     Parameters
     ----------
@@ -1098,38 +1099,53 @@ def narrow_cut_closures(
     >>> narrow_cut_closures(mask, max_length=20, min_ink=25).shape  # the ink beyond is 18 px: no line that long
     (0, 4)
     """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     mask = np.asarray(mask, dtype=bool)
+    empty = np.zeros((0, 4), np.int64)
     paper = (~mask).view(np.uint8)
     opened = cv2.morphologyEx(paper, cv2.MORPH_OPEN, np.ones((max_width + 1, max_width + 1), np.uint8))
-    _, open_label, open_stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=4)
-    big_area = open_stats[:, cv2.CC_STAT_AREA] >= min_side_area
-    big_area[0] = False
-    # A pocket of open paper too small to be a region belongs to the narrow piece around it.
-    narrow = paper & ~big_area[open_label]
-    empty = np.zeros((0, 4), np.int64)
-    if not narrow.any():
+    narrow = cv2.subtract(paper, opened)
+    points = cv2.findNonZero(narrow)  # narrow paper is sparse: everything below works on its pixels only
+    if points is None:
         return empty
-    n_pieces, piece, piece_stats, _ = cv2.connectedComponentsWithStats(narrow, connectivity=4)
-    extent = np.maximum(piece_stats[:, cv2.CC_STAT_WIDTH], piece_stats[:, cv2.CC_STAT_HEIGHT])
-    short = extent <= max_length
-    short[0] = False
+    points = points.reshape(-1, 2).astype(np.int64)
+    xs, ys = points[:, 0], points[:, 1]
+    n_open, open_label = cv2.connectedComponents(opened, connectivity=4)
+    big = np.bincount(open_label.ravel(), minlength=n_open) >= min_side_area
+    big[0] = False
+    n_pieces, piece_image = cv2.connectedComponents(narrow, connectivity=4)
+    piece = piece_image[ys, xs]
+    low_y, low_x = np.full(n_pieces, ys.max()), np.full(n_pieces, xs.max())
+    np.minimum.at(low_y, piece, ys)
+    np.minimum.at(low_x, piece, xs)
+    high_y, high_x = np.zeros(n_pieces, np.int64), np.zeros(n_pieces, np.int64)
+    np.maximum.at(high_y, piece, ys)
+    np.maximum.at(high_x, piece, xs)
+    short = np.maximum(high_y - low_y, high_x - low_x) + 1 <= max_length
+    # The open areas each short piece touches (its pixels' 4 neighbours), as unique (piece, area) pairs.
     height, width = paper.shape
-    ys, xs = np.nonzero(narrow & short[piece])
-    # Which open areas each short narrow piece touches (its pixels' 4 neighbours), as unique (piece, area) pairs.
-    pairs = []
-    for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1)):
-        ny, nx = np.clip(ys + dy, 0, height - 1), np.clip(xs + dx, 0, width - 1)
-        area = open_label[ny, nx]
-        big = big_area[area]
-        pairs.append(np.stack([piece[ys[big], xs[big]], area[big]], axis=1))
-    pairs = np.unique(np.concatenate(pairs), axis=0)
-    gaps = np.flatnonzero(np.bincount(pairs[:, 0], minlength=n_pieces) >= 2)
+    keep = short[piece]
+    touched = [piece[keep] * n_open + open_label[np.clip(ys[keep] + dy, 0, height - 1), np.clip(xs[keep] + dx, 0, width - 1)]
+               for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1))]
+    pairs = np.unique(np.concatenate(touched))
+    pairs = np.stack([pairs // n_open, pairs % n_open], axis=1)
+    pairs = pairs[pairs[:, 1] > 0]
+    # A pocket of open paper too small to be a region joins the pieces around it into one passage.
+    pocket = pairs[~big[pairs[:, 1]]]
+    nodes = n_pieces + n_open
+    graph = coo_matrix((np.ones(len(pocket)), (pocket[:, 0], n_pieces + pocket[:, 1])), shape=(nodes, nodes))
+    _, passage = connected_components(graph, directed=False)
+    sides = pairs[big[pairs[:, 1]]]
+    sides_of_passage = np.unique(passage[sides[:, 0]].astype(np.int64) * n_open + sides[:, 1]) // n_open
+    gaps_between = np.bincount(sides_of_passage, minlength=nodes) >= 2
+    # Every piece of such a passage that meets an open area is cut across.
+    cut = np.unique(sides[gaps_between[passage[sides[:, 0]]], 0])
     segments = []
-    for gap in gaps:  # a few pieces per frame (not a loop over pixels)
-        x0, y0 = piece_stats[gap, cv2.CC_STAT_LEFT], piece_stats[gap, cv2.CC_STAT_TOP]
-        h, w = piece_stats[gap, cv2.CC_STAT_HEIGHT], piece_stats[gap, cv2.CC_STAT_WIDTH]
-        py, px = np.nonzero(piece[y0 : y0 + h, x0 : x0 + w] == gap)
-        segment = _cut_across(mask, py + y0, px + x0, reach=max_width, min_ink=min_ink)
+    for gap in cut:  # a few pieces per frame (not a loop over pixels)
+        inside = piece == gap
+        segment = _cut_across(mask, ys[inside], xs[inside], reach=max_width, min_ink=min_ink)
         if segment is not None:
             segments.append(segment)
     return np.asarray(segments, dtype=np.int64).reshape(-1, 4)
