@@ -1117,7 +1117,7 @@ def narrow_cut_closures(
     big = np.bincount(open_label.ravel(), minlength=n_open) >= min_side_area
     big[0] = False
     n_pieces, piece_image = cv2.connectedComponents(narrow, connectivity=4)
-    piece = piece_image[ys, xs]
+    piece = piece_image[ys, xs].astype(np.int64)  # int64: piece * n_open below must not overflow
     low_y, low_x = np.full(n_pieces, ys.max()), np.full(n_pieces, xs.max())
     np.minimum.at(low_y, piece, ys)
     np.minimum.at(low_x, piece, xs)
