@@ -256,3 +256,16 @@ def test_a_cut_into_a_pocket_stays_open_and_a_cut_through_it_closes():
     closed = mask | draw_closures(mask.shape, segments)
     _, labels = cv2.connectedComponents((~closed).astype(np.uint8), connectivity=4)
     assert segments.shape[0] >= 1 and labels[30, 5] != labels[30, 55]
+
+
+def test_auto_closes_a_thick_stroke_that_stops_one_pixel_short_of_the_frame_edge():
+    """A leg's 4 px outlines run down to one row above the frame's bottom edge: the leg joins the background along the
+    last row unless the strip between the strokes' ends and the edge is closed."""
+    mask = np.zeros((120, 100), bool)
+    mask[20:24, 10:90] = True
+    mask[20:119, 30:34] = mask[20:119, 60:64] = True  # the leg, stopping at row 118 of 0-119
+    mask[20:120, 10:14] = mask[20:120, 86:90] = True  # the body's sides, down to the edge
+    segments = endpoint_closures(mask)
+    closed = mask | draw_closures(mask.shape, segments)
+    _, labels = cv2.connectedComponents((~closed).astype(np.uint8), connectivity=4)
+    assert labels[60, 45] != labels[60, 20] and labels[60, 45] != labels[60, 75]
