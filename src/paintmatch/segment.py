@@ -338,8 +338,9 @@ def segment(
         Line art (RGBA with transparent background, or opaque art on white).
     close_gaps_px : {"auto", "off"} or int, optional
         ``"auto"``: close gaps from the strokes' free ends (``endpoint_closures``), the widest gap
-        scaled to the measured line width, and cuts across thick lines (``narrow_cut_closures``). An int > 0: trapped-ball closing of gaps narrower than
-        about ``2 * close_gaps_px`` pixels (``close_gaps``). ``0`` or ``"off"``: no closing.
+        scaled to the measured line width, and cuts across thick lines (``narrow_cut_closures``).
+        An int > 0: trapped-ball closing of gaps narrower than about ``2 * close_gaps_px`` pixels
+        (``close_gaps``). ``0`` or ``"off"``: no closing.
         Closures separate components and get ``LineClass.CLOSURE``; ``paint`` fills them with the
         color of a region they close, so they never show in the output.
     extra_lines : (H, W) ndarray of bool, optional
@@ -1072,12 +1073,11 @@ def narrow_cut_closures(
     leaks into the background through it. Paper that a square of ``max_width + 1`` px cannot reach (a
     morphological opening of the paper) is *narrow*; a 4-connected piece of narrow paper, at most ``max_length``
     px across, that touches two different open areas of at least ``min_side_area`` px each may be a gap (smaller
-    pockets of open paper belong to the piece). Its
-    crossing runs through its pixel nearest its centroid along its minor axis, from line to line; it is a cut
-    through a line, and closed, only where the ink goes on for ``min_ink`` px beyond both ends of the crossing
-    (the line on both sides of the cut). A corridor between two lines that run side by side (a narrow neck
-    between two wide regions) has only the lines' width of ink beyond it, and a pocket beside a line is no open
-    area: neither is ever cut.
+    pockets of open paper belong to the piece). Its crossing runs through its pixel nearest its centroid along its
+    minor axis, from line to line; it is a cut through a line, and closed, only where the ink goes on for
+    ``min_ink`` px beyond both ends of the crossing (the line on both sides of the cut). A corridor between two
+    lines that run side by side (a narrow neck between two wide regions) has only the lines' width of ink beyond
+    it, and a pocket beside a line is no open area: neither is ever cut.
 
     Parameters
     ----------
@@ -1135,7 +1135,8 @@ def narrow_cut_closures(
     # The open areas each short piece touches (its pixels' 4 neighbours), as unique (piece, area) pairs.
     height, width = paper.shape
     keep = short[piece]
-    touched = [piece[keep] * n_open + open_label[np.clip(ys[keep] + dy, 0, height - 1), np.clip(xs[keep] + dx, 0, width - 1)]
+    touched = [piece[keep] * n_open
+               + open_label[np.clip(ys[keep] + dy, 0, height - 1), np.clip(xs[keep] + dx, 0, width - 1)]
                for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1))]
     pairs = np.unique(np.concatenate(touched))
     pairs = np.stack([pairs // n_open, pairs % n_open], axis=1)
