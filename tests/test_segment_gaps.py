@@ -13,6 +13,12 @@ from paintmatch.segment import draw_closures, endpoint_closures, line_mask, segm
 INK = (0, 0, 0, 255)
 
 
+def _paper_labels(mask, segments):
+    """(H, W) int32: the 4-connected paper components of ``mask`` with the closing ``segments`` drawn as lines."""
+    closed = mask | draw_closures(mask.shape, segments)
+    return cv2.connectedComponents((~closed).astype(np.uint8), connectivity=4)[1]
+
+
 def _head_with_gap(transparent=True, gap=3):
     """A 2 px circle outline (a head) with a ``gap`` px break, inside a framed 160x160 picture."""
     image = np.zeros((160, 160, 4), np.uint8)
@@ -86,8 +92,7 @@ def test_auto_closes_a_gap_between_two_junctions(width, stub):
     mask[top : top + width, 5:95] = mask[bottom : bottom + width, 5:95] = True
     mask[top + width + stub : top + width + stub + 3, 5 : 5 + width] = False  # the gap
     segments = endpoint_closures(mask)
-    closed = mask | draw_closures(mask.shape, segments)
-    _, labels = cv2.connectedComponents((~closed).astype(np.uint8), connectivity=4)
+    labels = _paper_labels(mask, segments)
     assert labels[1, 1] != labels[top + width + 2, 50]  # the strip between the bars no longer leaks outside
     assert segments.shape[0] == 1  # one closure, at the gap
     x0, y0, x1, y1 = segments[0]
@@ -101,8 +106,7 @@ def test_auto_joins_a_stroke_that_stops_short_of_the_frame_edge(short_of_edge, c
     mask[10:13, 20:43] = True  # the top of the leg
     mask[10 : 80 - short_of_edge, 20:23] = mask[10 : 80 - short_of_edge, 40:43] = True
     segments = endpoint_closures(mask)
-    closed = mask | draw_closures(mask.shape, segments)
-    _, labels = cv2.connectedComponents((~closed).astype(np.uint8), connectivity=4)
+    labels = _paper_labels(mask, segments)
     assert (labels[40, 30] != labels[40, 5]) == closes  # the leg apart from the background beside it
     if closes:
         assert segments.shape[0] == 2 and (segments[:, [1, 3]].max(axis=1) == 79).all()  # both reach the last row
@@ -232,7 +236,8 @@ def test_auto_closes_a_cut_across_a_thick_junction(gap):
     from paintmatch.segment import narrow_cut_closures
 
     image = _thick_wall_with_cut(gap)
-    assert segment(image).labels[100, 100] == segment(image).labels[100, 190]  # the room leaks out through the cut
+    open_labels = segment(image).labels
+    assert open_labels[100, 100] == open_labels[100, 190]  # the room leaks out through the cut
     segments = narrow_cut_closures(line_mask(image)[0], max_length=20, min_ink=4)
     assert segments.shape == (1, 4) and 154 <= segments[0, 0] < 166 and segments[0, 1] >= 100 - 1
     seg = segment(image, close_gaps_px="auto")
@@ -253,8 +258,7 @@ def test_a_cut_into_a_pocket_stays_open_and_a_cut_through_it_closes():
     assert narrow_cut_closures(mask, max_length=20, min_ink=4).shape == (0, 4)
     mask[30:32, 31:40] = False  # now also to the open area on the right: a cut between two regions
     segments = narrow_cut_closures(mask, max_length=20, min_ink=4)
-    closed = mask | draw_closures(mask.shape, segments)
-    _, labels = cv2.connectedComponents((~closed).astype(np.uint8), connectivity=4)
+    labels = _paper_labels(mask, segments)
     assert segments.shape[0] >= 1 and labels[30, 5] != labels[30, 55]
 
 
@@ -266,6 +270,5 @@ def test_auto_closes_a_thick_stroke_that_stops_one_pixel_short_of_the_frame_edge
     mask[20:119, 30:34] = mask[20:119, 60:64] = True  # the leg, stopping at row 118 of 0-119
     mask[20:120, 10:14] = mask[20:120, 86:90] = True  # the body's sides, down to the edge
     segments = endpoint_closures(mask)
-    closed = mask | draw_closures(mask.shape, segments)
-    _, labels = cv2.connectedComponents((~closed).astype(np.uint8), connectivity=4)
+    labels = _paper_labels(mask, segments)
     assert labels[60, 45] != labels[60, 20] and labels[60, 45] != labels[60, 75]
