@@ -272,3 +272,15 @@ def test_auto_closes_a_thick_stroke_that_stops_one_pixel_short_of_the_frame_edge
     segments = endpoint_closures(mask)
     labels = _paper_labels(mask, segments)
     assert labels[60, 45] != labels[60, 20] and labels[60, 45] != labels[60, 75]
+
+
+def test_auto_closes_a_stroke_one_row_short_of_the_edge_beside_a_wedge_of_ink():
+    """A leg's outline stops one row above the bottom edge beside a wedge of ink that reaches the edge (production-like
+    cut 59 of seed 60000, drawing 1): the paper under the stroke's end and the wedge's tip form one bent narrow piece, so
+    no straight cut closes it from the paper's side; the stroke's end, one row from the edge, is a free end."""
+    mask = np.zeros((60, 60), bool)
+    mask[0:59, 36:40] = True  # the outline, stopping at row 58 of 0-59
+    for row in range(45, 60):
+        mask[row, : int(10 + (row - 45) * 1.5) + 1] = True  # the wedge, down to the edge
+    labels = _paper_labels(mask, endpoint_closures(mask))
+    assert labels[30, 20] != labels[30, 50]  # the leg apart from the background on the outline's other side

@@ -877,16 +877,19 @@ def _free_ends(
     """Stroke tips of ``skeleton`` peeled ``prune`` px (``_stroke_ends``), marched forward to the last ink (``_tips``).
 
     ``crop``: (h, w) bool, the lines' box of a frame of ``shape``, at ``origin`` (y0, x0). A stroke cut by the
-    frame's edge is not a free end. Returns (k, 2) int64 (y, x) in ``crop``'s coordinates and (k, 2) float64 unit
-    (dy, dx) pointing out of the stroke.
+    frame's edge (its tip on the edge's row or column) is not a free end; one that stops a row short of it is.
+    Returns (k, 2) int64 (y, x) in ``crop``'s coordinates and (k, 2) float64 unit (dy, dx) pointing out of the stroke.
     """
     ends, directions = _stroke_ends(skeleton, depth=depth, min_length=1, prune=prune)
     if ends.shape[0] == 0:
         return ends, directions
     ends = _tips(crop, ends, directions, reach=reach)
     (y0, x0), (height, width) = origin, shape
+    # Tips on the edge's own row or column are left out, a row inside kept (segmentation alone on 76 production-like
+    # cuts of seed 60000, no benchmark's: leaving out two rows, as before, leaked 3 regions of 608 frames, one row 2,
+    # with 37 more components in all).
     inner = (
-        (ends[:, 0] + y0 > 1) & (ends[:, 0] + y0 < height - 2) & (ends[:, 1] + x0 > 1) & (ends[:, 1] + x0 < width - 2)
+        (ends[:, 0] + y0 > 0) & (ends[:, 0] + y0 < height - 1) & (ends[:, 1] + x0 > 0) & (ends[:, 1] + x0 < width - 1)
     )
     return ends[inner], directions[inner]
 
