@@ -284,3 +284,59 @@ def test_auto_closes_a_stroke_one_row_short_of_the_edge_beside_a_wedge_of_ink():
         mask[row, : int(10 + (row - 45) * 1.5) + 1] = True  # the wedge, down to the edge
     labels = _paper_labels(mask, endpoint_closures(mask))
     assert labels[30, 20] != labels[30, 50]  # the leg apart from the background on the outline's other side
+
+
+def _thickest(mask):
+    padded = cv2.copyMakeBorder(mask.view(np.uint8), 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    return float(cv2.distanceTransform(padded, cv2.DIST_L2, cv2.DIST_MASK_3).max())
+
+
+def _cut_in_two(mask):
+    """``_thin_lines``' margin: the mask must be over four margins tall to be thinned in two halves."""
+    margin = 4 * int(np.ceil(_thickest(mask))) + 16
+    assert mask.shape[0] >= 4 * margin
+    return mask
+
+
+def _thick_fills_across_the_middle(seed=0):
+    """(1600, 400) bool: discs up to 60 px wide and strokes 1-11 px around the middle rows, where half the ink is,
+    and noise."""
+    rng = np.random.default_rng(seed)
+    mask = np.zeros((1600, 400), np.uint8)
+    for _ in range(12):
+        cv2.circle(mask, (int(rng.integers(0, 400)), int(rng.integers(700, 900))), int(rng.integers(5, 30)), 1, -1)
+    for _ in range(20):
+        x0, x1, y0, y1 = rng.integers(0, 400, 2).tolist() + rng.integers(500, 1100, 2).tolist()
+        cv2.line(mask, (x0, y0), (x1, y1), 1, int(rng.integers(1, 12)))
+    return _cut_in_two(mask.astype(bool) | (rng.random(mask.shape) < 0.05))
+
+
+@pytest.mark.parametrize("one_thread", [True, False])
+def test_thinning_in_two_halves_gives_the_whole_masks_skeleton(one_thread, laughing_girl):
+    from skimage.morphology import skeletonize
+
+    from paintmatch.segment import _thin_lines
+
+    lines, _ = laughing_girl
+    real = _cut_in_two(line_mask(cv2.resize(lines[0], (1600, 1600), interpolation=cv2.INTER_LINEAR))[0])
+    previous = cv2.getNumThreads()
+    if one_thread:
+        cv2.setNumThreads(1)  # both halves in the caller's thread, as in batch workers
+    try:
+        for mask in (real, _thick_fills_across_the_middle(0), _thick_fills_across_the_middle(1)):
+            assert np.array_equal(_thin_lines(mask, thickest=_thickest(mask)), skeletonize(mask))
+    finally:
+        cv2.setNumThreads(previous)
+
+
+def test_the_margin_is_what_keeps_the_halves_exact():
+    from skimage.morphology import skeletonize
+
+    from paintmatch.segment import _thin_lines
+
+    mask = np.zeros((1200, 300), bool)
+    mask[540:660, 50:250] = True  # a 120 px fill across the cut (half the ink above row 600), peeled over 60 layers
+    _cut_in_two(mask)
+    assert np.array_equal(_thin_lines(mask, thickest=_thickest(mask)), skeletonize(mask))
+    top, bottom = skeletonize(mask[:603]), skeletonize(mask[597:])  # a 3-row margin instead
+    assert not np.array_equal(np.concatenate([top[:600], bottom[3:]]), skeletonize(mask))
