@@ -340,3 +340,48 @@ def test_the_margin_is_what_keeps_the_halves_exact():
     assert np.array_equal(_thin_lines(mask, thickest=_thickest(mask)), skeletonize(mask))
     top, bottom = skeletonize(mask[:603]), skeletonize(mask[597:])  # a 3-row margin instead
     assert not np.array_equal(np.concatenate([top[:600], bottom[3:]]), skeletonize(mask))
+
+
+#: The bottom corner of cut_030 drawing 4 of the color choice's seed-60000 production-like cuts: two strokes meet in
+#: a thick stem that stops 4 rows above a stroke cut by the frame's bottom edge, 2 rows of which are in the frame.
+STEM_ABOVE_THE_EDGE = (
+    "..........########..........#######",
+    "..........########..........#######",
+    "...........########........########",
+    "...........########........######..",
+    "............#######.......#######..",
+    "............########......######...",
+    "............########.....######....",
+    ".............########...#######....",
+    ".............########...######.....",
+    "..............########.######......",
+    "..............########.######......",
+    "..............########.######......",
+    "...............#############.......",
+    "...............#############.......",
+    "................############.......",
+    "................###########........",
+    "................###########........",
+    ".................##########........",
+    ".................##########........",
+    "..................#########........",
+    "..................#########........",
+    "..................#########........",
+    "...................########........",
+    "...................#...............",
+    "...................................",
+    "...................................",
+    "...................................",
+    ".....................######........",
+    ".....................#######.......",
+)
+
+
+def test_auto_closes_a_stem_that_stops_short_of_a_stroke_the_frames_edge_cuts():
+    # The stem's end is no free end (the strokes fork right above it) and the stroke below has 2 rows of ink in the
+    # frame, less than a cut across needs beyond it: only the frame's edge, padded as ink, closes the passage.
+    mask = np.array([[c == "#" for c in row] for row in STEM_ABOVE_THE_EDGE])
+    open_labels = _paper_labels(mask, np.zeros((0, 4), np.int32))
+    assert open_labels[25, 2] == open_labels[25, 30]  # left and right are one area through the passage
+    labels = _paper_labels(mask, endpoint_closures(mask))
+    assert labels[25, 2] != labels[25, 30]

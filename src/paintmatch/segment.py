@@ -855,7 +855,7 @@ def endpoint_closures(
     # alone on 76 production-like cuts of seed 60000, no benchmark's: leaked regions 8 -> 5, 0.14% more components).
     # A fill stops at the frame's edge: where the lines reach it, the edge is ink beyond the frame, so a stroke that
     # stops a pixel or two short of the edge leaves a cut between it and the edge (the same 76 cuts: leaked 5 -> 3;
-    # with tips a row from the edge free ends, 3 -> 2, cut_030 drawing 4 of those cuts; no unit test tells it apart).
+    # with tips a row from the edge free ends, 3 -> 2: cut_030 drawing 4 of those cuts, now a test, STEM_ABOVE_THE_EDGE).
     min_ink = max(4.0, 1.5 * line_width)
     pad = int(np.ceil(min_ink)) + 1
     top, left = pad * (y0 == 0), pad * (x0 == 0)
