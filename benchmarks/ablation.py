@@ -31,7 +31,9 @@ def variants() -> dict[str, dict]:
     for term in matcher.terms:
         if term.name == "background":  # a hard constraint, not evidence
             continue
-        label = "part term (and the veto, which needs it)" if term.name == "part" else f"{term.name} term"
+        # The veto, trace-line consistency and the color choice read the part field: they go with it.
+        label = ("part term (and the veto, trace lines and color choice, which need it)" if term.name == "part"
+                 else f"{term.name} term")
         rows[f"- {label}"] = {f"weights.{term.name}": 0.0}
     rows["- global alignment (of the pos term)"] = {"align": False}
     rows["- flow (term and both flow votes)"] = {"flow": False}
