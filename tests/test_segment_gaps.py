@@ -292,9 +292,10 @@ def _thickest(mask):
 
 
 def _cut_in_two(mask):
-    """``_thin_lines``' margin: the mask must be over four margins tall to be thinned in two halves."""
-    margin = 4 * int(np.ceil(_thickest(mask))) + 16
-    assert mask.shape[0] >= 4 * margin
+    """``mask``, checked to be four margins tall or more: ``_thin_lines`` thins it in two halves."""
+    from paintmatch.segment import _thinning_margin
+
+    assert mask.shape[0] >= 4 * _thinning_margin(_thickest(mask))
     return mask
 
 

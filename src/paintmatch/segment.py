@@ -721,6 +721,11 @@ def _starts(sorted_ids: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
 
 
+def _thinning_margin(thickest: float) -> int:
+    """Rows of the other half each half of ``_thin_lines`` is thinned with: twice what peeling ``thickest`` layers needs."""
+    return 4 * int(np.ceil(thickest)) + 16
+
+
 def _thin_lines(mask: np.ndarray, *, thickest: float) -> np.ndarray:
     """scikit-image's ``skeletonize`` of ``mask`` (H, W) bool, its upper half thinned on the helper thread.
 
@@ -741,7 +746,7 @@ def _thin_lines(mask: np.ndarray, *, thickest: float) -> np.ndarray:
     from skimage.morphology import skeletonize
 
     height = mask.shape[0]
-    margin = 4 * int(np.ceil(thickest)) + 16
+    margin = _thinning_margin(thickest)
     if height < 4 * margin:  # too short to pay for the margins: one piece
         return skeletonize(mask)
     # The cut goes where half the ink is above it (the work grows with the ink), two margins from either end.
