@@ -186,15 +186,11 @@ class AnchorSettings:
     ----------
     enabled : bool
     margin : float
-        The anchor's match wins where its score exceeds the previous frame's by more than this.
-    part_weight : float
-        A match's score: its assignment confidence plus this times the part field's support for its color (0: the
-        confidence alone).
+        The anchor's match wins where its assignment confidence exceeds the previous frame's by more than this.
     """
 
     enabled: bool
     margin: float
-    part_weight: float
 
 
 @dataclass(frozen=True)
@@ -402,7 +398,6 @@ FLAT_NAMES: dict[str, str] = {
     "tiny_area": "votes.tiny_area",
     "anchor": "anchor.enabled",
     "anchor_margin": "anchor.margin",
-    "anchor_part": "anchor.part_weight",
     "trace_lines": "trace_lines.enabled",
 }
 
