@@ -34,6 +34,7 @@ def test_best_uses_exactly_the_defaults_of_the_file():
     assert {t.name: t.weight for t in matcher.terms} == dataclasses.asdict(settings.weights)
     assert matcher.assignment.slack == settings.slack
     assert matcher.anchor_merge.margin == settings.anchor.margin
+    assert matcher.anchor_merge.part_weight == settings.anchor.part_weight
     assert (matcher.veto.margin, matcher.veto.max_share, matcher.veto.painted_max_share) == (
         settings.part_field.veto, settings.part_field.veto_max_share, settings.part_field.max_share)
     neighbours, tiny = matcher.pair_steps

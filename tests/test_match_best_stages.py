@@ -33,6 +33,7 @@ from paintmatch.match._refine import (
     TinyRegionVote,
     confidence_features,
     part_similarities,
+    part_support,
 )
 from paintmatch.segment import segment
 from test_match import _boxes_frame, _ids_by_x
@@ -334,14 +335,42 @@ def test_anchor_merge_takes_the_more_confident_reference():
     reference = _boxes_frame()
     previous = _matching(reference, [0, 1, 2, 3, 4], [0.9, 0.2, 0.5, 0.5, 0.0])
     anchored = _matching(reference, [0, 2, 2, 1, 4], [0.1, 0.8, 0.5, 0.55, 1.0])
-    merged = AnchorMerge(margin=0.0)(previous, anchored)
+    merged = AnchorMerge(margin=0.0, part_weight=1.0)(previous, anchored)
     np.testing.assert_array_equal(merged.ref_index, [0, -1, 2, -1, -1])
     np.testing.assert_array_equal(merged.colors, reference.colors[[0, 2, 2, 1, 4]])
     np.testing.assert_allclose(merged.confidence, [0.9, 0.8, 0.5, 0.55, 1.0])
     assert ((merged.confidence >= 0) & (merged.confidence <= 1)).all()
     np.testing.assert_array_equal(merged.stage, previous.stage)
     # with a margin, a small lead is not enough
-    assert AnchorMerge(margin=0.1)(previous, anchored).ref_index.tolist() == [0, -1, 2, 3, -1]
+    assert AnchorMerge(margin=0.1, part_weight=1.0)(previous, anchored).ref_index.tolist() == [0, -1, 2, 3, -1]
+
+
+def test_anchor_merge_counts_in_the_part_fields_support_for_each_color():
+    reference = _boxes_frame()
+    previous = _matching(reference, [0, 1, 2, 3, 4], [0.9, 0.2, 0.5, 0.6, 0.3])
+    anchored = _matching(reference, [0, 2, 2, 1, 4], [0.1, 0.8, 0.5, 0.5, 0.4])
+    # the part field backs the previous frame's color of component 1 and the anchor's of component 3
+    support = (np.array([0.9, 0.9, 0.5, 0.1, 0.5]), np.array([0.9, 0.1, 0.5, 0.9, 0.5]))
+    merged = AnchorMerge(margin=0.0, part_weight=1.0)(previous, anchored, support)
+    # 1: 0.2 + 0.9 beats 0.8 + 0.1; 3: 0.5 + 0.9 beats 0.6 + 0.1; 4: equal support, the surer anchor
+    assert merged.ref_index.tolist() == [0, 1, 2, -1, -1]
+    np.testing.assert_allclose(merged.confidence, [0.9, 0.2, 0.5, 0.5, 0.4])
+    # weight 0 or no support: the confidences alone
+    alone = AnchorMerge(margin=0.0, part_weight=1.0)(previous, anchored).ref_index.tolist()
+    assert AnchorMerge(margin=0.0, part_weight=0.0)(previous, anchored, support).ref_index.tolist() == alone == [0, -1, 2, 3, -1]
+
+
+def test_part_support_is_the_similarity_to_the_nearest_painted_component_of_the_color():
+    painted = _boxes_frame()
+    target = Frame(line=painted.line, seg=painted.seg)
+    context = MatchContext(target, DEFAULTS.flow, DEFAULTS.part_field.model)
+    # the same drawing: each component's own painted color is backed by its own (unit) part vector
+    np.testing.assert_allclose(part_support(context, painted, painted.colors), 1.0, atol=1e-3)
+    other = painted.colors[np.roll(np.arange(painted.n), 1)]
+    assert (part_support(context, painted, other) < 1.0 - 1e-3).any()
+    absent = painted.colors.copy()
+    absent[:] = (1, 2, 3, 255)  # a color the painted frame lacks
+    np.testing.assert_array_equal(part_support(context, painted, absent), -1.0)
 
 
 def test_part_veto_gives_a_component_the_color_its_part_field_is_far_surer_of():

@@ -186,11 +186,15 @@ class AnchorSettings:
     ----------
     enabled : bool
     margin : float
-        The anchor's match wins where its assignment confidence exceeds the previous frame's by more than this.
+        The anchor's match wins where its score exceeds the previous frame's by more than this.
+    part_weight : float
+        A match's score: its assignment confidence plus this times the part field's support for its color (0: the
+        confidence alone).
     """
 
     enabled: bool
     margin: float
+    part_weight: float
 
 
 @dataclass(frozen=True)
@@ -398,6 +402,7 @@ FLAT_NAMES: dict[str, str] = {
     "tiny_area": "votes.tiny_area",
     "anchor": "anchor.enabled",
     "anchor_margin": "anchor.margin",
+    "anchor_part": "anchor.part_weight",
     "trace_lines": "trace_lines.enabled",
 }
 

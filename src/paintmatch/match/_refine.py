@@ -40,7 +40,7 @@ from paintmatch.rgba import pack_rgba
 __all__ = [
     "Assignment", "GuidedFlow", "NeighbourConsistency", "TinyRegionVote", "AnchorMerge", "PartFieldVeto",
     "TraceLineConsistency", "trace_color_pairs", "CalibratedConfidence", "MatchStages", "PartAgreement",
-    "NeighbourColors", "confidence_features", "part_similarities",
+    "NeighbourColors", "confidence_features", "part_similarities", "part_support",
 ]
 
 
@@ -172,20 +172,28 @@ class TinyRegionVote:
 
 @dataclass(frozen=True)
 class AnchorMerge:
-    """Each component takes the anchor's match where its assignment confidence beats the previous frame's by over
-    ``margin``. Those components get ``ref_index`` -1 (their reference is another frame); the stage stays the previous
-    frame's.
+    """Each component takes the anchor's match where its score beats the previous frame's by over ``margin``.
 
-    Deleted in best version 19: the part field's support for each color counted in (``anchor.part_weight``, version
-    10): production-test ablation 0.9280 with it, 0.9279 without; production-like dev 0.9332 / 0.9327, real dev 0242
-    warps level 3 0.9872 / 0.9886, clean dev 12x8 0.9537 / 0.9536. The color choice, fitted after it, took up its job.
+    A match's score is its assignment confidence plus ``part_weight`` times the part field's support for its color
+    (``part_support``, against the painter's frame): where the previous painted frame and the painter's frame give
+    different colors, the one the part field also points to wins unless the other is much surer. Without a part
+    field, the confidences alone. Those components get ``ref_index`` -1 (their reference is another frame); the
+    stage stays the previous frame's.
     """
 
     margin: float
+    part_weight: float
     name = "anchor-merge"
 
-    def __call__(self, previous: Matching, anchored: Matching) -> Matching:
-        better = anchored.confidence.astype(np.float64) > previous.confidence.astype(np.float64) + self.margin
+    def __call__(self, previous: Matching, anchored: Matching,
+                 support: tuple[np.ndarray, np.ndarray] | None = None) -> Matching:
+        """``support``: the part field's (previous, anchored) support, each (n_t,) float, or None."""
+        score_previous = previous.confidence.astype(np.float64)
+        score_anchored = anchored.confidence.astype(np.float64)
+        if support is not None:
+            score_previous = score_previous + self.part_weight * support[0]
+            score_anchored = score_anchored + self.part_weight * support[1]
+        better = score_anchored > score_previous + self.margin
         colors = previous.colors.copy()
         colors[better] = anchored.colors[better]
         return Matching(
@@ -194,6 +202,17 @@ class AnchorMerge:
             confidence=np.where(better, anchored.confidence, previous.confidence),
             stage=previous.stage,
         )
+
+
+def part_support(context: MatchContext, painted: Frame, colors: np.ndarray) -> np.ndarray:
+    """(n_t,) float64: the part field's support for each target component's color in ``colors`` (n_t, 4) uint8.
+
+    The cosine similarity of the component's part vector to the nearest component of ``painted`` with that color
+    (``part_similarities``' ``of_chosen``); -1, the least a cosine can be, where ``painted`` lacks the color.
+    """
+    _, _, of_chosen = part_similarities(context.part_vectors(context.target), context.part_vectors(painted),
+                                        painted.colors, colors)
+    return np.where(np.isfinite(of_chosen), of_chosen, -1.0).astype(np.float64)
 
 
 def part_similarities(target_vectors: np.ndarray, painted_vectors: np.ndarray, painted_colors: np.ndarray,

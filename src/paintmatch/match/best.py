@@ -91,6 +91,7 @@ from paintmatch.match._refine import (
     TinyRegionVote,
     TraceLineConsistency,
     confidence_features,
+    part_support,
 )
 from paintmatch.match.baselines import FLOW_METHODS
 
@@ -198,7 +199,7 @@ class BestMatcher:
         if s.votes.tiny_area > 0:
             steps.append(TinyRegionVote(s.votes.tiny_area))
         self.pair_steps = tuple(steps)
-        self.anchor_merge = AnchorMerge(s.anchor.margin) if s.anchor.enabled else None
+        self.anchor_merge = AnchorMerge(s.anchor.margin, s.anchor.part_weight) if s.anchor.enabled else None
         part = s.part_field
         self.veto = PartFieldVeto(part.veto, part.veto_max_share, part.max_share) if part.veto > 0 and w.part > 0 else None
         t = s.trace_lines
@@ -286,7 +287,10 @@ class BestMatcher:
             painted = anchor
             if self.anchor_merge is not None:
                 anchored, anchored_pair = self.match_one(context, anchor)
-                matching = self.anchor_merge(matching, anchored)
+                support = None
+                if context.part_model is not None and self.anchor_merge.part_weight > 0:
+                    support = (part_support(context, anchor, previous.colors), part_support(context, anchor, anchored.colors))
+                matching = self.anchor_merge(matching, anchored, support)
         if self.veto is not None:
             matching = self.veto(context, painted, matching)
         if self.trace_lines is not None:
