@@ -2,10 +2,16 @@
 
     python benchmarks/dev.py --methods best,flow --close-gaps 0,auto --max-references 3
     python benchmarks/dev.py --methods best --params '{"w_part": 0}'
+    python benchmarks/dev.py --suite clean --methods best --params '{"tiny_area": 20}'
+    python benchmarks/dev.py --suite real --methods best --params '{"tiny_area": 20}'
 
-Every reference (or ``--max-references K`` evenly spaced) of every cut of ``production-dev`` is the only colored
-frame in turn; prints acc_thres / pix_acc / pix_acc_wobg / leaked regions per method and setting, and appends a JSON line
-per run to ``benchmarks/results/raw/dev.jsonl`` (ignored by git) so choices can be traced.
+``--suite production`` (the default): every reference (or ``--max-references K`` evenly spaced) of every cut of
+``production-dev`` is the only colored frame in turn; prints acc_thres / pix_acc / pix_acc_wobg / leaked regions per
+method and setting. The two second suites the settings must not lose on, each cut colored from its first frame:
+``clean``, the clean synthetic dev suite (12 cuts x 8 frames, seed 20000, as ``benchmarks/tune.py``'s), and ``real``,
+the real frame PaintBucket-Character 0242 warped by ``paintmatch.deform`` (seeds 20000-20002, levels 1 and 3, 4 frames;
+the test suite's warps use seeds 10000+); they print acc and acc_thres per group (acc counts the specks too). Each run
+appends a JSON line to ``benchmarks/results/raw/dev.jsonl`` (ignored by git) so choices can be traced.
 """
 
 from __future__ import annotations
@@ -29,7 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--params", default=None, help="JSON matcher parameters for every method")
     parser.add_argument("--max-references", type=int, default=None)
     parser.add_argument("--cuts", type=int, default=None, help="only the first N dev cuts")
+    parser.add_argument("--suite", choices=("production", "clean", "real"), default="production",
+                        help="production-like dev (default), or a second suite: clean synthetic dev, real dev warps")
     args = parser.parse_args(argv)
+    if args.suite != "production":
+        return _second_suite(args)
 
     from paintmatch.cut import ColorizeOptions
     from paintmatch.evaluate.every_reference import evaluate_every_reference
@@ -55,6 +65,62 @@ def main(argv: list[str] | None = None) -> int:
                    "leaked": leaks[method], "minutes": round((time.perf_counter() - started) / 60, 1)}
             print(f"{method:10s} close_gaps={options.close_gaps!s:5s} acc_thres {row['acc_thres']:.4f}  "
                   f"pix_acc {row['pix_acc']:.4f}  pix_acc_wobg {row['pix_acc_wobg']:.4f}  leaked {leaks[method]}  {row['seconds']:.3f} s/frame", flush=True)
+            with open(log, "a", encoding="utf-8") as handle:
+                handle.write(json.dumps(row) + "\n")
+    return 0
+
+
+#: The real dev warps: seeds of their own (the real-deformation test suite uses run.DEFORM_SEED + k).
+REAL_DEV_SEED = 20_000
+REAL_DEV_REPEATS = 3
+REAL_DEV_LEVELS = (1, 3)
+REAL_DEV_FRAMES = 4
+
+
+def real_dev_groups(data: Path) -> dict[str, list[Path]]:
+    """The real dev warps' cut folders by level, generated into ``data/real-dev`` if missing or made otherwise."""
+    import run
+    from paintmatch import deform
+
+    shared = run._shared_data() / "assets"
+    source = (shared / "gt0242.png", shared / "line0242.png")
+    settings = {"generator": "paintmatch.deform", "seed": REAL_DEV_SEED, "repeats": REAL_DEV_REPEATS,
+                "levels": list(REAL_DEV_LEVELS), "frames": REAL_DEV_FRAMES, "source": [p.name for p in source]}
+    folder = data / "real-dev"
+
+    def generate(out: Path) -> None:
+        for k in range(REAL_DEV_REPEATS):
+            deform.make_deformation_suite([source], out / f"seed{k}", levels=REAL_DEV_LEVELS, frames=REAL_DEV_FRAMES,
+                                          seed=REAL_DEV_SEED + k)
+
+    run._generated(folder, settings, f"real dev warps (levels {list(REAL_DEV_LEVELS)})", generate)
+    return {f"real dev level {level}": sorted(p.parent for p in folder.glob(f"*/*_level{level}/line"))
+            for level in REAL_DEV_LEVELS}
+
+
+def _second_suite(args: argparse.Namespace) -> int:
+    """``--suite clean|real``: every cut colored from its first frame, mean acc / acc_thres / pix_acc per group."""
+    import numpy as np
+
+    from paintmatch.evaluate.score import evaluate_cut
+
+    if args.suite == "clean":
+        import tune
+
+        groups = {"clean dev 12x8": tune.dev_suite(HERE / "data", 12, 8)}
+    else:
+        groups = real_dev_groups(HERE / "data")
+    params = json.loads(args.params) if args.params else {}
+    log = HERE / "results" / "raw" / "dev.jsonl"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    for method in [m.strip() for m in args.methods.split(",") if m.strip()]:
+        for group, cuts in groups.items():
+            cuts = cuts[: args.cuts]
+            means = [evaluate_cut(cut, method, matcher_params=params)[0].means for cut in cuts]
+            row = {"method": method, "suite": group, "params": params or None, "cuts": len(cuts),
+                   **{k: float(np.nanmean([m[k] for m in means])) for k in ("acc", "acc_thres", "pix_acc")}}
+            print(f"{method:10s} {group:18s} acc_thres {row['acc_thres']:.4f}  acc {row['acc']:.4f}  "
+                  f"pix_acc {row['pix_acc']:.4f}", flush=True)
             with open(log, "a", encoding="utf-8") as handle:
                 handle.write(json.dumps(row) + "\n")
     return 0

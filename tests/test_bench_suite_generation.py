@@ -48,3 +48,18 @@ def test_a_suite_made_with_other_settings_is_replaced_and_a_ready_one_is_kept(tm
     assert sorted(p.name for p in folder.iterdir()) == ["new_cut", "suite.json"]
     run._generated(folder, {"seed": 2}, "dev", lambda out: calls.append(out))
     assert len(calls) == 1
+
+
+def test_the_real_dev_warps_are_grouped_by_level_and_seeded_apart_from_the_test_suites(tmp_path, monkeypatch):
+    dev, run = benchmark_module("dev"), benchmark_module("run")
+    monkeypatch.setattr(dev, "REAL_DEV_REPEATS", 1)
+    monkeypatch.setattr(dev, "REAL_DEV_FRAMES", 2)
+    groups = dev.real_dev_groups(tmp_path)
+    assert list(groups) == ["real dev level 1", "real dev level 3"]
+    for level, cuts in zip((1, 3), groups.values()):
+        assert [c.name for c in cuts] == [f"gt0242_level{level}"]
+        assert sorted(p.name for p in (cuts[0] / "line").iterdir()) == ["0000.png", "0001.png"]
+    recorded = json.loads((tmp_path / "real-dev" / "suite.json").read_text())
+    assert recorded["seed"] == dev.REAL_DEV_SEED and recorded["frames"] == 2
+    test_seeds = range(run.DEFORM_SEED, run.DEFORM_SEED + run.DEFORM_REPEATS)
+    assert not set(range(dev.REAL_DEV_SEED, dev.REAL_DEV_SEED + 3)) & set(test_seeds)
