@@ -78,35 +78,20 @@ REAL_DEV_FRAMES = 4
 
 
 def real_dev_groups(data: Path) -> dict[str, list[Path]]:
-    """The real dev warps' cut folders by level, generated into ``data/real-dev`` if missing or made otherwise."""
+    """The real dev warps' cut folders by level (``run.deformation_suite`` with the dev seeds), generated into
+    ``data/real-dev`` if missing or made otherwise."""
     import run
-    from paintmatch import deform
 
-    shared = run._shared_data() / "assets"
-    source = (shared / "gt0242.png", shared / "line0242.png")
-    settings = {"generator": "paintmatch.deform", "seed": REAL_DEV_SEED, "repeats": REAL_DEV_REPEATS,
-                "levels": list(REAL_DEV_LEVELS), "frames": REAL_DEV_FRAMES, "source": [p.name for p in source]}
-    folder = data / "real-dev"
-
-    def generate(out: Path) -> None:
-        for k in range(REAL_DEV_REPEATS):
-            deform.make_deformation_suite([source], out / f"seed{k}", levels=REAL_DEV_LEVELS, frames=REAL_DEV_FRAMES,
-                                          seed=REAL_DEV_SEED + k)
-
-    run._generated(folder, settings, f"real dev warps (levels {list(REAL_DEV_LEVELS)})", generate)
-    return {f"real dev level {level}": sorted(p.parent for p in folder.glob(f"*/*_level{level}/line"))
-            for level in REAL_DEV_LEVELS}
+    suite = run.deformation_suite(data, folder="real-dev", levels=REAL_DEV_LEVELS, frames=REAL_DEV_FRAMES,
+                                  seed=REAL_DEV_SEED, repeats=REAL_DEV_REPEATS)
+    return {f"real dev level {level}": suite.groups[f"real-deformation level {level}"] for level in REAL_DEV_LEVELS}
 
 
 def _second_suite(args: argparse.Namespace) -> int:
     """``--suite clean|real``: every cut colored from its first frame, mean acc / acc_thres / pix_acc per group."""
-    import numpy as np
-
-    from paintmatch.evaluate.score import evaluate_cut
+    import tune
 
     if args.suite == "clean":
-        import tune
-
         groups = {"clean dev 12x8": tune.dev_suite(HERE / "data", 12, 8)}
     else:
         groups = real_dev_groups(HERE / "data")
@@ -116,9 +101,8 @@ def _second_suite(args: argparse.Namespace) -> int:
     for method in [m.strip() for m in args.methods.split(",") if m.strip()]:
         for group, cuts in groups.items():
             cuts = cuts[: args.cuts]
-            means = [evaluate_cut(cut, method, matcher_params=params)[0].means for cut in cuts]
             row = {"method": method, "suite": group, "params": params or None, "cuts": len(cuts),
-                   **{k: float(np.nanmean([m[k] for m in means])) for k in ("acc", "acc_thres", "pix_acc")}}
+                   **tune.score(cuts, method, params)}
             print(f"{method:10s} {group:18s} acc_thres {row['acc_thres']:.4f}  acc {row['acc']:.4f}  "
                   f"pix_acc {row['pix_acc']:.4f}", flush=True)
             with open(log, "a", encoding="utf-8") as handle:

@@ -203,24 +203,26 @@ def production_suite(data: Path, *, name: str, cuts: int | None = None, frames: 
     return Suite(name=name, description=description, groups={name: paths}, settings=settings, every_reference=True)
 
 
-def deformation_suite(data: Path, *, folder: str, levels: tuple[int, ...], frames: int, small: bool = False) -> Suite:
+def deformation_suite(data: Path, *, folder: str, levels: tuple[int, ...], frames: int, small: bool = False,
+                      seed: int = DEFORM_SEED, repeats: int = DEFORM_REPEATS) -> Suite:
     """Real drawings under known smooth deformations, one group per strength level.
 
     Only the PaintBucket-Character frame 0242 is warped: laughing_girl and smoke_explosion are training sources
     of the shipped weights (the part field and the ResNets train on warps of them), and nothing learned may be
     scored on a source it trained on. To keep more than one cut per level, the frame is warped with
-    ``DEFORM_REPEATS`` seeds (``small``: one).
+    ``repeats`` seeds from ``seed`` (``small``: one). The test suite's seeds are the defaults; ``benchmarks/dev.py
+    --suite real`` warps it with seeds of its own.
     """
     from paintmatch import deform
 
     shared = _shared_data()
     sources = {"pbc0242": (shared / "assets" / "gt0242.png", shared / "assets" / "line0242.png")}
-    repeats = 1 if small else DEFORM_REPEATS
+    repeats = 1 if small else repeats
     version = getattr(deform, "DEFORM_VERSION", None) or {str(k): repr(v) for k, v in deform.LEVELS.items()}
     settings = {
         "generator": "paintmatch.deform",
         "version": version,
-        "seed": DEFORM_SEED,
+        "seed": seed,
         "repeats": repeats,
         "levels": list(levels),
         "frames": frames,
@@ -231,7 +233,7 @@ def deformation_suite(data: Path, *, folder: str, levels: tuple[int, ...], frame
     def generate(out: Path) -> None:
         for k in range(repeats):
             deform.make_deformation_suite(
-                list(sources.values()), out / f"seed{k}", levels=levels, frames=frames, seed=DEFORM_SEED + k
+                list(sources.values()), out / f"seed{k}", levels=levels, frames=frames, seed=seed + k
             )
 
     _generated(folder, settings, f"real-deformation (levels {list(levels)})", generate)
@@ -241,7 +243,7 @@ def deformation_suite(data: Path, *, folder: str, levels: tuple[int, ...], frame
         groups[f"real-deformation level {level}"] = cuts
     description = (
         f"the real colored frame {', '.join(sources)} (never trained on) warped by smooth random deformations, "
-        f"{repeats} cut(s) per level x {frames} frames (frame 0000 the original), seeds {DEFORM_SEED}+k"
+        f"{repeats} cut(s) per level x {frames} frames (frame 0000 the original), seeds {seed}+k"
     )
     return Suite(name="real-deformation", description=description, groups=groups, settings=settings)
 
