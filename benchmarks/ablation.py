@@ -4,8 +4,11 @@
 
 Uses the suites of ``benchmarks/run.py`` (generated as ``make bench`` does where missing): the production-like
 test suite, each cut colored from its first and from its last drawing (``REFERENCES``; every reference would take 16
-times the bench's best run), and the clean synthetic test suite (from the first frame). Scored on the truth's
-regions. Writes benchmarks/results/ablation.md and ablation.json.
+times the bench's best run), the clean synthetic test suite (from the first frame) and the real-deformation suite's
+levels 1 and 3 (``REAL_LEVELS``: warps of the real frame 0242, from the first frame). Scored on the truth's regions;
+acc beside acc_thres, because the specks under 10 px that acc_thres leaves out are most of a real frame's regions
+(a deletion free on acc_thres everywhere cost the real warps 3-5 points of acc: best_defaults.yaml,
+``anchor.part_weight``). Writes benchmarks/results/ablation.md and ablation.json.
 ``--jobs N`` scores N (variant, suite) pairs at a time in separate processes: the same scores, faster only on a
 machine with more than 2 cores (``make ablation`` uses ``BENCH_JOBS``, 1 unless set).
 The calibrated confidence changes no color and has no row.
@@ -21,6 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCES = 2  # per production cut: the first and the last drawing
+#: The real-deformation levels scored: the mildest and the strongest warps (level 2 sits between them in every table).
+REAL_LEVELS = (1, 3)
 
 def variants() -> dict[str, dict]:
     """One row per evidence term and per refinement step of ``best``, each switched off alone (keyword overrides)."""
@@ -52,13 +57,6 @@ def variants() -> dict[str, dict]:
     return rows
 
 
-def _cuts(folder: Path, level: int | None = None) -> list[Path]:
-    cuts = sorted(p for p in folder.iterdir() if (p / "line").is_dir())
-    if level is not None:
-        cuts = [c for c in cuts if c.name.endswith(f"_level{level}")]
-    return cuts
-
-
 def _production_score(cuts: list[Path], params: dict) -> dict:
     """Mean metrics of ``best`` with ``params`` over production cuts, each colored from ``REFERENCES`` references."""
     from paintmatch.evaluate.every_reference import evaluate_every_reference
@@ -67,27 +65,29 @@ def _production_score(cuts: list[Path], params: dict) -> dict:
     return dict(evaluation.summary["best"].by_cut)
 
 
-def _score(variant: str, suite: str, folder: Path, params: dict) -> tuple[dict, float]:
-    """(mean metrics, seconds) of ``best`` with ``params`` on one suite; runs here or in a ``--jobs`` worker."""
+def _score(variant: str, suite: str, cuts: list[Path], params: dict) -> tuple[dict, float]:
+    """(mean metrics, seconds) of ``best`` with ``params`` on one suite's cuts; runs here or in a ``--jobs`` worker."""
     from tune import score  # benchmarks/tune.py: mean metrics of a method over cuts
 
     start = time.perf_counter()
-    cuts = _cuts(folder)
     metrics = _production_score(cuts, params) if suite.startswith("production") else score(cuts, "best", params)
     seconds = time.perf_counter() - start
     print(f"{variant:32s} {suite:26s} acc_thres {metrics['acc_thres']:.4f} acc {metrics['acc']:.4f} ({seconds:.0f} s)", flush=True)
     return metrics, seconds
 
 
-def _suites(data: Path) -> dict[str, Path]:
-    """The two suites' folders, generated as ``make bench`` does where missing (the same seeds and markers)."""
+def _suites(data: Path) -> dict[str, list[Path]]:
+    """Each suite's cut folders, generated as ``make bench`` does where missing (the same seeds and markers)."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import run
 
-    run.production_suite(data, name="production-test")
-    run.synthetic_suite(data, name="synthetic-test", folder="synthetic-test", seed=run.SYNTH_TEST_SEED,
-                      cuts=run.SYNTH_CUTS, frames=run.SYNTH_FRAMES)
-    return {"production-test": data / "production-test", "synthetic-test": data / "synthetic-test"}
+    suites = [run.production_suite(data, name="production-test"),
+              run.synthetic_suite(data, name="synthetic-test", folder="synthetic-test", seed=run.SYNTH_TEST_SEED,
+                                  cuts=run.SYNTH_CUTS, frames=run.SYNTH_FRAMES),
+              run.deformation_suite(data, folder="real-deformation", levels=run.DEFORM_LEVELS, frames=run.SYNTH_FRAMES)]
+    groups = {name: cuts for suite in suites for name, cuts in suite.groups.items()}
+    return {name: groups[name] for name in ("production-test", "synthetic-test",
+                                            *(f"real-deformation level {level}" for level in REAL_LEVELS))}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = known if not args.variants else {k: known[k] for k in args.variants.split(",")}
     if args.jobs < 1:
         parser.error(f"--jobs must be at least 1; got {args.jobs}")
-    pairs = [(variant, suite, folder, params) for variant, params in chosen.items() for suite, folder in suites.items()]
+    pairs = [(variant, suite, cuts, params) for variant, params in chosen.items() for suite, cuts in suites.items()]
     if args.jobs == 1:
         scored = [_score(*pair)[0] for pair in pairs]
     else:
