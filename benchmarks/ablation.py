@@ -81,10 +81,7 @@ def _suites(data: Path) -> dict[str, list[Path]]:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import run
 
-    suites = [run.production_suite(data, name="production-test"),
-              run.synthetic_suite(data, name="synthetic-test", folder="synthetic-test", seed=run.SYNTH_TEST_SEED,
-                                  cuts=run.SYNTH_CUTS, frames=run.SYNTH_FRAMES),
-              run.deformation_suite(data, folder="real-deformation", levels=run.DEFORM_LEVELS, frames=run.SYNTH_FRAMES)]
+    suites = [run.named_suite(data, name) for name in ("production-test", "synthetic-test", "real-deformation")]
     groups = {name: cuts for suite in suites for name, cuts in suite.groups.items()}
     return {name: groups[name] for name in ("production-test", "synthetic-test",
                                             *(f"real-deformation level {level}" for level in REAL_LEVELS))}

@@ -380,6 +380,23 @@ def _update_readme(results_md: str) -> None:
 SUITE_NAMES = ("production-test", "production-dev", "synthetic-test", "synthetic-dev", "real-deformation")
 
 
+def named_suite(data: Path, name: str, *, small: bool = False) -> Suite:
+    """The benchmark suite ``name`` (``SUITE_NAMES``) in ``data``, generated where missing; ``small``: the quick
+    variant of ``--small`` (fewer cuts and frames, its own folders). An unknown name exits with the known ones."""
+    cuts, frames = (2, 3) if small else (SYNTH_CUTS, SYNTH_FRAMES)
+    suffix = "-small" if small else ""
+    if name in ("production-test", "production-dev"):
+        return production_suite(data, name=name, **({"cuts": 2, "frames": 3} if small else {}))
+    if name == "synthetic-test":
+        return synthetic_suite(data, name=name, folder=name + suffix, seed=SYNTH_TEST_SEED, cuts=cuts, frames=frames)
+    if name == "synthetic-dev":
+        return synthetic_suite(data, name=name, folder=name + suffix, seed=SYNTH_DEV_SEED, cuts=cuts, frames=frames)
+    if name == "real-deformation":
+        levels = DEFORM_LEVELS[-1:] if small else DEFORM_LEVELS
+        return deformation_suite(data, folder=name + suffix, levels=levels, frames=frames, small=small)
+    raise SystemExit(f"benchmark: unknown suite {name!r}; known: {', '.join(SUITE_NAMES)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="tiny suites (2 cuts x 3 frames, 1 level) for tests")
@@ -405,21 +422,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or (HERE / "results" / "raw" / "small" if args.small else HERE / "results")
     out.mkdir(parents=True, exist_ok=True)
     methods = _methods(args.methods)
-    cuts, frames = (2, 3) if args.small else (SYNTH_CUTS, SYNTH_FRAMES)
-    suites: list[Suite] = []
-    for name in [s.strip() for s in args.suites.split(",") if s.strip()]:
-        suffix = "-small" if args.small else ""
-        if name in ("production-test", "production-dev"):
-            suites.append(production_suite(data, name=name, **({"cuts": 2, "frames": 3} if args.small else {})))
-        elif name == "synthetic-test":
-            suites.append(synthetic_suite(data, name=name, folder=name + suffix, seed=SYNTH_TEST_SEED, cuts=cuts, frames=frames))
-        elif name == "synthetic-dev":
-            suites.append(synthetic_suite(data, name=name, folder=name + suffix, seed=SYNTH_DEV_SEED, cuts=cuts, frames=frames))
-        elif name == "real-deformation":
-            levels = DEFORM_LEVELS[-1:] if args.small else DEFORM_LEVELS
-            suites.append(deformation_suite(data, folder=name + suffix, levels=levels, frames=frames, small=args.small))
-        else:
-            raise SystemExit(f"benchmark: unknown suite {name!r}; known: {', '.join(SUITE_NAMES)}")
+    suites = [named_suite(data, name, small=args.small) for name in [s.strip() for s in args.suites.split(",") if s.strip()]]
 
     threads = max(1, (os.cpu_count() or 1) // args.jobs)
     timing = ("sequential, one process" if args.jobs == 1 else
