@@ -99,7 +99,7 @@ def run(method: str, repeats: int) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--method", action="append", help="matcher(s) to time (default: simple and best)")
+    parser.add_argument("--method", action="append", help="a matcher to time; repeat the option for several (default: best, simple and paper)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args(argv)
