@@ -37,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cuts", type=int, default=None, help="only the first N dev cuts")
     parser.add_argument("--suite", choices=("production", "clean", "real"), default="production",
                         help="production-like dev (default), or a second suite: clean synthetic dev, real dev warps")
+    parser.add_argument("--real-repeats", type=int, default=None,
+                        help=f"--suite real: warp seeds per level (default {REAL_DEV_REPEATS}; each seed adds 3 target "
+                             "frames of about 96 components over 10 px: at 3 seeds one component is about 0.1 points)")
     args = parser.parse_args(argv)
     if args.suite != "production":
         return _second_suite(args)
@@ -77,13 +80,16 @@ REAL_DEV_LEVELS = (1, 3)
 REAL_DEV_FRAMES = 4
 
 
-def real_dev_groups(data: Path) -> dict[str, list[Path]]:
-    """The real dev warps' cut folders by level (``run.deformation_suite`` with the dev seeds), generated into
-    ``data/real-dev`` if missing or made otherwise."""
+def real_dev_groups(data: Path, repeats: int | None = None) -> dict[str, list[Path]]:
+    """The real dev warps' cut folders by level (``run.deformation_suite`` with ``repeats`` dev seeds from
+    ``REAL_DEV_SEED``, default ``REAL_DEV_REPEATS``), generated into ``data/real-dev`` (``data/real-dev-<repeats>``
+    for other counts) if missing or made otherwise."""
     import run
 
-    suite = run.deformation_suite(data, folder="real-dev", levels=REAL_DEV_LEVELS, frames=REAL_DEV_FRAMES,
-                                  seed=REAL_DEV_SEED, repeats=REAL_DEV_REPEATS)
+    repeats = REAL_DEV_REPEATS if repeats is None else repeats
+    folder = "real-dev" if repeats == REAL_DEV_REPEATS else f"real-dev-{repeats}"
+    suite = run.deformation_suite(data, folder=folder, levels=REAL_DEV_LEVELS, frames=REAL_DEV_FRAMES,
+                                  seed=REAL_DEV_SEED, repeats=repeats)
     return {f"real dev level {level}": suite.groups[f"real-deformation level {level}"] for level in REAL_DEV_LEVELS}
 
 
@@ -94,7 +100,7 @@ def _second_suite(args: argparse.Namespace) -> int:
     if args.suite == "clean":
         groups = {"clean dev 12x8": tune.dev_suite(HERE / "data", 12, 8)}
     else:
-        groups = real_dev_groups(HERE / "data")
+        groups = real_dev_groups(HERE / "data", args.real_repeats)
     params = json.loads(args.params) if args.params else {}
     log = HERE / "results" / "raw" / "dev.jsonl"
     log.parent.mkdir(parents=True, exist_ok=True)
