@@ -99,9 +99,10 @@ weights: install-test
 	$(VENV)/bin/paintmatch train --config configs/part-field-production2.yaml --out runs/part-field-production2
 	$(VENV)/bin/paintmatch train --config configs/part-field-production3.yaml --out runs/part-field-production3
 	$(VENV)/bin/paintmatch train --config configs/part-field-production4.yaml --out runs/part-field-production4
+	$(VENV)/bin/paintmatch train --config configs/part-field-512.yaml --out runs/part-field-512
 	$(VENV)/bin/paintmatch train --config configs/color-choice-production.yaml --out runs/color-choice-production
 	cp runs/part-field-production4/part-field-production4-fp16.onnx runs/part-field-production4/part-field-production4-fp16.json src/paintmatch/models/
-	cp runs/part-field-production3/part-field-production3-fp16.onnx runs/part-field-production3/part-field-production3-fp16.json src/paintmatch/models/
+	cp runs/part-field-512/part-field-512-fp16.onnx runs/part-field-512/part-field-512-fp16.json src/paintmatch/models/
 	cp runs/resnet34-c32-synth/resnet34-c32-synth-int8.onnx runs/resnet34-c32-synth/resnet34-c32-synth-int8.json src/paintmatch/models/
 	cp runs/color-choice-production/color-choice-production.onnx runs/color-choice-production/color-choice-production.json src/paintmatch/models/
 

@@ -44,7 +44,7 @@ def variants() -> dict[str, dict]:
     rows["- flow (term and both flow votes)"] = {"flow": False}
     rows["- flow check"] = {"fb_tol": 0.0}
     rows["- per-color flow coverage"] = {"color_vote": 0.0}
-    rows["- mirrored view of the part field"] = {"part_mirror": False}
+    rows["- mirrored view of the part field"] = {"part_mirror": ""}
     rows["- part support in the anchor merge"] = {"anchor_part": 0.0}
     steps = {"guided-flow": {"guided_flow": False}, "neighbour-consistency": {"neighbours": False}, "tiny-region-vote": {"tiny_area": 0},
              "anchor-merge": {"anchor": False},

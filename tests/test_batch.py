@@ -119,7 +119,7 @@ def test_weights_loaded_once_per_worker_process(monkeypatch):
         options = ColorizeOptions(method="best-deep")
         for _ in range(3):
             batch._prepare_worker(options)
-        fields = ["weights:part-field-production4", "weights:part-field-production3"]  # the two best averages
+        fields = ["weights:part-field-production4", "weights:part-field-512"]  # the two best averages
         assert loads == ["weights:default", *fields]  # its crop features and its part fields
         for _ in range(2):
             batch._prepare_worker(ColorizeOptions(method="best"))  # shape features: only the part fields

@@ -12,7 +12,8 @@ from conftest import corrupt_copy, load_rgba
 from paintmatch.cli import main
 from paintmatch.errors import InputError, ModelError
 from paintmatch.features import get_weights, sha256_of
-from paintmatch.features.part_field import PART_FIELD_CHANNELS, component_part_embeddings, part_field_input
+from paintmatch.features.part_field import (PART_FIELD_CHANNELS, component_part_embeddings, mirrored_fields,
+                                           part_field_input, part_field_view_sizes)
 from paintmatch.match import Frame
 from paintmatch.segment import LineClass, segment
 from paintmatch.synth import synth_frames
@@ -48,7 +49,7 @@ def test_input_channels_show_lines_and_trace_lines(synth_frame: Frame) -> None:
 
 
 def test_the_mirrored_view_is_the_field_of_the_mirrored_frame(synth_frame: Frame) -> None:
-    """``mirror=True`` adds, per field, the field of the frame mirrored left to right, mirrored back."""
+    """A field that ``mirror`` names adds the field of the frame mirrored left to right, mirrored back."""
     import dataclasses
 
     seg = synth_frame.seg  # 256 px, the fields' own size: mirroring commutes exactly with their input
@@ -57,13 +58,26 @@ def test_the_mirrored_view_is_the_field_of_the_mirrored_frame(synth_frame: Frame
                                    line_class=np.ascontiguousarray(seg.line_class[:, ::-1]),
                                    centroids=np.column_stack([width - 1 - seg.centroids[:, 0], seg.centroids[:, 1]]))
     line = synth_frame.line
-    both = component_part_embeddings(Frame(line=line, seg=seg), "part-field", mirror=True)
+    both = component_part_embeddings(Frame(line=line, seg=seg), "part-field", mirror="part-field")
     plain = component_part_embeddings(Frame(line=line, seg=seg), "part-field")
     of_mirrored = component_part_embeddings(Frame(line=np.ascontiguousarray(line[:, ::-1]), seg=mirrored), "part-field")
     assert both.shape == (seg.n, 2 * plain.shape[1])
     np.testing.assert_allclose(both, np.concatenate([plain, of_mirrored], axis=1) / np.sqrt(2), atol=1e-5)
     # Trained on mirrored frames too, yet not mirror-symmetric: the second view differs (mean cosine measured 0.72).
     assert np.mean(np.sum(plain * of_mirrored, axis=1)) < 0.9
+
+
+def test_mirror_names_the_fields_that_see_the_mirrored_frame(synth_frame: Frame) -> None:
+    """Only the named fields add a mirrored view; naming a field the model lacks is an error that says so."""
+    model = "part-field+part-field-512"
+    assert mirrored_fields(model, "part-field") == [True, False]
+    assert part_field_view_sizes(model, "part-field") == [16, 16, 16]
+    assert part_field_view_sizes(model) == [16, 16]
+    vectors = component_part_embeddings(synth_frame, model, mirror="part-field")
+    assert vectors.shape == (synth_frame.seg.n, 48)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    with pytest.raises(ValueError, match="part-field-production3.*lacks"):
+        part_field_view_sizes(model, "part-field-production3")
 
 
 def test_tiny_training_run_is_deterministic_resumable_and_loadable(tmp_path: Path, synth_frame: Frame) -> None:
@@ -303,11 +317,11 @@ def test_production_share_spreads_production_like_cuts_evenly() -> None:
 def test_an_ensemble_of_part_fields_averages_their_cosines(synth_frame: Frame) -> None:
     from paintmatch.features.part_field import part_field_models
 
-    assert part_field_models("part-field+part-field-production3") == ["part-field", "part-field-production3"]
+    assert part_field_models("part-field+part-field-512") == ["part-field", "part-field-512"]
     assert part_field_models("part-field") == ["part-field"]
     one, other = (component_part_embeddings(Frame(line=synth_frame.line, seg=synth_frame.seg), name)
-                  for name in ("part-field", "part-field-production3"))
-    both = component_part_embeddings(Frame(line=synth_frame.line, seg=synth_frame.seg), "part-field+part-field-production3")
+                  for name in ("part-field", "part-field-512"))
+    both = component_part_embeddings(Frame(line=synth_frame.line, seg=synth_frame.seg), "part-field+part-field-512")
     assert both.shape == (synth_frame.n, one.shape[1] + other.shape[1]) and both.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(both, axis=1), 1.0, atol=1e-5)
     np.testing.assert_allclose(both @ both[:5].T, ((one @ one[:5].T) + (other @ other[:5].T)) / 2, atol=1e-5)

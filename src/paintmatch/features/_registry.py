@@ -139,17 +139,19 @@ MODELS: dict[str, str] = {
     "default": "resnet34-c32-synth-int8.json",
     "resnet34-c32-synth": "resnet34-c32-synth-int8.json",
     # The part fields of `best` (paintmatch.features.part_field): U-Nets over the whole frame, float16-stored
-    # (1.9 MB each); `best` averages the two, each also on the mirrored frame (best_defaults.yaml, `part_field`).
-    # They end a chain of runs that `make weights` repeats: four on clean synthetic cuts and warps of real line art
-    # (configs/part-field-mixed-long.yaml and the three part-field-mixed-unseen*.yaml), then 3000 steps more on cuts
-    # three in four production-like, key drawings far apart (configs/part-field-production.yaml); those two were
-    # shipped until best defaults version 6, which scored better without them (production-like dev 0.8939 against
-    # 0.8877 with all four). Then three more runs, each 3000 steps more on new cuts, 85% production-like
-    # (configs/part-field-production2.yaml, whose weights shipped as `part-field` until best defaults version 12,
-    # configs/part-field-production3.yaml and configs/part-field-production4.yaml). `part-field` names the newest.
+    # (1.9 MB each); `best` averages the eighth run (also on the mirrored frame) and the ninth, which sees 512 px views
+    # (best_defaults.yaml, `part_field`). They end a chain of runs that `make weights` repeats: four on clean
+    # synthetic cuts and warps of real line art (configs/part-field-mixed-long.yaml and the three
+    # part-field-mixed-unseen*.yaml), then 3000 steps more on cuts three in four production-like, key drawings far
+    # apart (configs/part-field-production.yaml); those two were shipped until best defaults version 6, which scored
+    # better without them (production-like dev 0.8939 against 0.8877 with all four). Then three more runs, each 3000
+    # steps more on new cuts, 85% production-like (configs/part-field-production2.yaml, whose weights shipped as
+    # `part-field` until best defaults version 12, configs/part-field-production3.yaml, the seventh, shipped until
+    # version 21, and configs/part-field-production4.yaml), and the eighth fine-tuned on 512 px views
+    # (configs/part-field-512.yaml). `part-field` names the eighth.
     "part-field": "part-field-production4-fp16.json",
     "part-field-production4": "part-field-production4-fp16.json",
-    "part-field-production3": "part-field-production3-fp16.json",
+    "part-field-512": "part-field-512-fp16.json",
     # The color choice of `best` (paintmatch.match._color_choice): gradient-boosted trees (scikit-learn, exported as an
     # ONNX tree ensemble) over each component's candidate colors, fitted on production-like cuts of their own
     # (configs/color-choice-production.yaml). Its ``channels`` are the columns it reads (``CHOICE_COLUMNS``).

@@ -130,8 +130,9 @@ class PartFieldSettings:
     ----------
     model : str
         Registered part-field weights.
-    mirror : bool
-        Each field also sees the mirrored frame, as one more field of the ensemble.
+    mirror : str
+        The fields of ``model`` (joined by ``+``) that also see the mirrored frame, each view one more field of the
+        ensemble ("" none).
     max_share : float
         The part term counts only between components both up to this share of their frames.
     veto : float
@@ -141,7 +142,7 @@ class PartFieldSettings:
     """
 
     model: str
-    mirror: bool
+    mirror: str
     max_share: float
     veto: float
     veto_max_share: float

@@ -255,14 +255,14 @@ class MatchContext:
     part_model : str or None
         Part-field weights, or None where nothing asks for the part field. The target's part-field
         vectors start on the helper thread as soon as the context exists (beside the optical flow).
-    part_mirror : bool
-        The part field also sees each frame mirrored (``component_part_embeddings``'s ``mirror``).
+    part_mirror : str
+        The fields of the part field that also see each frame mirrored (``component_part_embeddings``'s ``mirror``).
     """
 
     target: Frame
     flow: FlowSettings
     part_model: str | None = None
-    part_mirror: bool = False
+    part_mirror: str = ""
     _part: dict[int, tuple[Frame, Future]] = field(default_factory=dict, repr=False)
     _pixels: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
