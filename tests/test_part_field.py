@@ -13,7 +13,7 @@ from paintmatch.cli import main
 from paintmatch.errors import InputError, ModelError
 from paintmatch.features import get_weights, sha256_of
 from paintmatch.features.part_field import (PART_FIELD_CHANNELS, component_part_embeddings, mirrored_fields,
-                                           part_field_input, part_field_view_sizes)
+                                           part_field_input, part_field_inputs, part_field_view_sizes)
 from paintmatch.match import Frame
 from paintmatch.segment import LineClass, segment
 from paintmatch.synth import synth_frames
@@ -65,6 +65,15 @@ def test_the_mirrored_view_is_the_field_of_the_mirrored_frame(synth_frame: Frame
     np.testing.assert_allclose(both, np.concatenate([plain, of_mirrored], axis=1) / np.sqrt(2), atol=1e-5)
     # Trained on mirrored frames too, yet not mirror-symmetric: the second view differs (mean cosine measured 0.72).
     assert np.mean(np.sum(plain * of_mirrored, axis=1)) < 0.9
+
+
+def test_the_inputs_of_several_sizes_are_each_sizes_own_input(synth_frame: Frame) -> None:
+    """``part_field_inputs`` shares the line field between sizes; each view is still exactly ``part_field_input``'s."""
+    both = part_field_inputs(synth_frame.seg, (128, 512))
+    assert sorted(both) == [128, 512]
+    for side, x in both.items():
+        assert x.shape == (4, side, side) and x.dtype == np.uint8
+        np.testing.assert_array_equal(x, part_field_input(synth_frame.seg, side))
 
 
 def test_mirror_names_the_fields_that_see_the_mirrored_frame(synth_frame: Frame) -> None:

@@ -20,7 +20,7 @@ from paintmatch.features._registry import ModelWeights, get_weights
 from paintmatch.features._session import l2_normalise, load_session
 from paintmatch.segment import LineClass, Segmentation
 
-__all__ = ["PART_FIELD_CHANNELS", "FIELD_SIDE", "FIELD_CLIP", "part_field_input", "pixel_embeddings", "mean_vectors",
+__all__ = ["PART_FIELD_CHANNELS", "FIELD_SIDE", "FIELD_CLIP", "part_field_input", "part_field_inputs", "pixel_embeddings", "mean_vectors",
            "part_field_models", "mirrored_fields", "part_field_view_sizes", "nearest_by_view", "component_part_embeddings"]
 
 #: Input channels, in order: line field, main lines, red trace lines, blue trace lines.
@@ -38,6 +38,11 @@ def part_field_input(seg: Segmentation, side: int) -> np.ndarray:
     the frame's larger side) from them, so the network has texture between the lines; the masks
     tell main lines from shadow and highlight boundaries. Everything is reduced with area averaging.
     """
+    return part_field_inputs(seg, (side,))[side]
+
+
+def part_field_inputs(seg: Segmentation, sides) -> dict[int, np.ndarray]:
+    """``part_field_input(seg, side)`` for each of ``sides``, the line field and the masks computed once for all."""
     # cv2.compare gives 255 / 0 masks in one pass each; the three masks are reduced as one image.
     classes = seg.line_class
     masks = cv2.merge([cv2.compare(classes, int(c), cv2.CMP_EQ) for c in (LineClass.MAIN, LineClass.RED, LineClass.BLUE)])
@@ -52,8 +57,12 @@ def part_field_input(seg: Segmentation, side: int) -> np.ndarray:
     clip = FIELD_CLIP * max(ink.shape) / FIELD_SIDE
     distance = cv2.distanceTransform(free, cv2.DIST_L2, 3)
     field = (255.0 * (1.0 - np.minimum(distance, clip) / clip)).astype(np.uint8)
-    reduced = cv2.resize(masks, (side, side), interpolation=cv2.INTER_AREA)
-    return np.concatenate([cv2.resize(field, (side, side), interpolation=cv2.INTER_AREA)[None], reduced.transpose(2, 0, 1)])
+    inputs = {}
+    for side in sides:
+        reduced = cv2.resize(masks, (side, side), interpolation=cv2.INTER_AREA)
+        inputs[side] = np.concatenate([cv2.resize(field, (side, side), interpolation=cv2.INTER_AREA)[None],
+                                       reduced.transpose(2, 0, 1)])
+    return inputs
 
 
 def pixel_embeddings(seg: Segmentation, weights: ModelWeights) -> np.ndarray:
@@ -159,7 +168,7 @@ def component_part_embeddings(frame, model: str = "part-field", mirror: str = ""
     weights = [get_weights(name) for name in part_field_models(model)]
     mirrored = mirrored_fields(model, mirror)
     # One input per network size: the fields of an ensemble see the same view of the frame.
-    inputs = {side: part_field_input(frame.seg, side) for side in {w.crop_size for w in weights}}
+    inputs = part_field_inputs(frame.seg, {w.crop_size for w in weights})
     vectors = []
     for w, also_mirrored in zip(weights, mirrored):
         x = inputs[w.crop_size]
