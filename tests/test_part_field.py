@@ -87,6 +87,10 @@ def test_mirror_names_the_fields_that_see_the_mirrored_frame(synth_frame: Frame)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     with pytest.raises(ValueError, match="part-field-production3.*lacks"):
         part_field_view_sizes(model, "part-field-production3")
+    from paintmatch.match import get_matcher
+
+    with pytest.raises(ValueError, match="part-field-production3.*lacks"):  # at once, not in the first match
+        get_matcher("best", part_mirror="part-field-production3")
 
 
 def test_tiny_training_run_is_deterministic_resumable_and_loadable(tmp_path: Path, synth_frame: Frame) -> None:

@@ -12,6 +12,8 @@ mean over its pixels. Inference runs in onnxruntime on shipped weights (sha256 c
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import cv2
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -20,8 +22,9 @@ from paintmatch.features._registry import ModelWeights, get_weights
 from paintmatch.features._session import l2_normalise, load_session
 from paintmatch.segment import LineClass, Segmentation
 
-__all__ = ["PART_FIELD_CHANNELS", "FIELD_SIDE", "FIELD_CLIP", "part_field_input", "part_field_inputs", "pixel_embeddings", "mean_vectors",
-           "part_field_models", "mirrored_fields", "part_field_view_sizes", "nearest_by_view", "component_part_embeddings"]
+__all__ = ["PART_FIELD_CHANNELS", "FIELD_SIDE", "FIELD_CLIP", "part_field_input", "part_field_inputs", "pixel_embeddings",
+           "mean_vectors", "part_field_models", "mirrored_fields", "part_field_view_sizes", "nearest_by_view",
+           "component_part_embeddings"]
 
 #: Input channels, in order: line field, main lines, red trace lines, blue trace lines.
 PART_FIELD_CHANNELS = ("field", "main", "red", "blue")
@@ -41,7 +44,7 @@ def part_field_input(seg: Segmentation, side: int) -> np.ndarray:
     return part_field_inputs(seg, (side,))[side]
 
 
-def part_field_inputs(seg: Segmentation, sides) -> dict[int, np.ndarray]:
+def part_field_inputs(seg: Segmentation, sides: Iterable[int]) -> dict[int, np.ndarray]:
     """``part_field_input(seg, side)`` for each of ``sides``, the line field and the masks computed once for all."""
     # cv2.compare gives 255 / 0 masks in one pass each; the three masks are reduced as one image.
     classes = seg.line_class

@@ -201,6 +201,9 @@ class BestMatcher:
         self.pair_steps = tuple(steps)
         self.anchor_merge = AnchorMerge(s.anchor.margin, s.anchor.part_weight) if s.anchor.enabled else None
         part = s.part_field
+        from paintmatch.features.part_field import mirrored_fields
+
+        mirrored_fields(part.model, part.mirror)  # a mirror naming a field the model lacks fails here, not mid-match
         self.veto = PartFieldVeto(part.veto, part.veto_max_share, part.max_share) if part.veto > 0 and w.part > 0 else None
         t = s.trace_lines
         # It weighs its choices by the part field, so it needs one.
