@@ -181,6 +181,10 @@ class BestMatcher:
         _check_choice("features", s.features, FEATURE_CHOICES)
         _check_choice("flow.method", s.flow.method, FLOW_METHODS)
         _check_choice("flow.check_method", s.flow.check_method, FLOW_METHODS)
+        from paintmatch.features.part_field import mirrored_fields
+
+        # A mirror naming a field the model lacks fails here, not on the helper thread mid-match.
+        mirrored_fields(s.part_field.model, s.part_field.mirror)
         w = s.weights
         appearance = (AreaTerm(w.area), FeatureTerm(w.feat, s.features, s.model), TraceTerm(w.trace))
         self.terms = (
@@ -201,9 +205,6 @@ class BestMatcher:
         self.pair_steps = tuple(steps)
         self.anchor_merge = AnchorMerge(s.anchor.margin, s.anchor.part_weight) if s.anchor.enabled else None
         part = s.part_field
-        from paintmatch.features.part_field import mirrored_fields
-
-        mirrored_fields(part.model, part.mirror)  # a mirror naming a field the model lacks fails here, not mid-match
         self.veto = PartFieldVeto(part.veto, part.veto_max_share, part.max_share) if part.veto > 0 and w.part > 0 else None
         t = s.trace_lines
         # It weighs its choices by the part field, so it needs one.
