@@ -258,10 +258,11 @@ class BestMatcher:
         pair = self.context(target).pair(reference)
         return {term.name: pair.value(term) for term in self.terms}
 
-    def match_one(self, context: MatchContext, reference: Frame) -> tuple[Matching, PairEvidence]:
+    def match_one(self, context: MatchContext, reference: Frame,
+                  pair: PairContext | None = None) -> tuple[Matching, PairEvidence]:
         """The target of ``context`` matched against one colored frame: terms, assignment, guided flow, pair steps;
-        with the cost and the terms the assignment saw."""
-        pair = context.pair(reference)
+        with the cost and the terms the assignment saw. ``pair``: ``context.pair(reference)`` if made already."""
+        pair = context.pair(reference) if pair is None else pair
         cost = self.cost(pair)
         matching = self.assignment(reference, cost)
         if self.guided_flow is not None:
@@ -284,13 +285,19 @@ class BestMatcher:
         if reference.colors is None:
             raise ValueError("reference frame has no colors: pass a colored (painted) frame as reference")
         context = self.context(target)
+        anchor_pair = None
+        if anchor is not None and anchor.colors is not None and self.anchor_merge is not None:
+            # The painter's pair's flow first: the main thread computes it while the helper thread runs the part
+            # field, which the first cost waits for (bench-speed, four runs alternating: match 363 -> 312 ms, same scores).
+            anchor_pair = context.pair(anchor)
+            anchor_pair.flow()
         previous, previous_pair = self.match_one(context, reference)
         matching = previous
         painted, anchored, anchored_pair = reference, None, None
         if anchor is not None and anchor.colors is not None:
             painted = anchor
             if self.anchor_merge is not None:
-                anchored, anchored_pair = self.match_one(context, anchor)
+                anchored, anchored_pair = self.match_one(context, anchor, anchor_pair)
                 support = None
                 if context.part_model is not None and self.anchor_merge.part_weight > 0:
                     support = (part_support(context, anchor, previous.colors), part_support(context, anchor, anchored.colors))
