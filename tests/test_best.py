@@ -106,6 +106,30 @@ def test_match_leaves_only_per_frame_features_in_the_frames():
             assert kind in {"shape", "features:shape", "part_field", "line_field"}, key
 
 
+def test_each_pair_computes_its_flow_once_with_the_painters_frame(monkeypatch):
+    """The painter's pair's flow is computed ahead (beside the part field) and that pair is the one matched: one
+    flow per pair, and the same colors as matching the painter's frame alone would give its pair."""
+    import paintmatch.match._evidence as evidence
+
+    calls = []
+    original = evidence.flow_evidence
+
+    def counted(reference, target, settings):
+        calls.append(reference.name)
+        return original(reference, target, settings)
+
+    monkeypatch.setattr(evidence, "flow_evidence", counted)
+    reference, _ = split_scene(cut=False)
+    anchor, _ = split_scene(cut=False, shift=3)
+    anchor.name = "anchor"
+    target, _ = split_scene(cut=True, shift=3, colors=False)
+    matching = get_matcher("best", guided_flow=False).match(reference, target, anchor=anchor)
+    assert sorted(calls) == ["anchor", "split"]
+    assert calls[0] == "anchor"  # before the first pair's cost, which waits for the part field
+    palette = {tuple(c) for c in anchor.colors}
+    assert all(tuple(c) in palette for c in matching.colors)
+
+
 def test_the_anchor_is_asked_for_when_a_step_uses_it():
     assert get_matcher("best").uses_anchor
     assert get_matcher("best", anchor=False).uses_anchor  # the veto compares with the painter's frame
