@@ -35,6 +35,30 @@ def test_seed_points_lie_inside_their_components_even_a_ring():
     assert seg.labels[cy, cx] != ring  # the ring's centroid is in the hole: the seed had to be searched
 
 
+def test_seed_points_are_the_pixels_nearest_the_centroid_as_a_whole_scan_finds_them(basicpbc):
+    """The growing search squares find the same pixel as scanning each component's whole box (nearest to the
+    centroid, the first in raster order among equals), on the ring and on a large real frame's background."""
+    from paintmatch.io import read_image
+
+    frames = [_frame_with_a_ring().seg, segment(read_image(basicpbc / "laughing_girl" / "line" / "0000.png"))]
+    for seg in frames:
+        seeds = seed_points(seg)
+        searched = 0
+        for i in range(seg.n):
+            x, y, bw, bh = (int(v) for v in seg.bboxes[i])
+            ys, xs = np.nonzero(seg.labels[y : y + bh, x : x + bw] == i)
+            centre = np.rint(seg.centroids[i]).astype(int)
+            cx, cy = np.clip(centre, 0, [seg.shape[1] - 1, seg.shape[0] - 1])
+            if seg.labels[cy, cx] == i:
+                expected = (cx, cy)
+            else:
+                searched += 1
+                k = np.argmin((xs + x - seg.centroids[i, 0]) ** 2 + (ys + y - seg.centroids[i, 1]) ** 2)
+                expected = (xs[k] + x, ys[k] + y)
+            assert tuple(seeds[i]) == tuple(int(v) for v in expected), i
+        assert searched >= 1
+
+
 def test_flags_are_low_confidence_components_over_the_speck_size_not_locked():
     seg = _frame_with_a_ring().seg
     n = seg.n
