@@ -1,7 +1,9 @@
 """Speed benchmark: one 1600x1600 frame (laughing_girl, ~150 components) colored end to end, with colorize's defaults.
 
 Per-stage breakdown (read, segment, features, match, paint, write), the I/O floor (decode + encode
-of the same PNGs in the same run) and peak memory (max RSS of this process). Run:
+of the same PNGs in the same run) and peak memory (max RSS of this process); then the ``paintmatch colorize`` command
+itself per frame and per cut (``command_speed``: everything a frame costs beyond the stages, the sidecar and the
+previews, and the start-up). Run:
 
     make bench-speed            # or: .venv/bin/python benchmarks/bench_speed.py --method best
 
@@ -97,6 +99,27 @@ def run(method: str, repeats: int) -> dict:
     }
 
 
+def command_speed(method: str, short: int = 4, long: int = 12) -> dict:
+    """The ``paintmatch colorize`` command itself, in a subprocess: seconds per frame and per cut's start-up.
+
+    Two cuts of laughing_girl's frames (``bench_memory.make_cut``: 0000-0003 repeated, 0000 colored), ``short`` and
+    ``long`` frames: a frame costs the difference over ``long - short`` frames (everything the command does per
+    frame: reading, segmenting, matching, painting, the sidecar, the previews); the start-up (imports, model sessions,
+    the reference's segmentation and palette, checking the cut) is the rest of the short run.
+    """
+    from bench_memory import make_cut, peak_rss_of_colorize
+
+    with tempfile.TemporaryDirectory(prefix="paintmatch-bench-speed-") as tmp:
+        work = Path(tmp)
+        seconds = {}
+        for frames in (short, long):
+            cut = make_cut(work / f"cut-{frames}", frames)
+            seconds[frames] = peak_rss_of_colorize(cut, work / f"out-{frames}", method)[1]
+    per_frame = (seconds[long] - seconds[short]) / (long - short)
+    return {"frames": [short, long], "seconds": [seconds[short], seconds[long]], "per_frame": per_frame,
+            "start_up": seconds[short] - short * per_frame}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--method", action="append", help="a matcher to time; repeat the option for several (default: best, simple and paper)")
@@ -105,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     methods = args.method or ["best", "simple", "paper"]
     results = [run(m, args.repeats) for m in methods]
+    for result in results:
+        result["command"] = command_speed(result["method"])
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "speed.json").write_text(json.dumps(results, indent=2))
     stages = ["read", "segment", "features", "match", "paint", "write", "total", "io_floor"]
@@ -115,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         cells = [f"{r['seconds'].get(s, 0.0) * 1000:.0f} ms" for s in stages]
         lines.append(f"| {r['method']} | {r['components']} | " + " | ".join(cells) + f" | {r['ratio_to_io_floor']:.2f} | {r['peak_rss_mb']:.0f} MB |")
+    lines += ["", "| method | `paintmatch colorize`, s per frame | start-up per cut (s) |", "|---|---|---|"]
+    lines += [f"| {r['method']} | {r['command']['per_frame']:.2f} | {r['command']['start_up']:.1f} |" for r in results]
     table = "\n".join(lines)
     (args.out / "speed.md").write_text(table + "\n")
     print(table)
