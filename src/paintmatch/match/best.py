@@ -285,23 +285,22 @@ class BestMatcher:
         if reference.colors is None:
             raise ValueError("reference frame has no colors: pass a colored (painted) frame as reference")
         context = self.context(target)
-        anchor_pair = None
-        if anchor is not None and anchor.colors is not None and self.anchor_merge is not None:
-            # The painter's pair's flow first: the main thread computes it while the helper thread runs the part
-            # field, which the first cost waits for (bench-speed, four runs alternating: match 363 -> 312 ms, same scores).
-            anchor_pair = context.pair(anchor)
+        painted = anchor if anchor is not None and anchor.colors is not None else reference
+        # The pair the anchor merge matches against the painter's frame, if it runs: its flow first, computed by the
+        # main thread while the helper thread runs the part field, which the first cost waits for (bench-speed, four
+        # runs alternating: match 363 -> 312 ms, same scores).
+        anchor_pair = context.pair(anchor) if painted is anchor and self.anchor_merge is not None else None
+        if anchor_pair is not None:
             anchor_pair.flow()
         previous, previous_pair = self.match_one(context, reference)
         matching = previous
-        painted, anchored, anchored_pair = reference, None, None
-        if anchor is not None and anchor.colors is not None:
-            painted = anchor
-            if self.anchor_merge is not None:
-                anchored, anchored_pair = self.match_one(context, anchor, anchor_pair)
-                support = None
-                if context.part_model is not None and self.anchor_merge.part_weight > 0:
-                    support = (part_support(context, anchor, previous.colors), part_support(context, anchor, anchored.colors))
-                matching = self.anchor_merge(matching, anchored, support)
+        anchored, anchored_pair = None, None
+        if anchor_pair is not None:
+            anchored, anchored_pair = self.match_one(context, anchor, anchor_pair)
+            support = None
+            if context.part_model is not None and self.anchor_merge.part_weight > 0:
+                support = (part_support(context, anchor, previous.colors), part_support(context, anchor, anchored.colors))
+            matching = self.anchor_merge(matching, anchored, support)
         if self.veto is not None:
             matching = self.veto(context, painted, matching)
         if self.trace_lines is not None:
