@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import paintmatch.io
 from paintmatch.errors import InputError
 from paintmatch.io import (
     MAX_PIXELS,
@@ -269,6 +270,19 @@ def test_png_round_trip_is_exact(tmp_path):
     np.testing.assert_array_equal(read_image(tmp_path / "sub" / "a.png"), rgba)
 
 
+@pytest.mark.parametrize("bits, mode", [(8, "L"), (24, "RGB"), (32, "RGBA")])
+def test_png_keeps_its_bits_and_channel_order(tmp_path, bits, mode):
+    grey = _noise((9, 300))
+    rgba = _grey_rgba(grey) if bits == 8 else _noise((9, 300, 4), seed=bits)
+    if bits != 32:
+        rgba[..., 3] = 255
+    rgba[3:6, :150] = rgba[3, 0]  # flat runs, as painted frames have
+    path = tmp_path / "a.png"
+    write_image(path, rgba, bits_per_pixel=bits)
+    assert image_info(path).mode == mode
+    np.testing.assert_array_equal(np.asarray(Image.open(path).convert("RGBA")), rgba)  # read by Pillow, not our reader
+
+
 def test_write_image_argument_errors(tmp_path):
     with pytest.raises(InputError, match=r"\.png, \.tga or \.tif"):
         write_image(tmp_path / "a.jpg", np.zeros((2, 2, 4), np.uint8))
@@ -387,7 +401,12 @@ def test_failed_write_leaves_existing_file_untouched(tmp_path, monkeypatch, suff
         fp.write(b"half a file")
         raise RuntimeError("encoder failed")
 
+    def broken_png(pixels):
+        raise RuntimeError("encoder failed")
+
+    # PNG is encoded by OpenCV into memory, then written; TGA by Pillow straight into the temporary file.
     monkeypatch.setattr(Image.Image, "save", broken_save)
+    monkeypatch.setattr(paintmatch.io, "encode_png", broken_png)
     with pytest.raises(RuntimeError, match="encoder failed"):
         write_image(path, _noise((6, 6, 4), seed=2))
     assert path.read_bytes() == before

@@ -21,10 +21,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from paintmatch import __version__
 from paintmatch.errors import InputError
+from paintmatch.io import encode_png
 from paintmatch.web.config import ServeConfig
 from paintmatch.web.errors import ApiError
 from paintmatch.web.jobs import JobManager
-from paintmatch.web.render import confidence_view, crop_box, encode_png, fit, match_crop, segments_view
+from paintmatch.web.render import confidence_view, crop_box, fit, match_crop, segments_view
 from paintmatch.web.schema import (
     ColorizeRequest,
     ColorRequest,

@@ -7,7 +7,7 @@ import numpy as np
 
 from paintmatch.match import Frame
 
-__all__ = ["VIEWS", "confidence_view", "crop_box", "match_crop", "segments_view", "fit", "encode_png"]
+__all__ = ["VIEWS", "confidence_view", "crop_box", "match_crop", "segments_view", "fit"]
 
 VIEWS = ("result", "line", "confidence", "segments", "gaps")
 
@@ -136,11 +136,3 @@ def fit(rgba: np.ndarray, max_side: int | None) -> np.ndarray:
         return rgba
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     return cv2.resize(rgba, size, interpolation=cv2.INTER_AREA)
-
-
-def encode_png(rgba: np.ndarray) -> bytes:
-    """PNG bytes of an (H, W, 4) uint8 RGBA image (fast compression: these are previews)."""
-    ok, buffer = cv2.imencode(".png", cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGRA), [cv2.IMWRITE_PNG_COMPRESSION, 1])
-    if not ok:  # pragma: no cover - OpenCV always encodes a valid uint8 array
-        raise RuntimeError("PNG encoding failed")
-    return buffer.tobytes()
