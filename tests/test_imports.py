@@ -3,7 +3,8 @@
 import subprocess
 import sys
 
-HEAVY = ("torch", "torchvision", "onnxruntime", "dask", "distributed", "fastapi", "uvicorn", "pygmtools", "skimage")
+HEAVY = ("torch", "torchvision", "onnxruntime", "dask", "distributed", "fastapi", "uvicorn", "pygmtools", "skimage",
+         "scipy.ndimage")  # scipy.ndimage: about 0.3 s, loaded by the synthetic-cut generator
 
 
 def _loaded_after(statement: str) -> set[str]:

@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", type=int, default=None,
                         help="frame width and height in pixels (default 1024 for production-like cuts, 512 with --clean)")
     parser.add_argument("--clean", action="store_true",
-                        help="the clean cuts of earlier versions, byte for byte (closed lines, flat gt, smooth motion) "
+                        help="the clean cuts of earlier versions, pixel for pixel (closed lines, flat gt, smooth motion) "
                              "instead of production-like ones (leaking 1-4 px gaps, antialiased gt, key-drawing motion)")
     parser.add_argument("--line-format", choices=["mixed", "rgba", "white"], default="mixed",
                         help="production-like line art: RGBA on transparency, RGB on white, or mixed (cuts alternate; default)")

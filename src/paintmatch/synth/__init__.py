@@ -27,7 +27,7 @@ shadows, red for highlights, as in anime production. Everything is deterministic
       character moves 3-6% of the frame per drawing: parts move a median of well over 4% of the
       frame width between consecutive drawings.
 
-``clean`` (the default of the Python functions, and ``paintmatch synth --clean``: byte for byte the cuts
+``clean`` (the default of the Python functions, and ``paintmatch synth --clean``: pixel for pixel the cuts
 of earlier versions, used for training and the clean suites)
     Over the frames of a cut the character moves smoothly: joints turn (forward kinematics), the
     camera moves, zooms and turns, a smooth non-rigid displacement bends everything, the front arm
@@ -80,9 +80,35 @@ Public API: ``generate_cut``, ``generate_suite`` (files) and ``synth_frames`` (i
 shared with ``paintmatch.deform``.
 """
 
-from paintmatch.synth._cut import GENERATOR_VERSION, STYLES, SUITES, SynthFrame, generate_cut, generate_suite, synth_frames
-from paintmatch.synth._measure import measure_cut
-from paintmatch.synth._truth import FrameTruth, build_truth, encode_ids, write_truth_frame
+import importlib
+
+from paintmatch.synth._suites import STYLES, SUITES
+
+# The generator itself is imported on first use (PEP 562): it pulls in scipy.ndimage (about 0.3 s), and every
+# paintmatch command's start-up builds the parser of ``paintmatch synth``, which needs only ``SUITES``.
+_LAZY = {
+    "GENERATOR_VERSION": "_cut",
+    "SynthFrame": "_cut",
+    "generate_cut": "_cut",
+    "generate_suite": "_cut",
+    "synth_frames": "_cut",
+    "measure_cut": "_measure",
+    "FrameTruth": "_truth",
+    "build_truth": "_truth",
+    "encode_ids": "_truth",
+    "write_truth_frame": "_truth",
+}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'paintmatch.synth' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"paintmatch.synth.{_LAZY[name]}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "GENERATOR_VERSION",

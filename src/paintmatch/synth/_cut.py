@@ -18,20 +18,10 @@ from paintmatch.synth._keys import key_pose, plan_key_motion
 from paintmatch.synth._motion import plan_motion, pose
 from paintmatch.synth._production import LINE_FORMATS, Gap, export_paint, open_gaps, to_line_format
 from paintmatch.synth._render import RenderedFrame, render_frame
+from paintmatch.synth._suites import STYLES, SUITES
 from paintmatch.synth._truth import FrameTruth, build_truth, write_truth_frame
 
-__all__ = ["GENERATOR_VERSION", "STYLES", "SUITES", "SynthFrame", "generate_cut", "generate_suite", "synth_frames"]
-
-STYLES = ("clean", "production")
-"""``clean``: today's cuts (smooth motion, closed lines, flat gt). ``production``: cleanup-style line art
-with leaking gaps, antialiased paint exports and key-drawing motion (``paintmatch.synth``)."""
-
-SUITES = {
-    "production-dev": {"seed": 1000, "cuts": 12, "frames": 8},
-    "production-test": {"seed": 9000, "cuts": 20, "frames": 8},
-}
-"""Named production-like suites: dev seeds (1000) and test seeds (9000) draw disjoint cuts (each cut's seed
-comes from ``SeedSequence(seed)``); development choices use the dev suite, the test suite is only reported."""
+__all__ = ["GENERATOR_VERSION", "SynthFrame", "generate_cut", "generate_suite", "synth_frames"]
 
 GENERATOR_VERSION = 1
 """Bumped whenever the same seed would draw different cuts (recorded in ``CUT/synth.json``)."""
@@ -148,7 +138,7 @@ def generate_cut(
         A few tiny gaps in the main lines (for gap-closing work).
     style : {"clean", "production"}, optional
         ``clean`` (the default here, for training and the existing suites): the cuts as they always were,
-        byte for byte. ``production``: production-like cuts (``paintmatch.synth`` documents them);
+        pixel for pixel. ``production``: production-like cuts (``paintmatch.synth`` documents them);
         ``antialias`` and ``gaps`` do not apply (lines are always antialiased, the gaps always leak).
     line_format : {"mixed", "rgba", "white"}, optional
         Production-like cuts: line art as RGBA on transparency, opaque RGB on white, or ``mixed`` (by the
