@@ -9,6 +9,8 @@ it is complete and synced: an existing output is never replaced by a half-writte
 machine's refusal (read-only file system, full disk, permission, quota) is an ``InputError`` that names
 the path and the cause in words (``os_error_message``), and leaves no temporary file behind.
 
+PNG is written by OpenCV's libpng (``encode_png``: every row filtered "up", deflated as runs), which writes a
+painted frame's flat colors about twice as fast as Pillow; TIFF and TGA by Pillow.
 TGA is written the way PaintMan (RETAS) expects it: the source's bits per pixel, rows stored bottom-up
 (origin lower-left) and run-length encoded with no packet crossing a scanline. Pillow's TGA writer does
 all three (its C encoder is fed one row at a time; ``tests/test_io.py`` parses the packets to prove it),
@@ -822,12 +824,15 @@ def _composite_on_white(rgba: np.ndarray) -> np.ndarray:
 # A painted 1600 px frame of laughing_girl (2026-12-06, 7 runs each): every row filtered "up" (flat colors repeat
 # from row to row) and deflated as runs: 25 ms, 78 KB; Pillow at zlib level 3 with its per-row filter choice: 62 ms,
 # 93 KB (level 6: 81 ms, 48 KB); OpenCV's defaults: 75 ms.
-_PNG_PARAMS = [cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_UP, cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE,
-               cv2.IMWRITE_PNG_COMPRESSION, 1]
+_PNG_PARAMS = [cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_UP,
+               cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE, cv2.IMWRITE_PNG_COMPRESSION, 1]
 
 
 def encode_png(pixels: np.ndarray) -> bytes:
-    """PNG bytes of (H, W) grey, (H, W, 3) RGB or (H, W, 4) RGBA uint8 pixels: lossless, fast (written frames, the review page's views)."""
+    """PNG bytes of (H, W) grey, (H, W, 3) RGB or (H, W, 4) RGBA uint8 pixels: lossless and fast.
+
+    ``write_image`` writes every PNG frame with it, and the review page sends its views with it.
+    """
     if pixels.ndim == 3:
         pixels = cv2.cvtColor(pixels, cv2.COLOR_RGBA2BGRA if pixels.shape[2] == 4 else cv2.COLOR_RGB2BGR)
     ok, encoded = cv2.imencode(".png", pixels, _PNG_PARAMS)
