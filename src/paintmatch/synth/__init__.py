@@ -99,6 +99,8 @@ _LAZY = {
     "write_truth_frame": "_truth",
 }
 
+__all__ = ["STYLES", "SUITES", *_LAZY]
+
 
 def __getattr__(name: str):
     if name not in _LAZY:
@@ -108,19 +110,3 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     return sorted(__all__)
-
-
-__all__ = [
-    "GENERATOR_VERSION",
-    "STYLES",
-    "SUITES",
-    "measure_cut",
-    "SynthFrame",
-    "FrameTruth",
-    "generate_cut",
-    "generate_suite",
-    "synth_frames",
-    "build_truth",
-    "write_truth_frame",
-    "encode_ids",
-]
