@@ -120,13 +120,36 @@ def test_weights_loaded_once_per_worker_process(monkeypatch):
         for _ in range(3):
             batch._prepare_worker(options)
         fields = ["weights:part-field-production4", "weights:part-field-512"]  # the two best averages
-        assert loads == ["weights:default", *fields]  # its crop features and its part fields
+        choice = "weights:color-choice"
+        assert loads == ["weights:default", *fields, choice]  # its crop features, its part fields, the color choice
         for _ in range(2):
-            batch._prepare_worker(ColorizeOptions(method="best"))  # shape features: only the part fields
-        assert loads == ["weights:default", *fields, *fields]
+            batch._prepare_worker(ColorizeOptions(method="best"))  # shape features: no ResNet
+        assert loads == ["weights:default", *fields, choice, *fields, choice]
         batch._prepare_worker(ColorizeOptions(method="flow"))  # no weights at all
-        assert len(loads) == 1 + 2 * len(fields)
+        batch._prepare_worker(ColorizeOptions(method="paper"))  # the paper's ResNet-34 alone
+        assert loads == ["weights:default", *fields, choice, *fields, choice, "weights:default"]
     finally:
+        batch._worker_matcher.cache_clear()
+
+
+def test_worker_setup_loads_every_session_the_matcher_runs():
+    """After the set-up, coloring creates no onnxruntime session: the first cut waits for none (``models_of``)."""
+    from paintmatch.cut import colorize_frames
+    from paintmatch.features import _session, clear_sessions
+
+    demo = Path(__file__).resolve().parents[1] / "examples" / "demo-cut"
+    clear_sessions()
+    batch._worker_matcher.cache_clear()
+    try:
+        matcher = batch._worker_matcher("best", "{}")
+        loaded = set(_session._SESSIONS)
+        assert len(loaded) == 3  # two part fields and the color choice
+        lines = [demo / "line" / "0000.png", demo / "line" / "0001.png"]
+        results = colorize_frames(lines, {0: demo / "gt" / "0000.png"}, matcher=matcher)
+        assert results[1].frame.n > 0
+        assert set(_session._SESSIONS) == loaded
+    finally:
+        clear_sessions()
         batch._worker_matcher.cache_clear()
 
 

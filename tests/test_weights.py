@@ -126,6 +126,14 @@ def test_every_shipped_file_is_registered() -> None:
     assert sum((MODELS_DIR / f).stat().st_size for f in shipped) <= 50 * 2**20
 
 
+def test_shipped_weights_are_exactly_those_the_registered_matchers_run() -> None:
+    """Issue 20: ship the weights registered methods use and no others (each matcher lists them in ``models()``)."""
+    from paintmatch.match import get_matcher, matcher_names, models_of
+
+    used = {get_weights(model).onnx_path.name for name in matcher_names() for model in models_of(get_matcher(name))}
+    assert used == {p.name for p in MODELS_DIR.glob("*.onnx")}
+
+
 def test_paper_presets_use_the_papers_backbone() -> None:
     from paintmatch.match import get_matcher
 

@@ -310,18 +310,12 @@ def _worker_matcher(method: str, params_json: str):
     weights here (at worker set-up or at the worker's first cut) makes every later cut of this
     worker reuse them.
     """
-    from paintmatch.match import get_matcher
-
     from paintmatch.features import get_weights, load_session
-    from paintmatch.features.part_field import part_field_models
+    from paintmatch.match import get_matcher, models_of
 
     matcher = get_matcher(method, **json.loads(params_json))
-    if getattr(matcher, "features", None) == "deep":
-        load_session(get_weights(getattr(matcher, "model", "default")))
-    settings = getattr(matcher, "settings", None)  # best's part field (a U-Net over the whole frame)
-    if settings is not None and settings.weights.part > 0:
-        for name in part_field_models(settings.part_field.model):
-            load_session(get_weights(name))
+    for name in models_of(matcher):  # best: its part fields and the color choice's trees; deep features: the ResNet
+        load_session(get_weights(name))
     return matcher
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from paintmatch.segment import Segmentation
 
-__all__ = ["Frame", "Matching", "Matcher", "MATCHERS", "register_matcher", "get_matcher", "matcher_names"]
+__all__ = ["Frame", "Matching", "Matcher", "MATCHERS", "register_matcher", "get_matcher", "matcher_names", "models_of"]
 
 
 @dataclass
@@ -108,6 +108,15 @@ class Matcher(Protocol):
     def match(self, reference: Frame, target: Frame) -> Matching:
         """Match every component of ``target`` to ``reference`` (whose ``colors`` are set)."""
         ...
+
+
+def models_of(matcher: Matcher) -> list[str]:
+    """Names of the shipped weights ``matcher`` runs (``paintmatch.features.MODELS``), to load them ahead of the first frame.
+
+    A matcher that runs model weights lists them in a ``models()`` method; one without it runs none.
+    """
+    models = getattr(matcher, "models", None)
+    return list(models()) if callable(models) else []
 
 
 # name -> "module:factory"; imported lazily so heavy matchers cost nothing until used.

@@ -240,6 +240,21 @@ class BestMatcher:
         """Deep feature weights used with ``features="deep"``."""
         return self.settings.model
 
+    def models(self) -> list[str]:
+        """Names of the shipped weights this matcher runs (``paintmatch.features.MODELS``), in order of use.
+
+        The crop ResNet with deep features, the part fields, the color choice's trees: what the batch
+        runner's worker set-up loads before the first cut (``paintmatch.match.models_of``).
+        """
+        from paintmatch.features.part_field import part_field_models
+
+        names = [self.model] if self.features == "deep" else []
+        if self.settings.weights.part > 0:
+            names += part_field_models(self.settings.part_field.model)
+        if self.color_choice is not None:
+            names.append(self.color_choice.model)
+        return names
+
     def context(self, target: Frame) -> MatchContext:
         """A fresh ``MatchContext`` for matching ``target`` (starts its part field on the helper thread)."""
         needs_part = self.settings.weights.part > 0

@@ -112,6 +112,10 @@ class PaperMatcher:
     model: str = "default"
     name: str = field(default="paper")
 
+    def models(self) -> list[str]:
+        """Names of the shipped weights this matcher runs: the crop ResNet with deep features, else none."""
+        return [self.model] if self.features == "deep" else []
+
     def _descriptors(self, reference: Frame, target: Frame):
         f_t = frame_features(target, self.features, model=self.model)
         f_r = frame_features(reference, self.features, model=self.model)
