@@ -232,7 +232,7 @@ class BestMatcher:
 
     @property
     def features(self) -> str:
-        """Appearance feature source (as ``PaperMatcher.features``: the batch runner preloads deep weights by it)."""
+        """Appearance feature source (as ``PaperMatcher.features``: ``shape``, ``deep`` (the ResNet crop features) or ``none``)."""
         return self.settings.features
 
     @property
