@@ -77,6 +77,12 @@ def make_cut(folder: Path, frames: int, size: tuple[int, int] | None = None) -> 
 
 def peak_rss_of_colorize(cut: Path, out: Path, method: str) -> tuple[float, float]:
     """(peak RSS in MB, seconds) of ``paintmatch colorize CUT --out OUT`` in a subprocess."""
+    mb, seconds, _cpu = colorize_usage(cut, out, method)
+    return mb, seconds
+
+
+def colorize_usage(cut: Path, out: Path, method: str) -> tuple[float, float, float]:
+    """(peak RSS in MB, wall seconds, CPU seconds: user + system) of ``paintmatch colorize CUT --out OUT`` in a subprocess."""
     command = [sys.executable, "-m", "paintmatch.cli", "colorize", str(cut), "--out", str(out), "--quiet", "--method", method]
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -86,7 +92,7 @@ def peak_rss_of_colorize(cut: Path, out: Path, method: str) -> tuple[float, floa
     stdout, stderr = process.stdout.read(), process.stderr.read()  # type: ignore[union-attr]
     if process.returncode != 0:
         raise SystemExit(f"bench_memory: {' '.join(command)} failed ({process.returncode}):\n{stderr.decode()}{stdout.decode()}")
-    return usage.ru_maxrss / 1024.0, seconds  # Linux: kilobytes
+    return usage.ru_maxrss / 1024.0, seconds, usage.ru_utime + usage.ru_stime  # Linux: kilobytes
 
 
 def main() -> None:
