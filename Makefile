@@ -48,7 +48,7 @@ ablation: install-test
 	$(PY) benchmarks/ablation.py --jobs $(BENCH_JOBS)
 
 bench-batch: install-test
-	$(PY) benchmarks/bench_batch.py
+	$(PY) benchmarks/bench_batch.py --repeat 2
 
 # Gap closing ms at 1600x1600: auto (endpoint-driven) against trapped ball.
 bench-gaps: install
