@@ -29,6 +29,9 @@ def add_coloring_options(parser: argparse.ArgumentParser) -> None:
                         help="close line gaps: auto (default: where a stroke ends near another line, scaled to the line "
                              "width), off, or PX (trapped ball, gaps up to about 2*PX pixels)")
     parser.add_argument("--gap-previews", action="store_true", help="also write <name>_gaps.png: the closures in magenta")
+    parser.add_argument("--nearer-key-only", action="store_true",
+                        help="color a frame between two colored frames from the nearer one only (default: from both, "
+                             "each region taking the more confident side's color; twice the matching of those frames)")
     parser.add_argument("--format", dest="output_format", choices=["png", "tga", "tiff"], default=None,
                         help="output image format (default: the line art's, TGA or TIFF, else PNG)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar, only errors")
@@ -45,6 +48,7 @@ def coloring_options(args: argparse.Namespace):
         close_gaps=args.close_gaps,
         gap_previews=args.gap_previews,
         output_format=args.output_format,
+        both_keys=not args.nearer_key_only,
     )
 
 

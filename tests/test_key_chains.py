@@ -1,0 +1,134 @@
+"""Frames between two colored frames: matched by the chains from both, merged by confidence (``cut.key_chains``)."""
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+import pytest
+
+from paintmatch.cut import FINAL, FIRST_SIDE, SECOND_SIDE, ColorizeOptions, colorize_frames, key_chains, merge_sides
+from paintmatch.errors import InputError
+from paintmatch.match import Matching
+
+
+def _plan(chains):
+    return [(c.anchor, c.targets, c.role) for c in chains]
+
+
+def test_key_chains_cross_each_gap_from_both_sides_and_go_outward_beyond_the_ends():
+    chains = key_chains(9, [2, 6])
+    assert _plan(chains) == [
+        (2, (1, 0), FINAL),
+        (2, (3, 4, 5), FIRST_SIDE),
+        (6, (5, 4, 3), SECOND_SIDE),
+        (6, (7, 8), FINAL),
+    ]
+    # Every frame that is not colored is finished exactly once.
+    finished = [t for c in chains if c.role != FIRST_SIDE for t in c.targets]
+    assert sorted(finished) == [0, 1, 3, 4, 5, 7, 8]
+
+
+def test_key_chains_with_one_side_take_the_nearer_colored_frame_ties_to_the_earlier():
+    assert _plan(key_chains(9, [2, 6], both=False)) == [
+        (2, (1, 0), FINAL), (2, (3, 4), FINAL), (6, (5,), FINAL), (6, (7, 8), FINAL)]
+    assert _plan(key_chains(5, [0, 4], skip=[2])) == [(0, (1, 3), FIRST_SIDE), (4, (3, 1), SECOND_SIDE)]
+    assert _plan(key_chains(3, [0, 1, 2])) == []
+    with pytest.raises(InputError, match="no colored frame"):
+        key_chains(3, [1], skip=[1])
+
+
+def _matching(colors, confidence, ref_index):
+    n = len(confidence)
+    return Matching(ref_index=np.asarray(ref_index, np.int32), colors=np.asarray(colors, np.uint8),
+                    confidence=np.asarray(confidence, np.float32), stage=np.zeros(n, np.uint8))
+
+
+def test_merge_sides_keeps_the_more_confident_color_of_each_component():
+    red, blue = (255, 0, 0, 255), (0, 0, 255, 255)
+    nearer = _matching([red, red, red], [0.9, 0.2, 0.5], [0, 1, 2])
+    farther = _matching([blue, blue, blue], [0.1, 0.8, 0.5], [7, 8, 9])
+    merged = merge_sides(nearer, farther)
+    assert [tuple(c) for c in merged.colors] == [red, blue, red]  # a tie stays with the nearer side
+    assert merged.ref_index.tolist() == [0, -1, 2]
+    np.testing.assert_allclose(merged.confidence, [0.9, 0.8, 0.5])
+    with pytest.raises(ValueError, match="different segmentations"):
+        merge_sides(nearer, _matching([blue], [1.0], [0]))
+
+
+@dataclass
+class _AnchorColors:
+    """A matcher that paints every component with its anchor's first color, confident of component 0 only when the
+    anchor is frame 0 and of the others only when it is not; it records every call (reference, target, anchor)."""
+
+    calls: list = field(default_factory=list)
+    uses_anchor = True
+
+    def match(self, reference, target, anchor=None):
+        anchor = anchor if anchor is not None else reference
+        self.calls.append((reference.name, target.name, anchor.name))
+        n = target.n
+        confidence = np.full(n, 0.2, np.float32)
+        if anchor.name == "0000":
+            confidence[0] = 0.9
+        else:
+            confidence[1:] = 0.9
+        return Matching(ref_index=np.zeros(n, np.int32), colors=np.repeat(anchor.colors[:1], n, axis=0),
+                        confidence=confidence, stage=np.zeros(n, np.uint8))
+
+
+def _frames(count: int) -> list[np.ndarray]:
+    """Line art of three closed boxes side by side (and the paper around them)."""
+    line = np.zeros((60, 120, 4), np.uint8)
+    for x in (5, 45, 85):
+        cv2.rectangle(line, (x, 10), (x + 30, 50), (0, 0, 0, 255), 2)
+    return [line.copy() for _ in range(count)]
+
+
+def _painted(line: np.ndarray, rgba) -> np.ndarray:
+    image = np.zeros_like(line)
+    image[...] = rgba
+    image[line[..., 3] > 0] = (0, 0, 0, 255)
+    return image
+
+
+def test_a_frame_between_two_colored_frames_takes_each_components_more_confident_side():
+    lines = _frames(5)
+    red, blue = (220, 30, 30, 255), (30, 30, 220, 255)
+    matcher = _AnchorColors()
+    results = colorize_frames(lines, {0: _painted(lines[0], red), 4: _painted(lines[4], blue)},
+                              names=[f"{i:04d}" for i in range(5)], matcher=matcher)
+    # The chain from 0 crosses the gap, each frame from the one before; then the chain from 4 crosses it back.
+    assert matcher.calls == [
+        ("0000", "0001", "0000"), ("0001", "0002", "0000"), ("0002", "0003", "0000"),
+        ("0004", "0003", "0004"), ("0003", "0002", "0004"), ("0002", "0001", "0004"),
+    ]
+    for k in (1, 2, 3):
+        colors = results[k].matching.colors
+        assert tuple(colors[0]) == red and all(tuple(c) == blue for c in colors[1:]), k
+        assert results[k].matching.confidence.tolist() == pytest.approx([0.9] * results[k].frame.n)
+    # The nearer side names the reference: frames 1 and 2 (a tie) from 0's chain, frame 3 from 4's.
+    assert [results[k].reference_name for k in (1, 2, 3)] == ["0000", "0001", "0004"]
+    # Frame 3 is nearer 4: its component 0 came from the farther side (another chain's frame), the rest from its own.
+    assert results[3].matching.ref_index[0] == -1 and (results[3].matching.ref_index[1:] == 0).all()
+
+
+def test_one_side_only_matches_each_frame_once_from_its_nearer_colored_frame():
+    lines = _frames(5)
+    matcher = _AnchorColors()
+    red, blue = (220, 30, 30, 255), (30, 30, 220, 255)
+    results = colorize_frames(lines, {0: _painted(lines[0], red), 4: _painted(lines[4], blue)},
+                              names=[f"{i:04d}" for i in range(5)], matcher=matcher,
+                              options=ColorizeOptions(both_keys=False))
+    assert matcher.calls == [("0000", "0001", "0000"), ("0001", "0002", "0000"), ("0004", "0003", "0004")]
+    assert [tuple(results[k].matching.colors[1]) for k in (1, 2, 3)] == [red, red, blue]
+
+
+def test_colorize_and_batch_take_the_nearer_key_only_option():
+    import argparse
+
+    from paintmatch.commands.colorize import add_coloring_options, coloring_options
+
+    parser = argparse.ArgumentParser()
+    add_coloring_options(parser)
+    assert coloring_options(parser.parse_args([])).both_keys is True
+    assert coloring_options(parser.parse_args(["--nearer-key-only"])).both_keys is False
