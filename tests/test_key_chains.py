@@ -132,3 +132,25 @@ def test_colorize_and_batch_take_the_nearer_key_only_option():
     add_coloring_options(parser)
     assert coloring_options(parser.parse_args([])).both_keys is True
     assert coloring_options(parser.parse_args(["--nearer-key-only"])).both_keys is False
+
+
+def test_keys_benchmark_scores_the_frames_between_the_two_colored_frames(tmp_path):
+    from conftest import benchmark_module
+    from paintmatch.cut import colorize_frames
+    from paintmatch.evaluate.regions import read_colored, read_truth_regions, region_metrics
+    from paintmatch.io import read_cut, read_image
+    from paintmatch.match import get_matcher
+    from paintmatch.synth import generate_cut
+
+    cut = generate_cut(tmp_path / "cut", frames=4, seed=3, size=256)
+    rows = benchmark_module("keys").measure_cut(cut, "best")
+    assert set(rows) == {label for label, _, _ in benchmark_module("keys").RUNS}
+    # The first-only row is the plain propagation from frame 0, scored on frames 1 and 2.
+    files = read_cut(cut)
+    lines = [read_image(p) for p in files.line]
+    results = colorize_frames(lines, {0: read_colored(cut, files.names[0])}, names=files.names, matcher=get_matcher("best"))
+    expected = np.mean([region_metrics(results[k].painted.image, read_truth_regions(cut, files.names[k], lines[k]))[0]["acc_thres"]
+                        for k in (1, 2)])
+    assert rows["the first drawing only"]["acc_thres"] == pytest.approx(expected)
+    for row in rows.values():
+        assert 0 <= row["acc_thres"] <= 1 and row["leaked"] >= 0

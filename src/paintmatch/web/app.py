@@ -248,8 +248,9 @@ def create_app(config: ServeConfig) -> FastAPI:
             return MatchInfo(
                 **fields,
                 source="vote",
-                explanation=f"colored by vote / {where}: no single component of {state.reference_name or 'the reference'} "
-                "gave this color, so there is no reference region to show",
+                explanation=f"colored by vote / {where} / from the other colored frame's side (a frame between two): no "
+                f"single component of {state.reference_name or 'the reference'} gave this color, so there is no reference "
+                "region to show",
             )
         bbox = source.frame.seg.bboxes[ref]
         box = crop_box(bbox, source.frame.seg.shape)

@@ -167,7 +167,7 @@ class FlaggedComponent(BaseModel):
     bbox: list[int] = Field(description="(x, y, width, height) in pixels.")
     seed: list[int] = Field(description="(x, y) of one pixel inside it (the sidecar's seed).")
     reference: str = Field(description="The frame it was colored from.")
-    reference_component: int = Field(description="Its match in that frame; -1: colored by a vote or from the key frame.")
+    reference_component: int = Field(description="Its match in that frame; -1: colored by a vote, from the key frame, or from the other colored frame's side.")
 
 
 class FlaggedList(BaseModel):

@@ -246,8 +246,8 @@ function renderMatch() {
     img.hidden = false;
   } else {
     info.textContent = match.source === "vote"
-      ? `Colored by vote / from the key frame${match.key_frame ? ` (${match.key_frame})` : ""}: no single region of `
-        + `${match.reference || "the reference"} gave this color.`
+      ? `Colored by vote / from the key frame${match.key_frame ? ` (${match.key_frame})` : ""} / from the other colored `
+        + `frame's side: no single region of ${match.reference || "the reference"} gave this color.`
       : match.explanation;
     img.hidden = true;
     img.removeAttribute("src");
