@@ -331,5 +331,5 @@ def test_progress_without_a_terminal_logs_lines(tmp_path, capsys, caplog):
         assert main(["colorize", str(cut), "--out", str(tmp_path / "out")]) == 0
     captured = capsys.readouterr()
     assert "\r" not in captured.err and "\r" not in captured.out
-    lines = [r.getMessage() for r in caplog.records if "frames colored" in r.getMessage()]
-    assert lines and lines[-1].startswith("cut: 4/4 frames colored")
+    lines = [r.getMessage() for r in caplog.records if "steps done" in r.getMessage()]
+    assert lines and lines[-1].startswith("cut: 4/4 steps done")  # one colored frame: a step a frame

@@ -95,8 +95,13 @@ def test_a_frame_between_two_colored_frames_takes_each_components_more_confident
     lines = _frames(5)
     red, blue = (220, 30, 30, 255), (30, 30, 220, 255)
     matcher = _AnchorColors()
+    steps = []
     results = colorize_frames(lines, {0: _painted(lines[0], red), 4: _painted(lines[4], blue)},
-                              names=[f"{i:04d}" for i in range(5)], matcher=matcher)
+                              names=[f"{i:04d}" for i in range(5)], matcher=matcher,
+                              progress=lambda done, total, name: steps.append((done, total)))
+    # Progress counts every frame and each first-side match, one at a time: the two colored frames of 5 frames, then
+    # 3 + 3 matches of the 8 steps.
+    assert steps == [(1, 5), (2, 5)] + [(k, 8) for k in range(3, 9)]
     # The chain from 0 crosses the gap, each frame from the one before; then the chain from 4 crosses it back.
     assert matcher.calls == [
         ("0000", "0001", "0000"), ("0001", "0002", "0000"), ("0002", "0003", "0000"),

@@ -440,7 +440,7 @@ def colorize_task(task: CutTask, options: ColorizeOptions) -> dict[str, Any]:
         log.info("settings: %s", json.dumps(asdict(options), sort_keys=True, default=str))
 
         def progress(done: int, total: int, name: str) -> None:
-            log.info("frame %s colored (%d/%d)", name, done, total)
+            log.info("step %d/%d done (frame %s)", done, total, name)
 
         try:
             _prepare_worker(options)

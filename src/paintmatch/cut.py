@@ -679,7 +679,8 @@ def colorize_frames(
         Locked corrections: frame index -> component id -> color. Applied after matching, so they
         also flow into later frames through propagation.
     progress : callable(done, total, frame_name), optional
-        Called after every frame.
+        Called after every frame, and after the first side's match of a frame between two colored frames (``total``
+        counts those too).
     sink : callable(FrameResult), optional
         Called with each frame's result as soon as it is done (in order of work, not frame order),
         for example ``StagedOutput.write``. The results are then not kept: the function returns
@@ -718,7 +719,7 @@ def colorize_frames(
     overrides = overrides or {}
     gap_edits = gap_edits or {}
     kept: dict[int, FrameResult | FrameSummary] = {}
-    total = len(lines)
+    total = len(lines)  # progress steps: every frame, and below the first side's matches between two colored frames
     done = 0
 
     def finish(index: int, result: FrameResult) -> None:
@@ -733,6 +734,13 @@ def colorize_frames(
             kept[index] = result.summary()
         else:
             kept[index] = result
+        done += 1
+        if progress:
+            progress(done, total, names[index])
+
+    def advance(index: int) -> None:
+        """One step that finishes no frame: a first side's match, or the second side passing over a blank frame."""
+        nonlocal done
         done += 1
         if progress:
             progress(done, total, names[index])
@@ -787,6 +795,7 @@ def colorize_frames(
         )
     chains = key_chains(total, usable, skip=skipped, both=options.both_keys) if usable else []
     chains_left = Counter(chain.anchor for chain in chains)
+    total += sum(len(chain.targets) for chain in chains if chain.role == FIRST_SIDE)
     first_side: dict[int, tuple[Matching, int, int, float]] = {}  # frame -> the first side's (match, source, anchor, seconds)
     for chain in chains:
         source = chain.anchor
@@ -794,6 +803,7 @@ def colorize_frames(
         for target in chain.targets:
             check_cancel()
             if target in skipped:  # found blank by the first side's chain, and written through then
+                advance(target)
                 continue
             start = time.perf_counter()
             line = _load(lines[target])
@@ -813,6 +823,7 @@ def colorize_frames(
             own = frame.with_colors(matching.colors)  # this chain's next reference
             if chain.role == FIRST_SIDE:
                 first_side[target] = (matching, source, chain.anchor, seconds)
+                advance(target)
             else:
                 colored_from = source
                 if chain.role == SECOND_SIDE:
@@ -831,7 +842,7 @@ def colorize_frames(
         chains_left[chain.anchor] -= 1
         for index in [i for i, left in chains_left.items() if left == 0 and i in held]:
             del held[index]
-    return [kept[i] for i in range(total)]  # type: ignore[return-value]
+    return [kept[i] for i in range(len(lines))]  # type: ignore[return-value]
 
 
 def _progress_reporter(total: int, quiet: bool, description: str) -> tuple[ProgressCallback | None, Callable[[], None]]:
@@ -843,7 +854,7 @@ def _progress_reporter(total: int, quiet: bool, description: str) -> tuple[Progr
 
         def log_line(done: int, _total: int, name: str) -> None:
             if done % step == 0 or done == _total:
-                log.info("%s: %d/%d frames colored (last: %s)", description, done, _total, name)
+                log.info("%s: %d/%d steps done (last: %s)", description, done, _total, name)
 
         return log_line, lambda: None
     from tqdm import tqdm
@@ -851,6 +862,8 @@ def _progress_reporter(total: int, quiet: bool, description: str) -> tuple[Progr
     bar = tqdm(total=total, desc=description, unit="frame", leave=False)
 
     def update(done: int, _total: int, name: str) -> None:
+        if _total != bar.total:  # frames between two colored frames are matched twice: more steps than frames
+            bar.total = _total
         bar.set_postfix_str(name)
         bar.update(done - bar.n)
 
