@@ -256,3 +256,24 @@ def test_gap_edit_errors(workspace: Path) -> None:
         assert error_of(client.delete(url, params={"base_revision": 0})) == "stale_revision"
         paths = client.get("/openapi.json").json()["paths"]
         assert {"get", "post", "delete"} <= set(paths["/api/cuts/{cut}/frames/{frame}/gaps"])
+
+
+def test_gap_edit_between_two_colored_frames_colors_from_both_as_colorize_does(tmp_path: Path) -> None:
+    """Frame 0001 lies between two colored frames, as near to each; its line art is 0002's, whose painter made the head
+    green. Colorize takes the head's color from the surer side (0002, the same drawing); a gap edit on 0001 colors it
+    again from both sides, not from the nearer (0000, red) alone."""
+    cut = tmp_path / "heads"
+    green = head_colored(92)
+    green[np.all(green == (255, 0, 0, 255), axis=-1)] = (0, 255, 0, 255)
+    _png(cut / "line" / "0000.png", head_line(60))
+    _png(cut / "gt" / "0000.png", head_colored(60))
+    _png(cut / "line" / "0001.png", head_line(92))
+    _png(cut / "line" / "0002.png", head_line(92))
+    _png(cut / "gt" / "0002.png", green)
+    with client_for(tmp_path) as client:
+        colorize(client)
+        assert at(client, "0001", 92, 80)["color"] == "#00ff00ff"
+        automatic = gaps(client)["automatic"][0]
+        assert client.post("/api/cuts/heads/frames/0001/gaps", json={"remove": automatic}).status_code == 200
+        assert client.post("/api/cuts/heads/frames/0001/gaps", json={"add": automatic}).status_code == 200
+        assert at(client, "0001", 92, 80)["color"] == "#00ff00ff"

@@ -672,8 +672,9 @@ class CutStore:
 
     def _recolored(self, frame_name: str) -> FrameState:
         """``frame_name`` segmented with its gap edits and colored again from its reference (a colored
-        input frame: from its colored frame); the locked corrections still at their place are kept."""
-        from paintmatch.cut import propagation_plan
+        input frame: from its colored frame); the locked corrections still at their place are kept. A frame between two
+        colored frames is matched from both sides and merged, as ``colorize_frames`` colors it (``merge_sides``)."""
+        from paintmatch.cut import merge_sides, propagation_plan
         from paintmatch.io import read_image
 
         frame, reason = self._segment(frame_name)
@@ -686,8 +687,35 @@ class CutStore:
             return FrameState(frame, _empty_matching(), "", False)
         states[frame_name] = FrameState(frame, _empty_matching(), "", False)
         plan = [(self.names[t], self.names[s], self.names[a]) for t, s, a in propagation_plan(len(self.names), usable)]
-        self._run_plan(plan, states, self._matcher(), redo={frame_name}, follow=False)
-        return states[frame_name]
+        matcher = self._matcher()
+        self._run_plan(plan, states, matcher, redo={frame_name}, follow=False)
+        nearer = states[frame_name]
+        other = self._other_side_match(frame_name, frame, states, usable, matcher)
+        if other is None or nearer.frame.n == 0:
+            return nearer
+        return FrameState(frame, merge_sides(nearer.matching, other), nearer.reference_name, False)
+
+    def _other_side_match(self, frame_name: str, frame: Frame, states: dict[str, FrameState], usable: list[int],
+                          matcher) -> Matching | None:  # noqa: ANN001 - paintmatch.match.Matcher
+        """A frame between two colored frames matched from its neighbour on the farther colored frame's side (anchored
+        on that frame), as ``colorize_frames`` matches it from both (``merge_sides``); None elsewhere. The neighbour's
+        colors are its current ones (the page keeps no chain of one side only)."""
+        from paintmatch.cut import ColorizeOptions
+
+        k = self.index_of(frame_name)
+        before, after = [i for i in usable if i < k], [i for i in usable if i > k]
+        if not (before and after and ColorizeOptions().both_keys):
+            return None
+        left, right = max(before), min(after)
+        farther, step = (right, 1) if k - left <= right - k else (left, -1)  # ties go to the earlier colored frame
+        source = k + step
+        while source != farther and states[self.names[source]].frame.n == 0:  # blank frames are no source
+            source += step
+        source_state, anchor_state = states[self.names[source]], states[self.names[farther]]
+        matching = _match(matcher, source_state.frame.with_colors(source_state.matching.colors), frame,
+                          anchor_state.frame.with_colors(anchor_state.matching.colors), same=source == farther)
+        _lock_colors(matching, self._overrides().get(frame_name))
+        return matching
 
     def gaps(self, frame_name: str) -> dict[str, Any]:
         """The closures of a frame: automatic ones in effect, and the painter's added and removed ones."""
