@@ -6,32 +6,39 @@ import cv2
 import numpy as np
 import pytest
 
-from paintmatch.cut import FINAL, FIRST_SIDE, SECOND_SIDE, ColorizeOptions, colorize_frames, key_chains, merge_sides
+from paintmatch.cut import FINAL, FIRST_SIDE, SECOND_SIDE, THROUGH, ColorizeOptions, colorize_frames, key_chains, merge_sides
 from paintmatch.errors import InputError
 from paintmatch.match import Matching
 
 
 def _plan(chains):
-    return [(c.anchor, c.targets, c.role) for c in chains]
+    return [(c.anchor, tuple(zip(c.targets, c.roles))) for c in chains]
 
 
-def test_key_chains_cross_each_gap_from_both_sides_and_go_outward_beyond_the_ends():
+def test_key_chains_match_every_frame_from_its_two_nearest_colored_frames():
     chains = key_chains(9, [2, 6])
+    F, S, T = FIRST_SIDE, SECOND_SIDE, THROUGH
     assert _plan(chains) == [
-        (2, (1, 0), FINAL),
-        (2, (3, 4, 5), FIRST_SIDE),
-        (6, (5, 4, 3), SECOND_SIDE),
-        (6, (7, 8), FINAL),
+        (2, ((1, F), (0, F))),
+        (2, ((3, F), (4, F), (5, F), (6, T), (7, F), (8, F))),
+        (6, ((5, S), (4, S), (3, S), (2, T), (1, S), (0, S))),
+        (6, ((7, S), (8, S))),
     ]
-    # Every frame that is not colored is finished exactly once.
-    finished = [t for c in chains if c.role != FIRST_SIDE for t in c.targets]
-    assert sorted(finished) == [0, 1, 3, 4, 5, 7, 8]
+    # Every frame that is not colored is kept once by a first side and merged once by a second side.
+    kept = sorted(t for c in chains for t, r in zip(c.targets, c.roles) if r == F)
+    merged = sorted(t for c in chains for t, r in zip(c.targets, c.roles) if r == S)
+    assert kept == merged == [0, 1, 3, 4, 5, 7, 8]
+    # Three colored frames: the middle gap's chains stop at their colored frames.
+    assert _plan(key_chains(7, [0, 3, 6])) == [
+        (0, ((1, F), (2, F))), (3, ((2, S), (1, S))), (3, ((4, F), (5, F))), (6, ((5, S), (4, S)))]
 
 
 def test_key_chains_with_one_side_take_the_nearer_colored_frame_ties_to_the_earlier():
     assert _plan(key_chains(9, [2, 6], both=False)) == [
-        (2, (1, 0), FINAL), (2, (3, 4), FINAL), (6, (5,), FINAL), (6, (7, 8), FINAL)]
-    assert _plan(key_chains(5, [0, 4], skip=[2])) == [(0, (1, 3), FIRST_SIDE), (4, (3, 1), SECOND_SIDE)]
+        (2, ((1, FINAL), (0, FINAL))), (2, ((3, FINAL), (4, FINAL))), (6, ((5, FINAL),)), (6, ((7, FINAL), (8, FINAL)))]
+    assert _plan(key_chains(4, [1])) == [(1, ((0, FINAL),)), (1, ((2, FINAL), (3, FINAL)))]  # one colored frame
+    assert _plan(key_chains(5, [0, 4], skip=[2])) == [
+        (0, ((1, FIRST_SIDE), (3, FIRST_SIDE))), (4, ((3, SECOND_SIDE), (1, SECOND_SIDE)))]
     assert _plan(key_chains(3, [0, 1, 2])) == []
     with pytest.raises(InputError, match="no colored frame"):
         key_chains(3, [1], skip=[1])
@@ -117,6 +124,25 @@ def test_a_frame_between_two_colored_frames_takes_each_components_more_confident
     assert results[3].matching.ref_index[0] == -1 and (results[3].matching.ref_index[1:] == 0).all()
 
 
+def test_a_frame_beyond_the_last_colored_frame_also_takes_the_chain_from_the_one_before():
+    lines = _frames(4)
+    red, blue = (220, 30, 30, 255), (30, 30, 220, 255)
+    matcher = _AnchorColors()
+    results = colorize_frames(lines, {0: _painted(lines[0], red), 2: _painted(lines[2], blue)},
+                              names=[f"{i:04d}" for i in range(4)], matcher=matcher)
+    # The chain from 0 crosses the gap, goes on through the colored frame 2 (matched, to carry it on) to frame 3;
+    # then the chains from 2, back over the gap and out to frame 3.
+    assert matcher.calls == [
+        ("0000", "0001", "0000"), ("0001", "0002", "0000"), ("0002", "0003", "0000"),
+        ("0002", "0001", "0002"), ("0002", "0003", "0002"),
+    ]
+    frame = results[3]
+    assert frame.reference_name == "0002" and tuple(frame.matching.colors[0]) == red
+    assert all(tuple(c) == blue for c in frame.matching.colors[1:])
+    assert frame.matching.ref_index[0] == -1  # from the farther colored frame's chain
+    assert results[2].is_reference and tuple(results[2].matching.colors[1]) == blue  # the painter's colors stay
+
+
 def test_one_side_only_matches_each_frame_once_from_its_nearer_colored_frame():
     lines = _frames(5)
     matcher = _AnchorColors()
@@ -148,14 +174,16 @@ def test_keys_benchmark_scores_the_frames_between_the_two_colored_frames(tmp_pat
     from paintmatch.synth import generate_cut
 
     cut = generate_cut(tmp_path / "cut", frames=4, seed=3, size=256)
-    rows = benchmark_module("keys").measure_cut(cut, "best")
-    assert set(rows) == {label for label, _, _ in benchmark_module("keys").RUNS}
-    # The first-only row is the plain propagation from frame 0, scored on frames 1 and 2.
+    keys = benchmark_module("keys")
+    rows = keys.measure_cut(cut, "best")
+    assert set(rows) == set(keys.GROUPS) and all(set(r) == {label for label, _, _ in keys.ROWS} for r in rows.values())
+    # The first-only row of the first-and-last table is the plain propagation from frame 0, scored on frames 1 and 2.
     files = read_cut(cut)
     lines = [read_image(p) for p in files.line]
     results = colorize_frames(lines, {0: read_colored(cut, files.names[0])}, names=files.names, matcher=get_matcher("best"))
     expected = np.mean([region_metrics(results[k].painted.image, read_truth_regions(cut, files.names[k], lines[k]))[0]["acc_thres"]
                         for k in (1, 2)])
-    assert rows["the first drawing only"]["acc_thres"] == pytest.approx(expected)
-    for row in rows.values():
-        assert 0 <= row["acc_thres"] <= 1 and row["leaked"] >= 0
+    assert rows["first and last"]["the first drawing only"]["acc_thres"] == pytest.approx(expected)
+    for group in rows.values():
+        for row in group.values():
+            assert 0 <= row["acc_thres"] <= 1 and row["leaked"] >= 0

@@ -2,8 +2,9 @@
 
 Frames are colored outward from the colored frames, forward and backward (``key_chains``); each painted
 frame becomes the reference of the next one, and the original colored frame stays available to
-matchers as an anchor against drift. A frame between two colored frames is matched from both sides and each
-component keeps the more confident side's color (``merge_sides``). Results stream into a staging folder as each frame finishes
+matchers as an anchor against drift. With two colored frames or more, each frame is matched from two of them (those
+around it, or beyond the first or last the two nearest) and each component keeps the more confident one's color
+(``merge_sides``). Results stream into a staging folder as each frame finishes
 (memory stays flat in the number of frames) and replace the output folder's files only when every
 frame succeeded.
 """
@@ -92,9 +93,9 @@ class ColorizeOptions:
     matcher_params : dict
         Keyword parameters for the matcher.
     both_keys : bool
-        A frame between two colored frames is colored from both (``key_chains``): each side's chain matches it,
-        and each component takes the color of the side more confident of it. False: from the nearer one only
-        (half the matching of those frames).
+        With two colored frames or more, each frame is colored from two of them (``key_chains``): each one's
+        chain matches it, and each component takes the color of the chain more confident of it. False: from the
+        nearer one only (half the matching).
     """
 
     method: str = DEFAULT_METHOD
@@ -454,9 +455,10 @@ def propagation_plan(
     return [(t, s, a) for _, t, s, a in plan]
 
 
-#: What a chain does with each frame it matches: the frame's result (``FINAL``), kept until the chain from the
-#: other side reaches it (``FIRST_SIDE``), or merged with what that chain kept (``SECOND_SIDE``).
-FINAL, FIRST_SIDE, SECOND_SIDE = "final", "first side", "second side"
+#: What a chain does with each frame it matches: the frame's result (``FINAL``), kept until the chain from another
+#: colored frame reaches it (``FIRST_SIDE``), merged with what that chain kept (``SECOND_SIDE``), or only matched to
+#: carry the chain on (``THROUGH``: a colored frame that the chain from another one crosses).
+FINAL, FIRST_SIDE, SECOND_SIDE, THROUGH = "final", "first side", "second side", "through"
 
 
 @dataclass(frozen=True)
@@ -469,50 +471,64 @@ class KeyChain:
         The colored frame the chain starts from (the matchers' anchor).
     targets : tuple of int
         The frames it matches, in order (frames that cannot be sources are passed over).
-    role : {FINAL, FIRST_SIDE, SECOND_SIDE}
+    roles : tuple of str
+        What the chain does with each target (``FINAL``, ``FIRST_SIDE``, ``SECOND_SIDE``, ``THROUGH``).
     """
 
     anchor: int
     targets: tuple[int, ...]
-    role: str
+    roles: tuple[str, ...]
 
 
 def key_chains(n_frames: int, colored: Iterable[int], *, skip: Iterable[int] = (), both: bool = True) -> list[KeyChain]:
     """The chains that color a cut, in order of work, from its colored frames.
 
-    Before the first colored frame and after the last, one chain goes outward. Between two colored frames, with
-    ``both`` the chain from the earlier one crosses the whole gap and keeps its results (``FIRST_SIDE``), then the
-    chain from the later one crosses it back and each frame's result is merged with the kept one
-    (``SECOND_SIDE``, ``merge_sides``); without ``both`` each frame is matched from its nearer colored frame only
-    (ties go to the earlier one, as ``propagation_plan``), each side's chain to the middle. Frames in ``skip`` are
-    neither targets nor sources.
+    With one colored frame (or without ``both``), one chain goes outward on each side, and between two colored frames
+    each frame is matched from its nearer one only (ties go to the earlier one, as ``propagation_plan``). With two or
+    more and ``both``, every frame is matched by two chains, from the colored frames around it (beyond the first or
+    the last: the two nearest), and merged
+    (``merge_sides``): between two colored frames, the chain from the earlier one crosses the gap and keeps its
+    results (``FIRST_SIDE``), then the chain from the later one crosses it back and merges (``SECOND_SIDE``); beyond
+    the first or the last colored frame, the chain from the next one inward goes on through it (``THROUGH``) to the end
+    of the cut. The nearer chain of those frames comes first. Frames in ``skip`` are neither targets nor sources.
 
     Examples
     --------
-    >>> [(c.anchor, c.targets, c.role) for c in key_chains(7, [2, 5])]
-    [(2, (1, 0), 'final'), (2, (3, 4), 'first side'), (5, (4, 3), 'second side'), (5, (6,), 'final')]
-    >>> [(c.anchor, c.targets, c.role) for c in key_chains(7, [2, 5], both=False)]
-    [(2, (1, 0), 'final'), (2, (3,), 'final'), (5, (4,), 'final'), (5, (6,), 'final')]
+    >>> def roles(chains):
+    ...     return [(c.anchor, [f"{t}{r[0]}" for t, r in zip(c.targets, c.roles)]) for c in chains]
+    >>> roles(key_chains(8, [2, 5]))  # f: first side, s: second side, t: through
+    [(2, ['1f', '0f']), (2, ['3f', '4f', '5t', '6f', '7f']), (5, ['4s', '3s', '2t', '1s', '0s']), (5, ['6s', '7s'])]
+    >>> roles(key_chains(8, [2, 5], both=False))  # f: final
+    [(2, ['1f', '0f']), (2, ['3f']), (5, ['4f']), (5, ['6f', '7f'])]
     """
     skipped = set(skip)
     keys = sorted(set(colored) - skipped)
     if not keys:
         raise InputError("no colored frame: color one frame first (see `paintmatch suggest-reference`)")
 
-    def frames(start: int, stop: int, step: int) -> tuple[int, ...]:
-        return tuple(t for t in range(start, stop, step) if t not in skipped)
+    def chain(anchor: int, start: int, stop: int, step: int, role: str, *, through: int | None = None) -> KeyChain:
+        """From ``anchor``, frames ``range(start, stop, step)`` with ``role``, ``through`` (a colored frame) crossed."""
+        targets = tuple(t for t in range(start, stop, step) if t not in skipped)
+        return KeyChain(anchor, targets, tuple(THROUGH if t == through else role for t in targets))
 
-    chains = [KeyChain(keys[0], frames(keys[0] - 1, -1, -1), FINAL)]
-    for left, right in zip(keys, keys[1:]):
-        if both:
-            chains += [KeyChain(left, frames(left + 1, right, 1), FIRST_SIDE),
-                       KeyChain(right, frames(right - 1, left, -1), SECOND_SIDE)]
-        else:
+    first, last = keys[0], keys[-1]
+    if not both or len(keys) == 1:
+        chains = [chain(first, first - 1, -1, -1, FINAL)]
+        for left, right in zip(keys, keys[1:]):
             middle = (left + right) // 2  # ties (equal distance) go to the earlier colored frame
-            chains += [KeyChain(left, frames(left + 1, middle + 1, 1), FINAL),
-                       KeyChain(right, frames(right - 1, middle, -1), FINAL)]
-    chains.append(KeyChain(keys[-1], frames(keys[-1] + 1, n_frames, 1), FINAL))
-    return [chain for chain in chains if chain.targets]
+            chains += [chain(left, left + 1, middle + 1, 1, FINAL), chain(right, right - 1, middle, -1, FINAL)]
+        chains.append(chain(last, last + 1, n_frames, 1, FINAL))
+        return [c for c in chains if c.targets]
+    before_first = any(t not in skipped for t in range(first))
+    after_last = any(t not in skipped for t in range(last + 1, n_frames))
+    chains = [chain(first, first - 1, -1, -1, FIRST_SIDE)]
+    for left, right in zip(keys, keys[1:]):
+        # The last gap's chain goes on through the last colored frame to the end, the first gap's chain back through
+        # the first colored frame to the start, where there are frames to color there.
+        chains.append(chain(left, left + 1, n_frames if right == last and after_last else right, 1, FIRST_SIDE, through=right))
+        chains.append(chain(right, right - 1, -1 if left == first and before_first else left, -1, SECOND_SIDE, through=left))
+    chains.append(chain(last, last + 1, n_frames, 1, SECOND_SIDE))
+    return [c for c in chains if c.targets]
 
 
 def merge_sides(nearer: Matching, farther: Matching) -> Matching:
@@ -661,8 +677,8 @@ def colorize_frames(
     """Color a sequence of line frames from the colored ones.
 
     The frames are matched in chains outward from the colored frames (``key_chains``): each from the frame before it
-    in its chain, with the chain's colored frame as the matchers' anchor; a frame between two colored frames is
-    matched by the chains from both and merged (``merge_sides``; ``options.both_keys``).
+    in its chain, with the chain's colored frame as the matchers' anchor; with two colored frames or more, each frame
+    is matched by the chains from two of them and merged (``merge_sides``; ``options.both_keys``).
 
     Parameters
     ----------
@@ -680,8 +696,8 @@ def colorize_frames(
         Locked corrections: frame index -> component id -> color. Applied after matching, so they
         also flow into later frames through propagation.
     progress : callable(done, total, frame_name), optional
-        Called after every frame, and after the first side's match of a frame between two colored frames (``total``
-        counts those too).
+        Called after every frame, and after each match that finishes no frame (a first side's, or one through a
+        colored frame; ``total`` counts those too).
     sink : callable(FrameResult), optional
         Called with each frame's result as soon as it is done (in order of work, not frame order),
         for example ``StagedOutput.write``. The results are then not kept: the function returns
@@ -720,7 +736,7 @@ def colorize_frames(
     overrides = overrides or {}
     gap_edits = gap_edits or {}
     kept: dict[int, FrameResult | FrameSummary] = {}
-    total = len(lines)  # progress steps: every frame, and below the first side's matches between two colored frames
+    total = len(lines)  # progress steps: every frame, and below the matches that finish no frame
     done = 0
 
     def finish(index: int, result: FrameResult) -> None:
@@ -796,12 +812,12 @@ def colorize_frames(
         )
     chains = key_chains(total, usable, skip=skipped, both=options.both_keys) if usable else []
     chains_left = Counter(chain.anchor for chain in chains)
-    total += sum(len(chain.targets) for chain in chains if chain.role == FIRST_SIDE)
+    total += sum(role in (FIRST_SIDE, THROUGH) for chain in chains for role in chain.roles)
     first_side: dict[int, tuple[Matching, int, int, float]] = {}  # frame -> the first side's (match, source, anchor, seconds)
     for chain in chains:
         source = chain.anchor
         reference = held[source]
-        for target in chain.targets:
+        for target, role in zip(chain.targets, chain.roles):
             check_cancel()
             if target in skipped:  # found blank by the first side's chain, and written through then
                 advance(target)
@@ -822,14 +838,16 @@ def colorize_frames(
             matching = _apply_overrides(_match(matcher, reference, frame, held[chain.anchor]), overrides.get(target))
             seconds = time.perf_counter() - start
             own = frame.with_colors(matching.colors)  # this chain's next reference
-            if chain.role == FIRST_SIDE:
+            if role == THROUGH:  # a colored frame crossed: its match only carries the chain on
+                advance(target)
+            elif role == FIRST_SIDE:
                 first_side[target] = (matching, source, chain.anchor, seconds)
                 advance(target)
             else:
                 colored_from = source
-                if chain.role == SECOND_SIDE:
+                if role == SECOND_SIDE:
                     kept_matching, kept_source, kept_anchor, kept_seconds = first_side.pop(target)
-                    if target - kept_anchor <= chain.anchor - target:  # the first side is nearer (or as near)
+                    if abs(target - kept_anchor) <= abs(chain.anchor - target):  # the first side is nearer (or as near)
                         matching, colored_from = merge_sides(kept_matching, matching), kept_source
                     else:
                         matching = merge_sides(matching, kept_matching)
@@ -863,7 +881,7 @@ def _progress_reporter(total: int, quiet: bool, description: str) -> tuple[Progr
     bar = tqdm(total=total, desc=description, unit="frame", leave=False)
 
     def update(done: int, _total: int, name: str) -> None:
-        if _total != bar.total:  # frames between two colored frames are matched twice: more steps than frames
+        if _total != bar.total:  # with two colored frames, frames are matched twice: more steps than frames
             bar.total = _total
         bar.set_postfix_str(name)
         bar.update(done - bar.n)

@@ -30,8 +30,8 @@ def add_coloring_options(parser: argparse.ArgumentParser) -> None:
                              "width), off, or PX (trapped ball, gaps up to about 2*PX pixels)")
     parser.add_argument("--gap-previews", action="store_true", help="also write <name>_gaps.png: the closures in magenta")
     parser.add_argument("--nearer-key-only", action="store_true",
-                        help="color a frame between two colored frames from the nearer one only (default: from both, "
-                             "each region taking the more confident side's color; twice the matching of those frames)")
+                        help="with two colored frames or more, color each frame from the nearer one only (default: from the "
+                             "two around it, each region taking the more confident one's color; twice the matching)")
     parser.add_argument("--format", dest="output_format", choices=["png", "tga", "tiff"], default=None,
                         help="output image format (default: the line art's, TGA or TIFF, else PNG)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar, only errors")

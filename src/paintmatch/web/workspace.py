@@ -697,17 +697,23 @@ class CutStore:
 
     def _other_side_match(self, frame_name: str, frame: Frame, states: dict[str, FrameState], usable: list[int],
                           matcher) -> Matching | None:  # noqa: ANN001 - paintmatch.match.Matcher
-        """A frame between two colored frames matched from its neighbour on the farther colored frame's side (anchored
-        on that frame), as ``colorize_frames`` matches it from both (``merge_sides``); None elsewhere. The neighbour's
-        colors are its current ones (the page keeps no chain of one side only)."""
+        """A frame matched by the chain of the second colored frame ``colorize_frames`` colors it from
+        (``key_chains``: the other one around it, or beyond the first or last colored frame the next one inward), from
+        its neighbour towards that frame and anchored on it; None with fewer than two colored frames. The neighbour's
+        colors are its current ones (the page keeps no chain of one colored frame only)."""
         from paintmatch.cut import ColorizeOptions
 
         k = self.index_of(frame_name)
-        before, after = [i for i in usable if i < k], [i for i in usable if i > k]
-        if not (before and after and ColorizeOptions().both_keys):
+        before, after = sorted(i for i in usable if i < k), sorted(i for i in usable if i > k)
+        if not ColorizeOptions().both_keys:
             return None
-        left, right = max(before), min(after)
-        farther, step = (right, 1) if k - left <= right - k else (left, -1)  # ties go to the earlier colored frame
+        if before and after:
+            farther = after[0] if k - before[-1] <= after[0] - k else before[-1]  # ties: the earlier one is nearer
+        elif len(before) >= 2 or len(after) >= 2:
+            farther = before[-2] if len(before) >= 2 else after[1]
+        else:
+            return None
+        step = 1 if farther > k else -1
         source = k + step
         while source != farther and states[self.names[source]].frame.n == 0:  # blank frames are no source
             source += step
