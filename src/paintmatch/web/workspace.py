@@ -672,8 +672,9 @@ class CutStore:
 
     def _recolored(self, frame_name: str) -> FrameState:
         """``frame_name`` segmented with its gap edits and colored again from its reference (a colored
-        input frame: from its colored frame); the locked corrections still at their place are kept. A frame between two
-        colored frames is matched from both sides and merged, as ``colorize_frames`` colors it (``merge_sides``)."""
+        input frame: from its colored frame); the locked corrections still at their place are kept. With two colored
+        frames or more, it is matched from the second one's side too and merged, as ``colorize_frames`` colors it
+        (``merge_sides``)."""
         from paintmatch.cut import merge_sides, propagation_plan
         from paintmatch.io import read_image
 
