@@ -6,7 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from paintmatch.cut import FINAL, FIRST_SIDE, SECOND_SIDE, THROUGH, ColorizeOptions, colorize_frames, key_chains, merge_sides
+from paintmatch.cut import (FINAL, FIRST_SIDE, SECOND_SIDE, THROUGH, ColorizeOptions, colored_pair, colorize_frames,
+                            key_chains, merge_sides)
 from paintmatch.errors import InputError
 from paintmatch.match import Matching
 
@@ -31,6 +32,23 @@ def test_key_chains_match_every_frame_from_its_two_nearest_colored_frames():
     # Three colored frames: the middle gap's chains stop at their colored frames.
     assert _plan(key_chains(7, [0, 3, 6])) == [
         (0, ((1, F), (2, F))), (3, ((2, S), (1, S))), (3, ((4, F), (5, F))), (6, ((5, S), (4, S)))]
+
+
+def test_each_frame_is_merged_from_the_colored_pair_the_review_page_uses_too():
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        n = int(rng.integers(2, 14))
+        keys = sorted(set(rng.integers(0, n, int(rng.integers(2, 5))).tolist()))
+        if len(keys) < 2:
+            continue
+        first_side = {}
+        for chain in key_chains(n, keys):
+            for target, role in zip(chain.targets, chain.roles):
+                if role == FIRST_SIDE:
+                    first_side[target] = chain.anchor
+                elif role == SECOND_SIDE:
+                    assert {first_side.pop(target), chain.anchor} == set(colored_pair(target, keys)), (n, keys, target)
+        assert first_side == {}
 
 
 def test_key_chains_with_one_side_take_the_nearer_colored_frame_ties_to_the_earlier():

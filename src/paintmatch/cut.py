@@ -531,6 +531,30 @@ def key_chains(n_frames: int, colored: Iterable[int], *, skip: Iterable[int] = (
     return [c for c in chains if c.targets]
 
 
+def colored_pair(frame: int, colored: Iterable[int]) -> tuple[int, int] | None:
+    """``(nearer, farther)``: the two colored frames ``key_chains`` (with ``both``) matches ``frame`` from, or None
+    with fewer than two. The ones around it (the nearer on a tie: the earlier), or beyond the first or the last
+    colored frame, that one and the next inward.
+
+    Examples
+    --------
+    >>> colored_pair(3, [2, 5]), colored_pair(4, [2, 5]), colored_pair(7, [2, 5]), colored_pair(0, [2, 5, 9])
+    ((2, 5), (5, 2), (5, 2), (2, 5))
+    >>> colored_pair(3, [2]) is None
+    True
+    """
+    keys = sorted(colored)
+    before, after = [k for k in keys if k < frame], [k for k in keys if k > frame]
+    if before and after:
+        left, right = before[-1], after[0]
+        return (left, right) if frame - left <= right - frame else (right, left)
+    if len(before) >= 2:
+        return before[-1], before[-2]
+    if len(after) >= 2:
+        return after[0], after[1]
+    return None
+
+
 def merge_sides(nearer: Matching, farther: Matching) -> Matching:
     """One frame matched by the chains from both of its colored frames: each component takes the farther side's
     color where that side is more confident of it (``Matching.confidence``, the probability that the color is right),
@@ -847,7 +871,7 @@ def colorize_frames(
                 colored_from = source
                 if role == SECOND_SIDE:
                     kept_matching, kept_source, kept_anchor, kept_seconds = first_side.pop(target)
-                    if abs(target - kept_anchor) <= abs(chain.anchor - target):  # the first side is nearer (or as near)
+                    if colored_pair(target, usable)[0] == kept_anchor:  # the first side's colored frame is the nearer
                         matching, colored_from = merge_sides(kept_matching, matching), kept_source
                     else:
                         matching = merge_sides(matching, kept_matching)

@@ -702,18 +702,13 @@ class CutStore:
         (``key_chains``: the other one around it, or beyond the first or last colored frame the next one inward), from
         its neighbour towards that frame and anchored on it; None with fewer than two colored frames. The neighbour's
         colors are its current ones (the page keeps no chain of one colored frame only)."""
-        from paintmatch.cut import ColorizeOptions
+        from paintmatch.cut import ColorizeOptions, colored_pair
 
         k = self.index_of(frame_name)
-        before, after = sorted(i for i in usable if i < k), sorted(i for i in usable if i > k)
-        if not ColorizeOptions().both_keys:
+        pair = colored_pair(k, usable)
+        if pair is None or not ColorizeOptions().both_keys:
             return None
-        if before and after:
-            farther = after[0] if k - before[-1] <= after[0] - k else before[-1]  # ties: the earlier one is nearer
-        elif len(before) >= 2 or len(after) >= 2:
-            farther = before[-2] if len(before) >= 2 else after[1]
-        else:
-            return None
+        farther = pair[1]
         step = 1 if farther > k else -1
         source = k + step
         while source != farther and states[self.names[source]].frame.n == 0:  # blank frames are no source
