@@ -193,6 +193,16 @@ def _check_cut_output(out: Path, episode: Path, cut: str) -> None:
     assert not list(folder.glob(".paintmatch-*"))  # no staging folder left behind
 
 
+def _least_sure_in_sidecars(folder: Path, colored: Path) -> str:
+    """The frame with the lowest mean confidence over components over 10 px, read from the cut's sidecars."""
+    means = {}
+    for path in folder.glob("*.json"):
+        record = json.loads(path.read_text())
+        if not (colored / f"{record['frame']}.png").exists():
+            means[record["frame"]] = np.mean([c["confidence"] for c in record["components"] if c["area"] > 10])
+    return min(means, key=means.get)
+
+
 def test_batch_colors_every_cut_on_an_existing_cluster(episode, tmp_path):
     from distributed import LocalCluster
 
@@ -205,8 +215,10 @@ def test_batch_colors_every_cut_on_an_existing_cluster(episode, tmp_path):
     for row in summary["cuts"]:
         assert row["frames"] == FRAMES and row["seconds"] > 0 and 0.0 <= row["mean_confidence"] <= 1.0
         _check_cut_output(out, episode, row["cut"])
+        assert row["next_to_color"] == _least_sure_in_sidecars(out / row["cut"], episode / row["cut"] / "gt")
     assert json.loads((out / batch.SUMMARY_FILE).read_text()) == summary
     manifest = json.loads((out / batch.MANIFEST_FILE).read_text())
+    assert manifest["cuts"]["sc01/c001"]["next_to_color"] == summary["cuts"][0]["next_to_color"]
     assert sorted(manifest["cuts"]) == [row["cut"] for row in summary["cuts"]]
     assert set(manifest["cuts"]["sc01/c001"]["outputs"]) == {f"{i:04d}.{e}" for i in range(3) for e in ("png", "json")}
 

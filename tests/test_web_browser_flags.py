@@ -49,6 +49,9 @@ def test_step_through_flagged_components_in_the_browser(server) -> None:
         for thumb, frame in zip(page.locator("#filmstrip .thumb").all(), detail["frame_list"]):
             if frame["flagged"]:  # the pink badge counts the frame's flagged components
                 expect(thumb.locator(".badge.low")).to_have_text(str(len(frame["flagged"])))
+            # The least sure frame, and only it, says to color it next.
+            expect(thumb.locator(".badge.next")).to_have_count(int(frame["name"] == detail["next_to_color"]))
+        assert detail["next_to_color"] not in (None, *detail["colored_frames"])
 
         def loaded(element_id: str) -> None:
             # Polled from here: the page's CSP forbids the eval that wait_for_function's predicates need.

@@ -89,6 +89,28 @@ def test_flagged_ids_of_each_frame_are_the_sidecars(colored: Path) -> None:
         assert detail["frame_list"][0]["flagged"] == []  # the colored frame: the painter's colors
 
 
+def test_the_frame_to_color_next_is_the_least_sure_as_the_sidecars_say(colored: Path) -> None:
+    with client_for(colored) as client:
+        detail = client.get("/api/cuts/demo").json()
+        means = {}
+        for name, car in sidecars(client).items():
+            if name not in detail["colored_frames"]:
+                means[name] = np.mean([c["confidence"] for c in car["components"] if c["area"] > 10])
+        least_sure = min(means, key=means.get)
+        assert detail["next_to_color"] == least_sure
+        assert detail["next_to_color_confidence"] == pytest.approx(means[least_sure], abs=1e-3)
+        # Locked fixes are sure (confidence 1): fixing the least sure components of that frame makes it surer.
+        state = client.app.state.workspace.cut("demo").frame_state(least_sure)
+        order = np.argsort(state.matching.confidence)
+        unsure = [int(i) for i in order if state.frame.seg.areas[i] > 10][:5]
+        for i in unsure:
+            color = color_hex(state.matching.colors[i])
+            response = client.put(f"/api/cuts/demo/frames/{least_sure}/components/{i}", json={"color": color})
+            assert response.status_code == 200, response.text
+        after = client.get("/api/cuts/demo").json()
+        assert after["next_to_color"] != least_sure or after["next_to_color_confidence"] > detail["next_to_color_confidence"]
+
+
 def test_confidence_view_tints_exactly_the_flagged_components(colored: Path) -> None:
     with client_for(colored) as client:
         cut = client.app.state.workspace.cut("demo")

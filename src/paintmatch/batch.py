@@ -125,6 +125,7 @@ class _Row:
     frames: int = 0
     seconds: float = 0.0
     mean_confidence: float | None = None
+    next_to_color: str | None = None  # the frame a painter should color next (``CutResult.next_to_color``)
     error: str | None = None
     worker: str | None = None
     retries: int = 0
@@ -245,7 +246,7 @@ def load_manifest(out: str | os.PathLike[str]) -> dict[str, Any]:
     -------
     dict
         ``{"version": 1, "cuts": {name: {"settings", "inputs", "outputs", "frames", "seconds",
-        "mean_confidence", "finished"}}}``: one entry per cut completed, inputs and outputs as
+        "mean_confidence", "next_to_color", "finished"}}}``: one entry per cut completed, inputs and outputs as
         relative path -> sha256.
     """
     path = Path(out) / MANIFEST_FILE
@@ -402,7 +403,7 @@ def colorize_task(task: CutTask, options: ColorizeOptions) -> dict[str, Any]:
     -------
     dict
         A summary row: ``cut``, ``status`` (``"ok"`` or ``"failed"``), ``frames``, ``seconds``,
-        ``mean_confidence``, ``error``, ``worker``, and ``outputs`` (file name -> sha256).
+        ``mean_confidence``, ``next_to_color``, ``error``, ``worker``, and ``outputs`` (file name -> sha256).
 
     Raises
     ------
@@ -459,13 +460,16 @@ def colorize_task(task: CutTask, options: ColorizeOptions) -> dict[str, Any]:
         row.status = "ok"
         row.frames = len(result.frames)
         row.mean_confidence = round(result.mean_confidence, 4)
+        upcoming = result.next_to_color
+        row.next_to_color = upcoming.name if upcoming is not None else None
         if result.passed_through:
             log.info("cut %s: written through uncolored (no lines or no closed region): %s", task.name, ", ".join(result.passed_through))
         row.outputs = {path.relative_to(out_dir).as_posix(): sha256_of(path) for path in result.written}
         row.seconds = round(time.perf_counter() - start, 3)
         log.info(
-            "cut %s done: %d frames in %.2f s, mean confidence %.3f, %d files",
+            "cut %s done: %d frames in %.2f s, mean confidence %.3f, %d files%s",
             task.name, row.frames, row.seconds, row.mean_confidence, len(row.outputs),
+            f"; color {upcoming.name} next (the least sure frame)" if upcoming is not None else "",
         )
         return asdict(row)
     finally:
@@ -583,7 +587,8 @@ def run(
         ``cuts_per_minute`` (colored cuts), ``counts`` (ok / failed / skipped), ``failed`` (names),
         ``not_cuts`` (folders with ``line/`` but no colored frame) and ``cuts``: one row per cut,
         sorted by name, with ``cut``, ``status`` (``ok``, ``failed`` or ``skipped``), ``frames``,
-        ``seconds``, ``mean_confidence``, ``error``, ``worker``, ``retries`` (times the cut's task was
+        ``seconds``, ``mean_confidence``, ``next_to_color`` (the frame a painter should color next, the least sure:
+        ``paintmatch.review.next_to_color``), ``error``, ``worker``, ``retries`` (times the cut's task was
         run again: a crash or a dead worker) and ``worker_died`` (times a worker died while running it
         or holding it in its queue).
 
@@ -640,7 +645,7 @@ def run(
         if resume and is_complete(entry, out_dir / name, inputs[name], settings):
             rows[name] = _Row(
                 cut=name, status="skipped", frames=entry.get("frames", 0), seconds=0.0,
-                mean_confidence=entry.get("mean_confidence"),
+                mean_confidence=entry.get("mean_confidence"), next_to_color=entry.get("next_to_color"),
             ).public()
         else:
             manifest["cuts"].pop(name, None)  # not done (or to be redone) until its task says so
@@ -795,6 +800,7 @@ def _run_tasks(
                 "frames": row["frames"],
                 "seconds": row["seconds"],
                 "mean_confidence": row["mean_confidence"],
+                "next_to_color": row["next_to_color"],
                 "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             }
             _write_json(out_dir / MANIFEST_FILE, manifest)

@@ -29,6 +29,7 @@ from paintmatch.io import os_input_error
 from paintmatch.match import Frame, Matcher, Matching, get_matcher
 from paintmatch.paint import LINE_MODES, FramePaint, paint, sidecar
 from paintmatch.segment import Segmentation, gap_preview, line_mask, reference_colors, segment, split_by_paint
+from paintmatch.review import NextToColor, next_to_color
 
 __all__ = [
     "DEFAULT_METHOD",
@@ -140,6 +141,8 @@ class FrameSummary:
         Its component count.
     confidence : (n,) ndarray of float32
         Per component.
+    areas : (n,) ndarray of int64
+        Pixels per component.
     passed_through : str or None
         Why the frame was written through uncolored (``"no lines"``, ``"no closed region"``), else None.
     """
@@ -150,6 +153,7 @@ class FrameSummary:
     is_reference: bool
     components: int
     confidence: np.ndarray
+    areas: np.ndarray
     passed_through: str | None = None
 
 
@@ -175,6 +179,11 @@ class FrameResult:
         """(n,) float32: the matching's confidence per component."""
         return self.matching.confidence
 
+    @property
+    def areas(self) -> np.ndarray:
+        """(n,) int64: pixels per component."""
+        return self.frame.seg.areas
+
     def summary(self) -> FrameSummary:
         """The pixel-free record of this frame."""
         return FrameSummary(
@@ -184,6 +193,7 @@ class FrameResult:
             is_reference=self.is_reference,
             components=int(self.frame.n),
             confidence=np.asarray(self.matching.confidence, np.float32).copy(),
+            areas=np.asarray(self.frame.seg.areas, np.int64).copy(),
             passed_through=self.passed_through,
         )
 
@@ -206,6 +216,12 @@ class CutResult:
     def passed_through(self) -> list[str]:
         """Names of the frames written through uncolored (no lines, or no closed region)."""
         return [r.name for r in self.frames if r.passed_through]
+
+    @property
+    def next_to_color(self) -> NextToColor | None:
+        """The frame the painter should color next (``paintmatch.review.next_to_color``; None if none is left)."""
+        return next_to_color((r.name, r.areas, r.confidence) for r in self.frames
+                             if not r.is_reference and not r.passed_through)
 
 
 # --------------------------------------------------------------------------------------------------

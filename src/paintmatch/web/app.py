@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from paintmatch import __version__
 from paintmatch.errors import InputError
 from paintmatch.io import encode_png
+from paintmatch.review import next_to_color
 from paintmatch.web.config import ServeConfig
 from paintmatch.web.errors import ApiError
 from paintmatch.web.jobs import JobManager
@@ -170,6 +171,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         corrections = cut.corrections()
         colorized = cut.has_results()
         total = 0
+        sureness = []  # (name, areas, confidence) of the frames paintmatch colored: which to color next
         for index, name in enumerate(cut.names):
             info = image_info(cut.frame_path(name))
             entry = FrameInfo(
@@ -188,7 +190,10 @@ def create_app(config: ServeConfig) -> FastAPI:
                 entry.low_confidence = len(flagged)
                 entry.reference = state.reference_name
                 total += len(flagged)
+                if not entry.is_reference:
+                    sureness.append((name, state.frame.seg.areas, state.matching.confidence))
             frames.append(entry)
+        upcoming = next_to_color(sureness)
         undo, redo = cut.state["undo"], cut.state["redo"]
         active = jobs.active(cut.name)
         return CutDetail(
@@ -203,6 +208,8 @@ def create_app(config: ServeConfig) -> FastAPI:
             job=JobInfo(**_job_fields(active.as_dict())) if active else None,
             low_confidence_threshold=config.flag_threshold,
             flagged_total=total,
+            next_to_color=upcoming.name if upcoming is not None else None,
+            next_to_color_confidence=upcoming.mean_confidence if upcoming is not None else None,
         )
 
     def component_info(cut: CutStore, frame: str, component: int) -> ComponentInfo:

@@ -109,6 +109,11 @@ class CutDetail(CutSummary):
         "server was started with another)."
     )
     flagged_total: int = Field(0, description="Flagged components in the whole cut.")
+    next_to_color: str | None = Field(
+        None, description="The frame to color next (or correct and re-propagate from): the one whose colors are least "
+        "sure, the lowest mean confidence over its components over 10 px (paintmatch.review.next_to_color, as "
+        "`colorize` names it); None before colorizing.")
+    next_to_color_confidence: float | None = Field(None, description="That frame's mean confidence.")
 
 
 class ColorizeRequest(BaseModel):

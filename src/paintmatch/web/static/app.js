@@ -181,6 +181,10 @@ function renderFilmstrip() {
     };
     if (frame.is_reference) add("ref", "ref", "colored input frame");
     if (frame.low_confidence) add("low", frame.low_confidence, "flagged components: check these (N steps through them)");
+    if (frame.name === ui.cut.next_to_color) {
+      add("next", "color next", `the least sure frame (mean confidence ${ui.cut.next_to_color_confidence.toFixed(2)}): ` +
+          "color it too (or correct it and re-propagate from it) and every frame gains most");
+    }
     if (frame.locked) add("locked", frame.locked, "locked fixes");
     label.append(name, badges);
     button.append(img, label);
