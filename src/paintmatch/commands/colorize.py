@@ -89,7 +89,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"colored {frames} frame(s) -> {result.out_dir} (mean confidence {result.mean_confidence:.2f}){note}")
         upcoming = result.next_to_color if args.reference is None else None
         if upcoming is not None:  # a cut folder takes more colored frames in gt/ (one --reference only)
+            wrong = round(upcoming.expected_wrong)
             print(f"color {upcoming.name} next (into {Path(args.inputs[0]) / 'gt'}) and run again: its colors are the least "
-                  f"sure (mean confidence {upcoming.mean_confidence:.2f}, about {upcoming.expected_wrong:.0f} regions "
+                  f"sure (mean confidence {upcoming.mean_confidence:.2f}, about {wrong} region{'' if wrong == 1 else 's'} "
                   "likely wrong), and every frame is then colored from two colored frames")
     return 0
