@@ -1,4 +1,6 @@
-"""``paintmatch suggest-reference``: the frame to color first (the one with the most components)."""
+"""``paintmatch suggest-reference``: the frame to color first (the one with the most components).
+
+The frame to color second comes from a colorize run (``CutResult.next_to_color``: the least sure frame)."""
 
 from __future__ import annotations
 
@@ -28,7 +30,8 @@ def run(args: argparse.Namespace) -> int:
     if args.quiet:
         print(name)
     else:
-        print(f"color {name} first: it has the most components ({count})")
+        print(f"color {name} first: it has the most components ({count}); "
+              "`paintmatch colorize` then names the frame to color next")
         if args.all:
             for other, other_count in ranking:
                 print(f"  {other}\t{other_count}")
