@@ -28,8 +28,8 @@ from paintmatch.errors import InputError, PaintmatchError
 from paintmatch.io import os_input_error
 from paintmatch.match import Frame, Matcher, Matching, get_matcher
 from paintmatch.paint import LINE_MODES, FramePaint, paint, sidecar
-from paintmatch.segment import Segmentation, gap_preview, line_mask, reference_colors, segment, split_by_paint
 from paintmatch.review import NextToColor, next_to_color
+from paintmatch.segment import Segmentation, gap_preview, line_mask, reference_colors, segment, split_by_paint
 
 __all__ = [
     "DEFAULT_METHOD",

@@ -6,7 +6,7 @@ a component is flagged when its confidence (``best``'s is calibrated: the probab
 under ``FLAG_CONFIDENCE``, it is over ``FLAG_MIN_AREA`` pixels (1-2 px specks are not worth a painter's look) and
 nobody locked its color.
 
-With one colored frame, the frame to color next is the one whose colors are least sure (``next_to_color``).
+The frame to color next is the one whose colors are least sure (``next_to_color``).
 """
 
 from __future__ import annotations
@@ -101,15 +101,15 @@ def next_to_color(frames: Iterable[tuple[str, np.ndarray, np.ndarray]]) -> NextT
     >>> next_to_color([a, b])
     NextToColor(name='0002', mean_confidence=0.8, expected_wrong=0.4)
     """
-    best: NextToColor | None = None
+    best: tuple[float, str, np.ndarray] | None = None  # (mean confidence, name, scored confidences)
     for name, areas, confidence in frames:
         scored = np.asarray(confidence, dtype=np.float64)[np.asarray(areas) > FLAG_MIN_AREA]
-        if scored.size == 0:
-            continue
-        candidate = NextToColor(name, round(float(scored.mean()), 4), round(float((1.0 - scored).sum()), 4))
-        if best is None or candidate.mean_confidence < best.mean_confidence:
-            best = candidate
-    return best
+        if scored.size and (best is None or scored.mean() < best[0]):
+            best = (float(scored.mean()), name, scored)
+    if best is None:
+        return None
+    mean, name, scored = best
+    return NextToColor(name, round(mean, 4), round(float((1.0 - scored).sum()), 4))
 
 
 def seed_points(seg: Segmentation) -> np.ndarray:
