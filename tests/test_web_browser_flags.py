@@ -3,7 +3,8 @@
 Open the bundled example cut, colorize, press N twice: the page selects the first two flagged
 components of the cut (``GET /api/cuts/{cut}/flagged``, the sidecars' ``flagged``), shows "k of N
 flagged" and the reference region each was matched to (a PNG crop). Shift+N twice wraps around to the
-last flagged component, in another frame; locking a fix takes it off the list. A screenshot of the page
+last flagged component, in another frame; locking a fix takes it off the list; the frame marked "color next" is
+made a colored frame (M) and the cut colored again. A screenshot of the page
 (confidence view, a flagged component selected, its reference region shown) is written to
 ``/tmp/flags-ui.png``.
 """
@@ -123,4 +124,18 @@ def test_step_through_flagged_components_in_the_browser(server) -> None:
         assert (entries[-1]["frame"], entries[-1]["id"]) not in {(e["frame"], e["id"]) for e in after["components"]}
         page.keyboard.press("n")  # wraps around to the first
         check_step(steps + 2, after["components"][0], 1, total - 1)
+
+        # The frame marked "color next", made a colored frame (M): the cut is colored again from two colored frames.
+        chosen = detail["next_to_color"]
+        index = [f["name"] for f in detail["frame_list"]].index(chosen)
+        page.locator("#filmstrip .thumb").nth(index).click()
+        expect(page.locator("#make-colored")).to_have_text("Make colored frame")
+        page.evaluate("() => { document.body.dataset.lastJob = ''; }")
+        page.keyboard.press("m")
+        page.wait_for_selector("body[data-last-job='colorize:done']", timeout=90_000)
+        expect(page.locator("#filmstrip .thumb").nth(index).locator(".badge.ref")).to_have_count(1)
+        expect(page.locator("#make-colored")).to_have_text("Stop using as colored frame")
+        made = page.request.get(f"{base}/api/cuts/demo-cut").json()
+        assert made["colored_frames"] == sorted(["0000", chosen]) and made["next_to_color"] != chosen
+        page.screenshot(path=str(SCREENSHOT.with_name("made-colored-ui.png")))
         assert not errors, errors

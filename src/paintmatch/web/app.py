@@ -172,6 +172,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         colorized = cut.has_results()
         total = 0
         sureness = []  # (name, areas, confidence) of the frames paintmatch colored: which to color next
+        made = set(cut.made_colored_names)
         for index, name in enumerate(cut.names):
             info = image_info(cut.frame_path(name))
             entry = FrameInfo(
@@ -180,6 +181,7 @@ def create_app(config: ServeConfig) -> FastAPI:
                 width=info.width,
                 height=info.height,
                 is_reference=name in cut.files.colored,
+                made_colored=name in made,
                 locked=len(corrections.get(name, {})),
             )
             if colorized:
@@ -530,6 +532,35 @@ def create_app(config: ServeConfig) -> FastAPI:
         target.frame_state(frame)
         job = jobs.submit("propagate", target.name, lambda progress: target.propagate(frame, progress=progress))
         return JobInfo(**_job_fields(job.as_dict()))
+
+    def recolorize(target: CutStore) -> JobInfo:
+        """A colorize job with the cut's last settings (after its colored frames changed)."""
+        settings = target.state["settings"]
+        job = jobs.submit("colorize", target.name, lambda progress: target.colorize(
+            method=settings.get("method"), line_mode=settings.get("line_mode", "keep"), close_gaps=target.close_gaps,
+            progress=progress))
+        return JobInfo(**_job_fields(job.as_dict()))
+
+    @app.post("/api/cuts/{cut}/frames/{frame}/colored", response_model=JobInfo, status_code=202, tags=["jobs"])
+    def make_colored(cut: str, frame: str, request: HistoryRequest | None = None) -> JobInfo:
+        """Make this frame a colored frame (its current result, the painter's fixes included: e.g. the frame to color
+        next, fixed) and start coloring the cut again, every frame from the two colored frames around it (locked
+        fixes stay; clears undo history, as Colorize). The cut's gt/ folder is never written: the frame is kept in the
+        workspace's state."""
+        target = store(cut)
+        if jobs.active(target.name):
+            raise ApiError(409, "cut_busy", f"cut {cut} has a job running; wait for it to finish")
+        target.make_colored(frame, base_revision=(request or HistoryRequest()).base_revision)
+        return recolorize(target)
+
+    @app.delete("/api/cuts/{cut}/frames/{frame}/colored", response_model=JobInfo, status_code=202, tags=["jobs"])
+    def unmake_colored(cut: str, frame: str, request: HistoryRequest | None = None) -> JobInfo:
+        """Stop using a colored frame made in the page, and start coloring the cut again (gt/'s cannot be removed)."""
+        target = store(cut)
+        if jobs.active(target.name):
+            raise ApiError(409, "cut_busy", f"cut {cut} has a job running; wait for it to finish")
+        target.unmake_colored(frame, base_revision=(request or HistoryRequest()).base_revision)
+        return recolorize(target)
 
     @app.post("/api/cuts/{cut}/undo", response_model=CutDetail, tags=["corrections"])
     def undo(cut: str, request: HistoryRequest | None = None) -> CutDetail:

@@ -61,7 +61,7 @@ class CutSummary(BaseModel):
 
     name: str = Field(description="Folder name inside the workspace.")
     frames: int = Field(description="Number of line frames.")
-    colored_frames: list[str] = Field(description="Frames with a colored input in gt/ (the references).")
+    colored_frames: list[str] = Field(description="The colored frames (the references): gt/'s, and those made in the page.")
     colorized: bool = Field(description="Whether every frame has a coloring result.")
     corrections: int = Field(description="Number of locked component corrections.")
 
@@ -79,7 +79,9 @@ class FrameInfo(BaseModel):
     index: int = Field(description="Position in the cut.")
     width: int
     height: int
-    is_reference: bool = Field(description="True for a frame with a colored input.")
+    is_reference: bool = Field(description="True for a colored frame (in gt/, or made one in the page).")
+    made_colored: bool = Field(False, description="A colored frame made in the page (POST .../colored): removable "
+                               "(DELETE .../colored); gt/'s colored inputs are not.")
     components: int | None = Field(None, description="Number of components (None before colorizing).")
     low_confidence: int | None = Field(
         None, description="How many components are flagged for review (len(flagged)); None before colorizing."
@@ -110,7 +112,7 @@ class CutDetail(CutSummary):
     )
     flagged_total: int = Field(0, description="Flagged components in the whole cut.")
     next_to_color: str | None = Field(
-        None, description="The frame to color next (or correct and re-propagate from): the one whose colors are least "
+        None, description="The frame to color next (or fix and make a colored frame: POST .../colored): the one whose colors are least "
         "sure, the lowest mean confidence over its components over 10 px (paintmatch.review.next_to_color, as "
         "`colorize` names it); None before colorizing.")
     next_to_color_confidence: float | None = Field(None, description="That frame's mean confidence.")
@@ -215,7 +217,7 @@ class ColorRequest(BaseModel):
 
 
 class HistoryRequest(BaseModel):
-    """Undo or redo."""
+    """A request that carries only the revision the client saw (undo, redo, a colored frame made or removed)."""
 
     base_revision: int | None = Field(None, description="The revision the client saw; 409 if the cut changed since.")
 

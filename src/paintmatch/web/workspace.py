@@ -6,6 +6,8 @@ Layout (``W`` is the workspace folder)::
     W/<cut>/gt/*.png|tga|tif|jpg    input colored frames (never modified)
     W/.paintmatch/cuts/<cut>/state.json        settings, corrections, undo/redo history, revision
     W/.paintmatch/cuts/<cut>/results/<f>.json  per frame: component colors, matches, confidences
+    W/.paintmatch/cuts/<cut>/colored/<f>.png   frames the painter made colored frames in the page (their
+                                               result, fixes included): colored frames beside gt/'s
     W/.paintmatch/cuts/<cut>/lock              lock file (flock) held while the cut changes
     W/.paintmatch/exports/                     zip files of exported cuts
 
@@ -270,7 +272,8 @@ class CutStore:
         self.results_dir = state_dir / "results"
         self.history_limit = history_limit
         self.lock = CutLock(state_dir / "lock")
-        self.files = _reread(root, self.workspace)
+        self.made_dir = state_dir / "colored"
+        self.files = _reread(root, self.workspace, self.made_dir)
         self.names = self.files.names
         self._frames: dict[str, FrameState] = {}
         self._frames_lock = threading.Lock()
@@ -321,8 +324,55 @@ class CutStore:
 
     @property
     def colored_names(self) -> list[str]:
-        """Names of the frames with a colored input in ``gt/``."""
+        """Names of the colored frames: those in ``gt/`` and those made in the page (``made_colored_names``)."""
         return [name for name in self.names if name in self.files.colored]
+
+    @property
+    def made_colored_names(self) -> list[str]:
+        """Names of the frames made colored frames in the page (``make_colored``; removable, unlike ``gt/``'s)."""
+        return [name for name in self.colored_names if self.files.colored[name].parent == self.made_dir]
+
+    def make_colored(self, frame_name: str, *, base_revision: int | None = None) -> None:
+        """Make a colored frame of ``frame_name``: its current result (the painter's fixes included) is written to
+        ``made_dir`` and read as one of the cut's colored frames from now on. Colorize the cut again to use it.
+
+        Raises
+        ------
+        ApiError
+            409 ``already_colored`` for a colored frame; 409 ``not_colorized`` before the cut is colored.
+        """
+        from paintmatch.io import write_image
+        from paintmatch.paint import paint
+
+        with self.lock.hold():
+            self.check_revision(base_revision)
+            if frame_name in self.files.colored:
+                raise ApiError(409, "already_colored", f"frame {frame_name} of cut {self.name} is a colored frame already")
+            state = self.frame_state(frame_name)
+            image = paint(state.frame, state.matching).image
+            write_image(self.made_dir / f"{frame_name}.png", image)  # atomic: never half a frame
+            self.files = _reread(self.root, self.workspace, self.made_dir)
+            self._bump()
+            self._write_state()
+
+    def unmake_colored(self, frame_name: str, *, base_revision: int | None = None) -> None:
+        """Undo ``make_colored``: the frame is colored from the others again at the next colorize.
+
+        Raises
+        ------
+        ApiError
+            409 ``not_made_here`` for a frame that is not a colored frame made in the page (``gt/``'s stay).
+        """
+        with self.lock.hold():
+            self.check_revision(base_revision)
+            self.index_of(frame_name)
+            if frame_name not in self.made_colored_names:
+                what = "a colored input in gt/, which the page never changes" if frame_name in self.files.colored else "not a colored frame"
+                raise ApiError(409, "not_made_here", f"frame {frame_name} of cut {self.name} is {what}")
+            (self.made_dir / f"{frame_name}.png").unlink()
+            self.files = _reread(self.root, self.workspace, self.made_dir)
+            self._bump()
+            self._write_state()
 
     def frame_path(self, frame_name: str, *, colored: bool = False) -> Path:
         """The line (or colored) frame file of ``frame_name``, checked to lie inside the workspace.
@@ -490,7 +540,7 @@ class CutStore:
         options = ColorizeOptions(method=method or DEFAULT_METHOD, line_mode=line_mode, close_gaps=close_gaps)
         options.validate()
         with self.lock.hold(timeout=60):
-            self.files = _reread(self.root, self.workspace)
+            self.files = _reread(self.root, self.workspace, self.made_dir)
             self.names = self.files.names
             self.state["settings"] = {"method": options.method, "line_mode": line_mode, "close_gaps": close_gaps}
             index = {name: i for i, name in enumerate(self.names)}
@@ -1035,11 +1085,19 @@ def _check_inside(path: Path, workspace: Path, cut: str) -> None:
         )
 
 
-def _reread(root: Path, workspace: Path | None = None):  # noqa: ANN202 - CutFiles
-    """``read_cut(root)``, with every frame file checked to lie inside ``workspace`` (when given)."""
+def _reread(root: Path, workspace: Path | None = None, made: Path | None = None):  # noqa: ANN202 - CutFiles
+    """``read_cut(root)``, with every frame file checked to lie inside ``workspace`` (when given), and the frames made
+    colored frames in the page (``made/<name>.png``, a line frame's name not in ``gt/``) added to its colored frames."""
+    import dataclasses
+
     from paintmatch.io import read_cut
 
     files = read_cut(root)
+    if made is not None and made.is_dir():
+        names = set(files.names)
+        extra = {p.stem: p for p in sorted(made.glob("*.png")) if p.stem in names and p.stem not in files.colored}
+        if extra:
+            files = dataclasses.replace(files, colored={**files.colored, **extra})
     if workspace is not None:
         for path in [*files.line, *files.colored.values()]:
             _check_inside(path, workspace, root.name)

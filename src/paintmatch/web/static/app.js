@@ -122,6 +122,11 @@ function render() {
   $("undo").title = has && cut.undo_label ? `Undo ${cut.undo_label} (Ctrl+Z)` : "Undo (Ctrl+Z)";
   $("redo").title = has && cut.redo_label ? `Redo ${cut.redo_label} (Ctrl+Shift+Z)` : "Redo (Ctrl+Shift+Z)";
   $("propagate").disabled = !colorized || busy;
+  const shown = frameInfo();
+  const inputColored = Boolean(shown && shown.is_reference && !shown.made_colored);
+  $("make-colored").disabled = !colorized || busy || inputColored;
+  $("make-colored").textContent = shown && shown.made_colored ? "Stop using as colored frame" : "Make colored frame";
+  $("make-colored").title = inputColored ? "a colored input in gt/: the page never changes it" : "M";
   $("next-flagged").disabled = !colorized || !ui.flagged.length;
   $("prev-flagged").disabled = !colorized || !ui.flagged.length;
   if (!colorized) ui.gapMode = false;
@@ -183,7 +188,7 @@ function renderFilmstrip() {
     if (frame.low_confidence) add("low", frame.low_confidence, "flagged components: check these (N steps through them)");
     if (frame.name === ui.cut.next_to_color) {
       add("next", "color next", `the least sure frame (mean confidence ${ui.cut.next_to_color_confidence.toFixed(2)}): ` +
-          "color it too (or correct it and re-propagate from it) and every frame gains most");
+          "fix it and make it a colored frame (M): every frame is then colored from two");
     }
     if (frame.locked) add("locked", frame.locked, "locked fixes");
     label.append(name, badges);
@@ -503,9 +508,15 @@ async function setColor(color) {
   await refresh();
 }
 
-async function startJob(path, body) {
-  const job = await api(path, { method: "POST", json: body || {} });
+async function startJob(path, body, method = "POST") {
+  const job = await api(path, { method, json: body || {} });
   watchJob(job);
+}
+
+function toggleColoredFrame() {
+  // A colored frame made here is removable; any other frame becomes one (its result, fixes included).
+  const made = frameInfo().made_colored;
+  return startJob(`${framePath()}/colored`, { base_revision: ui.cut.revision }, made ? "DELETE" : "POST");
 }
 
 function watchJob(job) {
@@ -590,6 +601,7 @@ function wire() {
   $("cut-select").addEventListener("change", () => guarded(() => openCut($("cut-select").value)));
   $("colorize").addEventListener("click", () => guarded(() => startJob(`${cutPath()}/colorize`, $("method").value ? { method: $("method").value } : {})));
   $("propagate").addEventListener("click", () => guarded(() => startJob(`${framePath()}/propagate`)));
+  $("make-colored").addEventListener("click", () => guarded(toggleColoredFrame));
   $("undo").addEventListener("click", () => guarded(() => undoRedo("undo")));
   $("redo").addEventListener("click", () => guarded(() => undoRedo("redo")));
   $("export").addEventListener("click", () => guarded(exportZip));
@@ -632,6 +644,8 @@ function wire() {
       setView(["result", "line", "confidence", "segments"][Number(key) - 1]);
     } else if (key === "p" && !$("propagate").disabled) {
       guarded(() => startJob(`${framePath()}/propagate`));
+    } else if (key === "m" && !$("make-colored").disabled) {
+      guarded(toggleColoredFrame);
     } else if (key === "n" || key === "N") {
       queueStep(event.shiftKey ? -1 : 1);
     } else if (key === "g" || key === "G") {

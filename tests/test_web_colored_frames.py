@@ -1,0 +1,108 @@
+"""Colored frames made in the review page: the frame to color next, fixed, becomes a colored frame of the cut.
+
+``POST /api/cuts/{cut}/frames/{frame}/colored`` writes the frame's current result (locked fixes included) into the
+workspace's state (never into the cut's ``gt/``) and colors the cut again, every frame from the two colored frames
+around it; ``DELETE`` stops using it. The cut is the bundled example (``examples/demo-cut``, colored frame 0000).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from paintmatch.io import read_image
+from paintmatch.paint import color_hex
+from test_web_api import EXAMPLE, client_for, colorize_once, error_of, wait_job
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not EXAMPLE.exists():
+        pytest.fail(f"the bundled example cut {EXAMPLE} is missing")
+    root = tmp_path_factory.mktemp("made")
+    shutil.copytree(EXAMPLE, root / "demo")
+    return colorize_once(root, "demo", timeout=90.0)
+
+
+@pytest.fixture
+def colored(tmp_path: Path, template: Path) -> Path:
+    root = tmp_path / "ws"
+    shutil.copytree(template, root, symlinks=True)
+    return root
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_the_frame_to_color_next_fixed_becomes_a_colored_frame_and_can_be_dropped(colored: Path) -> None:
+    gt_before = _files(colored / "demo" / "gt")
+    with client_for(colored) as client:
+        detail = client.get("/api/cuts/demo").json()
+        chosen = detail["next_to_color"]
+        assert chosen is not None and detail["colored_frames"] == ["0000"]
+        cut = client.app.state.workspace.cut("demo")
+        # The painter fixes the frame's least sure component (a locked fix), then makes it a colored frame.
+        state = cut.frame_state(chosen)
+        scored = np.flatnonzero(state.frame.seg.areas > 10)
+        fixed = int(scored[np.argmin(state.matching.confidence[scored])])
+        pink = (255, 0, 200, 255)
+        assert client.put(f"/api/cuts/demo/frames/{chosen}/components/{fixed}", json={"color": color_hex(pink)}).status_code == 200
+        before = cut.frame_state(chosen).matching.colors.copy()
+        response = client.post(f"/api/cuts/demo/frames/{chosen}/colored", json={"base_revision": client.get("/api/cuts/demo").json()["revision"]})
+        assert response.status_code == 202, response.text
+        assert wait_job(client, response.json(), 90.0)["state"] == "done"
+
+        after = client.get("/api/cuts/demo").json()
+        assert after["colored_frames"] == sorted(["0000", chosen])
+        entry = next(f for f in after["frame_list"] if f["name"] == chosen)
+        assert entry["is_reference"] and entry["made_colored"] and entry["flagged"] == []
+        assert after["next_to_color"] not in (None, "0000", chosen)
+        # The colored frame is the frame as the painter left it: its colors read back, the fix included.
+        made = cut.frame_state(chosen)
+        assert made.is_reference and made.reference_name == chosen
+        assert tuple(made.matching.colors[fixed]) == pink
+        assert np.array_equal(made.matching.colors, before)
+        assert read_image(cut.made_dir / f"{chosen}.png").shape[:2] == made.frame.seg.shape
+        # The frames beyond it are colored from it (its chain), and gt/ was never written.
+        later = [f for f in after["frame_list"] if f["index"] > entry["index"]]
+        assert later and all(f["reference"] == chosen for f in later[:1])
+        assert _files(colored / "demo" / "gt") == gt_before
+
+        # gt/'s colored input cannot be dropped, nor made again; the made one can be dropped.
+        assert error_of(client.delete("/api/cuts/demo/frames/0000/colored")) == "not_made_here"
+        assert error_of(client.post(f"/api/cuts/demo/frames/{chosen}/colored")) == "already_colored"
+        response = client.delete(f"/api/cuts/demo/frames/{chosen}/colored")
+        assert response.status_code == 202 and wait_job(client, response.json(), 90.0)["state"] == "done"
+        dropped = client.get("/api/cuts/demo").json()
+        assert dropped["colored_frames"] == ["0000"]
+        assert not next(f for f in dropped["frame_list"] if f["name"] == chosen)["is_reference"]
+        assert not (cut.made_dir / f"{chosen}.png").exists()
+        # The painter's fix stays a locked fix of the frame, now colored from 0000 again.
+        assert tuple(cut.frame_state(chosen).matching.colors[fixed]) == pink
+
+
+def test_a_colored_frame_made_in_the_page_survives_a_restart(colored: Path) -> None:
+    with client_for(colored) as client:
+        chosen = client.get("/api/cuts/demo").json()["next_to_color"]
+        response = client.post(f"/api/cuts/demo/frames/{chosen}/colored")
+        assert wait_job(client, response.json(), 90.0)["state"] == "done"
+    with client_for(colored) as client:  # a new server on the same workspace
+        detail = client.get("/api/cuts/demo").json()
+        assert detail["colored_frames"] == sorted(["0000", chosen])
+        assert next(f for f in detail["frame_list"] if f["name"] == chosen)["made_colored"]
+
+
+def test_making_a_colored_frame_needs_a_colored_cut_and_a_current_revision(tmp_path: Path, colored: Path) -> None:
+    fresh = tmp_path / "fresh"
+    shutil.copytree(EXAMPLE, fresh / "demo")
+    with client_for(fresh) as client:
+        assert error_of(client.post("/api/cuts/demo/frames/0002/colored")) == "not_colorized"
+    with client_for(colored) as client:
+        revision = client.get("/api/cuts/demo").json()["revision"]
+        assert error_of(client.post("/api/cuts/demo/frames/0002/colored", json={"base_revision": revision - 1})) == "stale_revision"
+        assert error_of(client.post("/api/cuts/demo/frames/nope/colored")) == "frame_not_found"
+        assert client.get("/api/cuts/demo").json()["colored_frames"] == ["0000"]
