@@ -13,6 +13,8 @@ drawing from what a painter has at that point (the first run's results, the line
 - the one with the second most components (``suggest-reference``'s ranking);
 
 and, in hindsight (the truth read), the drawing the first run scored worst on, and the best and worst second drawing.
+One more row colors the least sure drawing as a painter does in the review page: its first-run result with only its
+flagged components given their true colors (``flagged_fixed``), made a colored frame.
 Scored on the truth's regions of every drawing but the first colored one (acc_thres over regions > 10 px, pix_acc,
 leaked regions over 200 px), the second colored drawing included (it is the painter's own; every row has one): means
 over drawings, then over cuts. Prints the table and writes ``benchmarks/results/next-key.md`` for the dev suite.
@@ -32,6 +34,7 @@ sys.path.insert(0, str(HERE))
 ROWS = (
     ("the suggested drawing alone", "alone"),
     ("+ the drawing colorize names next: least sure (default)", "least sure"),
+    ("+ the same drawing as the review page makes it: its result, only its flagged components fixed", "least sure, flagged fixed"),
     ("+ the drawing with the most expected wrong colors", "most expected wrong"),
     ("+ the drawing farthest from the first", "farthest"),
     ("+ the drawing with the second most components", "second most components"),
@@ -43,7 +46,7 @@ ROWS = (
 
 def choices(first: int, names: list[str], ranking: list[tuple[str, int]], alone, single_scores: dict[int, float],
             two_scores: dict[int, float]) -> dict[str, int]:
-    """The second drawing each rule picks (``ROWS``' keys but "alone").
+    """The second drawing each rule picks (``ROWS``' keys but "alone" and "least sure, flagged fixed").
 
     ``alone``: the first run's ``CutResult``; ``single_scores`` / ``two_scores``: per drawing index, the first run's
     acc_thres on it and the mean acc_thres of the run with it colored second (the hindsight rows read them).
@@ -65,6 +68,24 @@ def choices(first: int, names: list[str], ranking: list[tuple[str, int]], alone,
     }
 
 
+def flagged_fixed(result, truth) -> np.ndarray:  # noqa: ANN001 - FrameResult, TruthRegions
+    """(H, W, 4) uint8: a frame's result with its flagged components (``review_flags``) given their true colors (the
+    majority truth region's under each), the rest as paintmatch colored them: the review page's Make colored frame
+    after a painter fixed what it flagged."""
+    from paintmatch.paint import paint
+    from paintmatch.review import review_flags
+
+    seg = result.frame.seg
+    colors = result.matching.colors.copy()
+    both = (seg.labels >= 0) & (truth.labels >= 0)
+    pairs = seg.labels[both].astype(np.int64) * len(truth.colors) + truth.labels[both]
+    counts = np.bincount(pairs, minlength=seg.n * len(truth.colors)).reshape(seg.n, len(truth.colors))
+    for component in np.flatnonzero(review_flags(seg, result.matching)):
+        if counts[component].any():
+            colors[component] = truth.colors[int(counts[component].argmax())]
+    return paint(result.frame, colors).image
+
+
 def measure_cut(cut: Path, method: str) -> dict:
     """Per ``ROWS`` key: mean acc_thres, pix_acc and leaked regions (summed) of ``cut``, and the drawings chosen."""
     from paintmatch.cut import ColorizeOptions, CutResult, colorize_frames, suggest_reference
@@ -81,9 +102,10 @@ def measure_cut(cut: Path, method: str) -> dict:
     first = names.index(ranking[0][0])
     scored = [k for k in range(len(lines)) if k != first]
 
-    def color_from(colored: tuple[int, ...]) -> tuple[list, dict[str, float], dict[int, float]]:
-        results = colorize_frames(lines, {i: read_colored(cut, names[i]) for i in colored}, names=names,
-                                  matcher=matcher, options=options)
+    def color_from(colored: tuple[int, ...], images: dict[int, np.ndarray] | None = None) -> tuple[list, dict[str, float], dict[int, float]]:
+        """The cut colored from the truth of the ``colored`` drawings (or the given ``images`` of them); scored."""
+        given = {i: read_colored(cut, names[i]) for i in colored} | (images or {})
+        results = colorize_frames(lines, given, names=names, matcher=matcher, options=options)
         scores = {k: region_metrics(results[k].painted.image, regions[k])[0] for k in scored}
         means = {"acc_thres": float(np.nanmean([s["acc_thres"] for s in scores.values()])),
                  "pix_acc": float(np.nanmean([s["pix_acc"] for s in scores.values()])),
@@ -96,6 +118,10 @@ def measure_cut(cut: Path, method: str) -> dict:
     picked = choices(first, names, ranking, alone, single_scores, {k: m["acc_thres"] for k, m in with_second.items()})
     out = {"first": names[first], "picked": {key: names[k] for key, k in picked.items()}, "alone": alone_means}
     out.update({key: with_second[k] for key, k in picked.items()})
+    least_sure = picked["least sure"]
+    made = flagged_fixed(results[least_sure], regions[least_sure])
+    out["least sure, flagged fixed"] = color_from((first,), {least_sure: made})[1]
+    out["picked"]["least sure, flagged fixed"] = names[least_sure]
     return out
 
 
