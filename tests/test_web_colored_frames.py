@@ -11,27 +11,11 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from paintmatch.io import read_image
 from paintmatch.paint import color_hex
-from test_web_api import EXAMPLE, client_for, colorize_once, error_of, wait_job
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not EXAMPLE.exists():
-        pytest.fail(f"the bundled example cut {EXAMPLE} is missing")
-    root = tmp_path_factory.mktemp("made")
-    shutil.copytree(EXAMPLE, root / "demo")
-    return colorize_once(root, "demo", timeout=90.0)
-
-
-@pytest.fixture
-def colored(tmp_path: Path, template: Path) -> Path:
-    root = tmp_path / "ws"
-    shutil.copytree(template, root, symlinks=True)
-    return root
+from test_web_api import EXAMPLE, client_for, error_of, wait_job
+from test_web_flags import colored, template  # noqa: F401 - fixtures: a private copy of the colorized example cut
 
 
 def _files(folder: Path) -> dict[str, bytes]:
