@@ -4,8 +4,8 @@ Open the bundled example cut, colorize, press N twice: the page selects the firs
 components of the cut (``GET /api/cuts/{cut}/flagged``, the sidecars' ``flagged``), shows "k of N
 flagged" and the reference region each was matched to (a PNG crop). Shift+N twice wraps around to the
 last flagged component, in another frame; locking a fix takes it off the list; the frame marked "color next" is
-made a colored frame (M) and the cut colored again. A screenshot of the page
-(confidence view, a flagged component selected, its reference region shown) is written to
+made a colored frame (M) and the cut colored again, and another frame gets a colored frame uploaded. A screenshot of
+the page (confidence view, a flagged component selected, its reference region shown) is written to
 ``/tmp/flags-ui.png``.
 """
 
@@ -138,4 +138,16 @@ def test_step_through_flagged_components_in_the_browser(server) -> None:
         made = page.request.get(f"{base}/api/cuts/demo-cut").json()
         assert made["colored_frames"] == sorted(["0000", chosen]) and made["next_to_color"] != chosen
         page.screenshot(path=str(SCREENSHOT.with_name("made-colored-ui.png")))
+
+        # Another frame, painted in a paint tool (here: its result as a PNG), uploaded as its colored frame.
+        other = next(f for f in made["frame_list"] if not f["is_reference"])
+        painted = page.request.get(f"{base}/api/cuts/demo-cut/frames/{other['name']}/image?view=result").body()
+        upload = SCREENSHOT.with_name(f"painted-{other['name']}.png")
+        upload.write_bytes(painted)
+        page.locator("#filmstrip .thumb").nth(other["index"]).click()
+        page.evaluate("() => { document.body.dataset.lastJob = ''; }")
+        page.set_input_files("#colored-file", str(upload))
+        page.wait_for_selector("body[data-last-job='colorize:done']", timeout=90_000)
+        expect(page.locator("#filmstrip .thumb").nth(other["index"]).locator(".badge.ref")).to_have_count(1)
+        assert page.request.get(f"{base}/api/cuts/demo-cut").json()["colored_frames"] == sorted(["0000", chosen, other["name"]])
         assert not errors, errors

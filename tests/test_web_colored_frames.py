@@ -90,3 +90,51 @@ def test_making_a_colored_frame_needs_a_colored_cut_and_a_current_revision(tmp_p
         assert error_of(client.post("/api/cuts/demo/frames/0002/colored", json={"base_revision": revision - 1})) == "stale_revision"
         assert error_of(client.post("/api/cuts/demo/frames/nope/colored")) == "frame_not_found"
         assert client.get("/api/cuts/demo").json()["colored_frames"] == ["0000"]
+
+
+def test_a_colored_frame_painted_elsewhere_is_uploaded_to_its_line_frame(colored: Path) -> None:
+    import io
+
+    from PIL import Image
+
+    def png(rgba: np.ndarray) -> bytes:
+        buffer = io.BytesIO()
+        Image.fromarray(rgba, "RGBA").save(buffer, format="PNG")
+        return buffer.getvalue()
+
+    gt_before = _files(colored / "demo" / "gt")
+    with client_for(colored) as client:
+        chosen = client.get("/api/cuts/demo").json()["next_to_color"]
+        cut = client.app.state.workspace.cut("demo")
+        state = cut.frame_state(chosen)
+        # The frame as painted in a paint tool: paintmatch's result with its largest region painted pink.
+        painted = read_image_bytes(client.get(f"/api/cuts/demo/frames/{chosen}/image?view=result").content)
+        largest = int(np.argmax(np.where(state.matching.colors[:, 3] > 0, state.frame.seg.areas, 0)))
+        pink = (255, 0, 200, 255)
+        painted[state.frame.seg.labels == largest] = pink
+        url = f"/api/cuts/demo/frames/{chosen}/colored"
+
+        assert error_of(client.put(url, files={"colored": ("x.png", png(painted[:-1]), "image/png")})) == "size_mismatch"
+        assert error_of(client.put(url, files={"colored": ("x.png", b"not an image at all", "image/png")})) == "not_an_image"
+        assert error_of(client.put("/api/cuts/demo/frames/0000/colored", files={"colored": ("x.png", png(painted), "image/png")})) == "already_colored"
+        assert client.get("/api/cuts/demo").json()["colored_frames"] == ["0000"]
+
+        response = client.put(url, files={"colored": (f"{chosen}.png", png(painted), "image/png")})
+        assert response.status_code == 202, response.text
+        assert wait_job(client, response.json(), 90.0)["state"] == "done"
+        detail = client.get("/api/cuts/demo").json()
+        assert detail["colored_frames"] == sorted(["0000", chosen])
+        assert next(f for f in detail["frame_list"] if f["name"] == chosen)["made_colored"]
+        made = cut.frame_state(chosen)
+        assert made.is_reference and tuple(made.matching.colors[largest]) == pink
+        assert _files(colored / "demo" / "gt") == gt_before
+        assert not list((colored / ".paintmatch" / "uploads").rglob("*.png"))  # the staged upload is gone
+
+
+def read_image_bytes(data: bytes) -> np.ndarray:
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        return np.array(image.convert("RGBA"))

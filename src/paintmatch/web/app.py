@@ -553,6 +553,28 @@ def create_app(config: ServeConfig) -> FastAPI:
         target.make_colored(frame, base_revision=(request or HistoryRequest()).base_revision)
         return recolorize(target)
 
+    @app.put("/api/cuts/{cut}/frames/{frame}/colored", response_model=JobInfo, status_code=202, tags=["jobs"])
+    def upload_colored(
+        cut: str,
+        frame: str,
+        colored: Annotated[UploadFile, File(description="The frame painted in a paint tool (PNG, TGA, TIFF or JPEG), the size of its line frame.")],
+    ) -> JobInfo:
+        """Add a colored frame painted elsewhere to this line frame (kept in the workspace's state, as a colored frame
+        made in the page; the cut's gt/ is never written) and start coloring the cut again. Checked as uploads are
+        (413 ``image_too_large``, 415 ``not_an_image``, 400 ``size_mismatch``)."""
+        from paintmatch.io import image_info
+        from paintmatch.web.upload import read_colored_upload
+
+        target = store(cut)
+        if jobs.active(target.name):
+            raise ApiError(409, "cut_busy", f"cut {cut} has a job running; wait for it to finish")
+        line = image_info(target.frame_path(frame))
+        image = read_colored_upload(workspace.state_dir / "uploads", UploadedFile(colored.filename or "", colored.file),
+                                    (line.width, line.height), max_file_bytes=config.max_file_bytes,
+                                    max_pixels=config.max_pixels)
+        target.make_colored(frame, image=image)
+        return recolorize(target)
+
     @app.delete("/api/cuts/{cut}/frames/{frame}/colored", response_model=JobInfo, status_code=202, tags=["jobs"])
     def unmake_colored(cut: str, frame: str, request: HistoryRequest | None = None) -> JobInfo:
         """Stop using a colored frame made in the page, and start coloring the cut again (gt/'s cannot be removed)."""

@@ -7,10 +7,13 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from paintmatch.errors import InputError
 from paintmatch.web.errors import ApiError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["UploadedFile", "stage_cut"]
 
@@ -169,3 +172,37 @@ def stage_cut(
         shutil.rmtree(staged, ignore_errors=True)
         raise
     return staged
+
+
+def read_colored_upload(staging_root: Path, upload: UploadedFile, size: tuple[int, int], *, max_file_bytes: int,
+                        max_pixels: int) -> "np.ndarray":
+    """One uploaded colored frame for an existing line frame of ``size`` (w, h), checked as ``stage_cut`` checks it.
+
+    Returns
+    -------
+    (H, W, 4) ndarray of uint8
+        The image (staged under ``staging_root`` while it is checked, removed after).
+
+    Raises
+    ------
+    ApiError
+        400 a size other than the line frame's or a bad image; 413 too large; 415 not an image; 507 disk refused.
+    """
+    from paintmatch.io import read_image
+
+    data = _read_limited(upload, max_file_bytes)
+    try:
+        staging_root.mkdir(parents=True, exist_ok=True)
+        staged = Path(tempfile.mkdtemp(prefix="colored-", dir=staging_root))
+    except OSError as error:
+        from paintmatch.io import os_error_message
+
+        raise ApiError(507, "storage_error", os_error_message("the upload folder", error, action="create")) from None
+    try:
+        path, got = _write_checked(data, staged, "colored", upload.filename, max_pixels)
+        if got != size:
+            raise ApiError(400, "size_mismatch", f"the colored frame {_shown(upload.filename)} is {got[0]}x{got[1]} but its line "
+                           f"frame is {size[0]}x{size[1]}: export it at the line frame's size")
+        return read_image(path, max_pixels=max_pixels)
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)

@@ -332,24 +332,27 @@ class CutStore:
         """Names of the frames made colored frames in the page (``make_colored``; removable, unlike ``gt/``'s)."""
         return [name for name in self.colored_names if self.files.colored[name].parent == self.made_dir]
 
-    def make_colored(self, frame_name: str, *, base_revision: int | None = None) -> None:
-        """Make a colored frame of ``frame_name``: its current result (the painter's fixes included) is written to
-        ``made_dir`` and read as one of the cut's colored frames from now on. Colorize the cut again to use it.
+    def make_colored(self, frame_name: str, *, image: np.ndarray | None = None, base_revision: int | None = None) -> None:
+        """Make a colored frame of ``frame_name``: ``image`` (a colored frame painted elsewhere, uploaded), else its
+        current result (the painter's fixes included), is written to ``made_dir`` and read as one of the cut's
+        colored frames from now on. Colorize the cut again to use it.
 
         Raises
         ------
         ApiError
-            409 ``already_colored`` for a colored frame; 409 ``not_colorized`` before the cut is colored.
+            409 ``already_colored`` for a colored frame; 409 ``not_colorized`` without ``image`` before the cut is colored.
         """
         from paintmatch.io import write_image
         from paintmatch.paint import paint
 
         with self.lock.hold():
             self.check_revision(base_revision)
+            self.index_of(frame_name)
             if frame_name in self.files.colored:
                 raise ApiError(409, "already_colored", f"frame {frame_name} of cut {self.name} is a colored frame already")
-            state = self.frame_state(frame_name)
-            image = paint(state.frame, state.matching).image
+            if image is None:
+                state = self.frame_state(frame_name)
+                image = paint(state.frame, state.matching).image
             write_image(self.made_dir / f"{frame_name}.png", image)  # atomic: never half a frame
             self.files = _reread(self.root, self.workspace, self.made_dir)
             self._bump()

@@ -127,6 +127,7 @@ function render() {
   $("make-colored").disabled = !colorized || busy || inputColored;
   $("make-colored").textContent = shown && shown.made_colored ? "Stop using as colored frame" : "Make colored frame";
   $("make-colored").title = inputColored ? "a colored input in gt/: the page never changes it" : "M";
+  $("colored-file").disabled = !has || busy || Boolean(shown && shown.is_reference);
   $("next-flagged").disabled = !colorized || !ui.flagged.length;
   $("prev-flagged").disabled = !colorized || !ui.flagged.length;
   if (!colorized) ui.gapMode = false;
@@ -513,6 +514,16 @@ async function startJob(path, body, method = "POST") {
   watchJob(job);
 }
 
+async function uploadColoredFrame() {
+  // A frame painted in a paint tool, added as this line frame's colored frame; the cut is colored again.
+  const input = $("colored-file");
+  if (!input.files.length) return;
+  const data = new FormData();
+  data.append("colored", input.files[0]);
+  input.value = "";
+  watchJob(await api(`${framePath()}/colored`, { method: "PUT", body: data }));
+}
+
 function toggleColoredFrame() {
   // A colored frame made here is removable; any other frame becomes one (its result, fixes included).
   const made = frameInfo().made_colored;
@@ -602,6 +613,7 @@ function wire() {
   $("colorize").addEventListener("click", () => guarded(() => startJob(`${cutPath()}/colorize`, $("method").value ? { method: $("method").value } : {})));
   $("propagate").addEventListener("click", () => guarded(() => startJob(`${framePath()}/propagate`)));
   $("make-colored").addEventListener("click", () => guarded(toggleColoredFrame));
+  $("colored-file").addEventListener("change", () => guarded(uploadColoredFrame));
   $("undo").addEventListener("click", () => guarded(() => undoRedo("undo")));
   $("redo").addEventListener("click", () => guarded(() => undoRedo("redo")));
   $("export").addEventListener("click", () => guarded(exportZip));
