@@ -100,6 +100,17 @@ def _write_checked(data: bytes, folder: Path, name: str, filename: str, max_pixe
     return path, (image.shape[1], image.shape[0])
 
 
+def _staging_folder(staging_root: Path, prefix: str) -> Path:
+    """A new empty folder under ``staging_root`` for uploads being checked; 507 ``storage_error`` if the disk refuses."""
+    try:
+        staging_root.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=staging_root))
+    except OSError as error:
+        from paintmatch.io import os_error_message
+
+        raise ApiError(507, "storage_error", os_error_message("the upload folder", error, action="create")) from None
+
+
 def stage_cut(
     staging_root: Path,
     lines: list[UploadedFile],
@@ -142,13 +153,7 @@ def stage_cut(
         colored_frame = colored_stem if colored_stem in names else names[0]
     elif colored_frame not in names:
         raise ApiError(400, "unknown_colored_frame", f"colored_frame {colored_frame!r} is not one of the uploaded frames ({', '.join(names[:10])})")
-    try:
-        staging_root.mkdir(parents=True, exist_ok=True)
-        staged = Path(tempfile.mkdtemp(prefix="upload-", dir=staging_root))
-    except OSError as error:
-        from paintmatch.io import os_error_message
-
-        raise ApiError(507, "storage_error", os_error_message("the upload folder", error, action="create")) from None
+    staged = _staging_folder(staging_root, "upload-")
     try:
         (staged / "line").mkdir()
         (staged / "gt").mkdir()
@@ -191,13 +196,7 @@ def read_colored_upload(staging_root: Path, upload: UploadedFile, size: tuple[in
     from paintmatch.io import read_image
 
     data = _read_limited(upload, max_file_bytes)
-    try:
-        staging_root.mkdir(parents=True, exist_ok=True)
-        staged = Path(tempfile.mkdtemp(prefix="colored-", dir=staging_root))
-    except OSError as error:
-        from paintmatch.io import os_error_message
-
-        raise ApiError(507, "storage_error", os_error_message("the upload folder", error, action="create")) from None
+    staged = _staging_folder(staging_root, "colored-")
     try:
         path, got = _write_checked(data, staged, "colored", upload.filename, max_pixels)
         if got != size:
