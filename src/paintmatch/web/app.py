@@ -164,6 +164,24 @@ def create_app(config: ServeConfig) -> FastAPI:
     def store(cut: str) -> CutStore:
         return workspace.cut(cut)
 
+    def idle_store(cut: str) -> CutStore:
+        """``store(cut)`` for a change: 409 ``cut_busy`` while the cut has a job running."""
+        target = store(cut)
+        if jobs.active(target.name):
+            raise ApiError(409, "cut_busy", f"cut {cut} has a job running; wait for it to finish")
+        return target
+
+    def start_colorize(target: CutStore, method: str | None, line_mode: str, close_gaps: int | str) -> JobInfo:
+        """Queue a colorize job of ``target`` (``CutStore.colorize``)."""
+        job = jobs.submit("colorize", target.name, lambda progress: target.colorize(
+            method=method, line_mode=line_mode, close_gaps=close_gaps, progress=progress))
+        return JobInfo(**_job_fields(job.as_dict()))
+
+    def recolorize(target: CutStore) -> JobInfo:
+        """A colorize job with the cut's last settings (after its colored frames changed)."""
+        settings = target.state["settings"]
+        return start_colorize(target, settings.get("method"), settings.get("line_mode", "keep"), target.close_gaps)
+
     def detail(cut: CutStore) -> CutDetail:
         from paintmatch.io import image_info
 
@@ -332,12 +350,7 @@ def create_app(config: ServeConfig) -> FastAPI:
 
             if options.method not in MATCHERS:
                 raise ApiError(400, "unknown_method", f"unknown method {options.method!r}; known: {', '.join(sorted(MATCHERS))}")
-        job = jobs.submit(
-            "colorize",
-            target.name,
-            lambda progress: target.colorize(method=options.method, line_mode=options.line_mode, close_gaps=options.close_gaps, progress=progress),
-        )
-        return JobInfo(**_job_fields(job.as_dict()))
+        return start_colorize(target, options.method, options.line_mode, options.close_gaps)
 
     @app.get("/api/jobs/{job_id}", response_model=JobInfo, tags=["jobs"])
     def get_job(job_id: str) -> JobInfo:
@@ -486,9 +499,7 @@ def create_app(config: ServeConfig) -> FastAPI:
     @app.put("/api/cuts/{cut}/frames/{frame}/components/{component}", response_model=ComponentInfo, tags=["corrections"])
     def set_component(cut: str, frame: str, component: int, request: ColorRequest) -> ComponentInfo:
         """Set a component's color and lock it. Only this frame changes; re-propagate to carry it on."""
-        target = store(cut)
-        if jobs.active(target.name):
-            raise ApiError(409, "cut_busy", f"cut {cut} has a job running; wait for it to finish")
+        target = idle_store(cut)
         target.set_color(frame, component, parse_color(request.color), base_revision=request.base_revision)
         return component_info(target, frame, component)
 
@@ -504,9 +515,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         the edits and colored again from its reference; locked fixes whose component is still there stay.
         Only this frame changes (re-propagate to carry it on); undoable. The edits are kept through
         colorize, re-propagation and restarts."""
-        target = store(cut)
-        if jobs.active(target.name):
-            raise ApiError(409, "cut_busy", f"cut {cut} has a job running; wait for it to finish")
+        target = idle_store(cut)
         target.edit_gaps(frame, add=request.add, remove=request.remove, base_revision=request.base_revision)
         return Gaps(**target.gaps(frame))
 
@@ -518,9 +527,7 @@ def create_app(config: ServeConfig) -> FastAPI:
     ) -> Gaps:
         """Drop the frame's gap edits (back to the automatic closures) and color it again; undoable.
         409 ``no_gap_edits`` when it has none."""
-        target = store(cut)
-        if jobs.active(target.name):
-            raise ApiError(409, "cut_busy", f"cut {cut} has a job running; wait for it to finish")
+        target = idle_store(cut)
         target.edit_gaps(frame, clear=True, base_revision=base_revision)
         return Gaps(**target.gaps(frame))
 
@@ -533,23 +540,13 @@ def create_app(config: ServeConfig) -> FastAPI:
         job = jobs.submit("propagate", target.name, lambda progress: target.propagate(frame, progress=progress))
         return JobInfo(**_job_fields(job.as_dict()))
 
-    def recolorize(target: CutStore) -> JobInfo:
-        """A colorize job with the cut's last settings (after its colored frames changed)."""
-        settings = target.state["settings"]
-        job = jobs.submit("colorize", target.name, lambda progress: target.colorize(
-            method=settings.get("method"), line_mode=settings.get("line_mode", "keep"), close_gaps=target.close_gaps,
-            progress=progress))
-        return JobInfo(**_job_fields(job.as_dict()))
-
     @app.post("/api/cuts/{cut}/frames/{frame}/colored", response_model=JobInfo, status_code=202, tags=["jobs"])
     def make_colored(cut: str, frame: str, request: HistoryRequest | None = None) -> JobInfo:
         """Make this frame a colored frame (its current result, the painter's fixes included: e.g. the frame to color
         next, fixed) and start coloring the cut again, every frame from the two colored frames around it (locked
         fixes stay; clears undo history, as Colorize). The cut's gt/ folder is never written: the frame is kept in the
         workspace's state."""
-        target = store(cut)
-        if jobs.active(target.name):
-            raise ApiError(409, "cut_busy", f"cut {cut} has a job running; wait for it to finish")
+        target = idle_store(cut)
         target.make_colored(frame, base_revision=(request or HistoryRequest()).base_revision)
         return recolorize(target)
 
@@ -565,9 +562,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         from paintmatch.io import image_info
         from paintmatch.web.upload import read_colored_upload
 
-        target = store(cut)
-        if jobs.active(target.name):
-            raise ApiError(409, "cut_busy", f"cut {cut} has a job running; wait for it to finish")
+        target = idle_store(cut)
         line = image_info(target.frame_path(frame))
         image = read_colored_upload(workspace.state_dir / "uploads", UploadedFile(colored.filename or "", colored.file),
                                     (line.width, line.height), max_file_bytes=config.max_file_bytes,
@@ -578,9 +573,7 @@ def create_app(config: ServeConfig) -> FastAPI:
     @app.delete("/api/cuts/{cut}/frames/{frame}/colored", response_model=JobInfo, status_code=202, tags=["jobs"])
     def unmake_colored(cut: str, frame: str, request: HistoryRequest | None = None) -> JobInfo:
         """Stop using a colored frame made in the page, and start coloring the cut again (gt/'s cannot be removed)."""
-        target = store(cut)
-        if jobs.active(target.name):
-            raise ApiError(409, "cut_busy", f"cut {cut} has a job running; wait for it to finish")
+        target = idle_store(cut)
         target.unmake_colored(frame, base_revision=(request or HistoryRequest()).base_revision)
         return recolorize(target)
 

@@ -354,9 +354,7 @@ class CutStore:
                 state = self.frame_state(frame_name)
                 image = paint(state.frame, state.matching).image
             write_image(self.made_dir / f"{frame_name}.png", image)  # atomic: never half a frame
-            self.files = _reread(self.root, self.workspace, self.made_dir)
-            self._bump()
-            self._write_state()
+            self._colored_frames_changed()
 
     def unmake_colored(self, frame_name: str, *, base_revision: int | None = None) -> None:
         """Undo ``make_colored``: the frame is colored from the others again at the next colorize.
@@ -373,9 +371,13 @@ class CutStore:
                 what = "a colored input in gt/, which the page never changes" if frame_name in self.files.colored else "not a colored frame"
                 raise ApiError(409, "not_made_here", f"frame {frame_name} of cut {self.name} is {what}")
             (self.made_dir / f"{frame_name}.png").unlink()
-            self.files = _reread(self.root, self.workspace, self.made_dir)
-            self._bump()
-            self._write_state()
+            self._colored_frames_changed()
+
+    def _colored_frames_changed(self) -> None:
+        """After ``made_dir`` changed (under the lock): read the colored frames again, a new revision."""
+        self.files = _reread(self.root, self.workspace, self.made_dir)
+        self._bump()
+        self._write_state()
 
     def frame_path(self, frame_name: str, *, colored: bool = False) -> Path:
         """The line (or colored) frame file of ``frame_name``, checked to lie inside the workspace.
