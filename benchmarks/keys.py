@@ -36,7 +36,7 @@ def measure_cut(cut: Path, method: str) -> dict[str, dict[str, dict[str, float]]
     """Per group (``GROUPS``) and row label (``ROWS``): mean acc_thres and pix_acc over the frames the group's two
     colored frames leave, leaked regions summed, and seconds."""
     from paintmatch.cut import ColorizeOptions, colorize_frames
-    from paintmatch.evaluate.regions import leaked_regions, read_colored, read_truth_regions, region_metrics
+    from paintmatch.evaluate.regions import read_colored, read_truth_regions
     from paintmatch.io import read_cut, read_image
     from paintmatch.match import get_matcher
 
@@ -57,14 +57,20 @@ def measure_cut(cut: Path, method: str) -> dict[str, dict[str, dict[str, float]]
             results = colorize_frames(lines, {i: read_colored(cut, names[i]) for i in indices}, names=names,
                                       matcher=matcher, options=ColorizeOptions(method=method, both_keys=both))
             seconds = time.perf_counter() - start
-            scores = [region_metrics(results[k].painted.image, regions[k])[0] for k in scored]
-            out[group][label] = {
-                "acc_thres": float(np.nanmean([s["acc_thres"] for s in scores])),
-                "pix_acc": float(np.nanmean([s["pix_acc"] for s in scores])),
-                "leaked": int(sum(leaked_regions(results[k].painted.image, regions[k]).sum() for k in scored)),
-                "seconds": seconds,
-            }
+            out[group][label] = {**scored_means(results, regions, scored)[0], "seconds": seconds}
     return out
+
+
+def scored_means(results: list, regions: list, scored: list[int]) -> tuple[dict[str, float], dict[int, float]]:
+    """Over the ``scored`` frames of a colored cut (``FrameResult`` and ``TruthRegions`` per frame): mean acc_thres and
+    pix_acc and the leaked regions summed; and each scored frame's acc_thres."""
+    from paintmatch.evaluate.regions import leaked_regions, region_metrics
+
+    scores = {k: region_metrics(results[k].painted.image, regions[k])[0] for k in scored}
+    means = {"acc_thres": float(np.nanmean([s["acc_thres"] for s in scores.values()])),
+             "pix_acc": float(np.nanmean([s["pix_acc"] for s in scores.values()])),
+             "leaked": int(sum(leaked_regions(results[k].painted.image, regions[k]).sum() for k in scored))}
+    return means, {k: s["acc_thres"] for k, s in scores.items()}
 
 
 def main(argv: list[str] | None = None) -> int:

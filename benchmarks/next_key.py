@@ -88,8 +88,9 @@ def flagged_fixed(result, truth) -> np.ndarray:  # noqa: ANN001 - FrameResult, T
 
 def measure_cut(cut: Path, method: str) -> dict:
     """Per ``ROWS`` key: mean acc_thres, pix_acc and leaked regions (summed) of ``cut``, and the drawings chosen."""
+    from keys import scored_means
     from paintmatch.cut import ColorizeOptions, CutResult, colorize_frames, suggest_reference
-    from paintmatch.evaluate.regions import leaked_regions, read_colored, read_truth_regions, region_metrics
+    from paintmatch.evaluate.regions import read_colored, read_truth_regions
     from paintmatch.io import read_cut, read_image
     from paintmatch.match import get_matcher
 
@@ -106,11 +107,7 @@ def measure_cut(cut: Path, method: str) -> dict:
         """The cut colored from the truth of the ``colored`` drawings (or the given ``images`` of them); scored."""
         given = {i: read_colored(cut, names[i]) for i in colored} | (images or {})
         results = colorize_frames(lines, given, names=names, matcher=matcher, options=options)
-        scores = {k: region_metrics(results[k].painted.image, regions[k])[0] for k in scored}
-        means = {"acc_thres": float(np.nanmean([s["acc_thres"] for s in scores.values()])),
-                 "pix_acc": float(np.nanmean([s["pix_acc"] for s in scores.values()])),
-                 "leaked": int(sum(leaked_regions(results[k].painted.image, regions[k]).sum() for k in scored))}
-        return results, means, {k: s["acc_thres"] for k, s in scores.items()}
+        return (results, *scored_means(results, regions, scored))
 
     results, alone_means, single_scores = color_from((first,))
     alone = CutResult(frames=results, out_dir=None, written=[])
