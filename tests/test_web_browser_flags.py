@@ -4,7 +4,8 @@ Open the bundled example cut, colorize, press N twice: the page selects the firs
 components of the cut (``GET /api/cuts/{cut}/flagged``, the sidecars' ``flagged``), shows "k of N
 flagged" and the reference region each was matched to (a PNG crop). Shift+N twice wraps around to the
 last flagged component, in another frame; locking a fix takes it off the list; the frame marked "color next" is
-made a colored frame (M) and the cut colored again, and another frame gets a colored frame uploaded. A screenshot of
+made a colored frame (M: the first press asks, as its flagged components are not fixed; the second makes it) and the
+cut colored again, and another frame gets a colored frame uploaded. A screenshot of
 the page (confidence view, a flagged component selected, its reference region shown) is written to
 ``/tmp/flags-ui.png``.
 """
@@ -131,6 +132,16 @@ def test_step_through_flagged_components_in_the_browser(server) -> None:
         page.locator("#filmstrip .thumb").nth(index).click()
         expect(page.locator("#make-colored")).to_have_text("Make colored frame")
         page.evaluate("() => { document.body.dataset.lastJob = ''; }")
+        # Its flagged components are not fixed: the first press asks, starts nothing; the second makes it.
+        now = page.request.get(f"{base}/api/cuts/demo-cut").json()
+        unfixed = next(f for f in now["frame_list"] if f["name"] == chosen)["low_confidence"]
+        assert unfixed > 0
+        page.keyboard.press("m")
+        expect(page.locator("#make-colored")).to_have_text(f"Make colored frame with {unfixed} flagged unfixed")
+        expect(page.locator("#toast")).to_contain_text("not fixed")
+        page.screenshot(path=str(SCREENSHOT.with_name("make-colored-asking-ui.png")))
+        time.sleep(0.5)
+        assert page.request.get(f"{base}/api/cuts/demo-cut").json()["colored_frames"] == ["0000"]
         page.keyboard.press("m")
         page.wait_for_selector("body[data-last-job='colorize:done']", timeout=90_000)
         expect(page.locator("#filmstrip .thumb").nth(index).locator(".badge.ref")).to_have_count(1)

@@ -16,6 +16,7 @@ const ui = {
   gapSelected: null,  // [x0, y0, x1, y1]: the closure picked for removal
   flagged: [],        // FlaggedComponent list of the cut, in review order (GET .../flagged)
   match: null,        // MatchInfo of the selected component
+  confirmColored: null, // "frame@revision" whose Make colored frame was pressed once with flagged components left
 };
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -125,7 +126,10 @@ function render() {
   const shown = frameInfo();
   const inputColored = Boolean(shown && shown.is_reference && !shown.made_colored);
   $("make-colored").disabled = !colorized || busy || inputColored;
-  $("make-colored").textContent = shown && shown.made_colored ? "Stop using as colored frame" : "Make colored frame";
+  const asking = Boolean(shown && ui.confirmColored === `${shown.name}@${cut.revision}`);
+  $("make-colored").textContent = shown && shown.made_colored ? "Stop using as colored frame"
+    : asking ? `Make colored frame with ${shown.low_confidence} flagged unfixed` : "Make colored frame";
+  $("make-colored").classList.toggle("asking", asking);
   $("make-colored").title = inputColored ? "a colored input in gt/: the page never changes it" : "M";
   $("colored-file").disabled = !has || busy || Boolean(shown && shown.is_reference);
   $("next-flagged").disabled = !colorized || !ui.flagged.length;
@@ -526,8 +530,22 @@ async function uploadColoredFrame() {
 
 function toggleColoredFrame() {
   // A colored frame made here is removable; any other frame becomes one (its result, fixes included).
-  const made = frameInfo().made_colored;
-  return startJob(`${framePath()}/colored`, { base_revision: ui.cut.revision }, made ? "DELETE" : "POST");
+  const frame = frameInfo();
+  if (frame.made_colored) {
+    return startJob(`${framePath()}/colored`, { base_revision: ui.cut.revision }, "DELETE");
+  }
+  // Its colors become the painter's for every frame: flagged components not fixed yet would carry their errors on,
+  // so the first press on such a frame asks, and a second press on the same frame at the same revision makes it.
+  const key = `${frame.name}@${ui.cut.revision}`;
+  if (frame.low_confidence && ui.confirmColored !== key) {
+    ui.confirmColored = key;
+    render();
+    toast(`${frame.low_confidence} flagged component(s) of this frame are not fixed: their colors would become `
+      + "the painter's. Check them (N), or press Make colored frame again to use the frame as it is.", true);
+    return undefined;
+  }
+  ui.confirmColored = null;
+  return startJob(`${framePath()}/colored`, { base_revision: ui.cut.revision }, "POST");
 }
 
 function watchJob(job) {
