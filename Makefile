@@ -8,7 +8,7 @@ DEMO_OUT ?= demo-out
 # pays only with more than 2 cores (on 2 cores `make bench` took 80 min with 2, as with 1).
 BENCH_JOBS ?= 1
 
-.PHONY: install install-test browser demo test bench bench-small bench-speed bench-batch bench-drift bench-memory bench-gaps bench-flags bench-leaks bench-errors bench-palette bench-keys bench-next-key ablation example weights clean
+.PHONY: install install-test browser demo test bench bench-small bench-speed bench-batch bench-drift bench-memory bench-gaps bench-flags bench-leaks bench-errors bench-palette bench-keys bench-next-key bench-workflow ablation example weights clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -87,6 +87,10 @@ bench-keys: install-test
 # Which frame to color second: the one colorize names next (the least sure), against other rules and hindsight.
 bench-next-key: install-test
 	$(PY) benchmarks/next_key.py
+
+# A painter's fixes to finish a cut, by workflow: fix every frame, fix frame by frame, color next k times.
+bench-workflow: install-test
+	$(PY) benchmarks/workflow.py
 
 # Regenerate the bundled example cut with the synthetic generator (deterministic by seed).
 example: install

@@ -76,16 +76,10 @@ def scored_means(results: list, regions: list, scored: list[int]) -> tuple[dict[
 def main(argv: list[str] | None = None) -> int:
     import run
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--method", default="best")
-    run.add_report_suite(parser, "keys.md")
-    args = parser.parse_args(argv)
-    cuts, out, suite_flag = run.chosen_report_suite(parser, args, "keys.md")
-    per_cut = []
-    for cut in cuts:
-        per_cut.append(measure_cut(cut, args.method))
-        print(cut.name, {group: {label: round(row["acc_thres"], 4) for label, row in rows.items()}
-                         for group, rows in per_cut[-1].items()}, flush=True)
+    runs = run.measure_each_cut(__doc__.splitlines()[0], "keys.md", measure_cut, lambda measured: {
+        group: {label: round(row["acc_thres"], 4) for label, row in rows.items()} for group, rows in measured.items()},
+        argv)
+    args, cuts, per_cut, suite_flag = runs.args, runs.cuts, runs.per_cut, runs.suite_flag
     lines = [
         f"Made by `python benchmarks/keys.py --method {args.method}{suite_flag}` (suite {args.suite}, {len(cuts)} cuts; "
         "each colored from two of its drawings, the first and the last or the middle one, scored on the others).", "",
@@ -97,8 +91,7 @@ def main(argv: list[str] | None = None) -> int:
             lines.append(f"| {group} | {label} | {np.mean([r['acc_thres'] for r in rows]):.4f} | "
                          f"{np.mean([r['pix_acc'] for r in rows]):.4f} | {sum(r['leaked'] for r in rows)} | "
                          f"{np.mean([r['seconds'] for r in rows]):.1f} |")
-    run.write_markdown(out, lines)
-    print("\n".join(lines))
+    runs.write(lines, measurements=False)
     return 0
 
 

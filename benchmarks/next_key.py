@@ -133,22 +133,15 @@ def table(per_cut: list[dict]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import json
-
     import run
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--method", default="best")
-    run.add_report_suite(parser, "next-key.md")
-    args = parser.parse_args(argv)
-    cuts, out, suite_flag = run.chosen_report_suite(parser, args, "next-key.md")
-    per_cut = []
-    for cut in cuts:
-        per_cut.append(measure_cut(cut, args.method))
-        picked = per_cut[-1]["picked"]
-        print(f"{cut.name}: first {per_cut[-1]['first']}, next {picked['least sure']} (best {picked['best']}), "
-              f"acc_thres {per_cut[-1]['alone']['acc_thres']:.4f} -> {per_cut[-1]['least sure']['acc_thres']:.4f}",
-              flush=True)
+    def describe(measured: dict) -> str:
+        picked = measured["picked"]
+        return (f"first {measured['first']}, next {picked['least sure']} (best {picked['best']}), "
+                f"acc_thres {measured['alone']['acc_thres']:.4f} -> {measured['least sure']['acc_thres']:.4f}")
+
+    runs = run.measure_each_cut(__doc__.splitlines()[0], "next-key.md", measure_cut, describe, argv)
+    args, cuts, per_cut, suite_flag = runs.args, runs.cuts, runs.per_cut, runs.suite_flag
     lines = [f"Made by `python benchmarks/next_key.py{suite_flag}` (method {args.method}, {len(per_cut)} cuts; the "
              "first colored drawing is the one `suggest-reference` names; scored on every other drawing).", "",
              *table(per_cut), "", "The drawings each rule picked, per cut:", "",
@@ -157,9 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     for cut, measured in zip(cuts, per_cut):
         lines.append(f"| {cut.name} | {measured['first']} | "
                      + " | ".join(measured["picked"][key] for _, key in ROWS[1:]) + " |")
-    run.write_markdown(out, lines)
-    run.write_markdown(out.with_suffix(".json"), [json.dumps(per_cut, indent=1)])
-    print("\n".join(lines))
+    runs.write(lines)
     return 0
 
 

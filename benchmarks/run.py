@@ -173,6 +173,39 @@ def chosen_report_suite(parser: argparse.ArgumentParser, args: argparse.Namespac
     return suite.groups[args.suite], args.out or HERE / "results" / results_name, flag
 
 
+@dataclass
+class SuiteRuns:
+    """What ``measure_each_cut`` ran: the options, the cuts, one measurement per cut, and where the table goes."""
+
+    args: argparse.Namespace
+    cuts: list[Path]
+    per_cut: list
+    out: Path
+    suite_flag: str
+
+    def write(self, lines: list[str], *, measurements: bool = True) -> None:
+        """The table (``lines``) written to ``out`` and printed; with ``measurements``, ``per_cut`` beside it as JSON."""
+        write_markdown(self.out, lines)
+        if measurements:
+            write_markdown(self.out.with_suffix(".json"), [json.dumps(self.per_cut, indent=1)])
+        print("\n".join(lines))
+
+
+def measure_each_cut(description: str, results_name: str, measure, describe, argv: list[str] | None) -> SuiteRuns:
+    """The ``--method``/``--suite``/``--out`` command line of a per-cut dev-suite table (``add_report_suite``), parsed
+    from ``argv``; ``measure(cut, method)`` run on each cut of the suite, ``describe(measured)`` printed after each."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--method", default="best")
+    add_report_suite(parser, results_name)
+    args = parser.parse_args(argv)
+    cuts, out, suite_flag = chosen_report_suite(parser, args, results_name)
+    per_cut = []
+    for cut in cuts:
+        per_cut.append(measure(cut, args.method))
+        print(f"{cut.name}: {describe(per_cut[-1])}", flush=True)
+    return SuiteRuns(args, list(cuts), per_cut, out, suite_flag)
+
+
 def write_markdown(path: Path, lines: list[str]) -> None:
     """Write a results table (``lines``) to ``path``: a temporary name first, then renamed over it."""
     path.parent.mkdir(parents=True, exist_ok=True)
