@@ -1,4 +1,4 @@
-"""Frames between two colored frames: matched by the chains from both, merged by confidence (``cut.key_chains``)."""
+"""Frames and colored frames: each frame matched by the chains from every colored frame, merged by confidence (``cut.key_chains``)."""
 
 from dataclasses import dataclass, field
 
@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from paintmatch.cut import (FINAL, FIRST_SIDE, SECOND_SIDE, THROUGH, ColorizeOptions, colored_pair, colorize_frames,
+from paintmatch.cut import (FINAL, FIRST_SIDE, SECOND_SIDE, THROUGH, ColorizeOptions, colored_sides, colorize_frames,
                             key_chains, merge_sides)
 from paintmatch.errors import InputError
 from paintmatch.match import Matching
@@ -29,26 +29,32 @@ def test_key_chains_match_every_frame_from_its_two_nearest_colored_frames():
     kept = sorted(t for c in chains for t, r in zip(c.targets, c.roles) if r == F)
     merged = sorted(t for c in chains for t, r in zip(c.targets, c.roles) if r == S)
     assert kept == merged == [0, 1, 3, 4, 5, 7, 8]
-    # Three colored frames: the middle gap's chains stop at their colored frames.
+    # Three colored frames: every colored frame's chains cross the others, to both ends of the cut.
     assert _plan(key_chains(7, [0, 3, 6])) == [
-        (0, ((1, F), (2, F))), (3, ((2, S), (1, S))), (3, ((4, F), (5, F))), (6, ((5, S), (4, S)))]
+        (0, ((1, F), (2, F), (3, T), (4, F), (5, F))), (3, ((2, F), (1, F))), (3, ((4, F), (5, F))),
+        (6, ((5, S), (4, S), (3, T), (2, S), (1, S)))]
 
 
-def test_each_frame_is_merged_from_the_colored_pair_the_review_page_uses_too():
+def test_each_frame_is_merged_from_every_colored_frame_as_the_review_page_does():
     rng = np.random.default_rng(0)
     for _ in range(200):
         n = int(rng.integers(2, 14))
-        keys = sorted(set(rng.integers(0, n, int(rng.integers(2, 5))).tolist()))
+        keys = sorted(set(rng.integers(0, n, int(rng.integers(2, 6))).tolist()))
         if len(keys) < 2:
             continue
-        first_side = {}
+        sides: dict[int, list[int]] = {}
         for chain in key_chains(n, keys):
             for target, role in zip(chain.targets, chain.roles):
+                assert (role == THROUGH) == (target in keys), (n, keys, target)
                 if role == FIRST_SIDE:
-                    first_side[target] = chain.anchor
+                    assert target not in sides or sides[target][-1] != -1, (n, keys, target)
+                    sides.setdefault(target, []).append(chain.anchor)
                 elif role == SECOND_SIDE:
-                    assert {first_side.pop(target), chain.anchor} == set(colored_pair(target, keys)), (n, keys, target)
-        assert first_side == {}
+                    sides.setdefault(target, []).append(chain.anchor)
+                    assert sorted(sides[target]) == sorted(colored_sides(target, keys)) == keys, (n, keys, target)
+                    sides[target].append(-1)  # merged: no chain may reach it after this one
+        assert all(visits[-1] == -1 for visits in sides.values())
+        assert sorted(sides) == [t for t in range(n) if t not in keys]
 
 
 def test_key_chains_with_one_side_take_the_nearer_colored_frame_ties_to_the_earlier():
@@ -159,6 +165,40 @@ def test_a_frame_beyond_the_last_colored_frame_also_takes_the_chain_from_the_one
     assert all(tuple(c) == blue for c in frame.matching.colors[1:])
     assert frame.matching.ref_index[0] == -1  # from the farther colored frame's chain
     assert results[2].is_reference and tuple(results[2].matching.colors[1]) == blue  # the painter's colors stay
+
+
+@dataclass
+class _SureOfOneAnchor:
+    """A matcher that paints every component with its anchor's first color, sure (0.9) only when the anchor is frame
+    ``sure_of``, else 0.2; it records every call (reference, target, anchor)."""
+
+    sure_of: str
+    calls: list = field(default_factory=list)
+    uses_anchor = True
+
+    def match(self, reference, target, anchor=None):
+        anchor = anchor if anchor is not None else reference
+        self.calls.append((reference.name, target.name, anchor.name))
+        n = target.n
+        return Matching(ref_index=np.zeros(n, np.int32), colors=np.repeat(anchor.colors[:1], n, axis=0),
+                        confidence=np.full(n, 0.9 if anchor.name == self.sure_of else 0.2, np.float32),
+                        stage=np.zeros(n, np.uint8))
+
+
+def test_with_three_colored_frames_a_frame_takes_the_surest_one_even_the_farthest():
+    # Frame 1 lies between colored frames 0 and 2; the chain from 5, the only sure one, crosses 2 to reach it. (Merged
+    # from the two colored frames around it only, as before the 45th session, frame 1 took 0's red.)
+    lines = _frames(6)
+    red, green, blue = (220, 30, 30, 255), (30, 200, 30, 255), (30, 30, 220, 255)
+    matcher = _SureOfOneAnchor("0005")
+    results = colorize_frames(lines, {0: _painted(lines[0], red), 2: _painted(lines[2], green),
+                                      5: _painted(lines[5], blue)}, names=[f"{i:04d}" for i in range(6)], matcher=matcher)
+    assert ("0002", "0001", "0005") in matcher.calls and ("0003", "0002", "0005") in matcher.calls
+    for k in (1, 3, 4):
+        assert all(tuple(c) == blue for c in results[k].matching.colors), k
+        assert sorted(anchor for _, target, anchor in matcher.calls if target == f"{k:04d}") == ["0000", "0002", "0005"]
+    assert results[1].reference_name == "0000"  # the nearest side names the reference (0 and 2 tie: the earlier)
+    assert (results[1].matching.ref_index == -1).all()  # every color came from another chain's frame
 
 
 def test_one_side_only_matches_each_frame_once_from_its_nearer_colored_frame():

@@ -2,8 +2,8 @@
 
 Frames are colored outward from the colored frames, forward and backward (``key_chains``); each painted
 frame becomes the reference of the next one, and the original colored frame stays available to
-matchers as an anchor against drift. With two colored frames or more, each frame is matched from two of them (those
-around it, or beyond the first or last the two nearest) and each component keeps the more confident one's color
+matchers as an anchor against drift. With two colored frames or more, each frame is matched from every one of them
+(each one's chains cross the others to both ends of the cut) and each component keeps the most confident one's color
 (``merge_sides``). Results stream into a staging folder as each frame finishes
 (memory stays flat in the number of frames) and replace the output folder's files only when every
 frame succeeded.
@@ -94,9 +94,9 @@ class ColorizeOptions:
     matcher_params : dict
         Keyword parameters for the matcher.
     both_keys : bool
-        With two colored frames or more, each frame is colored from two of them (``key_chains``): each one's
-        chain matches it, and each component takes the color of the chain more confident of it. False: from the
-        nearer one only (half the matching).
+        With two colored frames or more, each frame is colored from every one of them (``key_chains``): each one's
+        chain matches it, and each component takes the color of the chain most confident of it (as many matches of a
+        frame as colored frames). False: from the nearer one only (one match a frame).
     """
 
     method: str = DEFAULT_METHOD
@@ -501,12 +501,16 @@ def key_chains(n_frames: int, colored: Iterable[int], *, skip: Iterable[int] = (
 
     With one colored frame (or without ``both``), one chain goes outward on each side, and between two colored frames
     each frame is matched from its nearer one only (ties go to the earlier one, as ``propagation_plan``). With two or
-    more and ``both``, every frame is matched by two chains, from the colored frames around it (beyond the first or
-    the last: the two nearest), and merged
-    (``merge_sides``): between two colored frames, the chain from the earlier one crosses the gap and keeps its
-    results (``FIRST_SIDE``), then the chain from the later one crosses it back and merges (``SECOND_SIDE``); beyond
-    the first or the last colored frame, the chain from the next one inward goes on through it (``THROUGH``) to the end
-    of the cut. The nearer chain of those frames comes first. Frames in ``skip`` are neither targets nor sources.
+    more and ``both``, every frame is matched by the chains from every colored frame and merged (``merge_sides``):
+    each colored frame's chains go back to the start of the cut and on to its end, crossing the other colored frames
+    (``THROUGH``, matched only to carry the chain on); a frame's result is kept (``FIRST_SIDE``) until the last chain
+    that reaches it merges with it (``SECOND_SIDE``). Chains that would only cross colored frames stop before them.
+    Frames in ``skip`` are neither targets nor sources.
+
+    Why every colored frame and not the two around a frame: production-like dev, 12 cuts, three colored frames (the
+    suggested drawing and the next one ``colorize`` names, twice, fixed as a painter does; ``benchmarks/workflow.py``'s
+    rounds): the other frames' wrong components over 10 px 322 from the two around each frame, 298 with the first two
+    colored frames alone, 277 from all three (a /tmp script merging one-colored-frame runs; the same merge).
 
     Examples
     --------
@@ -522,10 +526,12 @@ def key_chains(n_frames: int, colored: Iterable[int], *, skip: Iterable[int] = (
     if not keys:
         raise InputError("no colored frame: color one frame first (see `paintmatch suggest-reference`)")
 
-    def chain(anchor: int, start: int, stop: int, step: int, role: str, *, through: int | None = None) -> KeyChain:
-        """From ``anchor``, frames ``range(start, stop, step)`` with ``role``, ``through`` (a colored frame) crossed."""
-        targets = tuple(t for t in range(start, stop, step) if t not in skipped)
-        return KeyChain(anchor, targets, tuple(THROUGH if t == through else role for t in targets))
+    def chain(anchor: int, start: int, stop: int, step: int, role: str) -> KeyChain:
+        """From ``anchor``, frames ``range(start, stop, step)`` with ``role``; colored frames crossed, not after the last."""
+        targets = [t for t in range(start, stop, step) if t not in skipped]
+        while targets and targets[-1] in keys:
+            targets.pop()
+        return KeyChain(anchor, tuple(targets), tuple(THROUGH if t in keys else role for t in targets))
 
     first, last = keys[0], keys[-1]
     if not both or len(keys) == 1:
@@ -535,40 +541,28 @@ def key_chains(n_frames: int, colored: Iterable[int], *, skip: Iterable[int] = (
             chains += [chain(left, left + 1, middle + 1, 1, FINAL), chain(right, right - 1, middle, -1, FINAL)]
         chains.append(chain(last, last + 1, n_frames, 1, FINAL))
         return [c for c in chains if c.targets]
-    before_first = any(t not in skipped for t in range(first))
-    after_last = any(t not in skipped for t in range(last + 1, n_frames))
-    chains = [chain(first, first - 1, -1, -1, FIRST_SIDE)]
-    for left, right in zip(keys, keys[1:]):
-        # The last gap's chain goes on through the last colored frame to the end, the first gap's chain back through
-        # the first colored frame to the start, where there are frames to color there.
-        chains.append(chain(left, left + 1, n_frames if right == last and after_last else right, 1, FIRST_SIDE, through=right))
-        chains.append(chain(right, right - 1, -1 if left == first and before_first else left, -1, SECOND_SIDE, through=left))
-    chains.append(chain(last, last + 1, n_frames, 1, SECOND_SIDE))
+    chains = [c for key in keys for c in (chain(key, key - 1, -1, -1, FIRST_SIDE), chain(key, key + 1, n_frames, 1, FIRST_SIDE))]
+    # The last chain to reach a frame merges with what the ones before kept.
+    last_visit = {t: i for i, c in enumerate(chains) for t, r in zip(c.targets, c.roles) if r != THROUGH}
+    chains = [KeyChain(c.anchor, c.targets, tuple(SECOND_SIDE if r != THROUGH and last_visit[t] == i else r
+                                                  for t, r in zip(c.targets, c.roles)))
+              for i, c in enumerate(chains)]
     return [c for c in chains if c.targets]
 
 
-def colored_pair(frame: int, colored: Iterable[int]) -> tuple[int, int] | None:
-    """``(nearer, farther)``: the two colored frames ``key_chains`` (with ``both``) matches ``frame`` from, or None
-    with fewer than two. The ones around it (the nearer on a tie: the earlier), or beyond the first or the last
-    colored frame, that one and the next inward.
+def colored_sides(frame: int, colored: Iterable[int]) -> list[int]:
+    """The colored frames ``key_chains`` (with ``both``) matches ``frame`` from, nearest first (the earlier on a tie):
+    every one, or none with fewer than two.
 
     Examples
     --------
-    >>> colored_pair(3, [2, 5]), colored_pair(4, [2, 5]), colored_pair(7, [2, 5]), colored_pair(0, [2, 5, 9])
-    ((2, 5), (5, 2), (5, 2), (2, 5))
-    >>> colored_pair(3, [2]) is None
-    True
+    >>> colored_sides(3, [2, 5]), colored_sides(4, [2, 5]), colored_sides(7, [2, 5]), colored_sides(0, [2, 5, 9])
+    ([2, 5], [5, 2], [5, 2], [2, 5, 9])
+    >>> colored_sides(3, [2])
+    []
     """
-    keys = sorted(colored)
-    before, after = [k for k in keys if k < frame], [k for k in keys if k > frame]
-    if before and after:
-        left, right = before[-1], after[0]
-        return (left, right) if frame - left <= right - frame else (right, left)
-    if len(before) >= 2:
-        return before[-1], before[-2]
-    if len(after) >= 2:
-        return after[0], after[1]
-    return None
+    keys = sorted(set(colored))
+    return sorted(keys, key=lambda k: (abs(k - frame), k)) if len(keys) >= 2 else []
 
 
 def merge_sides(nearer: Matching, farther: Matching) -> Matching:
@@ -593,6 +587,20 @@ def merge_sides(nearer: Matching, farther: Matching) -> Matching:
 
 # --------------------------------------------------------------------------------------------------
 # Coloring
+
+
+#: One frame's match by the chains that reached it so far: (merged match, the source frame and the colored frame of
+#: the nearest of those chains, seconds spent).
+_Side = tuple[Matching, int, int, float]
+
+
+def _merge_side(kept: _Side | None, new: _Side, target: int) -> _Side:
+    """``new`` merged into what the chains before it ``kept`` for frame ``target`` (``merge_sides``): the side whose
+    colored frame is nearer (the earlier on a tie) is the nearer side, and names the source."""
+    if kept is None:
+        return new
+    nearer, farther = (kept, new) if (abs(kept[2] - target), kept[2]) <= (abs(new[2] - target), new[2]) else (new, kept)
+    return merge_sides(nearer[0], farther[0]), nearer[1], nearer[2], kept[3] + new[3]
 
 
 def _load(item: ImageSource) -> np.ndarray:
@@ -718,7 +726,7 @@ def colorize_frames(
 
     The frames are matched in chains outward from the colored frames (``key_chains``): each from the frame before it
     in its chain, with the chain's colored frame as the matchers' anchor; with two colored frames or more, each frame
-    is matched by the chains from two of them and merged (``merge_sides``; ``options.both_keys``).
+    is matched by the chains from every one of them and merged (``merge_sides``; ``options.both_keys``).
 
     Parameters
     ----------
@@ -853,7 +861,7 @@ def colorize_frames(
     chains = key_chains(total, usable, skip=skipped, both=options.both_keys) if usable else []
     chains_left = Counter(chain.anchor for chain in chains)
     total += sum(role in (FIRST_SIDE, THROUGH) for chain in chains for role in chain.roles)
-    first_side: dict[int, tuple[Matching, int, int, float]] = {}  # frame -> the first side's (match, source, anchor, seconds)
+    first_side: dict[int, _Side] = {}  # frame -> the chains' merged match so far (match, source, anchor, seconds)
     for chain in chains:
         source = chain.anchor
         reference = held[source]
@@ -881,17 +889,13 @@ def colorize_frames(
             if role == THROUGH:  # a colored frame crossed: its match only carries the chain on
                 advance(target)
             elif role == FIRST_SIDE:
-                first_side[target] = (matching, source, chain.anchor, seconds)
+                first_side[target] = _merge_side(first_side.get(target), (matching, source, chain.anchor, seconds), target)
                 advance(target)
             else:
                 colored_from = source
                 if role == SECOND_SIDE:
-                    kept_matching, kept_source, kept_anchor, kept_seconds = first_side.pop(target)
-                    if colored_pair(target, usable)[0] == kept_anchor:  # the first side's colored frame is the nearer
-                        matching, colored_from = merge_sides(kept_matching, matching), kept_source
-                    else:
-                        matching = merge_sides(matching, kept_matching)
-                    seconds += kept_seconds
+                    matching, colored_from, _, seconds = _merge_side(
+                        first_side.pop(target), (matching, source, chain.anchor, seconds), target)
                 result_frame = frame.with_colors(matching.colors)
                 painted = paint(result_frame, matching, line_mode=options.line_mode)
                 finish(target, FrameResult(names[target], result_frame, matching, painted, names[colored_from], seconds))
@@ -921,7 +925,7 @@ def _progress_reporter(total: int, quiet: bool, description: str) -> tuple[Progr
     bar = tqdm(total=total, desc=description, unit="frame", leave=False)
 
     def update(done: int, _total: int, name: str) -> None:
-        if _total != bar.total:  # with two colored frames, frames are matched twice: more steps than frames
+        if _total != bar.total:  # with two colored frames or more, frames are matched more than once: more steps
             bar.total = _total
         bar.set_postfix_str(name)
         bar.update(done - bar.n)

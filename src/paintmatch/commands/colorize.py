@@ -30,8 +30,9 @@ def add_coloring_options(parser: argparse.ArgumentParser) -> None:
                              "width), off, or PX (trapped ball, gaps up to about 2*PX pixels)")
     parser.add_argument("--gap-previews", action="store_true", help="also write <name>_gaps.png: the closures in magenta")
     parser.add_argument("--nearer-key-only", action="store_true",
-                        help="with two colored frames or more, color each frame from the nearer one only (default: from the "
-                             "two around it, each region taking the more confident one's color; twice the matching)")
+                        help="with two colored frames or more, color each frame from the nearer one only (default: from "
+                             "every one, each region taking the most confident one's color; a match of each frame "
+                             "per colored frame)")
     parser.add_argument("--format", dest="output_format", choices=["png", "tga", "tiff"], default=None,
                         help="output image format (default: the line art's, TGA or TIFF, else PNG)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar, only errors")
@@ -92,5 +93,5 @@ def run(args: argparse.Namespace) -> int:
             wrong = round(upcoming.expected_wrong)
             print(f"color {upcoming.name} next (into {Path(args.inputs[0]) / 'gt'}) and run again: its colors are the least "
                   f"sure (mean confidence {upcoming.mean_confidence:.2f}, about {wrong} region{'' if wrong == 1 else 's'} "
-                  "likely wrong), and every frame is then colored from two colored frames")
+                  "likely wrong), and every frame is then colored from each colored frame")
     return 0

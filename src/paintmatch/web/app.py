@@ -543,7 +543,7 @@ def create_app(config: ServeConfig) -> FastAPI:
     @app.post("/api/cuts/{cut}/frames/{frame}/colored", response_model=JobInfo, status_code=202, tags=["jobs"])
     def make_colored(cut: str, frame: str, request: HistoryRequest | None = None) -> JobInfo:
         """Make this frame a colored frame (its current result, the painter's fixes included: e.g. the frame to color
-        next, fixed) and start coloring the cut again, every frame from the two colored frames around it (locked
+        next, fixed) and start coloring the cut again, every frame from each colored frame (locked
         fixes stay; clears undo history, as Colorize). The cut's gt/ folder is never written: the frame is kept in the
         workspace's state."""
         target = idle_store(cut)

@@ -728,8 +728,8 @@ class CutStore:
     def _recolored(self, frame_name: str) -> FrameState:
         """``frame_name`` segmented with its gap edits and colored again from its reference (a colored
         input frame: from its colored frame); the locked corrections still at their place are kept. With two colored
-        frames or more, it is matched from the second one's side too and merged, as ``colorize_frames`` colors it
-        (``merge_sides``)."""
+        frames or more, it is matched from every other one's side too and merged, as ``colorize_frames`` colors it
+        (``merge_sides``, nearest side first)."""
         from paintmatch.cut import merge_sides, propagation_plan
         from paintmatch.io import read_image
 
@@ -746,33 +746,36 @@ class CutStore:
         matcher = self._matcher()
         self._run_plan(plan, states, matcher, redo={frame_name}, follow=False)
         nearer = states[frame_name]
-        other = self._other_side_match(frame_name, frame, states, usable, matcher)
-        if other is None or nearer.frame.n == 0:
+        if nearer.frame.n == 0:
             return nearer
-        return FrameState(frame, merge_sides(nearer.matching, other), nearer.reference_name, False)
+        merged = nearer.matching
+        for other in self._other_sides_matches(frame_name, frame, states, usable, matcher):
+            merged = merge_sides(merged, other)
+        return FrameState(frame, merged, nearer.reference_name, False)
 
-    def _other_side_match(self, frame_name: str, frame: Frame, states: dict[str, FrameState], usable: list[int],
-                          matcher) -> Matching | None:  # noqa: ANN001 - paintmatch.match.Matcher
-        """A frame matched by the chain of the second colored frame ``colorize_frames`` colors it from
-        (``key_chains``: the other one around it, or beyond the first or last colored frame the next one inward), from
-        its neighbour towards that frame and anchored on it; None with fewer than two colored frames. The neighbour's
-        colors are its current ones (the page keeps no chain of one colored frame only)."""
-        from paintmatch.cut import ColorizeOptions, colored_pair
+    def _other_sides_matches(self, frame_name: str, frame: Frame, states: dict[str, FrameState], usable: list[int],
+                             matcher) -> list[Matching]:  # noqa: ANN001 - paintmatch.match.Matcher
+        """A frame matched by the chain of each other colored frame ``colorize_frames`` colors it from (``key_chains``:
+        every colored frame but the nearest, nearest first), each from its neighbour towards that frame and anchored on
+        it; none with fewer than two colored frames. The neighbour's colors are its current ones (the page keeps no
+        chain of one colored frame only)."""
+        from paintmatch.cut import ColorizeOptions, colored_sides
 
+        if not ColorizeOptions().both_keys:
+            return []
         k = self.index_of(frame_name)
-        pair = colored_pair(k, usable)
-        if pair is None or not ColorizeOptions().both_keys:
-            return None
-        farther = pair[1]
-        step = 1 if farther > k else -1
-        source = k + step
-        while source != farther and states[self.names[source]].frame.n == 0:  # blank frames are no source
-            source += step
-        source_state, anchor_state = states[self.names[source]], states[self.names[farther]]
-        matching = _match(matcher, source_state.frame.with_colors(source_state.matching.colors), frame,
-                          anchor_state.frame.with_colors(anchor_state.matching.colors), same=source == farther)
-        _lock_colors(matching, self._overrides().get(frame_name))
-        return matching
+        matchings = []
+        for farther in colored_sides(k, usable)[1:]:
+            step = 1 if farther > k else -1
+            source = k + step
+            while source != farther and states[self.names[source]].frame.n == 0:  # blank frames are no source
+                source += step
+            source_state, anchor_state = states[self.names[source]], states[self.names[farther]]
+            matching = _match(matcher, source_state.frame.with_colors(source_state.matching.colors), frame,
+                              anchor_state.frame.with_colors(anchor_state.matching.colors), same=source == farther)
+            _lock_colors(matching, self._overrides().get(frame_name))
+            matchings.append(matching)
+        return matchings
 
     def gaps(self, frame_name: str) -> dict[str, Any]:
         """The closures of a frame: automatic ones in effect, and the painter's added and removed ones."""
