@@ -277,3 +277,26 @@ def test_gap_edit_between_two_colored_frames_colors_from_both_as_colorize_does(t
         assert client.post("/api/cuts/heads/frames/0001/gaps", json={"remove": automatic}).status_code == 200
         assert client.post("/api/cuts/heads/frames/0001/gaps", json={"add": automatic}).status_code == 200
         assert at(client, "0001", 92, 80)["color"] == "#00ff00ff"
+
+
+def test_gap_edit_with_three_colored_frames_colors_from_each_as_colorize_does(tmp_path: Path) -> None:
+    """Frame 0001 lies between two colored frames that paint the head red in another drawing (the head at 60 px); a
+    third colored frame, farther, is 0001's own drawing with the head green. Colorize takes the head's color from
+    that surest side, crossing 0002 to reach it; a gap edit on 0001 colors it again from all three sides (from the two
+    around it only, as before the 45th session, the head came out red)."""
+    cut = tmp_path / "heads"
+    green = head_colored(92)
+    green[np.all(green == (255, 0, 0, 255), axis=-1)] = (0, 255, 0, 255)
+    for name in ("0000", "0002"):
+        _png(cut / "line" / f"{name}.png", head_line(60))
+        _png(cut / "gt" / f"{name}.png", head_colored(60))
+    _png(cut / "line" / "0001.png", head_line(92))
+    _png(cut / "line" / "0003.png", head_line(92))
+    _png(cut / "gt" / "0003.png", green)
+    with client_for(tmp_path) as client:
+        colorize(client)
+        assert at(client, "0001", 92, 80)["color"] == "#00ff00ff"
+        automatic = gaps(client)["automatic"][0]
+        assert client.post("/api/cuts/heads/frames/0001/gaps", json={"remove": automatic}).status_code == 200
+        assert client.post("/api/cuts/heads/frames/0001/gaps", json={"add": automatic}).status_code == 200
+        assert at(client, "0001", 92, 80)["color"] == "#00ff00ff"

@@ -758,7 +758,8 @@ class CutStore:
         """A frame matched by the chain of each other colored frame ``colorize_frames`` colors it from (``key_chains``:
         every colored frame but the nearest, nearest first), each from its neighbour towards that frame and anchored on
         it; none with fewer than two colored frames. The neighbour's colors are its current ones (the page keeps no
-        chain of one colored frame only)."""
+        chain of one colored frame only); a neighbour that is another colored frame is passed over (its colors are the
+        painter's, not that chain's: ``colorize_frames``' chain crosses it with colors of its own)."""
         from paintmatch.cut import ColorizeOptions, colored_sides
 
         if not ColorizeOptions().both_keys:
@@ -768,8 +769,8 @@ class CutStore:
         for farther in colored_sides(k, usable)[1:]:
             step = 1 if farther > k else -1
             source = k + step
-            while source != farther and states[self.names[source]].frame.n == 0:  # blank frames are no source
-                source += step
+            while source != farther and (states[self.names[source]].frame.n == 0 or source in usable):
+                source += step  # blank frames are no source, other colored frames not this chain's
             source_state, anchor_state = states[self.names[source]], states[self.names[farther]]
             matching = _match(matcher, source_state.frame.with_colors(source_state.matching.colors), frame,
                               anchor_state.frame.with_colors(anchor_state.matching.colors), same=source == farther)
