@@ -76,7 +76,7 @@ class NextToColor:
 def next_to_color(frames: Iterable[tuple[str, np.ndarray, np.ndarray]]) -> NextToColor | None:
     """The frame to color next: the one whose components over ``FLAG_MIN_AREA`` px have the lowest mean confidence.
 
-    A second colored frame colors every frame from two sides (``paintmatch.cut.key_chains``); the frame whose colors
+    Every colored frame colors every frame, merged by confidence (``paintmatch.cut.key_chains``); the frame whose colors
     paintmatch is least sure of is where the painter's colors add most. Production-like dev cuts, the first colored
     frame the one ``suggest-reference`` names (``make bench-next-key``): acc_thres 0.948 from it alone; a second
     colored frame chosen this way 0.969, the one with the most expected wrong colors 0.968, the farthest from the
