@@ -1,5 +1,6 @@
 """Frames and colored frames: each frame matched by the chains from every colored frame, merged by confidence (``cut.key_chains``)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import cv2
@@ -86,11 +87,22 @@ def test_merge_sides_keeps_the_more_confident_color_of_each_component():
         merge_sides(nearer, _matching([blue], [1.0], [0]))
 
 
+def _zero_sure_of_component_0(anchor: str, n: int) -> np.ndarray:
+    """A matcher's confidences: anchored on frame 0, sure (0.9) of component 0 only; on another, of the others only."""
+    confidence = np.full(n, 0.2, np.float32)
+    if anchor == "0000":
+        confidence[0] = 0.9
+    else:
+        confidence[1:] = 0.9
+    return confidence
+
+
 @dataclass
 class _AnchorColors:
-    """A matcher that paints every component with its anchor's first color, confident of component 0 only when the
-    anchor is frame 0 and of the others only when it is not; it records every call (reference, target, anchor)."""
+    """A matcher that paints every component with its anchor's first color, its confidences ``sure(anchor name, n)``;
+    it records every call (reference, target, anchor)."""
 
+    sure: Callable[[str, int], np.ndarray] = _zero_sure_of_component_0
     calls: list = field(default_factory=list)
     uses_anchor = True
 
@@ -98,13 +110,8 @@ class _AnchorColors:
         anchor = anchor if anchor is not None else reference
         self.calls.append((reference.name, target.name, anchor.name))
         n = target.n
-        confidence = np.full(n, 0.2, np.float32)
-        if anchor.name == "0000":
-            confidence[0] = 0.9
-        else:
-            confidence[1:] = 0.9
         return Matching(ref_index=np.zeros(n, np.int32), colors=np.repeat(anchor.colors[:1], n, axis=0),
-                        confidence=confidence, stage=np.zeros(n, np.uint8))
+                        confidence=self.sure(anchor.name, n), stage=np.zeros(n, np.uint8))
 
 
 def _frames(count: int) -> list[np.ndarray]:
@@ -167,22 +174,9 @@ def test_a_frame_beyond_the_last_colored_frame_also_takes_the_chain_from_the_one
     assert results[2].is_reference and tuple(results[2].matching.colors[1]) == blue  # the painter's colors stay
 
 
-@dataclass
-class _SureOfOneAnchor:
-    """A matcher that paints every component with its anchor's first color, sure (0.9) only when the anchor is frame
-    ``sure_of``, else 0.2; it records every call (reference, target, anchor)."""
-
-    sure_of: str
-    calls: list = field(default_factory=list)
-    uses_anchor = True
-
-    def match(self, reference, target, anchor=None):
-        anchor = anchor if anchor is not None else reference
-        self.calls.append((reference.name, target.name, anchor.name))
-        n = target.n
-        return Matching(ref_index=np.zeros(n, np.int32), colors=np.repeat(anchor.colors[:1], n, axis=0),
-                        confidence=np.full(n, 0.9 if anchor.name == self.sure_of else 0.2, np.float32),
-                        stage=np.zeros(n, np.uint8))
+def _sure_of(name: str):
+    """A matcher's confidences: 0.9 for every component when the anchor is frame ``name``, else 0.2."""
+    return lambda anchor, n: np.full(n, 0.9 if anchor == name else 0.2, np.float32)
 
 
 def test_with_three_colored_frames_a_frame_takes_the_surest_one_even_the_farthest():
@@ -190,7 +184,7 @@ def test_with_three_colored_frames_a_frame_takes_the_surest_one_even_the_farthes
     # from the two colored frames around it only, as before the 45th session, frame 1 took 0's red.)
     lines = _frames(6)
     red, green, blue = (220, 30, 30, 255), (30, 200, 30, 255), (30, 30, 220, 255)
-    matcher = _SureOfOneAnchor("0005")
+    matcher = _AnchorColors(_sure_of("0005"))
     results = colorize_frames(lines, {0: _painted(lines[0], red), 2: _painted(lines[2], green),
                                       5: _painted(lines[5], blue)}, names=[f"{i:04d}" for i in range(6)], matcher=matcher)
     assert ("0002", "0001", "0005") in matcher.calls and ("0003", "0002", "0005") in matcher.calls
