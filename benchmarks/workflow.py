@@ -35,19 +35,19 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 #: Rounds of "color next" measured (each adds one colored frame made from a fixed result).
 ROUNDS = (1, 2, 3)
-#: Components counted (the review flags' and acc_thres' size floor, ``paintmatch.review.FLAG_MIN_AREA``).
-MIN_AREA = 10
 
 
 def wrong_components(result, truth) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001 - FrameResult, TruthRegions
-    """The components over ``MIN_AREA`` px of a frame's result whose color is not the majority truth color under them:
-    (k,) int64 ids, and (k, 4) uint8 their true colors."""
+    """The components over ``FLAG_MIN_AREA`` px (the review flags' and acc_thres' size floor) of a frame's result whose
+    color is not the majority truth color under them: (k,) int64 ids, and (k, 4) uint8 their true colors."""
     from paintmatch.evaluate.regions import truth_under_components
+    from paintmatch.review import FLAG_MIN_AREA
     from paintmatch.rgba import pack_rgba, unpack_rgba
 
     seg = result.frame.seg
     truth_packed = truth_under_components(seg.labels, seg.n, truth)
-    wrong = np.flatnonzero((pack_rgba(result.matching.colors) != truth_packed) & (np.asarray(seg.areas) > MIN_AREA))
+    scored = np.asarray(seg.areas) > FLAG_MIN_AREA
+    wrong = np.flatnonzero((pack_rgba(result.matching.colors) != truth_packed) & scored)
     return wrong, unpack_rgba(truth_packed[wrong])
 
 
@@ -77,20 +77,21 @@ class Painter:
         self.first = self.names.index(suggest_reference(cut, close_gaps=self.options.close_gaps)[0][0])
         self.colored = {self.first: read_colored(cut, self.names[self.first])}
         self.scored = [k for k in range(len(self.lines)) if k != self.first]
-        self.components = 0  # over MIN_AREA px, in the scored frames (counted on the first run)
+        self.components = 0  # over FLAG_MIN_AREA px, in the scored frames (counted on the first run)
         self.fixes = self.unflagged = 0
         self.seconds = 0.0
 
     def color(self, colored: dict[int, np.ndarray], overrides: dict | None = None) -> list:
         """The cut colored from ``colored`` with locked ``overrides``; the painter waits for it."""
         from paintmatch.cut import colorize_frames
+        from paintmatch.review import FLAG_MIN_AREA
 
         start = time.perf_counter()
         results = colorize_frames(self.lines, colored, names=self.names, matcher=self.matcher, options=self.options,
                                   overrides=overrides)
         self.seconds += time.perf_counter() - start
         if not self.components:
-            self.components = int(sum((results[k].frame.seg.areas > MIN_AREA).sum() for k in self.scored))
+            self.components = int(sum((results[k].frame.seg.areas > FLAG_MIN_AREA).sum() for k in self.scored))
         return results
 
     def fix(self, result, truth) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001 - FrameResult, TruthRegions

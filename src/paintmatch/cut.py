@@ -433,6 +433,11 @@ def write_results(
 # Order of work
 
 
+def _nearness(frame: int, colored: int) -> tuple[int, int]:
+    """Sort key of colored frames as seen from ``frame``: the nearer first, the earlier on a tie."""
+    return abs(colored - frame), colored
+
+
 def propagation_plan(
     n_frames: int, colored: Iterable[int], *, skip: Iterable[int] = ()
 ) -> list[tuple[int, int, int]]:
@@ -461,7 +466,7 @@ def propagation_plan(
     for target in range(n_frames):
         if target in colored or target in skipped:
             continue
-        anchor = min(colored, key=lambda c: (abs(c - target), c))
+        anchor = min(colored, key=lambda c: _nearness(target, c))
         step = 1 if anchor < target else -1
         source = target - step
         while source in skipped:
@@ -562,7 +567,7 @@ def colored_sides(frame: int, colored: Iterable[int]) -> list[int]:
     []
     """
     keys = sorted(set(colored))
-    return sorted(keys, key=lambda k: (abs(k - frame), k)) if len(keys) >= 2 else []
+    return sorted(keys, key=lambda k: _nearness(frame, k)) if len(keys) >= 2 else []
 
 
 def merge_sides(nearer: Matching, farther: Matching) -> Matching:
@@ -599,7 +604,7 @@ def _merge_side(kept: _Side | None, new: _Side, target: int) -> _Side:
     colored frame is nearer (the earlier on a tie) is the nearer side, and names the source."""
     if kept is None:
         return new
-    nearer, farther = (kept, new) if (abs(kept[2] - target), kept[2]) <= (abs(new[2] - target), new[2]) else (new, kept)
+    nearer, farther = (kept, new) if _nearness(target, kept[2]) <= _nearness(target, new[2]) else (new, kept)
     return merge_sides(nearer[0], farther[0]), nearer[1], nearer[2], kept[3] + new[3]
 
 

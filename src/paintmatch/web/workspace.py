@@ -273,7 +273,7 @@ class CutStore:
         self.history_limit = history_limit
         self.lock = CutLock(state_dir / "lock")
         self.made_dir = state_dir / "colored"
-        self.files = _reread(root, self.workspace, self.made_dir)
+        self.files = self._read_files()
         self.names = self.files.names
         self._frames: dict[str, FrameState] = {}
         self._frames_lock = threading.Lock()
@@ -373,9 +373,13 @@ class CutStore:
             (self.made_dir / f"{frame_name}.png").unlink()
             self._colored_frames_changed()
 
+    def _read_files(self):  # noqa: ANN202 - CutFiles
+        """The cut's files as read now (``_reread``): its line frames, ``gt/``'s colored frames and those in ``made_dir``."""
+        return _reread(self.root, self.workspace, self.made_dir)
+
     def _colored_frames_changed(self) -> None:
         """After ``made_dir`` changed (under the lock): read the colored frames again, a new revision."""
-        self.files = _reread(self.root, self.workspace, self.made_dir)
+        self.files = self._read_files()
         self._bump()
         self._write_state()
 
@@ -545,7 +549,7 @@ class CutStore:
         options = ColorizeOptions(method=method or DEFAULT_METHOD, line_mode=line_mode, close_gaps=close_gaps)
         options.validate()
         with self.lock.hold(timeout=60):
-            self.files = _reread(self.root, self.workspace, self.made_dir)
+            self.files = self._read_files()
             self.names = self.files.names
             self.state["settings"] = {"method": options.method, "line_mode": line_mode, "close_gaps": close_gaps}
             index = {name: i for i, name in enumerate(self.names)}
@@ -765,6 +769,7 @@ class CutStore:
         if not ColorizeOptions().both_keys:
             return []
         k = self.index_of(frame_name)
+        locked = self._overrides().get(frame_name)
         matchings = []
         for farther in colored_sides(k, usable)[1:]:
             step = 1 if farther > k else -1
@@ -774,7 +779,7 @@ class CutStore:
             source_state, anchor_state = states[self.names[source]], states[self.names[farther]]
             matching = _match(matcher, source_state.frame.with_colors(source_state.matching.colors), frame,
                               anchor_state.frame.with_colors(anchor_state.matching.colors), same=source == farther)
-            _lock_colors(matching, self._overrides().get(frame_name))
+            _lock_colors(matching, locked)
             matchings.append(matching)
         return matchings
 
