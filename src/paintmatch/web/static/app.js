@@ -193,7 +193,7 @@ function renderFilmstrip() {
     if (frame.low_confidence) add("low", frame.low_confidence, "flagged components: check these (N steps through them)");
     if (frame.name === ui.cut.next_to_color) {
       add("next", "color next", `the least sure frame (mean confidence ${ui.cut.next_to_color_confidence.toFixed(2)}): ` +
-          "fix it and make it a colored frame (M): every frame is then colored from two");
+          "fix it and make it a colored frame (M): every frame is then colored from each colored frame");
     }
     if (frame.locked) add("locked", frame.locked, "locked fixes");
     label.append(name, badges);
