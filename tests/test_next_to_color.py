@@ -73,6 +73,12 @@ def test_colorize_names_the_frame_to_color_next_as_its_sidecars_tell(tmp_path, c
     least_sure = min(means, key=means.get)
     assert f"color {least_sure} next (into {cut / 'gt'})" in printed
     assert f"mean confidence {means[least_sure]:.2f}" in printed
+    # The cut's mean is over the same regions: never below its least sure frame's (specks counted in, it was).
+    records = [json.loads(path.read_text()) for path in sorted(out.glob("*.json"))]
+    every = [c["confidence"] for record in records if record["frame"] != "0000" for c in record["components"]
+             if c["area"] > FLAG_MIN_AREA]
+    assert f"(mean confidence {np.mean(every):.2f} over the regions over {FLAG_MIN_AREA} px)" in printed
+    assert np.mean(every) >= means[least_sure]
 
 
 def test_colorize_from_a_reference_file_names_no_next_frame(tmp_path, capsys):

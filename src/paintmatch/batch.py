@@ -587,7 +587,8 @@ def run(
         ``cuts_per_minute`` (colored cuts), ``counts`` (ok / failed / skipped), ``failed`` (names),
         ``not_cuts`` (folders with ``line/`` but no colored frame) and ``cuts``: one row per cut,
         sorted by name, with ``cut``, ``status`` (``ok``, ``failed`` or ``skipped``), ``frames``,
-        ``seconds``, ``mean_confidence``, ``next_to_color`` (the frame a painter should color next, the least sure:
+        ``seconds``, ``mean_confidence`` (``CutResult.mean_confidence``: over the regions over 10 px), ``next_to_color``
+        (the frame a painter should color next, the least sure:
         ``paintmatch.review.next_to_color``), ``error``, ``worker``, ``retries`` (times the cut's task was
         run again: a crash or a dead worker) and ``worker_died`` (times a worker died while running it
         or holding it in its queue).

@@ -28,7 +28,7 @@ from paintmatch.errors import InputError, PaintmatchError
 from paintmatch.io import os_input_error
 from paintmatch.match import Frame, Matcher, Matching, get_matcher
 from paintmatch.paint import LINE_MODES, FramePaint, paint, sidecar
-from paintmatch.review import NextToColor, next_to_color
+from paintmatch.review import FLAG_MIN_AREA, NextToColor, next_to_color
 from paintmatch.segment import Segmentation, gap_preview, line_mask, reference_colors, segment, split_by_paint
 
 __all__ = [
@@ -208,8 +208,12 @@ class CutResult:
 
     @property
     def mean_confidence(self) -> float:
-        """Mean confidence over the components of the colored non-reference frames (1.0 if none)."""
-        values = [r.confidence for r in self.frames if not r.is_reference and not r.passed_through]
+        """Mean confidence over the components over ``FLAG_MIN_AREA`` px of the frames paintmatch colored (1.0 if none).
+
+        The regions the review flags and ``next_to_color`` ranks frames by: the specks under them have confidences of
+        their own (the logistic model's) and, counted in, put the cut's mean below its least sure frame's.
+        """
+        values = [r.confidence[r.areas > FLAG_MIN_AREA] for r in self.frames if not r.is_reference and not r.passed_through]
         return float(np.concatenate(values).mean()) if values and sum(v.size for v in values) else 1.0
 
     @property

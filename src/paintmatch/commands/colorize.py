@@ -68,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
     """Color and report where the results are. Returns the exit code."""
     from paintmatch.cut import colorize_cut, colorize_files
     from paintmatch.errors import InputError
+    from paintmatch.review import FLAG_MIN_AREA
 
     options = coloring_options(args)
     if args.reference is None:
@@ -87,7 +88,8 @@ def run(args: argparse.Namespace) -> int:
         skipped = result.passed_through
         frames = len(result.frames) - len(skipped)
         note = f"; {len(skipped)} written through uncolored (no lines or no closed region): {', '.join(skipped)}" if skipped else ""
-        print(f"colored {frames} frame(s) -> {result.out_dir} (mean confidence {result.mean_confidence:.2f}){note}")
+        print(f"colored {frames} frame(s) -> {result.out_dir} (mean confidence {result.mean_confidence:.2f} over the "
+              f"regions over {FLAG_MIN_AREA} px){note}")
         upcoming = result.next_to_color if args.reference is None else None
         if upcoming is not None:  # a cut folder takes more colored frames in gt/ (one --reference only)
             wrong = round(upcoming.expected_wrong)
