@@ -520,6 +520,12 @@ def key_chains(n_frames: int, colored: Iterable[int], *, skip: Iterable[int] = (
     suggested drawing and the next one ``colorize`` names, twice, fixed as a painter does; ``benchmarks/workflow.py``'s
     rounds): the other frames' wrong components over 10 px 322 from the two around each frame, 298 with the first two
     colored frames alone, 277 from all three (a /tmp script merging one-colored-frame runs; the same merge).
+    Why each frame from the one before it and not from more of the frames its chain colored: production-like dev,
+    12 cuts x 3 references, one colored frame (a /tmp script calling ``colorize_frames``' steps, 0.9352 acc_thres as
+    ``benchmarks/dev.py``): the most alike colored frame (line-art distance fields, aligned on the ink's centroid) as
+    the source instead 0.9347; merged with a second match, from two frames back 0.9363, from the most alike 0.9367;
+    every colored frame of its side, their confidences voting, 0.9368: a few tenths of a point for 1.3 to 3 times the
+    matching (each drawing is a new key pose: a frame's errors are its own step's, not drift along the chain).
 
     Examples
     --------
