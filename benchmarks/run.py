@@ -196,13 +196,27 @@ def measure_each_cut(description: str, results_name: str, measure, describe, arg
     from ``argv``; ``measure(cut, method)`` run on each cut of the suite, ``describe(measured)`` printed after each."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--method", default="best")
+    parser.add_argument("--jobs", type=int, default=1, help="cuts measured at a time, in processes of their own")
     add_report_suite(parser, results_name)
     args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error(f"--jobs must be at least 1; got {args.jobs}")
     cuts, out, suite_flag = chosen_report_suite(parser, args, results_name)
-    per_cut = []
-    for cut in cuts:
-        per_cut.append(measure(cut, args.method))
-        print(f"{cut.name}: {describe(per_cut[-1])}", flush=True)
+    if args.jobs == 1:
+        per_cut = []
+        for cut in cuts:
+            per_cut.append(measure(cut, args.method))
+            print(f"{cut.name}: {describe(per_cut[-1])}", flush=True)
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        threads = max(1, (os.cpu_count() or 1) // args.jobs)
+        with ProcessPoolExecutor(max_workers=args.jobs, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_share_cores, initargs=(threads,)) as pool:
+            per_cut = list(pool.map(measure, cuts, [args.method] * len(cuts)))  # in the suite's order
+        for cut, measured in zip(cuts, per_cut):
+            print(f"{cut.name}: {describe(measured)}", flush=True)
     return SuiteRuns(args, list(cuts), per_cut, out, suite_flag)
 
 

@@ -2,6 +2,7 @@
 
     python benchmarks/workflow.py                      # production-dev (choices are made there)
     python benchmarks/workflow.py --suite production-test --out /tmp/workflow-test.md   # report only
+    python benchmarks/workflow.py --jobs 2             # two cuts at a time (the waits then beside another cut's)
 
 The painter colors the drawing ``paintmatch suggest-reference`` names (its truth), then finishes the cut: every
 component over 10 px (the ones the review page flags and ``acc_thres`` scores) of every other drawing takes its true
@@ -12,6 +13,8 @@ work beyond the first drawing. Workflows:
 - **fix frame by frame, fixes carried on**: the frames nearest the colored one first; each frame's fixes are locked
   (``colorize_frames``' ``overrides``, the review page's locked fixes) and the cut colored again, so the next frames are
   matched from fixed frames (the page's **Re-propagate from here**);
+- **fix frame by frame, each made a colored frame**: the same order, one frame at a time; each fixed frame is made a
+  colored frame (the page's **Make colored frame**) and the cut colored again from every colored frame;
 - **color next, k times**: the frame ``colorize`` names next (``CutResult.next_to_color``) is fixed and made a
   colored frame (the page's **Make colored frame**), the cut colored again, k times; then every wrong component left
   fixed.
@@ -130,6 +133,17 @@ def fix_frame_by_frame(cut: Path, method: str) -> dict[str, float]:
     return painter.totals()
 
 
+def colored_frame_by_frame(cut: Path, method: str) -> dict[str, float]:
+    """The frames nearest the colored one first (the earlier on a tie), one at a time: each fixed and made a colored
+    frame, the cut colored again from every colored frame before the next."""
+    painter = Painter(cut, method)
+    colored = dict(painter.colored)
+    for k in sorted(painter.scored, key=lambda k: (abs(k - painter.first), k)):
+        results = painter.color(colored)
+        colored[k] = fixed_image(results[k], *painter.fix(results[k], painter.regions[k]))
+    return painter.totals()
+
+
 def color_next(cut: Path, method: str, rounds: int) -> dict[str, float]:
     """``rounds`` times: the frame colorize names next fixed and made a colored frame; then the rest fixed."""
     from paintmatch.cut import CutResult
@@ -154,6 +168,7 @@ def color_next(cut: Path, method: str, rounds: int) -> dict[str, float]:
 WORKFLOWS = (
     ("fix every frame after one colorize", fix_every_frame),
     ("fix frame by frame, each frame's fixes carried on", fix_frame_by_frame),
+    ("fix frame by frame, each fixed frame made a colored frame", colored_frame_by_frame),
     *((f"color next {k} time{'s' if k > 1 else ''} (Make colored frame), then fix the rest",
        lambda cut, method, k=k: color_next(cut, method, k)) for k in ROUNDS),
 )
@@ -183,8 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     runs = run.measure_each_cut(__doc__.splitlines()[0], "workflow.md", measure_cut, lambda measured: ", ".join(
         str(m["fixes"]) for m in measured.values()) + f" fixes of {next(iter(measured.values()))['components']}", argv)
     args, per_cut, suite_flag = runs.args, runs.per_cut, runs.suite_flag
-    lines = [f"Made by `python benchmarks/workflow.py{suite_flag}` (method {args.method}, {len(per_cut)} cuts; the painter "
-             "colors the drawing `suggest-reference` names, then fixes every wrong component over 10 px of the others).",
+    jobs = f" --jobs {args.jobs}" if args.jobs > 1 else ""
+    waits = f"; the waits with {args.jobs} cuts measured at a time" if args.jobs > 1 else ""
+    lines = [f"Made by `python benchmarks/workflow.py{suite_flag}{jobs}` (method {args.method}, {len(per_cut)} cuts; the "
+             "painter colors the drawing `suggest-reference` names, then fixes every wrong component over 10 px of the "
+             f"others{waits}).",
              "", *table(per_cut)]
     runs.write(lines)
     return 0
