@@ -3,7 +3,8 @@
 Open the bundled example cut, colorize, press N twice: the page selects the first two flagged
 components of the cut (``GET /api/cuts/{cut}/flagged``, the sidecars' ``flagged``), shows "k of N
 flagged" and the reference region each was matched to (a PNG crop). Shift+N twice wraps around to the
-last flagged component, in another frame; locking a fix takes it off the list; the frame marked "color next" is
+last flagged component, in another frame; locking a fix takes it off the list; fixing the last flagged component of a
+frame says it can now be made a colored frame; the frame marked "color next" is
 made a colored frame (M: the first press asks, as its flagged components are not fixed; the second makes it) and the
 cut colored again, and another frame gets a colored frame uploaded. A screenshot of
 the page (confidence view, a flagged component selected, its reference region shown) is written to
@@ -12,6 +13,7 @@ the page (confidence view, a flagged component selected, its reference region sh
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -125,6 +127,26 @@ def test_step_through_flagged_components_in_the_browser(server) -> None:
         assert (entries[-1]["frame"], entries[-1]["id"]) not in {(e["frame"], e["id"]) for e in after["components"]}
         page.keyboard.press("n")  # wraps around to the first
         check_step(steps + 2, after["components"][0], 1, total - 1)
+
+        # Every flagged component of one frame fixed: the last fix says the frame can now be made a colored frame.
+        by_frame = {}
+        for entry in after["components"]:
+            by_frame.setdefault(entry["frame"], []).append(entry)
+        frame_fixed = min((f for f in by_frame if f != detail["next_to_color"]), key=lambda f: len(by_frame[f]))
+        left = total - 1
+        for position, entry in enumerate(by_frame[frame_fixed]):
+            while page.locator("body").get_attribute("data-selected") != f"{entry['frame']}:{entry['id']}":
+                steps = int(page.locator("body").get_attribute("data-flag-steps"))
+                page.keyboard.press("n")
+                page.wait_for_selector(f"body[data-flag-steps='{steps + 1}']", timeout=30_000)
+            page.locator("#palette .swatch:not([disabled])").first.click()
+            left -= 1
+            expect(page.locator("#flag-count")).to_have_text(re.compile(rf"^(\d+ of )?{left} flagged$"), timeout=30_000)
+            if position < len(by_frame[frame_fixed]) - 1:
+                expect(page.locator("#toast")).not_to_contain_text("nothing flagged is left")
+        expect(page.locator("#toast")).to_contain_text("nothing flagged is left in this frame: Make colored frame (M)")
+        page.screenshot(path=str(SCREENSHOT.with_name("frame-fixed-ui.png")))
+        steps = int(page.locator("body").get_attribute("data-flag-steps"))
 
         # The frame marked "color next", made a colored frame (M): the cut is colored again from two colored frames.
         chosen = detail["next_to_color"]
