@@ -519,7 +519,10 @@ def key_chains(n_frames: int, colored: Iterable[int], *, skip: Iterable[int] = (
     Why every colored frame and not the two around a frame: production-like dev, 12 cuts, three colored frames (the
     suggested drawing and the next one ``colorize`` names, twice, fixed as a painter does; ``benchmarks/workflow.py``'s
     rounds): the other frames' wrong components over 10 px 322 from the two around each frame, 298 with the first two
-    colored frames alone, 277 from all three (a /tmp script merging one-colored-frame runs; the same merge).
+    colored frames alone, 277 from all three (a /tmp script merging one-colored-frame runs; the same merge). Fixing
+    frame by frame, each fixed frame made a colored frame (``benchmarks/workflow.py``'s row; up to 7 colored frames):
+    35.8 fixes a cut merged from every colored frame, 39.9 from the three nearest, 43.2 from the two nearest (chains
+    cut short where their colored frame is no longer among a frame's nearest; a /tmp script, not kept).
     Why each frame from the one before it and not from more of the frames its chain colored: production-like dev,
     12 cuts x 3 references, one colored frame (a /tmp script calling ``colorize_frames``' steps, 0.9352 acc_thres as
     ``benchmarks/dev.py``): the most alike colored frame (line-art distance fields, aligned on the ink's centroid) as
