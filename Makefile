@@ -88,9 +88,10 @@ bench-keys: install-test
 bench-next-key: install-test
 	$(PY) benchmarks/next_key.py
 
-# A painter's fixes to finish a cut, by workflow: fix every frame, fix frame by frame, color next k times.
+# A painter's fixes to finish a cut, by workflow: fix every frame, fix frame by frame (fixes locked, or each fixed frame
+# made a colored frame), color next k times. Two cuts at a time.
 bench-workflow: install-test
-	$(PY) benchmarks/workflow.py
+	$(PY) benchmarks/workflow.py --jobs 2
 
 # Regenerate the bundled example cut with the synthetic generator (deterministic by seed).
 example: install

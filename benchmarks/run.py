@@ -214,9 +214,10 @@ def measure_each_cut(description: str, results_name: str, measure, describe, arg
         threads = max(1, (os.cpu_count() or 1) // args.jobs)
         with ProcessPoolExecutor(max_workers=args.jobs, mp_context=multiprocessing.get_context("spawn"),
                                  initializer=_share_cores, initargs=(threads,)) as pool:
-            per_cut = list(pool.map(measure, cuts, [args.method] * len(cuts)))  # in the suite's order
-        for cut, measured in zip(cuts, per_cut):
-            print(f"{cut.name}: {describe(measured)}", flush=True)
+            per_cut = []
+            for cut, measured in zip(cuts, pool.map(measure, cuts, [args.method] * len(cuts))):  # in the suite's order
+                per_cut.append(measured)
+                print(f"{cut.name}: {describe(measured)}", flush=True)
     return SuiteRuns(args, list(cuts), per_cut, out, suite_flag)
 
 

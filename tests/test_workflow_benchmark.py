@@ -51,3 +51,18 @@ def test_every_workflow_counts_within_the_cut(small_cut):
     lines = workflow.table([counted])
     assert len(lines) == 2 + len(workflow.WORKFLOWS)
     assert lines[2].startswith(f"| fix every frame after one colorize | {every['fixes']:.1f} |")
+
+
+def test_per_cut_benchmarks_measure_cuts_in_processes_in_the_suites_order(tmp_path, monkeypatch):
+    import os
+
+    from conftest import ROOT
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))  # as the scripts import it: spawned workers import it so
+    import run
+
+    cuts = [tmp_path / name for name in ("cut_b", "cut_a", "cut_c")]
+    monkeypatch.setattr(run, "chosen_report_suite", lambda parser, args, name: (cuts, tmp_path / "table.md", ""))
+    for jobs in ("1", "2"):  # os.path.join(cut, method) stands for a measurement a worker can import
+        runs = run.measure_each_cut("a test", "table.md", os.path.join, str, ["--jobs", jobs])
+        assert runs.per_cut == [os.path.join(cut, "best") for cut in cuts] and runs.args.jobs == int(jobs)
