@@ -77,7 +77,8 @@ def test_colorize_names_the_frame_to_color_next_as_its_sidecars_tell(tmp_path, c
     records = [json.loads(path.read_text()) for path in sorted(out.glob("*.json"))]
     every = [c["confidence"] for record in records if record["frame"] != "0000" for c in record["components"]
              if c["area"] > FLAG_MIN_AREA]
-    assert f"(mean confidence {np.mean(every):.2f} over the regions over {FLAG_MIN_AREA} px)" in printed
+    assert f"colored 3 frame(s) from 1 colored frame(s) -> {out} (mean confidence {np.mean(every):.2f} over the regions " \
+           f"over {FLAG_MIN_AREA} px)" in printed
     assert np.mean(every) >= means[least_sure]
 
 
