@@ -32,6 +32,7 @@ sequentially), and s/frame is then taken beside another worker, which the result
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import logging
@@ -196,28 +197,16 @@ def measure_each_cut(description: str, results_name: str, measure, describe, arg
     from ``argv``; ``measure(cut, method)`` run on each cut of the suite, ``describe(measured)`` printed after each."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--method", default="best")
-    parser.add_argument("--jobs", type=int, default=1, help="cuts measured at a time, in processes of their own")
+    add_jobs(parser, "cuts measured at a time, in processes of their own (default 1: sequential)")
     add_report_suite(parser, results_name)
     args = parser.parse_args(argv)
-    if args.jobs < 1:
-        parser.error(f"--jobs must be at least 1; got {args.jobs}")
     cuts, out, suite_flag = chosen_report_suite(parser, args, results_name)
-    if args.jobs == 1:
-        per_cut = []
-        for cut in cuts:
-            per_cut.append(measure(cut, args.method))
-            print(f"{cut.name}: {describe(per_cut[-1])}", flush=True)
-    else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        threads = max(1, (os.cpu_count() or 1) // args.jobs)
-        with ProcessPoolExecutor(max_workers=args.jobs, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=_share_cores, initargs=(threads,)) as pool:
-            per_cut = []
-            for cut, measured in zip(cuts, pool.map(measure, cuts, [args.method] * len(cuts))):  # in the suite's order
-                per_cut.append(measured)
-                print(f"{cut.name}: {describe(measured)}", flush=True)
+    per_cut = []
+    with contextlib.ExitStack() as stack:
+        mapped = map if args.jobs == 1 else stack.enter_context(worker_pool(args.jobs)).map
+        for cut, measured in zip(cuts, mapped(measure, cuts, [args.method] * len(cuts))):  # in the suite's order
+            per_cut.append(measured)
+            print(f"{cut.name}: {describe(measured)}", flush=True)
     return SuiteRuns(args, list(cuts), per_cut, out, suite_flag)
 
 
@@ -401,6 +390,32 @@ def _merged(runs: list[tuple]) -> tuple:
     return _combined([evaluation for evaluation, _ in runs]), sum(seconds for _, seconds in runs)
 
 
+def add_jobs(parser: argparse.ArgumentParser, help_text: str) -> None:
+    """``--jobs N`` (default 1), refused below 1: how many processes a benchmark runs at a time (``worker_pool``)."""
+
+    def at_least_one(value: str) -> int:
+        jobs = int(value)
+        if jobs < 1:
+            raise argparse.ArgumentTypeError(f"must be at least 1; got {jobs}")
+        return jobs
+
+    parser.add_argument("--jobs", type=at_least_one, default=1, help=help_text)
+
+
+def _threads_per_job(jobs: int) -> int:
+    """Threads each of ``jobs`` worker processes may use: the cores shared out."""
+    return max(1, (os.cpu_count() or 1) // jobs)
+
+
+def worker_pool(jobs: int):  # noqa: ANN201 - concurrent.futures.ProcessPoolExecutor
+    """``jobs`` spawned worker processes that share the cores out (``_share_cores``): what ``--jobs`` runs in."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_share_cores, initargs=(_threads_per_job(jobs),))
+
+
 def _share_cores(threads: int) -> None:
     """``--jobs`` worker start-up: OpenCV and onnxruntime use ``threads`` threads, so the workers do not fight."""
     from paintmatch.features import set_process_threads
@@ -457,11 +472,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="production suites: at most K references per cut, evenly spaced (default: every drawing)")
     parser.add_argument("--sheets", type=int, default=1, help="contact sheets for the first N cuts of each group (default 1)")
     parser.add_argument("--no-readme", action="store_true", help="do not rewrite the README's benchmark tables")
-    parser.add_argument("--jobs", type=int, default=1,
-                        help="tasks (one method on one group) evaluated at a time, in separate processes (default 1: sequential)")
+    add_jobs(parser, "tasks (one method on one group) evaluated at a time, in separate processes (default 1: sequential)")
     args = parser.parse_args(argv)
-    if args.jobs < 1:
-        parser.error(f"--jobs must be at least 1; got {args.jobs}")
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
 
     from paintmatch.io import write_json
@@ -472,9 +484,8 @@ def main(argv: list[str] | None = None) -> int:
     methods = _methods(args.methods)
     suites = [named_suite(data, name, small=args.small) for name in [s.strip() for s in args.suites.split(",") if s.strip()]]
 
-    threads = max(1, (os.cpu_count() or 1) // args.jobs)
     timing = ("sequential, one process" if args.jobs == 1 else
-              f"{args.jobs} processes at a time (one method of one group each), {threads} thread(s) each, so taken "
+              f"{args.jobs} processes at a time (one method of one group each), {_threads_per_job(args.jobs)} thread(s) each, so taken "
               "beside another worker (`make bench-speed` measures speed alone)")
     command = "python benchmarks/run.py" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
     md = [
@@ -516,11 +527,9 @@ def main(argv: list[str] | None = None) -> int:
             parts[suite.name, group] = [_run_group(*positional, **keywords)]
             print(_table(parts[suite.name, group][0][0]), flush=True)
     else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures import as_completed
 
-        with ProcessPoolExecutor(max_workers=args.jobs, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=_share_cores, initargs=(threads,)) as pool:
+        with worker_pool(args.jobs) as pool:
             futures = {}
             for index, task in enumerate(tasks):
                 positional, keywords = arguments(*task)

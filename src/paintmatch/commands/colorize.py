@@ -86,10 +86,10 @@ def run(args: argparse.Namespace) -> int:
         )
     if not args.quiet:
         skipped = result.passed_through
-        painters = sum(r.is_reference and not r.passed_through for r in result.frames)
-        frames = len(result.frames) - len(skipped) - painters
+        colored_inputs = sum(r.is_reference and not r.passed_through for r in result.frames)
+        frames = len(result.frames) - len(skipped) - colored_inputs
         note = f"; {len(skipped)} written through uncolored (no lines or no closed region): {', '.join(skipped)}" if skipped else ""
-        print(f"colored {frames} frame(s) from {painters} colored frame(s) -> {result.out_dir} (mean confidence "
+        print(f"colored {frames} frame(s) from {colored_inputs} colored frame(s) -> {result.out_dir} (mean confidence "
               f"{result.mean_confidence:.2f} over the regions over {FLAG_MIN_AREA} px){note}")
         upcoming = result.next_to_color if args.reference is None else None
         if upcoming is not None:  # a cut folder takes more colored frames in gt/ (one --reference only)
