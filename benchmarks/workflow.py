@@ -71,12 +71,14 @@ class Painter:
         from paintmatch.evaluate.regions import read_colored, read_truth_regions
         from paintmatch.io import read_cut, read_image
         from paintmatch.match import get_matcher
+        from paintmatch.match.memo import MatchMemo
 
         files = read_cut(cut)
         self.names = files.names
         self.lines = [read_image(path) for path in files.line]
         self.regions = [read_truth_regions(cut, name, line) for name, line in zip(self.names, self.lines)]
         self.options, self.matcher = ColorizeOptions(method=method), get_matcher(method)
+        self.memo = MatchMemo()  # the review page keeps one a cut: its runs match only the steps that changed
         self.first = self.names.index(suggest_reference(cut, close_gaps=self.options.close_gaps)[0][0])
         self.colored = {self.first: read_colored(cut, self.names[self.first])}
         self.scored = [k for k in range(len(self.lines)) if k != self.first]
@@ -91,7 +93,7 @@ class Painter:
 
         start = time.perf_counter()
         results = colorize_frames(self.lines, colored, names=self.names, matcher=self.matcher, options=self.options,
-                                  overrides=overrides)
+                                  overrides=overrides, memo=self.memo)
         self.seconds += time.perf_counter() - start
         if not self.components:
             self.components = int(sum((results[k].frame.seg.areas > FLAG_MIN_AREA).sum() for k in self.scored))

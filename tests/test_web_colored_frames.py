@@ -59,8 +59,14 @@ def test_the_frame_to_color_next_fixed_becomes_a_colored_frame_and_can_be_droppe
         # gt/'s colored input cannot be dropped, nor made again; the made one can be dropped.
         assert error_of(client.delete("/api/cuts/demo/frames/0000/colored")) == "not_made_here"
         assert error_of(client.post(f"/api/cuts/demo/frames/{chosen}/colored")) == "already_colored"
+        matched, reused = cut.match_memo.misses, cut.match_memo.hits
         response = client.delete(f"/api/cuts/demo/frames/{chosen}/colored")
         assert response.status_code == 202 and wait_job(client, response.json(), 90.0)["state"] == "done"
+        # Colored from 0000 alone again: 0000's chain crossed the made colored frame (with the lock on it) in the run
+        # before, so the page reuses those matches (``CutStore.match_memo``); the last frame, were it the one made,
+        # had been no chain's.
+        last = chosen == detail["frame_list"][-1]["name"]
+        assert (cut.match_memo.misses - matched, cut.match_memo.hits - reused) == (last, len(detail["frame_list"]) - 1 - last)
         dropped = client.get("/api/cuts/demo").json()
         assert dropped["colored_frames"] == ["0000"]
         assert not next(f for f in dropped["frame_list"] if f["name"] == chosen)["is_reference"]

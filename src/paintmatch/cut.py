@@ -27,6 +27,7 @@ import numpy as np
 from paintmatch.errors import InputError, PaintmatchError
 from paintmatch.io import os_input_error
 from paintmatch.match import Frame, Matcher, Matching, get_matcher
+from paintmatch.match.memo import MatchMemo, frame_digest
 from paintmatch.paint import LINE_MODES, FramePaint, paint, sidecar
 from paintmatch.review import FLAG_MIN_AREA, NextToColor, next_to_color
 from paintmatch.segment import Segmentation, gap_preview, line_mask, reference_colors, segment, split_by_paint
@@ -708,10 +709,24 @@ def _passed_through(frame: Frame, reason: str, seconds: float, is_reference: boo
     return FrameResult(frame.name, frame, matching, painted, "", seconds, is_reference=is_reference, passed_through=reason)
 
 
-def _match(matcher: Matcher, reference: Frame, target: Frame, anchor: Frame) -> Matching:
-    if getattr(matcher, "uses_anchor", False) and anchor is not reference:
-        return matcher.match(reference, target, anchor=anchor)  # type: ignore[call-arg]
-    return matcher.match(reference, target)
+def _match(matcher: Matcher, reference: Frame, target: Frame, anchor: Frame,
+           memo: MatchMemo | None = None, digests: tuple[bytes, bytes, bytes] | None = None) -> Matching:
+    """``target`` matched from ``reference`` (and ``anchor``, for a matcher that uses one); with a ``memo``, the match
+    kept from an earlier run where ``digests`` (``frame_digest`` of reference, target, anchor) and the colors agree."""
+    with_anchor = getattr(matcher, "uses_anchor", False) and anchor is not reference
+    key = None
+    if memo is not None and digests is not None:
+        key = memo.key((digests[0], reference.colors), digests[1], (digests[2], anchor.colors) if with_anchor else None)
+        kept = memo.get(key)
+        if kept is not None:
+            return kept
+    if with_anchor:
+        matching = matcher.match(reference, target, anchor=anchor)  # type: ignore[call-arg]
+    else:
+        matching = matcher.match(reference, target)
+    if key is not None:
+        memo.put(key, matching)
+    return matching
 
 
 def _apply_overrides(matching: Matching, overrides: dict[int, Sequence[int]] | None) -> Matching:
@@ -739,6 +754,7 @@ def colorize_frames(
     sink: FrameSink | None = None,
     cancel: Callable[[], bool] | None = None,
     gap_edits: Mapping[int, Mapping[str, Sequence]] | None = None,
+    memo: MatchMemo | None = None,
 ) -> list[FrameResult] | list[FrameSummary]:
     """Color a sequence of line frames from the colored ones.
 
@@ -772,6 +788,10 @@ def colorize_frames(
         Checked before every frame; True stops the run with ``Cancelled``.
     gap_edits : dict of int -> dict, optional
         Frame index -> the painter's closures added and removed in review (``segment_frame``'s ``edits``).
+    memo : MatchMemo, optional
+        The matches of earlier runs over this cut (the review page keeps one a cut): a step whose frames, components
+        and colors are the same as in a kept one takes its match instead of matching again, and every match made is
+        kept. The results are the same as without it.
 
     Returns
     -------
@@ -798,6 +818,9 @@ def colorize_frames(
     for index in colored:
         if not 0 <= index < len(lines):
             raise ValueError(f"colored frame index {index} is outside 0..{len(lines) - 1}")
+    if memo is not None:  # the memo answers for one matcher: the named method and settings, or the object given
+        memo.use(f"object {id(matcher)}" if matcher is not None
+                 else f"{options.method} {sorted(options.matcher_params.items())!r}", matcher)
     matcher = matcher or get_matcher(options.method, **options.matcher_params)
     overrides = overrides or {}
     gap_edits = gap_edits or {}
@@ -833,6 +856,7 @@ def colorize_frames(
             raise Cancelled("stopped before every frame was colored: nothing was written")
 
     held: dict[int, Frame] = {}  # frames still needed as a source or an anchor
+    digests: dict[int, bytes] = {}  # with a memo: frame_digest of the colored frames
     skipped: set[int] = set()
     for index in sorted(colored):
         check_cancel()
@@ -868,6 +892,8 @@ def colorize_frames(
         frame = frame.with_colors(matching.colors)
         painted = paint(frame, matching, line_mode=options.line_mode)
         held[index] = frame
+        if memo is not None:
+            digests[index] = frame_digest(frame)
         finish(index, FrameResult(names[index], frame, matching, painted, names[index], time.perf_counter() - start, is_reference=True))
         del painted
     usable = [i for i in colored if i not in skipped]
@@ -883,6 +909,7 @@ def colorize_frames(
     for chain in chains:
         source = chain.anchor
         reference = held[source]
+        source_digest = digests.get(source, b"")  # with a memo: the chain's last frame's frame_digest
         for target, role in zip(chain.targets, chain.roles):
             check_cancel()
             if target in skipped:  # found blank by the first side's chain, and written through then
@@ -901,7 +928,12 @@ def colorize_frames(
                 skipped.add(target)  # the chain goes on from the last frame it colored
                 finish(target, _passed_through(frame, reason, time.perf_counter() - start, False))
                 continue
-            matching = _apply_overrides(_match(matcher, reference, frame, held[chain.anchor]), overrides.get(target))
+            steps = None
+            if memo is not None:
+                target_digest = frame_digest(frame)
+                steps = (source_digest, target_digest, digests[chain.anchor])
+            matching = _apply_overrides(_match(matcher, reference, frame, held[chain.anchor], memo, steps),
+                                        overrides.get(target))
             seconds = time.perf_counter() - start
             own = frame.with_colors(matching.colors)  # this chain's next reference
             if role == THROUGH:  # a colored frame crossed: its match only carries the chain on
@@ -919,6 +951,8 @@ def colorize_frames(
                 finish(target, FrameResult(names[target], result_frame, matching, painted, names[colored_from], seconds))
                 del painted, result_frame
             reference, source = own, target
+            if memo is not None:
+                source_digest = target_digest
             del frame
         chains_left[chain.anchor] -= 1
         for index in [i for i, left in chains_left.items() if left == 0 and i in held]:

@@ -44,6 +44,7 @@ import numpy as np
 
 from paintmatch.errors import InputError
 from paintmatch.match import Frame, Matching
+from paintmatch.match.memo import MatchMemo
 from paintmatch.paint import color_hex
 from paintmatch.web.errors import ApiError
 
@@ -278,6 +279,7 @@ class CutStore:
         self._frames: dict[str, FrameState] = {}
         self._frames_lock = threading.Lock()
         self._palettes: dict[str, tuple[tuple[int, int], Any, list[tuple[str, int]]]] = {}  # name -> (file stamp, seg, palette)
+        self.match_memo = MatchMemo()  # the matches of this cut's earlier colorize runs, reused where nothing changed
         self.state = self._read_state()
 
     # ------------------------------------------------------------------ state on disk
@@ -536,7 +538,9 @@ class CutStore:
         """Color every frame from the colored inputs, keeping every locked correction and gap edit.
 
         Runs under the cut's lock (call it from a job thread). Clears the undo history. Frames with
-        gap edits are segmented with their edits (``colorize_frames``'s ``gap_edits``).
+        gap edits are segmented with their edits (``colorize_frames``'s ``gap_edits``). The matches of the cut's
+        earlier runs in this server are reused where their frames and colors are the same (``match_memo``): after
+        **Make colored frame**, only the new colored frame's chains are matched.
 
         Returns
         -------
@@ -562,6 +566,7 @@ class CutStore:
                     list(self.files.line), colored, names=self.names, options=options, overrides=overrides,
                     progress=progress, sink=lambda r: states.__setitem__(r.name, _state_of(r)),
                     gap_edits={index[f]: edits for f, edits in self.gap_edits().items() if f in index},
+                    memo=self.match_memo,
                 )
                 newly = self._drop_stale_corrections(states)
                 dropped += newly
