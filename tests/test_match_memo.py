@@ -14,7 +14,7 @@ import pytest
 from paintmatch.cut import THROUGH, ColorizeOptions, colorize_frames, key_chains
 from paintmatch.io import read_image
 from paintmatch.match import Matching
-from paintmatch.match.memo import MatchMemo
+from paintmatch.match.memo import MatchMemo, segmentation_key
 from paintmatch.paint import paint
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "demo-cut"
@@ -55,6 +55,8 @@ def test_a_new_colored_frame_matches_only_its_own_chains_and_the_cut_comes_out_t
     assert any(THROUGH in c.roles for c in chains if c.anchor == 0)
     assert memo.hits == _steps(n, [0, 3], anchors={0}) > 0
     assert memo.misses == _steps(n, [0]) + _steps(n, [0, 3], anchors={3})
+    # Every line frame was segmented once, by the first run: each visit of the second took that segmentation.
+    assert (memo.segment_misses, memo.segment_hits) == (n - 1, _steps(n, [0, 3]))
 
 
 def test_a_locked_fix_matches_again_only_the_frames_after_it_on_its_chain(demo) -> None:  # noqa: ANN001
@@ -74,15 +76,20 @@ def test_a_locked_fix_matches_again_only_the_frames_after_it_on_its_chain(demo) 
     assert (memo.hits, memo.misses) == (n - 2 - len(changed), 1 + len(changed))
 
 
-def test_a_memo_answers_for_one_matcher_only(demo) -> None:  # noqa: ANN001
+def test_a_memo_keeps_each_matchers_matches_apart(demo) -> None:  # noqa: ANN001
     lines, colored0 = demo
     memo = MatchMemo()
     colorize_frames(lines[:3], {0: colored0}, options=ColorizeOptions(method="simple"), memo=memo)
-    assert (memo.hits, memo.misses) == (0, 2)
-    # Another method: nothing kept is its, every step is matched (and the other method's matches are forgotten).
+    assert (memo.hits, memo.misses, memo.segment_misses) == (0, 2, 2)
+    # Another method: the segmentations are the same, the matches its own.
     results = colorize_frames(lines[:3], {0: colored0}, options=ColorizeOptions(method="overlap"), memo=memo)
-    assert (memo.hits, memo.misses, len(memo)) == (0, 4, 2)
+    assert (memo.hits, memo.misses, len(memo), memo.segment_hits) == (0, 4, 4, 2)
     _same(results, colorize_frames(lines[:3], {0: colored0}, options=ColorizeOptions(method="overlap")))
+    # A matcher object given (as evaluation passes one) is its own, apart from the method of the same name.
+    from paintmatch.match import get_matcher
+
+    colorize_frames(lines[:3], {0: colored0}, matcher=get_matcher("simple"), memo=memo)
+    assert (memo.hits, memo.misses) == (0, 6)
 
 
 def _matching(n: int, value: int) -> Matching:
@@ -92,8 +99,7 @@ def _matching(n: int, value: int) -> Matching:
 
 def test_the_memo_keeps_the_last_used_matches_and_hands_out_copies() -> None:
     memo = MatchMemo(max_matches=2)
-    memo.use("simple")
-    keys = [memo.key((bytes([k]) * 32, np.zeros((1, 4), np.uint8)), b"t" * 32, None) for k in range(3)]
+    keys = [memo.key("simple", (bytes([k]) * 32, np.zeros((1, 4), np.uint8)), b"t" * 32, None) for k in range(3)]
     assert len(set(keys)) == 3
     memo.put(keys[0], _matching(2, 0))
     memo.put(keys[1], _matching(2, 1))
@@ -103,7 +109,25 @@ def test_the_memo_keeps_the_last_used_matches_and_hands_out_copies() -> None:
     assert memo.get(keys[1]) is None and len(memo) == 2
     assert memo.get(keys[0]).colors.max() == 0
     # The anchor's colors are part of the step.
-    anchored = memo.key((b"r" * 32, np.zeros((1, 4), np.uint8)), b"t" * 32, (b"a" * 32, np.ones((1, 4), np.uint8)))
-    assert anchored != memo.key((b"r" * 32, np.zeros((1, 4), np.uint8)), b"t" * 32, (b"a" * 32, np.zeros((1, 4), np.uint8)))
+    reference = (b"r" * 32, np.zeros((1, 4), np.uint8))
+    anchored = memo.key("simple", reference, b"t" * 32, (b"a" * 32, np.ones((1, 4), np.uint8)))
+    assert anchored != memo.key("simple", reference, b"t" * 32, (b"a" * 32, np.zeros((1, 4), np.uint8)))
+    assert anchored != memo.key("overlap", reference, b"t" * 32, (b"a" * 32, np.ones((1, 4), np.uint8)))
     with pytest.raises(ValueError, match="at least 1"):
         MatchMemo(max_matches=0)
+
+
+def test_the_memo_keeps_segmented_frames_up_to_its_bytes(demo) -> None:  # noqa: ANN001
+    from paintmatch.cut import segment_frame
+
+    lines, _ = demo
+    frames = [segment_frame(line, f"{k:04d}", "auto") for k, line in enumerate(lines[:3])]
+    size = lines[0].nbytes + sum(v.nbytes for v in vars(frames[0][0].seg).values() if isinstance(v, np.ndarray))
+    memo = MatchMemo(max_frame_bytes=2 * size + size // 2)
+    keys = [segmentation_key(line, "auto") for line in lines[:3]]
+    assert segmentation_key(lines[0], "auto", {"added": [[1, 2, 3, 4]]}) != keys[0] != segmentation_key(lines[0], 2)
+    for key, (frame, reason) in zip(keys, frames):
+        memo.keep_segmented(key, frame, reason)
+    assert memo.segmented(keys[0], "0000") is None  # the first kept went when the third came
+    again, reason = memo.segmented(keys[2], "0007")  # a held drawing: the same segmentation under its own name
+    assert again.name == "0007" and again.seg is frames[2][0].seg and reason is None

@@ -27,7 +27,7 @@ import numpy as np
 from paintmatch.errors import InputError, PaintmatchError
 from paintmatch.io import os_input_error
 from paintmatch.match import Frame, Matcher, Matching, get_matcher
-from paintmatch.match.memo import MatchMemo, frame_digest
+from paintmatch.match.memo import MatchMemo, segmentation_key
 from paintmatch.paint import LINE_MODES, FramePaint, paint, sidecar
 from paintmatch.review import FLAG_MIN_AREA, NextToColor, next_to_color
 from paintmatch.segment import Segmentation, gap_preview, line_mask, reference_colors, segment, split_by_paint
@@ -709,14 +709,17 @@ def _passed_through(frame: Frame, reason: str, seconds: float, is_reference: boo
     return FrameResult(frame.name, frame, matching, painted, "", seconds, is_reference=is_reference, passed_through=reason)
 
 
-def _match(matcher: Matcher, reference: Frame, target: Frame, anchor: Frame,
-           memo: MatchMemo | None = None, digests: tuple[bytes, bytes, bytes] | None = None) -> Matching:
+def _match(matcher: Matcher, reference: Frame, target: Frame, anchor: Frame, memo: MatchMemo | None = None,
+           keys: tuple[str, bytes, bytes, bytes] | None = None) -> Matching:
     """``target`` matched from ``reference`` (and ``anchor``, for a matcher that uses one); with a ``memo``, the match
-    kept from an earlier run where ``digests`` (``frame_digest`` of reference, target, anchor) and the colors agree."""
+    kept from an earlier run where ``keys`` (the matcher's ``MatchMemo.matcher_key``, the ``segmentation_key`` of
+    reference, target and anchor) and the colors agree."""
     with_anchor = getattr(matcher, "uses_anchor", False) and anchor is not reference
     key = None
-    if memo is not None and digests is not None:
-        key = memo.key((digests[0], reference.colors), digests[1], (digests[2], anchor.colors) if with_anchor else None)
+    if memo is not None and keys is not None:
+        matcher_key, reference_key, target_key, anchor_key = keys
+        key = memo.key(matcher_key, (reference_key, reference.colors), target_key,
+                       (anchor_key, anchor.colors) if with_anchor else None)
         kept = memo.get(key)
         if kept is not None:
             return kept
@@ -789,9 +792,9 @@ def colorize_frames(
     gap_edits : dict of int -> dict, optional
         Frame index -> the painter's closures added and removed in review (``segment_frame``'s ``edits``).
     memo : MatchMemo, optional
-        The matches of earlier runs over this cut (the review page keeps one a cut): a step whose frames, components
-        and colors are the same as in a kept one takes its match instead of matching again, and every match made is
-        kept. The results are the same as without it.
+        Segmentations and matches of earlier runs (the review page keeps one a workspace): a line frame whose line art
+        and gap edits were segmented before takes that segmentation (and its features), a step whose frames and colors
+        were matched before takes that match; what is made is kept. The results are the same as without it.
 
     Returns
     -------
@@ -818,9 +821,10 @@ def colorize_frames(
     for index in colored:
         if not 0 <= index < len(lines):
             raise ValueError(f"colored frame index {index} is outside 0..{len(lines) - 1}")
-    if memo is not None:  # the memo answers for one matcher: the named method and settings, or the object given
-        memo.use(f"object {id(matcher)}" if matcher is not None
-                 else f"{options.method} {sorted(options.matcher_params.items())!r}", matcher)
+    matcher_key = ""  # with a memo: the name this matcher's matches are kept under
+    if memo is not None:
+        matcher_key = (memo.matcher_key(matcher) if matcher is not None
+                       else memo.matcher_key(None, options.method, options.matcher_params))
     matcher = matcher or get_matcher(options.method, **options.matcher_params)
     overrides = overrides or {}
     gap_edits = gap_edits or {}
@@ -856,7 +860,20 @@ def colorize_frames(
             raise Cancelled("stopped before every frame was colored: nothing was written")
 
     held: dict[int, Frame] = {}  # frames still needed as a source or an anchor
-    digests: dict[int, bytes] = {}  # with a memo: frame_digest of the colored frames
+    segmentation_keys: dict[int, bytes] = {}  # with a memo: segmentation_key of the colored frames
+
+    def segmented(index: int, line: np.ndarray) -> tuple[Frame, str | None, bytes]:
+        """``segment_frame`` of a line frame (kept in the memo, or from it), and its ``segmentation_key`` (b"" without
+        a memo)."""
+        edits = gap_edits.get(index)
+        if memo is None:
+            return (*segment_frame(line, names[index], options.close_gaps, edits=edits), b"")
+        key = segmentation_key(line, options.close_gaps, edits)
+        found = memo.segmented(key, names[index])
+        if found is None:
+            found = segment_frame(line, names[index], options.close_gaps, edits=edits)
+            memo.keep_segmented(key, *found)
+        return (*found, key)
     skipped: set[int] = set()
     for index in sorted(colored):
         check_cancel()
@@ -880,6 +897,9 @@ def colorize_frames(
             if split is not frame.seg:
                 frame = Frame(line=frame.line, seg=split, name=frame.name)
         colors = reference_colors(image, frame.seg)
+        if memo is not None:
+            segmentation_keys[index] = segmentation_key(line, options.close_gaps, gap_edits.get(index),
+                                              colored=image if options.split_by_paint else None)
         del image
         n = frame.n
         matching = Matching(
@@ -892,8 +912,6 @@ def colorize_frames(
         frame = frame.with_colors(matching.colors)
         painted = paint(frame, matching, line_mode=options.line_mode)
         held[index] = frame
-        if memo is not None:
-            digests[index] = frame_digest(frame)
         finish(index, FrameResult(names[index], frame, matching, painted, names[index], time.perf_counter() - start, is_reference=True))
         del painted
     usable = [i for i in colored if i not in skipped]
@@ -909,7 +927,7 @@ def colorize_frames(
     for chain in chains:
         source = chain.anchor
         reference = held[source]
-        source_digest = digests.get(source, b"")  # with a memo: the chain's last frame's frame_digest
+        source_key = segmentation_keys.get(source, b"")  # with a memo: the chain's last frame's segmentation_key
         for target, role in zip(chain.targets, chain.roles):
             check_cancel()
             if target in skipped:  # found blank by the first side's chain, and written through then
@@ -922,17 +940,14 @@ def colorize_frames(
                     f"line frames {names[source]} and {names[target]} differ in size: every frame of a cut "
                     "must have the same size"
                 )
-            frame, reason = segment_frame(line, names[target], options.close_gaps, edits=gap_edits.get(target))
+            frame, reason, target_key = segmented(target, line)
             del line
             if reason:
                 skipped.add(target)  # the chain goes on from the last frame it colored
                 finish(target, _passed_through(frame, reason, time.perf_counter() - start, False))
                 continue
-            steps = None
-            if memo is not None:
-                target_digest = frame_digest(frame)
-                steps = (source_digest, target_digest, digests[chain.anchor])
-            matching = _apply_overrides(_match(matcher, reference, frame, held[chain.anchor], memo, steps),
+            keys = (matcher_key, source_key, target_key, segmentation_keys[chain.anchor]) if memo is not None else None
+            matching = _apply_overrides(_match(matcher, reference, frame, held[chain.anchor], memo, keys),
                                         overrides.get(target))
             seconds = time.perf_counter() - start
             own = frame.with_colors(matching.colors)  # this chain's next reference
@@ -950,9 +965,7 @@ def colorize_frames(
                 painted = paint(result_frame, matching, line_mode=options.line_mode)
                 finish(target, FrameResult(names[target], result_frame, matching, painted, names[colored_from], seconds))
                 del painted, result_frame
-            reference, source = own, target
-            if memo is not None:
-                source_digest = target_digest
+            reference, source, source_key = own, target, target_key
             del frame
         chains_left[chain.anchor] -= 1
         for index in [i for i, left in chains_left.items() if left == 0 and i in held]:

@@ -1,75 +1,105 @@
-"""Matches kept between runs over one cut, reused where a step's inputs are the same.
+"""Matches and segmentations kept between runs over one cut, reused where a step's inputs are the same.
 
 A painter working in the review page colors the same cut again and again: after each **Make colored frame**, each
-locked fix, each gap edit. Most matching steps of the new run are the old run's steps again: a colored frame's chains
-do not change when another colored frame is added (they cross it with colors of their own), and a chain changes only
-from the first frame whose line art, closures or locked colors changed. ``MatchMemo`` keeps each step's match under a
-digest of everything the matcher reads (the reference frame's line art, components and colors, the target's line art
-and components, the anchor's likewise, and which matcher), so that a run matches only the steps whose inputs are new.
+locked fix, each gap edit. Most steps of the new run are the old run's steps again: a colored frame's chains do not
+change when another colored frame is added (they cross it with colors of their own), and a chain changes only from the
+first frame whose line art, closures or locked colors changed. ``MatchMemo`` keeps each frame's segmentation under a
+digest of what segmenting reads (the line art, the gap closing setting, the painter's gap edits), and each step's match
+under the digests of its frames with their colors (reference, target, anchor), so that a run segments and matches only
+what is new. Within one run it also spares the frames that several colored frames' chains cross their segmenting.
 
-Written by hand: ``functools.lru_cache`` keys on the arguments' identity or hash, and frames are new objects (holding
-arrays, which do not hash) on every run; here the key is a digest of their contents.
+Written by hand: ``functools.lru_cache`` keys on the arguments' identity or hash, and frames are new arrays (which do not
+hash) on every run; here the key is a digest of their contents, and the frames kept are bounded by their bytes.
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
+import json
+import threading
 from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from paintmatch.match import Frame, Matching
 
-__all__ = ["MatchMemo", "frame_digest"]
+__all__ = ["MatchMemo", "segmentation_key"]
 
 #: Matches kept per memo: a match is 13 bytes a component (a few kB a frame), so 4,096 of them stay under ~20 MB and
 #: cover every step of a 100-frame cut with 20 colored frames.
 MAX_MATCHES = 4096
+#: Bytes of segmented frames kept per memo: a 1024 px frame of production-dev cut_004 holds 14 MB once matched (labels
+#: 4.2, line classes 1, line art 4.2, the rest of the segmentation 0.1, features 0.3), a 1600 px one ~34 MB: every
+#: frame of a 36-drawing cut at 1024 px, or 15 at 1600 px; past it the least recently used is segmented again.
+MAX_FRAME_BYTES = 512 * 2**20
 
 
-def frame_digest(frame: Frame) -> bytes:
-    """(32,) bytes: a digest of a segmented frame's line art and components (``labels``, ``line_class``, the
-    background flag); the same for the same frame segmented the same way on any run."""
+def segmentation_key(line: np.ndarray, close_gaps: int | str, edits: Mapping[str, Sequence] | None = None,
+                     colored: np.ndarray | None = None) -> bytes:
+    """(32,) bytes: a digest of what segmenting a frame reads: its (H, W, 4) uint8 line art, the gap closing setting,
+    the painter's gap ``edits``, and for a colored frame its (H, W, 4) uint8 ``colored`` image (read through its paint,
+    ``split_by_paint``). The same frame segmented the same way on any run has the same key."""
     digest = hashlib.blake2b(digest_size=32)
-    for array in (frame.line, frame.seg.labels, frame.seg.line_class):
+    for array in (line, colored):
+        if array is None:
+            digest.update(b"none")
+            continue
         digest.update(str((array.dtype.str, array.shape)).encode())
         digest.update(np.ascontiguousarray(array).data)
-    digest.update(b"transparent" if frame.seg.transparent else b"opaque")
+    digest.update(json.dumps([str(close_gaps), edits or {}], sort_keys=True).encode())
     return digest.digest()
 
 
-class MatchMemo:
-    """Matches by their inputs' digest, the ``max_matches`` last used kept; one memo per cut and matcher.
+def _frame_bytes(frame: Frame) -> int:
+    """The bytes a kept segmented frame holds: its line art and its segmentation's arrays (features come on top)."""
+    arrays = [frame.line, *(value for value in vars(frame.seg).values() if isinstance(value, np.ndarray))]
+    return sum(array.nbytes for array in arrays)
 
-    ``colorize_frames(..., memo=...)`` asks it before every match and stores every match it makes. The matcher's name
-    (``matcher_key``) is part of every key; ``use`` forgets everything when it changes, so a memo never answers for
-    another matcher. ``hits`` and ``misses`` count the lookups (for tests and logs).
+
+class MatchMemo:
+    """Matches by their inputs' digest, the ``max_matches`` last used kept, and segmented line frames by
+    ``segmentation_key``, the last used up to ``max_frame_bytes``.
+
+    ``colorize_frames(..., memo=...)`` asks it before segmenting a line frame and before every match, and keeps what it
+    makes. Every key is a digest of contents, and a match's names its matcher (``matcher_key``), so one memo may serve
+    every cut of a workspace and every method; its methods may be called from several threads. ``hits`` and
+    ``misses`` count the matches looked up, ``segment_hits`` and ``segment_misses`` the segmentations.
     """
 
-    def __init__(self, max_matches: int = MAX_MATCHES) -> None:
+    def __init__(self, max_matches: int = MAX_MATCHES, max_frame_bytes: int = MAX_FRAME_BYTES) -> None:
         if max_matches < 1:
             raise ValueError(f"max_matches must be at least 1; got {max_matches}")
-        self.max_matches = max_matches
+        self.max_matches, self.max_frame_bytes = max_matches, max_frame_bytes
         self._matches: OrderedDict[bytes, Matching] = OrderedDict()
-        self._matcher_key: str | None = None
-        self._matcher: object | None = None  # held so that an ``id`` in ``matcher_key`` is never reused
-        self.hits = self.misses = 0
+        self._frames: OrderedDict[bytes, tuple[Frame, str | None, int]] = OrderedDict()  # key -> (frame, reason, bytes)
+        self._frame_bytes = 0
+        self._held: dict[str, object] = {}  # matchers named by their id, held so that the id is never another's
+        self._lock = threading.Lock()
+        self.hits = self.misses = self.segment_hits = self.segment_misses = 0
 
     def __len__(self) -> int:
+        """The matches kept."""
         return len(self._matches)
 
-    def use(self, matcher_key: str, matcher: object | None = None) -> None:
-        """Start a run with the matcher named ``matcher_key`` (held, with ``matcher``): a new one forgets every match."""
-        if matcher_key != self._matcher_key:
-            self._matches.clear()
-            self._matcher_key, self._matcher = matcher_key, matcher
+    def matcher_key(self, matcher: object, method: str | None = None, params: Mapping[str, object] | None = None) -> str:
+        """The name a matcher's matches are kept under: its registered ``method`` and ``params`` where it was built
+        from them (the same on every run), else the object itself (held by the memo)."""
+        if method is not None:
+            return f"{method} {sorted((params or {}).items())!r}"
+        key = f"object {id(matcher)}"
+        with self._lock:
+            self._held[key] = matcher
+        return key
 
     @staticmethod
-    def key(reference: tuple[bytes, np.ndarray], target: bytes, anchor: tuple[bytes, np.ndarray] | None) -> bytes:
-        """The digest of one step: ``reference`` and ``anchor`` as (``frame_digest``, (n, 4) uint8 colors), ``target``
-        a ``frame_digest``; ``anchor`` None where the matcher is given none."""
-        digest = hashlib.blake2b(digest_size=32)
+    def key(matcher_key: str, reference: tuple[bytes, np.ndarray], target: bytes,
+            anchor: tuple[bytes, np.ndarray] | None) -> bytes:
+        """The digest of one step: the matcher's ``matcher_key``; ``reference`` and ``anchor`` as
+        (``segmentation_key``, (n, 4) uint8 colors), ``target`` a ``segmentation_key``; ``anchor`` None where the
+        matcher is given none."""
+        digest = hashlib.blake2b(matcher_key.encode(), digest_size=32)
         for frame, colors in (reference, anchor or (b"no anchor", np.zeros((0, 4), np.uint8))):
             digest.update(frame)
             digest.update(str(colors.shape).encode())
@@ -79,17 +109,48 @@ class MatchMemo:
 
     def get(self, key: bytes) -> Matching | None:
         """A copy of the match kept under ``key`` (the caller may change it), or None."""
-        found = self._matches.get(key)
-        if found is None:
-            self.misses += 1
-            return None
-        self.hits += 1
-        self._matches.move_to_end(key)
+        with self._lock:
+            found = self._matches.get(key)
+            if found is None:
+                self.misses += 1
+                return None
+            self.hits += 1
+            self._matches.move_to_end(key)
         return copy.deepcopy(found)
 
     def put(self, key: bytes, matching: Matching) -> None:
         """Keep a copy of ``matching`` under ``key``; the least recently used match goes past ``max_matches``."""
-        self._matches[key] = copy.deepcopy(matching)
-        self._matches.move_to_end(key)
-        while len(self._matches) > self.max_matches:
-            self._matches.popitem(last=False)
+        kept = copy.deepcopy(matching)
+        with self._lock:
+            self._matches[key] = kept
+            self._matches.move_to_end(key)
+            while len(self._matches) > self.max_matches:
+                self._matches.popitem(last=False)
+
+    def segmented(self, key: bytes, name: str) -> tuple[Frame, str | None] | None:
+        """The segmented frame kept under ``key`` (a ``segmentation_key``), named ``name``, and why it cannot be colored
+        (``segment_frame``'s reason), or None. It shares its segmentation and features with the one kept."""
+        with self._lock:
+            found = self._frames.get(key)
+            if found is None:
+                self.segment_misses += 1
+                return None
+            self.segment_hits += 1
+            self._frames.move_to_end(key)
+        frame, reason, _ = found
+        return Frame(line=frame.line, seg=frame.seg, name=name, cache=frame.cache), reason
+
+    def keep_segmented(self, key: bytes, frame: Frame, reason: str | None) -> None:
+        """Keep a segmented frame (without its colors) under ``key``; the least recently used go past
+        ``max_frame_bytes`` (a frame larger than it is not kept)."""
+        size = _frame_bytes(frame)
+        kept = (Frame(line=frame.line, seg=frame.seg, name=frame.name, cache=frame.cache), reason, size)
+        with self._lock:
+            if key in self._frames:
+                self._frame_bytes -= self._frames.pop(key)[2]
+            if size > self.max_frame_bytes:
+                return
+            self._frames[key] = kept
+            self._frame_bytes += size
+            while self._frame_bytes > self.max_frame_bytes:
+                self._frame_bytes -= self._frames.popitem(last=False)[1][2]

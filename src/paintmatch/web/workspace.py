@@ -263,9 +263,12 @@ class CutStore:
     workspace : Path, optional
         The workspace folder (default: the cut folder's parent). A frame file that is a link leading
         outside it is refused (403 ``outside_workspace``), when the cut is opened and at every read.
+    match_memo : MatchMemo, optional
+        Segmentations and matches kept between colorize runs (the workspace's, shared by its cuts; default a new one).
     """
 
-    def __init__(self, root: Path, state_dir: Path, *, history_limit: int = 30, workspace: Path | None = None):
+    def __init__(self, root: Path, state_dir: Path, *, history_limit: int = 30, workspace: Path | None = None,
+                 match_memo: MatchMemo | None = None):
         self.name = root.name
         self.root = root
         self.workspace = (workspace or root.parent).resolve()
@@ -279,7 +282,7 @@ class CutStore:
         self._frames: dict[str, FrameState] = {}
         self._frames_lock = threading.Lock()
         self._palettes: dict[str, tuple[tuple[int, int], Any, list[tuple[str, int]]]] = {}  # name -> (file stamp, seg, palette)
-        self.match_memo = MatchMemo()  # the matches of this cut's earlier colorize runs, reused where nothing changed
+        self.match_memo = match_memo or MatchMemo()  # earlier colorize runs' segmentations and matches (``colorize``)
         self.state = self._read_state()
 
     # ------------------------------------------------------------------ state on disk
@@ -538,9 +541,9 @@ class CutStore:
         """Color every frame from the colored inputs, keeping every locked correction and gap edit.
 
         Runs under the cut's lock (call it from a job thread). Clears the undo history. Frames with
-        gap edits are segmented with their edits (``colorize_frames``'s ``gap_edits``). The matches of the cut's
-        earlier runs in this server are reused where their frames and colors are the same (``match_memo``): after
-        **Make colored frame**, only the new colored frame's chains are matched.
+        gap edits are segmented with their edits (``colorize_frames``'s ``gap_edits``). The segmentations and matches
+        of earlier runs in this server are reused where their frames and colors are the same (``match_memo``, the
+        workspace's): after **Make colored frame**, only the new colored frame's chains are matched.
 
         Returns
         -------
@@ -1140,6 +1143,8 @@ class Workspace:
         self.history_limit = history_limit
         self._cuts: dict[str, CutStore] = {}
         self._lock = threading.Lock()
+        # Segmentations and matches of every cut's colorize runs, reused where nothing changed (bounded: MatchMemo).
+        self.match_memo = MatchMemo()
 
     def cut_names(self) -> list[str]:
         """Sub-folders with a ``line/`` folder, sorted: any name ``is_safe_name`` accepts (spaces, any
@@ -1179,7 +1184,8 @@ class Workspace:
                 raise ApiError(404, "cut_not_found", f"the workspace has no cut {name!r} (a folder with line/ and gt/)")
             inside(self.root, name, "line")
             try:
-                store = CutStore(folder, self.state_dir / "cuts" / name, history_limit=self.history_limit, workspace=self.root)
+                store = CutStore(folder, self.state_dir / "cuts" / name, history_limit=self.history_limit, workspace=self.root,
+                                 match_memo=self.match_memo)
             except InputError as error:
                 raise ApiError(400, "bad_cut", str(error).replace(str(self.root), "<workspace>")) from None
             self._cuts[name] = store
