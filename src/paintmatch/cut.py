@@ -861,14 +861,20 @@ def colorize_frames(
 
     held: dict[int, Frame] = {}  # frames still needed as a source or an anchor
     segmentation_keys: dict[int, bytes] = {}  # with a memo: segmentation_key of the colored frames
+    line_keys: dict[int, bytes] = {}  # with a memo: segmentation_key of the line frames, from their first visit
 
-    def segmented(index: int, line: np.ndarray) -> tuple[Frame, str | None, bytes]:
-        """``segment_frame`` of a line frame (kept in the memo, or from it), and its ``segmentation_key`` (b"" without
-        a memo)."""
+    def segmented(index: int) -> tuple[Frame, str | None, bytes]:
+        """``segment_frame`` of a line frame (kept in the memo, or from it: a frame visited before in this run is not
+        read again), and its ``segmentation_key`` (b"" without a memo)."""
         edits = gap_edits.get(index)
+        if memo is not None and index in line_keys:
+            found = memo.segmented(line_keys[index], names[index])
+            if found is not None:
+                return (*found, line_keys[index])
+        line = _load(lines[index])
         if memo is None:
             return (*segment_frame(line, names[index], options.close_gaps, edits=edits), b"")
-        key = segmentation_key(line, options.close_gaps, edits)
+        key = line_keys[index] = segmentation_key(line, options.close_gaps, edits)
         found = memo.segmented(key, names[index])
         if found is None:
             found = segment_frame(line, names[index], options.close_gaps, edits=edits)
@@ -934,14 +940,12 @@ def colorize_frames(
                 advance(target)
                 continue
             start = time.perf_counter()
-            line = _load(lines[target])
-            if line.shape[:2] != reference.line.shape[:2]:
+            frame, reason, target_key = segmented(target)
+            if frame.line.shape[:2] != reference.line.shape[:2]:
                 raise InputError(
                     f"line frames {names[source]} and {names[target]} differ in size: every frame of a cut "
                     "must have the same size"
                 )
-            frame, reason, target_key = segmented(target, line)
-            del line
             if reason:
                 skipped.add(target)  # the chain goes on from the last frame it colored
                 finish(target, _passed_through(frame, reason, time.perf_counter() - start, False))
