@@ -55,8 +55,8 @@ def test_a_new_colored_frame_matches_only_its_own_chains_and_the_cut_comes_out_t
     assert any(THROUGH in c.roles for c in chains if c.anchor == 0)
     assert memo.hits == _steps(n, [0, 3], anchors={0}) > 0
     assert memo.misses == _steps(n, [0]) + _steps(n, [0, 3], anchors={3})
-    # Every line frame was segmented once, by the first run: each visit of the second took that segmentation.
-    assert (memo.segment_misses, memo.segment_hits) == (n - 1, _steps(n, [0, 3]))
+    # Every frame was segmented once, by the first run: the second took those segmentations (the colored frames' too).
+    assert (memo.segment_misses, memo.segment_hits) == (n, 2 + _steps(n, [0, 3]))
 
 
 def test_a_locked_fix_matches_again_only_the_frames_after_it_on_its_chain(demo) -> None:  # noqa: ANN001
@@ -80,10 +80,10 @@ def test_a_memo_keeps_each_matchers_matches_apart(demo) -> None:  # noqa: ANN001
     lines, colored0 = demo
     memo = MatchMemo()
     colorize_frames(lines[:3], {0: colored0}, options=ColorizeOptions(method="simple"), memo=memo)
-    assert (memo.hits, memo.misses, memo.segment_misses) == (0, 2, 2)
+    assert (memo.hits, memo.misses, memo.segment_misses) == (0, 2, 3)
     # Another method: the segmentations are the same, the matches its own.
     results = colorize_frames(lines[:3], {0: colored0}, options=ColorizeOptions(method="overlap"), memo=memo)
-    assert (memo.hits, memo.misses, len(memo), memo.segment_hits) == (0, 4, 4, 2)
+    assert (memo.hits, memo.misses, len(memo), memo.segment_hits) == (0, 4, 4, 3)
     _same(results, colorize_frames(lines[:3], {0: colored0}, options=ColorizeOptions(method="overlap")))
     # A matcher object given (as evaluation passes one) is its own, apart from the method of the same name.
     from paintmatch.match import get_matcher
@@ -113,8 +113,11 @@ def test_the_memo_keeps_the_last_used_matches_and_hands_out_copies() -> None:
     anchored = memo.key("simple", reference, b"t" * 32, (b"a" * 32, np.ones((1, 4), np.uint8)))
     assert anchored != memo.key("simple", reference, b"t" * 32, (b"a" * 32, np.zeros((1, 4), np.uint8)))
     assert anchored != memo.key("overlap", reference, b"t" * 32, (b"a" * 32, np.ones((1, 4), np.uint8)))
-    with pytest.raises(ValueError, match="at least 1"):
-        MatchMemo(max_matches=0)
+    with pytest.raises(ValueError, match="at least 0"):
+        MatchMemo(max_matches=-1)
+    nothing = MatchMemo(max_matches=0)  # segmentations only (a colorize run's own)
+    nothing.put(keys[0], _matching(2, 0))
+    assert nothing.get(keys[0]) is None and len(nothing) == 0
 
 
 def test_the_memo_keeps_segmented_frames_up_to_its_bytes(demo) -> None:  # noqa: ANN001
@@ -131,3 +134,19 @@ def test_the_memo_keeps_segmented_frames_up_to_its_bytes(demo) -> None:  # noqa:
     assert memo.segmented(keys[0], "0000") is None  # the first kept went when the third came
     again, reason = memo.segmented(keys[2], "0007")  # a held drawing: the same segmentation under its own name
     assert again.name == "0007" and again.seg is frames[2][0].seg and reason is None
+
+
+def test_a_run_from_two_colored_frames_segments_each_frame_once(demo, monkeypatch) -> None:  # noqa: ANN001
+    import paintmatch.cut as cut
+
+    lines, colored0 = demo
+    first = colorize_frames(lines, {0: colored0})
+    colored = {0: colored0, 4: paint(first[4].frame, first[4].matching.colors).image}
+    segmented = []
+    real = cut.segment_frame
+    monkeypatch.setattr(cut, "segment_frame", lambda line, name, *a, **k: segmented.append(name) or real(line, name, *a, **k))
+    results = colorize_frames(lines, colored)
+    # Both colored frames' chains cross every other frame and the other colored frame; each is segmented once.
+    assert sorted(segmented) == [f"{k:04d}" for k in range(len(lines))]
+    monkeypatch.setattr(cut, "segment_frame", real)
+    _same(results, colorize_frames(lines, colored, options=ColorizeOptions(both_keys=True), memo=MatchMemo(max_frame_bytes=0)))

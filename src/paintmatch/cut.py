@@ -27,7 +27,7 @@ import numpy as np
 from paintmatch.errors import InputError, PaintmatchError
 from paintmatch.io import os_input_error
 from paintmatch.match import Frame, Matcher, Matching, get_matcher
-from paintmatch.match.memo import MatchMemo, segmentation_key
+from paintmatch.match.memo import RUN_FRAME_BYTES, MatchMemo, segmentation_key
 from paintmatch.paint import LINE_MODES, FramePaint, paint, sidecar
 from paintmatch.review import FLAG_MIN_AREA, NextToColor, next_to_color
 from paintmatch.segment import Segmentation, gap_preview, line_mask, reference_colors, segment, split_by_paint
@@ -794,7 +794,9 @@ def colorize_frames(
     memo : MatchMemo, optional
         Segmentations and matches of earlier runs (the review page keeps one a workspace): a line frame whose line art
         and gap edits were segmented before takes that segmentation (and its features), a step whose frames and colors
-        were matched before takes that match; what is made is kept. The results are the same as without it.
+        were matched before takes that match; what is made is kept. The results are the same as without it. Without
+        one, a run with two colored frames or more keeps segmentations of its own, so that the chains of every colored
+        frame, which all cross each frame, segment it once (up to ``memo.RUN_FRAME_BYTES`` of frames held).
 
     Returns
     -------
@@ -821,6 +823,10 @@ def colorize_frames(
     for index in colored:
         if not 0 <= index < len(lines):
             raise ValueError(f"colored frame index {index} is outside 0..{len(lines) - 1}")
+    if memo is None and options.both_keys and len(colored) >= 2:
+        # This run's own: the chains of every colored frame cross each frame, segmented once. It keeps no match: a
+        # matcher given here (a test's, an evaluation's) need not be a function of its frames' contents alone.
+        memo = MatchMemo(max_matches=0, max_frame_bytes=RUN_FRAME_BYTES)
     matcher_key = ""  # with a memo: the name this matcher's matches are kept under
     if memo is not None:
         matcher_key = (memo.matcher_key(matcher) if matcher is not None
@@ -880,11 +886,13 @@ def colorize_frames(
             found = segment_frame(line, names[index], options.close_gaps, edits=edits)
             memo.keep_segmented(key, *found)
         return (*found, key)
+
     skipped: set[int] = set()
     for index in sorted(colored):
         check_cancel()
         start = time.perf_counter()
-        line = _load(lines[index])
+        frame, reason, _ = segmented(index)  # kept under its line art's key: the other chains cross it unsplit
+        line = frame.line
         image = _load(colored[index])
         if image.shape[:2] != line.shape[:2]:
             h, w = line.shape[:2]
@@ -892,7 +900,6 @@ def colorize_frames(
                 f"colored frame {names[index]} is {image.shape[1]}x{image.shape[0]} but its line frame is "
                 f"{w}x{h}: the colored frame must have the line frame's size"
             )
-        frame, reason = segment_frame(line, names[index], options.close_gaps, edits=gap_edits.get(index))
         if reason:
             skipped.add(index)
             finish(index, _passed_through(frame, reason, time.perf_counter() - start, True))
@@ -904,8 +911,8 @@ def colorize_frames(
                 frame = Frame(line=frame.line, seg=split, name=frame.name)
         colors = reference_colors(image, frame.seg)
         if memo is not None:
-            segmentation_keys[index] = segmentation_key(line, options.close_gaps, gap_edits.get(index),
-                                              colored=image if options.split_by_paint else None)
+            segmentation_keys[index] = segmentation_key(
+                line, options.close_gaps, gap_edits.get(index), colored=image if options.split_by_paint else None)
         del image
         n = frame.n
         matching = Matching(
