@@ -1,4 +1,4 @@
-"""Matches and segmentations kept between runs over one cut, reused where a step's inputs are the same.
+"""Matches and segmentations kept between runs over a cut, reused where a step's inputs are the same.
 
 A painter working in the review page colors the same cut again and again: after each **Make colored frame**, each
 locked fix, each gap edit. Most steps of the new run are the old run's steps again: a colored frame's chains do not
@@ -31,8 +31,9 @@ __all__ = ["MAX_FRAME_BYTES", "MAX_MATCHES", "RUN_FRAME_BYTES", "MatchMemo", "se
 #: cover every step of a 100-frame cut with 20 colored frames.
 MAX_MATCHES = 4096
 #: Bytes of segmented frames kept per memo: a 1024 px frame of production-dev cut_004 holds 14 MB once matched (labels
-#: 4.2, line classes 1, line art 4.2, the rest of the segmentation 0.1, features 0.3), a 1600 px one ~34 MB: every
-#: frame of a 36-drawing cut at 1024 px, or 15 at 1600 px; past it the least recently used is segmented again.
+#: 4.2, line classes 1, line art 4.2, the rest of the segmentation 0.1, features 0.3), a 1600 px one ~24 MB by the same
+#: arrays: every frame of a 36-drawing cut at 1024 px, or 21 at 1600 px; past it the least recently used is segmented
+#: again.
 MAX_FRAME_BYTES = 512 * 2**20
 #: Bytes of segmented frames a ``colorize`` run from several colored frames keeps on its own (``colorize_frames``; no
 #: match), so that the chains of each colored frame segment a frame once: every frame of an 8-drawing cut at 1024 px;
