@@ -78,7 +78,7 @@ class Painter:
         self.lines = [read_image(path) for path in files.line]
         self.regions = [read_truth_regions(cut, name, line) for name, line in zip(self.names, self.lines)]
         self.options, self.matcher = ColorizeOptions(method=method), get_matcher(method)
-        self.memo = MatchMemo()  # the review page keeps one a cut: its runs match only the steps that changed
+        self.memo = MatchMemo()  # as the review page keeps one (a workspace's): its runs match only the steps that changed
         self.first = self.names.index(suggest_reference(cut, close_gaps=self.options.close_gaps)[0][0])
         self.colored = {self.first: read_colored(cut, self.names[self.first])}
         self.scored = [k for k in range(len(self.lines)) if k != self.first]

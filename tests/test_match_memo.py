@@ -64,7 +64,7 @@ def test_a_locked_fix_matches_again_only_the_frames_after_it_on_its_chain(demo) 
     n = len(lines)
     memo = MatchMemo()
     before = colorize_frames(lines, {0: colored0}, memo=memo)
-    memo.hits = memo.misses = 0
+    hits, misses = memo.hits, memo.misses
     pink = (255, 0, 200, 255)
     overrides = {2: {0: pink, 1: pink}}
     fixed = colorize_frames(lines, {0: colored0}, overrides=overrides, memo=memo)
@@ -73,7 +73,7 @@ def test_a_locked_fix_matches_again_only_the_frames_after_it_on_its_chain(demo) 
     # Frames 1 and 2 are matched as before (the fix comes after frame 2's match), frame 3 again from the fixed frame 2;
     # each later frame again where the frame before it came out otherwise.
     changed = [k for k in range(4, n) if not np.array_equal(fixed[k - 1].matching.colors, before[k - 1].matching.colors)]
-    assert (memo.hits, memo.misses) == (n - 2 - len(changed), 1 + len(changed))
+    assert (memo.hits - hits, memo.misses - misses) == (n - 2 - len(changed), 1 + len(changed))
 
 
 def test_a_memo_keeps_each_matchers_matches_apart(demo) -> None:  # noqa: ANN001

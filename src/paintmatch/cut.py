@@ -27,7 +27,7 @@ import numpy as np
 from paintmatch.errors import InputError, PaintmatchError
 from paintmatch.io import os_input_error
 from paintmatch.match import Frame, Matcher, Matching, get_matcher
-from paintmatch.match.memo import RUN_FRAME_BYTES, MatchMemo, segmentation_key
+from paintmatch.match.memo import RUN_FRAME_BYTES, MatchMemo, paint_key, segmentation_key
 from paintmatch.paint import LINE_MODES, FramePaint, paint, sidecar
 from paintmatch.review import FLAG_MIN_AREA, NextToColor, next_to_color
 from paintmatch.segment import Segmentation, gap_preview, line_mask, reference_colors, segment, split_by_paint
@@ -866,7 +866,7 @@ def colorize_frames(
             raise Cancelled("stopped before every frame was colored: nothing was written")
 
     held: dict[int, Frame] = {}  # frames still needed as a source or an anchor
-    segmentation_keys: dict[int, bytes] = {}  # with a memo: segmentation_key of the colored frames
+    segmentation_keys: dict[int, bytes] = {}  # with a memo: the colored frames' keys (paint_key when read through it)
     line_keys: dict[int, bytes] = {}  # with a memo: segmentation_key of the line frames, from their first visit
 
     def segmented(index: int) -> tuple[Frame, str | None, bytes]:
@@ -891,7 +891,7 @@ def colorize_frames(
     for index in sorted(colored):
         check_cancel()
         start = time.perf_counter()
-        frame, reason, _ = segmented(index)  # kept under its line art's key: the other chains cross it unsplit
+        frame, reason, line_key = segmented(index)  # kept under its line art's key: the other chains cross it unsplit
         line = frame.line
         image = _load(colored[index])
         if image.shape[:2] != line.shape[:2]:
@@ -911,8 +911,7 @@ def colorize_frames(
                 frame = Frame(line=frame.line, seg=split, name=frame.name)
         colors = reference_colors(image, frame.seg)
         if memo is not None:
-            segmentation_keys[index] = segmentation_key(
-                line, options.close_gaps, gap_edits.get(index), colored=image if options.split_by_paint else None)
+            segmentation_keys[index] = paint_key(line_key, image) if options.split_by_paint else line_key
         del image
         n = frame.n
         matching = Matching(
