@@ -291,56 +291,64 @@ def _thickest(mask):
     return float(cv2.distanceTransform(padded, cv2.DIST_L2, cv2.DIST_MASK_3).max())
 
 
-def _cut_in_two(mask):
-    """``mask``, checked to be four margins tall or more: ``_thin_lines`` thins it in two halves."""
-    from paintmatch.segment import _thinning_margin
+def _tiled(mask, *, thick_across=True):
+    """``mask``, checked to be cut into tiles by ``_thin_lines`` (and to have ink 5 px thick across a tile's edge)."""
+    from paintmatch.segment import THINNING_TILE, _thinning_margin
 
-    assert mask.shape[0] >= 4 * _thinning_margin(_thickest(mask))
+    tile = max(THINNING_TILE, 4 * _thinning_margin(_thickest(mask)))
+    assert max(mask.shape) > tile
+    if not thick_across:
+        return mask
+    wide = cv2.erode(mask.view(np.uint8), np.ones((5, 5), np.uint8)).view(bool)  # ink 5 px thick or more
+    edges = [wide[edge - 1 : edge + 1].all(axis=0).any() for edge in range(tile, mask.shape[0], tile)]
+    edges += [wide[:, edge - 1 : edge + 1].all(axis=1).any() for edge in range(tile, mask.shape[1], tile)]
+    assert any(edges)
     return mask
 
 
-def _thick_fills_across_the_middle(seed=0):
-    """(1600, 400) bool: discs up to 60 px wide and strokes 1-11 px around the middle rows, where half the ink is,
-    and noise."""
+def _thick_fills_across_tile_edges(seed=0):
+    """(1200, 1000) bool: discs up to 60 px wide and strokes 1-11 px all over, some across the tiles' edges, and
+    noise."""
     rng = np.random.default_rng(seed)
-    mask = np.zeros((1600, 400), np.uint8)
-    for _ in range(12):
-        cv2.circle(mask, (int(rng.integers(0, 400)), int(rng.integers(700, 900))), int(rng.integers(5, 30)), 1, -1)
-    for _ in range(20):
-        x0, x1, y0, y1 = rng.integers(0, 400, 2).tolist() + rng.integers(500, 1100, 2).tolist()
+    mask = np.zeros((1200, 1000), np.uint8)
+    for _ in range(40):
+        cv2.circle(mask, (int(rng.integers(0, 1000)), int(rng.integers(0, 1200))), int(rng.integers(5, 30)), 1, -1)
+    for _ in range(40):
+        x0, x1, y0, y1 = rng.integers(0, 1000, 2).tolist() + rng.integers(0, 1200, 2).tolist()
         cv2.line(mask, (x0, y0), (x1, y1), 1, int(rng.integers(1, 12)))
-    return _cut_in_two(mask.astype(bool) | (rng.random(mask.shape) < 0.05))
+    return _tiled(mask.astype(bool) | (rng.random(mask.shape) < 0.05))
 
 
 @pytest.mark.parametrize("one_thread", [True, False])
-def test_thinning_in_two_halves_gives_the_whole_masks_skeleton(one_thread, laughing_girl):
+def test_thinning_tile_by_tile_gives_the_whole_masks_skeleton(one_thread, laughing_girl):
     from skimage.morphology import skeletonize
 
     from paintmatch.segment import _thin_lines
 
     lines, _ = laughing_girl
-    real = _cut_in_two(line_mask(cv2.resize(lines[0], (1600, 1600), interpolation=cv2.INTER_LINEAR))[0])
+    real = _tiled(line_mask(cv2.resize(lines[0], (1600, 1600), interpolation=cv2.INTER_LINEAR))[0], thick_across=False)
     previous = cv2.getNumThreads()
     if one_thread:
-        cv2.setNumThreads(1)  # both halves in the caller's thread, as in batch workers
+        cv2.setNumThreads(1)  # every tile in the caller's thread, as in batch workers
     try:
-        for mask in (real, _thick_fills_across_the_middle(0), _thick_fills_across_the_middle(1)):
+        for mask in (real, _thick_fills_across_tile_edges(0), _thick_fills_across_tile_edges(1)):
             assert np.array_equal(_thin_lines(mask, thickest=_thickest(mask)), skeletonize(mask))
     finally:
         cv2.setNumThreads(previous)
 
 
-def test_the_margin_is_what_keeps_the_halves_exact():
+def test_the_margin_is_what_keeps_the_tiles_exact(monkeypatch):
     from skimage.morphology import skeletonize
 
-    from paintmatch.segment import _thin_lines
+    import paintmatch.segment as segment
 
-    mask = np.zeros((1200, 300), bool)
-    mask[540:660, 50:250] = True  # a 120 px fill across the cut (half the ink above row 600), peeled over 60 layers
-    _cut_in_two(mask)
-    assert np.array_equal(_thin_lines(mask, thickest=_thickest(mask)), skeletonize(mask))
-    top, bottom = skeletonize(mask[:603]), skeletonize(mask[597:])  # a 3-row margin instead
-    assert not np.array_equal(np.concatenate([top[:600], bottom[3:]]), skeletonize(mask))
+    mask = np.zeros((1300, 400), bool)
+    mask[964:1084, 100:300] = True  # a 120 px fill across the edge at row 1024 (tiles of 1024 px), peeled over 60 layers
+    _tiled(mask)
+    assert np.array_equal(segment._thin_lines(mask, thickest=_thickest(mask)), skeletonize(mask))
+    monkeypatch.setattr(segment, "THINNING_TILE", 1024)
+    monkeypatch.setattr(segment, "_thinning_margin", lambda thickest: 3)  # the same tiles, a 3 px margin
+    assert not np.array_equal(segment._thin_lines(mask, thickest=_thickest(mask)), skeletonize(mask))
 
 
 #: The bottom corner of cut_030 drawing 4 of the color choice's seed-60000 production-like cuts: two strokes meet in

@@ -628,6 +628,18 @@ def close_gaps(mask: np.ndarray, *, radius: int) -> np.ndarray:
 _RING = ((-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1))
 
 
+def _end_rings() -> np.ndarray:
+    """(256,) bool: whether a pixel whose 8 neighbours (``_RING`` order, packed by ``np.packbits``) are these is a
+    stroke end: at most two neighbours, in one run around it (crossing number 1 or 0)."""
+    ring = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1).astype(bool)  # (256, 8)
+    count = ring.sum(axis=1)
+    crossings = np.count_nonzero(ring & ~np.roll(ring, 1, axis=1), axis=1)  # runs of neighbours around it
+    return (count <= 2) & (crossings <= 1)
+
+
+_END_RING = _end_rings()
+
+
 def _stroke_ends(skeleton: np.ndarray, *, depth: int, min_length: int, prune: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Free ends of the strokes of a one-pixel skeleton and the direction each stroke points there.
 
@@ -657,9 +669,7 @@ def _stroke_ends(skeleton: np.ndarray, *, depth: int, min_length: int, prune: in
 
     def is_end(pixels: np.ndarray) -> np.ndarray:
         ring = flat[pixels[:, None] + offsets]  # (p, 8) neighbours of every skeleton pixel
-        count = ring.sum(axis=1)
-        crossings = np.count_nonzero(ring & ~np.roll(ring, 1, axis=1), axis=1)  # runs of neighbours around it
-        return (count <= 2) & (crossings <= 1)
+        return _END_RING[np.packbits(ring, axis=1)[:, 0]]
 
     # Every pass peels all current ends, so the next ends are neighbours of the pixels just peeled.
     candidates = pixels
@@ -691,11 +701,12 @@ def _stroke_ends(skeleton: np.ndarray, *, depth: int, min_length: int, prune: in
         front_ids, front_pixels = np.divmod(keys, flat.size)
         y, x = np.divmod(front_pixels, stride)
         # The front of a plain stroke is one pixel or two that touch; wider, the walk has branched.
+        starts = _starts(front_ids)
         spread = np.maximum(
-            np.maximum.reduceat(y, _starts(front_ids)) - np.minimum.reduceat(y, _starts(front_ids)),
-            np.maximum.reduceat(x, _starts(front_ids)) - np.minimum.reduceat(x, _starts(front_ids)),
+            np.maximum.reduceat(y, starts) - np.minimum.reduceat(y, starts),
+            np.maximum.reduceat(x, starts) - np.minimum.reduceat(x, starts),
         )
-        owners = front_ids[_starts(front_ids)]
+        owners = front_ids[starts]
         newly = owners[(spread >= 2) & (branched_at[owners] > depth)]
         branched_at[newly] = step
         alive = branched_at[owners] > step
@@ -718,26 +729,38 @@ def _stroke_ends(skeleton: np.ndarray, *, depth: int, min_length: int, prune: in
 
 def _starts(sorted_ids: np.ndarray) -> np.ndarray:
     """Indices where a new value starts in a sorted id array."""
-    return np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
+    new = np.ones(sorted_ids.size, dtype=bool)
+    np.not_equal(sorted_ids[1:], sorted_ids[:-1], out=new[1:])
+    return np.flatnonzero(new)
 
 
 def _thinning_margin(thickest: float) -> int:
-    """Rows of the other half each half of ``_thin_lines`` is thinned with: twice what peeling ``thickest`` layers needs."""
+    """Pixels of the neighbouring tiles each tile of ``_thin_lines`` is thinned with: twice what peeling ``thickest``
+    layers needs."""
     return 4 * int(np.ceil(thickest)) + 16
 
 
-def _thin_lines(mask: np.ndarray, *, thickest: float) -> np.ndarray:
-    """scikit-image's ``skeletonize`` of ``mask`` (H, W) bool, its upper half thinned on the helper thread.
+#: Side of the square tiles ``_thin_lines`` thins one at a time (/tmp script, bench-gaps' three 1600 px frames, thinning
+#: alone, median of 9, tiles of 200 / 300 / 400 / 600 / 800 px: the synthetic frame 23.2 / 21.3 / 20.4 / 19.8 / 20.5 ms,
+#: laughing_girl 11.0 / 11.1 / 11.0 / 13.7 / 18.0, the dense one 41.2 / 42.6 / 38.5 / 44.2 / 42.1; the whole frame in
+#: one piece 35.9 / 37.0 / 124.0).
+THINNING_TILE = 400
 
-    Thinning is the slowest step of gap closing and skimage's thinning loop releases the GIL, so two halves of the
-    frame, each with half the ink, are thinned side by side (``in_background``: in the caller's thread where OpenCV
-    has one thread). Each half is thinned with a margin of the other's rows beside it and keeps its own rows. A
-    thinning pass changes a pixel from its 3x3 neighbourhood only, so what the cut changes moves one row per pass;
-    thinning peels one layer of ink per two passes, at most ``thickest`` layers (the largest distance from ink to
-    paper), so a margin of four times that and 16 rows is twice what the peeling needs. The result was the whole
-    mask's skeleton, pixel for pixel, on every frame checked: the real frames of ../shared, the production-like dev
-    suite and synthetic frames at their size and at 1600 px, random masks up to 70% ink (tests check real and
-    synthetic frames with thick fills across the cut, and that a small margin is not enough).
+
+def _thin_lines(mask: np.ndarray, *, thickest: float) -> np.ndarray:
+    """scikit-image's ``skeletonize`` of ``mask`` (H, W) bool, thinned tile by tile on two threads.
+
+    Thinning is the slowest step of gap closing. skimage's thinning passes over its whole image until no pixel
+    changes, so a tile stops as soon as its own ink is thin, where the whole frame waits for its thickest blot;
+    tiles without ink are skipped; and the thinning loop releases the GIL, so the caller's thread and the helper
+    thread take the tiles from one queue (``in_background``: all in the caller's where OpenCV has one thread). Each
+    tile is thinned with a margin of its neighbours around it and keeps its own pixels. A thinning pass changes a
+    pixel from its 3x3 neighbourhood only, so what the cut changes moves one pixel per pass; thinning peels one
+    layer of ink per two passes, at most ``thickest`` layers (the largest distance from ink to paper), so a margin
+    of four times that and 16 px is twice what the peeling needs. The result was the whole mask's skeleton, pixel
+    for pixel, on every frame checked: the real frames of ../shared, the production-like suites and synthetic frames
+    at their size and at 1600 px (tests check real and synthetic frames with thick fills across the tiles' edges,
+    and that a small margin is not enough).
 
     Returns
     -------
@@ -745,16 +768,28 @@ def _thin_lines(mask: np.ndarray, *, thickest: float) -> np.ndarray:
     """
     from skimage.morphology import skeletonize
 
-    height = mask.shape[0]
+    height, width = mask.shape
     margin = _thinning_margin(thickest)
-    if height < 4 * margin:  # too short to pay for the margins: one piece
+    tile = max(THINNING_TILE, 4 * margin)  # a thick frame's margins would cost more than its tiles
+    if height <= tile and width <= tile:
         return skeletonize(mask)
-    # The cut goes where half the ink is above it (the work grows with the ink), two margins from either end.
-    middle = int(np.searchsorted(np.cumsum(np.count_nonzero(mask, axis=1)), np.count_nonzero(mask) / 2))
-    middle = min(max(middle, 2 * margin), height - 2 * margin)
-    top = in_background(skeletonize, mask[: middle + margin])
-    bottom = skeletonize(mask[middle - margin :])
-    return np.concatenate([top.result()[:middle], bottom[margin:]])
+    tiles = [(y, x) for y in range(0, height, tile) for x in range(0, width, tile)]
+    ink = [np.count_nonzero(mask[y : y + tile, x : x + tile]) for y, x in tiles]
+    # The inked tiles, most ink first, taken one at a time by whichever thread is free (a list iterator's next()
+    # holds the GIL: no tile is taken twice).
+    queue = iter([tiles[i] for i in np.argsort(ink)[::-1] if ink[i]])
+    skeleton = np.zeros_like(mask)
+
+    def thin() -> None:
+        for y, x in queue:
+            top, left = max(y - margin, 0), max(x - margin, 0)
+            thinned = skeletonize(mask[top : y + tile + margin, left : x + tile + margin])
+            skeleton[y : y + tile, x : x + tile] = thinned[y - top : y - top + tile, x - left : x - left + tile]
+
+    helper = in_background(thin)
+    thin()
+    helper.result()
+    return skeleton
 
 
 def endpoint_closures(
@@ -1157,13 +1192,13 @@ def narrow_cut_closures(
     points = cv2.findNonZero(narrow)  # narrow paper is sparse: everything below works on its pixels only
     if points is None:
         return empty
-    # The open areas (most of the frame) are labelled, with their areas, on the helper thread beside the narrow pieces
-    # (a bincount of the labels afterwards took longer than the labelling itself).
-    open_areas = in_background(cv2.connectedComponentsWithStats, opened, None, None, None, 4)
+    # The open areas (most of the frame) are labelled on the helper thread beside the narrow pieces; labels only (with
+    # OpenCV's stats 10.3 ms against 3.7 on the synthetic 1600 px frame of bench-gaps): the few areas the pieces touch
+    # are sized afterwards (``_areas_at_least``).
+    open_areas = in_background(cv2.connectedComponents, opened, None, 4)
     points = points.reshape(-1, 2).astype(np.int64)
     xs, ys = points[:, 0], points[:, 1]
-    n_pieces, piece_image = cv2.connectedComponents(narrow, connectivity=4)
-    piece = piece_image[ys, xs].astype(np.int64)  # int64: piece * n_open below must not overflow
+    n_pieces, piece = _pieces(ys, xs, paper.shape[1])
     low_y, low_x = np.full(n_pieces, ys.max()), np.full(n_pieces, xs.max())
     np.minimum.at(low_y, piece, ys)
     np.minimum.at(low_x, piece, xs)
@@ -1171,18 +1206,20 @@ def narrow_cut_closures(
     np.maximum.at(high_y, piece, ys)
     np.maximum.at(high_x, piece, xs)
     short = np.maximum(high_y - low_y, high_x - low_x) + 1 <= max_length
-    n_open, open_label, open_stats, _ = open_areas.result()
-    big = open_stats[:, cv2.CC_STAT_AREA] >= min_side_area
-    big[0] = False
+    n_open, open_label = open_areas.result()
     # The open areas each short piece touches (its pixels' 4 neighbours), as unique (piece, area) pairs.
     height, width = paper.shape
     keep = short[piece]
-    touched = [piece[keep] * n_open
-               + open_label[np.clip(ys[keep] + dy, 0, height - 1), np.clip(xs[keep] + dx, 0, width - 1)]
-               for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1))]
-    pairs = np.unique(np.concatenate(touched))
+    near_y = np.concatenate([np.clip(ys[keep] + dy, 0, height - 1) for dy in (-1, 1, 0, 0)])
+    near_x = np.concatenate([np.clip(xs[keep] + dx, 0, width - 1) for dx in (0, 0, -1, 1)])
+    near_label = open_label[near_y, near_x].astype(np.int64)
+    pairs, first = np.unique(np.tile(piece[keep], 4) * n_open + near_label, return_index=True)
     pairs = np.stack([pairs // n_open, pairs % n_open], axis=1)
-    pairs = pairs[pairs[:, 1] > 0]
+    open_side = pairs[:, 1] > 0
+    pairs, first = pairs[open_side], first[open_side]
+    big = np.zeros(n_open, dtype=bool)
+    touched, seed = np.unique(pairs[:, 1], return_index=True)
+    big[touched] = _areas_at_least(open_label, touched, near_y[first[seed]], near_x[first[seed]], min_side_area)
     # A pocket of open paper too small to be a region joins the pieces around it into one passage.
     pocket = pairs[~big[pairs[:, 1]]]
     nodes = n_pieces + n_open
@@ -1200,6 +1237,50 @@ def narrow_cut_closures(
         if segment is not None:
             segments.append(segment)
     return np.asarray(segments, dtype=np.int64).reshape(-1, 4)
+
+
+def _pieces(ys: np.ndarray, xs: np.ndarray, width: int) -> tuple[int, np.ndarray]:
+    """The 4-connected pieces of a sparse set of pixels (``ys``, ``xs``: (p,) int64, in row-major order, as
+    ``cv2.findNonZero`` gives them), labelled as a graph of their pixels: (count, (p,) int64 piece of each pixel).
+
+    A few thousand pixels of a 1600 px frame: labelling the whole image costs 3.4 ms, the graph 0.3.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    keys = ys * width + xs
+    index = np.arange(keys.size)
+    right = index[:-1][(keys[1:] == keys[:-1] + 1) & (xs[:-1] + 1 < width)]
+    below = np.searchsorted(keys, keys + width)
+    found = below < keys.size
+    found[found] = keys[below[found]] == keys[found] + width
+    rows = np.concatenate([right, index[found]])
+    cols = np.concatenate([right + 1, below[found]])
+    graph = coo_matrix((np.ones(rows.size, np.int8), (rows, cols)), shape=(keys.size, keys.size))
+    count, piece = connected_components(graph, directed=False)
+    return int(count), piece.astype(np.int64)  # int64: piece * n_open in narrow_cut_closures must not overflow
+
+
+def _areas_at_least(labels: np.ndarray, ids: np.ndarray, seed_y: np.ndarray, seed_x: np.ndarray,
+                    min_area: int) -> np.ndarray:
+    """(k,) bool: whether the 4-connected area ``ids[i]`` of ``labels`` (H, W) int32 has ``min_area`` pixels or more.
+
+    Counted in a window around a pixel of each area (``seed_y``, ``seed_x``), whole-frame only for an area that
+    reaches the window's rim with fewer pixels inside: an area with none on the rim lies inside the window (it is
+    connected), and an open area is mostly either a region's wide interior or a speck. Written by hand: OpenCV sizes
+    every area of the frame, which costs three times the labelling, for the few dozen a frame's narrow pieces touch.
+    """
+    radius = int(np.ceil(np.sqrt(min_area)))
+    height, width = labels.shape
+    result = np.zeros(ids.size, dtype=bool)
+    for i, (area, y, x) in enumerate(zip(ids, seed_y, seed_x)):  # one small window per touched area (tens)
+        window = labels[max(y - radius, 0) : y + radius + 1, max(x - radius, 0) : x + radius + 1] == area
+        count = np.count_nonzero(window)
+        on_rim = window[0].any() or window[-1].any() or window[:, 0].any() or window[:, -1].any()
+        if count < min_area and on_rim:
+            count = np.count_nonzero(labels == area)
+        result[i] = count >= min_area
+    return result
 
 
 def _cut_across(mask: np.ndarray, ys: np.ndarray, xs: np.ndarray, *, reach: int,
