@@ -741,9 +741,9 @@ def _thinning_margin(thickest: float) -> int:
 
 
 #: Side of the square tiles ``_thin_lines`` thins one at a time (/tmp script, bench-gaps' three 1600 px frames, thinning
-#: alone, median of 9, tiles of 200 / 300 / 400 / 600 / 800 px: the synthetic frame 23.2 / 21.3 / 20.4 / 19.8 / 20.5 ms,
-#: laughing_girl 11.0 / 11.1 / 11.0 / 13.7 / 18.0, the dense one 41.2 / 42.6 / 38.5 / 44.2 / 42.1; the whole frame in
-#: one piece 35.9 / 37.0 / 124.0).
+#: alone, median of 9, tiles of 200 / 300 / 400 / 600 / 800 px: the synthetic frame 22.5 / 19.4 / 20.2 / 21.3 / 23.3 ms,
+#: laughing_girl 8.7 / 7.9 / 7.4 / 8.1 / 8.3, the dense one 34.2 / 34.7 / 35.4 / 40.1 / 39.9; the whole frame in one
+#: piece 37.4 / 21.9 / 106.6).
 THINNING_TILE = 400
 
 
@@ -752,15 +752,15 @@ def _thin_lines(mask: np.ndarray, *, thickest: float) -> np.ndarray:
 
     Thinning is the slowest step of gap closing. skimage's thinning passes over its whole image until no pixel
     changes, so a tile stops as soon as its own ink is thin, where the whole frame waits for its thickest blot;
-    tiles without ink are skipped; and the thinning loop releases the GIL, so the caller's thread and the helper
-    thread take the tiles from one queue (``in_background``: all in the caller's where OpenCV has one thread). Each
-    tile is thinned with a margin of its neighbours around it and keeps its own pixels. A thinning pass changes a
-    pixel from its 3x3 neighbourhood only, so what the cut changes moves one pixel per pass; thinning peels one
-    layer of ink per two passes, at most ``thickest`` layers (the largest distance from ink to paper), so a margin
-    of four times that and 16 px is twice what the peeling needs. The result was the whole mask's skeleton, pixel
-    for pixel, on every frame checked: the real frames of ../shared, the production-like suites and synthetic frames
-    at their size and at 1600 px (tests check real and synthetic frames with thick fills across the tiles' edges,
-    and that a small margin is not enough).
+    tiles without ink are skipped, and of the others only the box of their ink is thinned; and the thinning loop
+    releases the GIL, so the caller's thread and the helper thread take the tiles from one queue (``in_background``:
+    all in the caller's where OpenCV has one thread). Each tile is thinned with a margin of its neighbours around it
+    and keeps its own pixels. A thinning pass changes a pixel from its 3x3 neighbourhood only, so what the cut
+    changes moves one pixel per pass; thinning peels one layer of ink per two passes, at most ``thickest`` layers
+    (the largest distance from ink to paper), so a margin of four times that and 16 px is twice what the peeling
+    needs. The result was the whole mask's skeleton, pixel for pixel, on every frame checked: the real frames of
+    ../shared, the production-like suites and synthetic frames at their size and at 1600 px (tests check real and
+    synthetic frames with thick fills across the tiles' edges, and that a small margin is not enough).
 
     Returns
     -------
@@ -783,7 +783,12 @@ def _thin_lines(mask: np.ndarray, *, thickest: float) -> np.ndarray:
     def thin() -> None:
         for y, x in queue:
             top, left = max(y - margin, 0), max(x - margin, 0)
-            thinned = skeletonize(mask[top : y + tile + margin, left : x + tile + margin])
+            window = mask[top : y + tile + margin, left : x + tile + margin]
+            # Only the box of the window's ink is thinned (every pass scans its whole image; paper stays paper).
+            rows, columns = np.flatnonzero(window.any(axis=1)), np.flatnonzero(window.any(axis=0))
+            box = np.s_[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
+            thinned = np.zeros_like(window)
+            thinned[box] = skeletonize(window[box])
             skeleton[y : y + tile, x : x + tile] = thinned[y - top : y - top + tile, x - left : x - left + tile]
 
     helper = in_background(thin)
