@@ -394,3 +394,18 @@ def test_auto_closes_a_stem_that_stops_short_of_a_stroke_the_frames_edge_cuts():
     assert open_labels[25, 2] == open_labels[25, 30]  # left and right are one area through the passage
     labels = _paper_labels(mask, endpoint_closures(mask))
     assert labels[25, 2] != labels[25, 30]
+
+
+def test_areas_at_least_agree_with_counting_every_pixel():
+    from paintmatch.segment import _areas_at_least
+
+    labels = np.zeros((120, 200), np.int32)
+    labels[10:60, 10:90] = 1  # a wide area, seen at its corner
+    labels[70:75, 20:28] = 2  # a speck of 40 px
+    labels[100, 0:200] = 3  # a 1 px line of 200 px, seen at its end: 17 px in the window, the rest beyond its rim
+    labels[115:120, 190:200] = 4  # 50 px in the frame's corner: its window is cut by the frame's edges
+    labels[90:92, 100:120] = 5  # 40 px, reaching the rim of a window seen from its end, no more beyond it
+    ids = np.array([1, 2, 3, 4, 5])
+    seed_y, seed_x = np.array([10, 70, 100, 119, 90]), np.array([10, 20, 0, 199, 100])
+    exact = np.bincount(labels.ravel())[ids] >= 50
+    assert _areas_at_least(labels, ids, seed_y, seed_x, 50).tolist() == exact.tolist() == [True, False, True, True, False]
