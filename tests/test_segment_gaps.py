@@ -409,3 +409,19 @@ def test_areas_at_least_agree_with_counting_every_pixel():
     seed_y, seed_x = np.array([10, 70, 100, 119, 90]), np.array([10, 20, 0, 199, 100])
     exact = np.bincount(labels.ravel())[ids] >= 50
     assert _areas_at_least(labels, ids, seed_y, seed_x, 50).tolist() == exact.tolist() == [True, False, True, True, False]
+
+
+def test_own_ink_is_the_ink_connected_to_each_tip_inside_its_window():
+    from paintmatch.segment import _own_ink
+
+    rng = np.random.default_rng(3)
+    mask = rng.random((60, 80)) < 0.45
+    tips = np.array([[0, 0], [59, 79], [30, 40], [5, 70], [55, 3], [30, 1]])
+    radius = 6
+    own = _own_ink(mask, tips, radius=radius)
+    padded = np.pad(mask, radius).view(np.uint8)
+    for i, (y, x) in enumerate(tips):  # each window labelled on its own, paper beyond the frame
+        _, labels = cv2.connectedComponents(np.ascontiguousarray(padded[y : y + 2 * radius + 1, x : x + 2 * radius + 1]),
+                                            connectivity=8)
+        assert np.array_equal(own[i], labels == labels[radius, radius])
+    assert _own_ink(mask, np.zeros((0, 2), np.int64), radius=radius).shape == (0, 13, 13)

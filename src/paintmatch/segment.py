@@ -1019,16 +1019,24 @@ def _tips(mask: np.ndarray, ends: np.ndarray, directions: np.ndarray, *, reach: 
 def _own_ink(mask: np.ndarray, tips: np.ndarray, *, radius: int) -> np.ndarray:
     """(k, 2r+1, 2r+1) bool: around each tip, the ink 8-connected to it inside the window.
 
-    One small labelling per stroke end (tens to hundreds of them, never per pixel).
+    The windows are laid side by side in one strip, a column of paper between each two (8-connected ink cannot
+    cross it), and labelled at once.
     """
     size = 2 * radius + 1
-    padded = np.pad(mask, radius).view(np.uint8)
-    own = np.zeros((tips.shape[0], size, size), dtype=bool)
-    for i, (y, x) in enumerate(tips):
-        window = np.ascontiguousarray(padded[y : y + size, x : x + size])
-        _, labels = cv2.connectedComponents(window, connectivity=8)
-        own[i] = labels == labels[radius, radius]
-    return own
+    count = tips.shape[0]
+    if count == 0:
+        return np.zeros((0, size, size), dtype=bool)
+    height, width = mask.shape
+    steps = np.arange(-radius, radius + 1)
+    ys = tips[:, 0, None, None] + steps[None, :, None]  # (k, size, 1)
+    xs = tips[:, 1, None, None] + steps[None, None, :]  # (k, 1, size)
+    inside = (ys >= 0) & (ys < height) & (xs >= 0) & (xs < width)
+    windows = inside & mask[np.clip(ys, 0, height - 1), np.clip(xs, 0, width - 1)]  # (k, size, size), paper outside
+    strip = np.zeros((size, count, size + 1), dtype=np.uint8)
+    strip[:, :, :size] = windows.transpose(1, 0, 2)
+    _, labels = cv2.connectedComponents(strip.reshape(size, -1), connectivity=8)
+    labels = labels.reshape(size, count, size + 1)[:, :, :size].transpose(1, 0, 2)  # (k, size, size)
+    return labels == labels[:, radius, radius][:, None, None]
 
 
 def _is_own(own: np.ndarray, tips: np.ndarray, hy: np.ndarray, hx: np.ndarray) -> np.ndarray:
