@@ -425,3 +425,17 @@ def test_own_ink_is_the_ink_connected_to_each_tip_inside_its_window():
                                             connectivity=8)
         assert np.array_equal(own[i], labels == labels[radius, radius])
     assert _own_ink(mask, np.zeros((0, 2), np.int64), radius=radius).shape == (0, 13, 13)
+
+
+def test_stroke_ends_of_two_prunings_at_once_are_those_of_each_alone(laughing_girl):
+    from skimage.morphology import skeletonize
+
+    from paintmatch.segment import _stroke_ends
+
+    lines, _ = laughing_girl
+    skeleton = skeletonize(line_mask(lines[0])[0])
+    both = _stroke_ends(skeleton, depth=6, min_length=1, prunes=(3, 1))
+    alone = [_stroke_ends(skeleton, depth=6, min_length=1, prunes=(prune,))[0] for prune in (3, 1)]
+    assert len(both[0][0]) > 10 and len(both[1][0]) > len(both[0][0])  # peeled less, more ends: the spurs
+    for (ends, directions), (ends_alone, directions_alone) in zip(both, alone):
+        assert np.array_equal(ends, ends_alone) and np.array_equal(directions, directions_alone)

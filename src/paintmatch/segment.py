@@ -640,13 +640,16 @@ def _end_rings() -> np.ndarray:
 _END_RING = _end_rings()
 
 
-def _stroke_ends(skeleton: np.ndarray, *, depth: int, min_length: int, prune: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Free ends of the strokes of a one-pixel skeleton and the direction each stroke points there.
+def _stroke_ends(
+    skeleton: np.ndarray, *, depth: int, min_length: int, prunes: tuple[int, ...] = (0,)
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Free ends of the strokes of a one-pixel skeleton and the direction each stroke points there, once per pruning.
 
     An end is a skeleton pixel whose neighbours form one run around it (crossing number 1) and
     number at most two. First the skeleton is pruned: its ends are peeled ``prune`` times, which
     removes the short spurs a thick line's skeleton grows at corners and the fork it grows at a
-    blunt stroke end (the stroke's end is then ``prune`` pixels back along it). Every end is
+    blunt stroke end (the stroke's end is then ``prune`` pixels back along it); each number of
+    ``prunes`` gives its own ends, the peeling of the larger going on from the smaller. Every end is
     walked back along its stroke ``depth`` pixels at once, as a breadth-first search over
     (end, pixel) pairs: one vectorised step per pixel of depth, never a loop over ends or pixels.
     A walk that branches (a junction: its front spreads over two pixels that do not touch) before
@@ -654,10 +657,9 @@ def _stroke_ends(skeleton: np.ndarray, *, depth: int, min_length: int, prune: in
 
     Returns
     -------
-    ends : (k, 2) ndarray of int64
-        (y, x) of each stroke end, in ``skeleton``'s coordinates.
-    directions : (k, 2) ndarray of float64
-        Unit (dy, dx) pointing out of the stroke at each end.
+    list of (ends, directions), one per number of ``prunes``, in its order
+        ends : (k, 2) ndarray of int64, (y, x) of each stroke end, in ``skeleton``'s coordinates;
+        directions : (k, 2) ndarray of float64, unit (dy, dx) pointing out of the stroke at each end.
     """
     height, width = skeleton.shape
     padded = np.zeros((height + 2, width + 2), dtype=bool)
@@ -673,15 +675,29 @@ def _stroke_ends(skeleton: np.ndarray, *, depth: int, min_length: int, prune: in
 
     # Every pass peels all current ends, so the next ends are neighbours of the pixels just peeled.
     candidates = pixels
-    for _ in range(prune):  # one vectorised pass per pixel peeled
+    found = {}
+    for peeled in range(max(prunes) + 1):  # one vectorised pass per pixel peeled
+        if peeled in prunes:
+            ring_count = flat[candidates[:, None] + offsets].sum(axis=1)
+            ends = candidates[is_end(candidates) & (ring_count >= 1)]
+            found[peeled] = _walk_back(flat, stride, ends, depth=depth, min_length=min_length)
+        if peeled == max(prunes):
+            break
         peel = candidates[is_end(candidates)]
         flat[peel] = False
         around = (peel[:, None] + offsets).ravel()
         candidates = np.unique(around[flat[around]])
-    ring_count = flat[candidates[:, None] + offsets].sum(axis=1)
-    ends = candidates[is_end(candidates) & (ring_count >= 1)]
+    return [found[prune] for prune in prunes]
+
+
+def _walk_back(flat: np.ndarray, stride: int, ends: np.ndarray, *, depth: int,
+               min_length: int) -> tuple[np.ndarray, np.ndarray]:
+    """``_stroke_ends``' walk of each end back along its stroke in a padded skeleton (``flat``: its raveled bool pixels,
+    rows of ``stride``; ``ends``: flat indices). Returns the ends kept as (k, 2) int64 (y, x) less the padding and
+    their (k, 2) float64 unit directions."""
     if ends.size == 0:
         return np.zeros((0, 2), np.int64), np.zeros((0, 2), np.float64)
+    offsets = np.array([dy * stride + dx for dy, dx in _RING], dtype=np.int64)
     k = ends.size
     ids = np.arange(k, dtype=np.int64)
     visited = np.sort(ids * flat.size + ends)  # keys end_id * size + pixel
@@ -870,7 +886,10 @@ def endpoint_closures(
     prune = int(round(line_width)) + 1
     depth = int(max(4, round(2 * line_width) + 2))
     tip_reach = prune + int(np.ceil(line_width)) + 1
-    ends, directions = _free_ends(crop, skeleton, (y0, x0), mask.shape, depth=depth, prune=prune, reach=tip_reach)
+    # The stubs by junctions (``_stub_closures``) are the ends of the skeleton peeled one pixel only.
+    stub_reach = 2 + int(np.ceil(line_width))
+    (ends, directions), stubs = _free_ends(crop, skeleton, (y0, x0), mask.shape, depth=depth, prunes=(prune, 1),
+                                           reaches=(tip_reach, stub_reach))
     segments = np.zeros((0, 4), np.int64)
     if ends.shape[0]:
         # The stroke's own ink around its tip (a hook, a blot) is no line to close a gap to.
@@ -897,8 +916,7 @@ def endpoint_closures(
         free = ~used & np.array([(int(y), int(x)) not in ray_starts for y, x in ends], dtype=bool)
         edge = _edge_closures(mask, ends[free] + (y0, x0), directions[free], max_gap=max_gap)
         segments = np.concatenate([segments, edge - np.array([x0, y0, x0, y0])])
-    segments = np.concatenate([segments, _stub_closures(crop, skeleton, (y0, x0), mask.shape, segments, depth=depth,
-                                                        line_width=line_width, max_gap=max_gap)])
+    segments = np.concatenate([segments, _stub_closures(crop, *stubs, segments, reach=stub_reach, max_gap=max_gap)])
     # Cuts across thick lines beside junctions leave no free end at all: closed from the paper's side (segmentation
     # alone on 76 production-like cuts of seed 60000, no benchmark's: leaked regions 8 -> 5, 0.14% more components).
     # A fill stops at the frame's edge: where the lines reach it, the edge is ink beyond the frame, so a stroke that
@@ -947,27 +965,29 @@ def _edge_closures(mask: np.ndarray, tips: np.ndarray, directions: np.ndarray, *
 
 
 def _free_ends(
-    crop: np.ndarray, skeleton: np.ndarray, origin: tuple[int, int], shape: tuple[int, int], *, depth: int, prune: int,
-    reach: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Stroke tips of ``skeleton`` peeled ``prune`` px (``_stroke_ends``), marched forward to the last ink (``_tips``).
+    crop: np.ndarray, skeleton: np.ndarray, origin: tuple[int, int], shape: tuple[int, int], *, depth: int,
+    prunes: tuple[int, ...], reaches: tuple[int, ...],
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stroke tips of ``skeleton`` peeled ``prunes[i]`` px (``_stroke_ends``), marched forward to the last ink within
+    ``reaches[i]`` px (``_tips``): one (ends, directions) per pruning.
 
     ``crop``: (h, w) bool, the lines' box of a frame of ``shape``, at ``origin`` (y0, x0). A stroke cut by the
     frame's edge (its tip on the edge's row or column) is not a free end; one that stops a row short of it is.
-    Returns (k, 2) int64 (y, x) in ``crop``'s coordinates and (k, 2) float64 unit (dy, dx) pointing out of the stroke.
+    Each: (k, 2) int64 (y, x) in ``crop``'s coordinates and (k, 2) float64 unit (dy, dx) pointing out of the stroke.
     """
-    ends, directions = _stroke_ends(skeleton, depth=depth, min_length=1, prune=prune)
-    if ends.shape[0] == 0:
-        return ends, directions
-    ends = _tips(crop, ends, directions, reach=reach)
+    found = []
     (y0, x0), (height, width) = origin, shape
-    # Tips on the edge's own row or column are left out, a row inside kept (segmentation alone on 76 production-like
-    # cuts of seed 60000, no benchmark's: leaving out two rows, as before, leaked 3 regions of 608 frames, one row 2,
-    # with 37 more components in all).
-    inner = (
-        (ends[:, 0] + y0 > 0) & (ends[:, 0] + y0 < height - 1) & (ends[:, 1] + x0 > 0) & (ends[:, 1] + x0 < width - 1)
-    )
-    return ends[inner], directions[inner]
+    for (ends, directions), reach in zip(_stroke_ends(skeleton, depth=depth, min_length=1, prunes=prunes), reaches):
+        if ends.shape[0]:
+            ends = _tips(crop, ends, directions, reach=reach)
+            # Tips on the edge's own row or column are left out, a row inside kept (segmentation alone on 76
+            # production-like cuts of seed 60000, no benchmark's: leaving out two rows, as before, leaked 3 regions of
+            # 608 frames, one row 2, with 37 more components in all).
+            inner = ((ends[:, 0] + y0 > 0) & (ends[:, 0] + y0 < height - 1)
+                     & (ends[:, 1] + x0 > 0) & (ends[:, 1] + x0 < width - 1))
+            ends, directions = ends[inner], directions[inner]
+        found.append((ends, directions))
+    return found
 
 
 #: Half-angle within which two stub tips must face each other (degrees): the direction of a stroke a few pixels
@@ -977,21 +997,19 @@ STUB_CONE = 60.0
 
 
 def _stub_closures(
-    crop: np.ndarray, skeleton: np.ndarray, origin: tuple[int, int], shape: tuple[int, int], found: np.ndarray, *,
-    depth: int, line_width: float, max_gap: float,
+    crop: np.ndarray, ends: np.ndarray, directions: np.ndarray, found: np.ndarray, *, reach: int, max_gap: float,
 ) -> np.ndarray:
     """Gaps next to junctions: two short stubs facing each other across a gap, joined.
 
     A gap a few pixels from where its stroke meets another line leaves a stub on each side that the peeling in
     ``endpoint_closures`` removes whole, so neither side has a free end there. Peeled one pixel only, the stubs
-    have ends; those not within 3 px of an end of a ``found`` segment ((k, 4) x0, y0, x1, y1 in ``crop``'s
-    coordinates) are joined to each other only, within ``max_gap`` and ``STUB_CONE``, never to their own ink:
-    no rays, so the spurs this light peeling leaves at a thick line's corners close nothing.
+    have ends (``ends``, ``directions``: ``_free_ends`` peeled 1 px, their tips marched ``reach`` px); those not
+    within 3 px of an end of a ``found`` segment ((k, 4) x0, y0, x1, y1 in ``crop``'s coordinates) are joined to
+    each other only, within ``max_gap`` and ``STUB_CONE``, never to their own ink: no rays, so the spurs this light
+    peeling leaves at a thick line's corners close nothing.
     Returns (m, 4) int64 segments (x0, y0, x1, y1) in ``crop``'s coordinates.
     """
     empty = np.zeros((0, 4), np.int64)
-    reach = 2 + int(np.ceil(line_width))
-    ends, directions = _free_ends(crop, skeleton, origin, shape, depth=depth, prune=1, reach=reach)
     if found.shape[0] and ends.shape[0]:
         done = np.concatenate([found[:, [1, 0]], found[:, [3, 2]]])  # (y, x) of both ends of every found segment
         near = np.abs(ends[:, None, :] - done[None]).max(axis=2).min(axis=1) <= 3
