@@ -680,6 +680,7 @@ def _stroke_ends(
         if peeled in prunes:
             ring_count = flat[candidates[:, None] + offsets].sum(axis=1)
             ends = candidates[is_end(candidates) & (ring_count >= 1)]
+            # Walked now, on the skeleton as peeled so far: the next passes peel it further.
             found[peeled] = _walk_back(flat, stride, ends, depth=depth, min_length=min_length)
         if peeled == max(prunes):
             break
