@@ -16,6 +16,7 @@ from paintmatch.errors import InputError
 from paintmatch.io import (
     OUTPUT_SUFFIXES,
     clean_jpeg,
+    flatten_jpeg_paint,
     find_line_frames,
     image_info,
     is_image_file,
@@ -190,6 +191,97 @@ def test_jpeg_line_art_segments_like_its_png(tmp_path, caplog, thick):
     np.testing.assert_array_equal(classify_lines(jpeg, mask), classify_lines(_opaque(decoded), mask))
     red = (drawing == (200, 30, 30)).all(-1)
     np.testing.assert_array_equal(jpeg[red][:, :3], decoded[red])
+
+
+# --------------------------------------------------------------------------------------------------
+# JPEG colored frames
+
+#: Paints of the painted face: a pale blue that ``clean_jpeg`` would take for paper, a pale lavender, a skin, its
+#: shadow, a saturated red, a dark blue.
+_PAINTS = [(233, 243, 245), (235, 231, 255), (250, 220, 200), (225, 185, 165), (200, 30, 30), (30, 40, 110)]
+
+
+def _painted_face() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(rgb, paint, lines)``: six cells painted with ``_PAINTS`` on white, a circle in each, then inked over with
+    antialiased black lines (the blends between ink and paint as a paint program exports them); (240, 360) int the
+    ``_PAINTS`` index of each pixel 5 px or more from every line (-1 elsewhere); the line art alone, black on white."""
+    rgb = np.full((240, 360, 3), 255, np.uint8)
+    lines = rgb.copy()
+    ink = np.zeros(rgb.shape[:2], np.uint8)
+    paint = np.full(rgb.shape[:2], -1)
+    for i, color in enumerate(_PAINTS):
+        x, y = 20 + 110 * (i % 3), 20 + 110 * (i // 3)
+        cv2.rectangle(rgb, (x, y), (x + 100, y + 100), color, -1)
+        paint[y:y + 101, x:x + 101] = i
+        for canvas, value in ((rgb, (0, 0, 0)), (lines, (0, 0, 0)), (ink, 1)):
+            cv2.rectangle(canvas, (x, y), (x + 100, y + 100), value, 2, cv2.LINE_AA)
+            cv2.circle(canvas, (x + 50, y + 50), 22, value, 2, cv2.LINE_AA)
+    paint[cv2.dilate(ink, np.ones((11, 11), np.uint8)) > 0] = -1
+    return rgb, paint, lines
+
+
+@pytest.mark.parametrize("quality", [95, 85, 75])
+def test_a_jpeg_colored_frame_keeps_its_pale_paints_and_reads_each_paint_once(tmp_path, caplog, quality):
+    from paintmatch.segment import reference_palette
+
+    rgb, paint, _ = _painted_face()
+    _jpeg(rgb, tmp_path / "0001.jpg", quality=quality)
+    with caplog.at_level(logging.WARNING, logger="paintmatch"):
+        colored = read_image(tmp_path / "0001.jpg", painted=True)
+    warned = [r.getMessage() for r in caplog.records if r.name == "paintmatch" and r.levelno == logging.WARNING]
+    assert len(warned) == 1 and "0001.jpg" in warned[0] and "each paint is read within" in warned[0]
+    palette = reference_palette(colored)[:, :3].astype(int)
+    # Inside each painted cell (away from its lines) most pixels are one palette color within 8 levels of its paint:
+    # six paints read as six colors, the pale blue and the lavender among them, not the paper's white.
+    read = []
+    for i, color in enumerate(_PAINTS):
+        inside = paint == i
+        values, counts = np.unique(colored[inside][:, :3], axis=0, return_counts=True)
+        main = values[counts.argmax()]
+        # Saturated paints spread over +-15 levels at quality 85 and under: a second color can take a few pixels.
+        assert counts.max() > 0.9 * inside.sum(), color
+        assert np.abs(main.astype(int) - color).max() <= 8 and (palette == main).all(axis=1).any(), color
+        read.append(tuple(main.tolist()))
+    assert len(set(read)) == len(_PAINTS)
+    # Read as line art instead, the pale blue turns to paper, and at lower qualities a cell holds several colors.
+    as_line_art = read_image(tmp_path / "0001.jpg")
+    assert (as_line_art[paint == 0][:, :3] == 255).all(axis=1).mean() > 0.5
+    if quality < 95:
+        assert len(np.unique(as_line_art[paint == 3][:, :3], axis=0)) > 1
+
+
+def test_colorize_reads_a_jpeg_colored_frame_with_its_pale_paints(tmp_path):
+    from paintmatch.cut import colorize_cut
+
+    rgb, paint, lines = _painted_face()
+    cut = tmp_path / "cut"
+    (cut / "line").mkdir(parents=True)
+    (cut / "gt").mkdir()
+    for name, shift in (("0000", 0), ("0001", 3)):
+        write_image(cut / "line" / f"{name}.png", _opaque(np.roll(lines, shift, axis=1)))
+    _jpeg(rgb, cut / "gt" / "0000.jpg", quality=85)
+    colorize_cut(cut, tmp_path / "out")
+    out = read_image(tmp_path / "out" / "0001.png")
+    for i, color in enumerate(_PAINTS):
+        inside = np.roll(paint == i, 3, axis=1)
+        values, counts = np.unique(out[inside], axis=0, return_counts=True)
+        main = values[counts.argmax()]
+        assert counts.max() > 0.95 * inside.sum() and main[3] == 255, color
+        assert np.abs(main[:3].astype(int) - color).max() <= 8, (color, main)
+
+
+def test_flatten_jpeg_paint_leaves_blends_and_exact_frames_alone():
+    rgb, _, _ = _painted_face()
+    frame = _opaque(rgb)
+    flat = flatten_jpeg_paint(frame)
+    # An exact frame: its paints are already flat; the antialiased line pixels far from every paint stay as they are.
+    far = np.abs(frame[..., None, :3].astype(int) - np.array([*_PAINTS, (255, 255, 255), (0, 0, 0)])).max(axis=-1).min(axis=-1) > 8
+    assert far.sum() > 100
+    np.testing.assert_array_equal(flat[far], frame[far])
+    assert np.abs(flat.astype(int) - frame).max() <= 8
+    assert (flat[..., 3] == frame[..., 3]).all()
+    with pytest.raises(ValueError, match="flatten_jpeg_paint: rgba must be"):
+        flatten_jpeg_paint(rgb)
 
 
 def test_clean_jpeg_snaps_only_near_white_and_near_black():

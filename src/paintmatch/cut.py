@@ -622,12 +622,13 @@ def _merge_side(kept: _Side | None, new: _Side, target: int) -> _Side:
     return merge_sides(nearer[0], farther[0]), nearer[1], nearer[2], kept[3] + new[3]
 
 
-def _load(item: ImageSource) -> np.ndarray:
+def _load(item: ImageSource, *, painted: bool = False) -> np.ndarray:
+    """An array as it is, a file read (``painted``: a colored frame, ``paintmatch.io.read_image``)."""
     if isinstance(item, np.ndarray):
         return item
     from paintmatch.io import read_image
 
-    return read_image(item)
+    return read_image(item, painted=painted)
 
 
 def _label(item: ImageSource, name: str) -> str:
@@ -893,7 +894,7 @@ def colorize_frames(
         start = time.perf_counter()
         frame, reason, line_key = segmented(index)  # kept under its line art's key: the other chains cross it unsplit
         line = frame.line
-        image = _load(colored[index])
+        image = _load(colored[index], painted=True)
         if image.shape[:2] != line.shape[:2]:
             h, w = line.shape[:2]
             raise InputError(
@@ -1138,7 +1139,7 @@ def colorize_files(
     first = paths[0].parent
     suggestion = (first.parent if first.name == "line" else first) / "paint"
     check_output_folder(out_dir, inputs, suggestion=suggestion)
-    colored = read_image(reference)
+    colored = read_image(reference, painted=True)
     same_name = [i for i, p in enumerate(paths) if p.stem == reference_path.stem]
     lines: list[ImageSource] = list(paths)
     names = [p.stem for p in paths]

@@ -311,7 +311,7 @@ def make_deformation_cut(
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InputError(f"seed must be a whole number >= 0, got {seed!r}")
     check_same_size(line_path, colored_path)
-    colored = read_image(colored_path)
+    colored = read_image(colored_path, painted=True)
     line_in = read_image(line_path)
     mask, _ = line_mask(line_in)
     source = _prepare(colored, line_in)

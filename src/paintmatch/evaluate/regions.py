@@ -270,7 +270,7 @@ def read_colored(cut_dir: str | Path, name: str) -> np.ndarray | None:
     root = Path(cut_dir)
     gt = _gt_path(root, name)
     if gt is not None:
-        return read_image(gt)
+        return read_image(gt, painted=True)
     seg_png, seg_json = root / "seg" / f"{name}.png", root / "seg" / f"{name}.json"
     if seg_png.is_file() and seg_json.is_file():
         return render_seg(read_seg_labels(seg_png), read_seg_colors(seg_json), where=str(seg_png))
@@ -316,7 +316,7 @@ def read_truth_regions(cut_dir: str | Path, name: str, line: np.ndarray, *, sour
     gt = _gt_path(root, name) if source in ("auto", "gt") else None
     if gt is None:
         return None
-    image = read_image(gt)
+    image = read_image(gt, painted=True)
     _check_size(image.shape, line, root, name, "gt")
     return regions_from_gt(image, line, name=name)
 

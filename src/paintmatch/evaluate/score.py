@@ -135,7 +135,7 @@ def _load_cut(cut_dir: str | Path, truth: str = "auto") -> _LoadedCut:
         names=names,
         lines=lines,
         reference=names.index(reference_name),
-        colored=read_image(files.colored[reference_name]),
+        colored=read_image(files.colored[reference_name], painted=True),
         truths=truths,
     )
 

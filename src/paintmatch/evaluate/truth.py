@@ -176,7 +176,7 @@ def read_truth(cut_dir: str | Path, name: str) -> FrameTruth | None:
     for suffix in (".png", ".tga", ".PNG", ".TGA"):
         gt = root / "gt" / f"{name}{suffix}"
         if gt.is_file():
-            return FrameTruth(name=name, image=read_image(gt), source="gt")
+            return FrameTruth(name=name, image=read_image(gt, painted=True), source="gt")
     return None
 
 

@@ -58,7 +58,7 @@ def measure_cut(cut_dir: str | os.PathLike[str]) -> dict[str, float | list]:
         colors = json.loads((cut / "seg" / f"{name}.json").read_text())
         regions.append(len(colors))
         open_regions.append(segment(read_image(cut / "line" / f"{name}.png")).n)
-        gt = read_image(cut / "gt" / f"{name}.png")
+        gt = read_image(cut / "gt" / f"{name}.png", painted=True)
         line = (seg_ids == 0).astype(np.uint8)
         beside = (cv2.dilate(line, np.ones((3, 3), np.uint8)) > 0) & (seg_ids > 0)
         packed = gt.astype(np.int64) @ np.array([1 << 24, 1 << 16, 1 << 8, 1], dtype=np.int64)

@@ -202,6 +202,6 @@ def read_colored_upload(staging_root: Path, upload: UploadedFile, size: tuple[in
         if got != size:
             raise ApiError(400, "size_mismatch", f"the colored frame {_shown(upload.filename)} is {got[0]}x{got[1]} but its line "
                            f"frame is {size[0]}x{size[1]}: export it at the line frame's size")
-        return read_image(path, max_pixels=max_pixels)
+        return read_image(path, max_pixels=max_pixels, painted=True)
     finally:
         shutil.rmtree(staged, ignore_errors=True)

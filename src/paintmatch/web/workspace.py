@@ -437,7 +437,7 @@ class CutStore:
         if reason is None and frame_name in self.files.colored and ColorizeOptions().split_by_paint:
             from paintmatch.segment import split_by_paint
 
-            split = split_by_paint(frame.seg, read_image(self.frame_path(frame_name, colored=True)))
+            split = split_by_paint(frame.seg, read_image(self.frame_path(frame_name, colored=True), painted=True))
             if split is not frame.seg:
                 frame = Frame(line=frame.line, seg=split, name=frame_name)
         return frame, reason
@@ -560,7 +560,7 @@ class CutStore:
             self.names = self.files.names
             self.state["settings"] = {"method": options.method, "line_mode": line_mode, "close_gaps": close_gaps}
             index = {name: i for i, name in enumerate(self.names)}
-            colored = {index[name]: read_image(path) for name, path in self.files.colored.items()}
+            colored = {index[name]: read_image(path, painted=True) for name, path in self.files.colored.items()}
             dropped: list[str] = []
             for _attempt in range(2):
                 overrides = {index[f]: v for f, v in self._overrides().items() if f in index}
@@ -748,7 +748,7 @@ class CutStore:
         frame, reason = self._segment(frame_name)
         self._remap_corrections(frame_name, frame.seg)
         if frame_name in self.files.colored:
-            return self._reference_state(frame_name, frame, reason, read_image(self.frame_path(frame_name, colored=True)))
+            return self._reference_state(frame_name, frame, reason, read_image(self.frame_path(frame_name, colored=True), painted=True))
         states = {name: self.frame_state(name) for name in self.names}
         usable = [i for i, name in enumerate(self.names) if name in self.files.colored and states[name].frame.n]
         if reason or not usable:
@@ -960,7 +960,7 @@ class CutStore:
         cached = self._palettes.get(frame_name)
         if cached is not None and cached[0] == stamp and cached[1] is seg:
             return cached[2]
-        colored = read_image(path)
+        colored = read_image(path, painted=True)
         palette = reference_palette(colored, seg) if seg.shape == colored.shape[:2] else reference_palette(colored)
         off_line = ~seg.line if seg.shape == colored.shape[:2] else np.ones(colored.shape[:2], bool)
         rgba = np.where(colored[..., 3:4] == 0, 0, colored).astype(np.uint32)[off_line]
