@@ -144,3 +144,30 @@ def read_image_bytes(data: bytes) -> np.ndarray:
 
     with Image.open(io.BytesIO(data)) as image:
         return np.array(image.convert("RGBA"))
+
+
+def test_a_colored_frame_uploaded_as_jpeg_keeps_its_pale_paint(colored: Path) -> None:
+    import io
+
+    from PIL import Image
+
+    pale_blue = (233, 243, 245)  # read as line art, JPEG's near-white cleanup would make it the paper's white
+    with client_for(colored) as client:
+        chosen = client.get("/api/cuts/demo").json()["next_to_color"]
+        cut = client.app.state.workspace.cut("demo")
+        state = cut.frame_state(chosen)
+        painted = read_image_bytes(client.get(f"/api/cuts/demo/frames/{chosen}/image?view=result").content)
+        largest = int(np.argmax(np.where(state.matching.colors[:, 3] > 0, state.frame.seg.areas, 0)))
+        painted[state.frame.seg.labels == largest] = (*pale_blue, 255)
+        on_white = np.where(painted[..., 3:] > 0, painted[..., :3], 255).astype(np.uint8)
+        buffer = io.BytesIO()
+        Image.fromarray(on_white, "RGB").save(buffer, format="JPEG", quality=85)
+        response = client.put(f"/api/cuts/demo/frames/{chosen}/colored",
+                              files={"colored": (f"{chosen}.jpg", buffer.getvalue(), "image/jpeg")})
+        assert response.status_code == 202, response.text
+        assert wait_job(client, response.json(), 90.0)["state"] == "done"
+        made = cut.frame_state(chosen)
+        read = made.matching.colors[largest]
+        assert read[3] == 255 and np.abs(read[:3].astype(int) - pale_blue).max() <= 8, read
+        palette = client.get("/api/cuts/demo/palette").json()["colors"]
+        assert color_hex(read) in [entry["color"] for entry in palette], palette
