@@ -8,7 +8,7 @@ DEMO_OUT ?= demo-out
 # pays only with more than 2 cores (on 2 cores `make bench` took 80 min with 2, as with 1).
 BENCH_JOBS ?= 1
 
-.PHONY: install install-test browser demo test bench bench-small bench-speed bench-batch bench-drift bench-memory bench-gaps bench-flags bench-leaks bench-errors bench-palette bench-keys bench-next-key bench-workflow ablation example weights clean
+.PHONY: install install-test browser demo test bench bench-small bench-speed bench-batch bench-drift bench-memory bench-gaps bench-flags bench-leaks bench-errors bench-palette bench-jpeg bench-keys bench-next-key bench-workflow ablation example weights clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,10 @@ bench-errors: install-test
 # How right colorize reads the painter's frames of the production-like dev suite, region by region, before matching.
 bench-palette: install-test
 	$(PY) benchmarks/palette_read.py
+
+# How right colorize reads the painter's frames exported as JPEG (quality 95 / 85 / 70), by the cleanup applied.
+bench-jpeg: install-test
+	$(PY) benchmarks/jpeg_paint.py
 
 # Peak RSS of colorize on 10- and 40-frame 1600 px cuts and a 150-frame 1920x1080 one (flat in the number of frames).
 bench-memory: install

@@ -1,6 +1,6 @@
 """How right a colored frame exported as JPEG is read: each region's paint, and how many paints the palette gets.
 
-    python benchmarks/jpeg_paint.py                      # production-like dev, 3 drawings per cut
+    make bench-jpeg                                      # or: .venv/bin/python benchmarks/jpeg_paint.py (dev, 3 drawings a cut)
     python benchmarks/jpeg_paint.py --suite production-test --out /tmp/jpeg-paint-test.md
 
 A painter may hand over the colored frame as a JPEG (on white: JPEG has no transparency). JPEG shifts a flat paint by
