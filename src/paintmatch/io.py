@@ -470,7 +470,8 @@ _JPEG_PAINT_MIN_PIXELS = 4
 # at quality 95 / 85 / 70 94.8% / 91.6% / 84.5% against 91.0% / 84.5% / 79.3% with 5x5, which misses the paints of
 # regions a few pixels wide; 3x3 also reads some JPEG ringing beside the lines as paints).
 _JPEG_FLAT_WINDOW = 3
-# Decoded colors compared with the paints at once (bounds their (colors, paints, 3) distances to a few tens of MB).
+# Decoded colors compared with the paints at once (a 3200 px JPEG has ~80k colors: their (colors, paints, 3)
+# distances, in slices of this many, take a few tens of MB).
 _JPEG_COLORS_AT_ONCE = 16384
 
 
@@ -533,14 +534,16 @@ def flatten_jpeg_paint(rgba: np.ndarray, *, tolerance: int = JPEG_PAINT_TOLERANC
     present[keys] = True
     colors = np.flatnonzero(present).astype(np.uint32)
     del present
-    paint_channels = _key_channels(np.array(paints, np.uint32))
+    paint_keys = np.array(paints, np.uint32)
+    paint_channels = _key_channels(paint_keys)
     snapped = colors.copy()
-    for start in range(0, colors.size, _JPEG_COLORS_AT_ONCE):  # (colors, paints, 3) in slices: a 3200 px JPEG has ~80k colors
-        distance = np.abs(_key_channels(colors[start : start + _JPEG_COLORS_AT_ONCE])[:, None, :] - paint_channels[None, :, :])
+    for start in range(0, colors.size, _JPEG_COLORS_AT_ONCE):
+        part = slice(start, start + _JPEG_COLORS_AT_ONCE)
+        distance = np.abs(_key_channels(colors[part])[:, None, :] - paint_channels[None, :, :])
         within = distance.max(axis=2) <= tolerance
         nearest = np.where(within, distance.sum(axis=2), np.iinfo(np.int16).max).argmin(axis=1)  # ties: the commoner paint
         hit = within[np.arange(distance.shape[0]), nearest]
-        snapped[start : start + _JPEG_COLORS_AT_ONCE][hit] = np.array(paints, np.uint32)[nearest[hit]]
+        snapped[part][hit] = paint_keys[nearest[hit]]
     table = np.zeros(1 << 24, dtype=np.uint32)
     table[colors] = snapped
     keys = table[keys]
