@@ -98,6 +98,18 @@ def test_making_a_colored_frame_needs_a_colored_cut_and_a_current_revision(tmp_p
         assert client.get("/api/cuts/demo").json()["colored_frames"] == ["0000"]
 
 
+def _painted_elsewhere(client, color: tuple[int, int, int, int]):
+    """``(cut, frame, component, rgba)``: the demo cut's frame to color next as painted in a paint tool: paintmatch's
+    result with its largest painted component (``component``) painted ``color``."""
+    chosen = client.get("/api/cuts/demo").json()["next_to_color"]
+    cut = client.app.state.workspace.cut("demo")
+    state = cut.frame_state(chosen)
+    painted = read_image_bytes(client.get(f"/api/cuts/demo/frames/{chosen}/image?view=result").content)
+    largest = int(np.argmax(np.where(state.matching.colors[:, 3] > 0, state.frame.seg.areas, 0)))
+    painted[state.frame.seg.labels == largest] = color
+    return cut, chosen, largest, painted
+
+
 def test_a_colored_frame_painted_elsewhere_is_uploaded_to_its_line_frame(colored: Path) -> None:
     import io
 
@@ -110,14 +122,8 @@ def test_a_colored_frame_painted_elsewhere_is_uploaded_to_its_line_frame(colored
 
     gt_before = _files(colored / "demo" / "gt")
     with client_for(colored) as client:
-        chosen = client.get("/api/cuts/demo").json()["next_to_color"]
-        cut = client.app.state.workspace.cut("demo")
-        state = cut.frame_state(chosen)
-        # The frame as painted in a paint tool: paintmatch's result with its largest region painted pink.
-        painted = read_image_bytes(client.get(f"/api/cuts/demo/frames/{chosen}/image?view=result").content)
-        largest = int(np.argmax(np.where(state.matching.colors[:, 3] > 0, state.frame.seg.areas, 0)))
         pink = (255, 0, 200, 255)
-        painted[state.frame.seg.labels == largest] = pink
+        cut, chosen, largest, painted = _painted_elsewhere(client, pink)
         url = f"/api/cuts/demo/frames/{chosen}/colored"
 
         assert error_of(client.put(url, files={"colored": ("x.png", png(painted[:-1]), "image/png")})) == "size_mismatch"
@@ -153,12 +159,7 @@ def test_a_colored_frame_uploaded_as_jpeg_keeps_its_pale_paint(colored: Path) ->
 
     pale_blue = (233, 243, 245)  # read as line art, JPEG's near-white cleanup would make it the paper's white
     with client_for(colored) as client:
-        chosen = client.get("/api/cuts/demo").json()["next_to_color"]
-        cut = client.app.state.workspace.cut("demo")
-        state = cut.frame_state(chosen)
-        painted = read_image_bytes(client.get(f"/api/cuts/demo/frames/{chosen}/image?view=result").content)
-        largest = int(np.argmax(np.where(state.matching.colors[:, 3] > 0, state.frame.seg.areas, 0)))
-        painted[state.frame.seg.labels == largest] = (*pale_blue, 255)
+        cut, chosen, largest, painted = _painted_elsewhere(client, (*pale_blue, 255))
         on_white = np.where(painted[..., 3:] > 0, painted[..., :3], 255).astype(np.uint8)
         buffer = io.BytesIO()
         Image.fromarray(on_white, "RGB").save(buffer, format="JPEG", quality=85)
