@@ -59,8 +59,10 @@ def _not_an_image(filename: str) -> ApiError:
     return ApiError(415, "not_an_image", f"{_shown(filename)} is not a PNG, TGA, TIFF or JPEG image (checked by its content)")
 
 
-def _write_checked(data: bytes, folder: Path, name: str, filename: str, max_pixels: int) -> tuple[Path, tuple[int, int]]:
-    """Write one upload after checking its content is an image that fully decodes; returns (path, (w, h)).
+def _write_checked(data: bytes, folder: Path, name: str, filename: str, max_pixels: int, *,
+                   painted: bool = False) -> tuple[Path, "np.ndarray"]:
+    """Write one upload after checking its content is an image that fully decodes; returns (path, (H, W, 4) uint8
+    image as ``read_image`` reads it, ``painted`` for a colored frame).
 
     The size is read from the header first: an image over ``max_pixels`` is 413 ``image_too_large``
     before anything (Pillow included) decodes it.
@@ -90,14 +92,14 @@ def _write_checked(data: bytes, folder: Path, name: str, filename: str, max_pixe
         path = folder / f"{name}.{_SUFFIXES[info.format]}"
         probe.rename(path)
         try:
-            image = read_image(path, max_pixels=max_pixels)
+            image = read_image(path, max_pixels=max_pixels, painted=painted)
         except InputError as error:
             message = str(error).replace(str(path), _shown(filename))
             status, code = (413, "image_too_large") if "over the limit" in message else (400, "bad_image")
             raise ApiError(status, code, message) from None
     finally:
         probe.unlink(missing_ok=True)
-    return path, (image.shape[1], image.shape[0])
+    return path, image
 
 
 def _staging_folder(staging_root: Path, prefix: str) -> Path:
@@ -160,13 +162,15 @@ def stage_cut(
         sizes: dict[str, tuple[int, int]] = {}
         for name, upload in zip(names, lines):
             data = _read_limited(upload, max_file_bytes)
-            _, sizes[name] = _write_checked(data, staged / "line", name, upload.filename, max_pixels)
+            _, image = _write_checked(data, staged / "line", name, upload.filename, max_pixels)
+            sizes[name] = (image.shape[1], image.shape[0])
         first = sizes[names[0]]
         for name, size in sizes.items():
             if size != first:
                 raise ApiError(400, "size_mismatch", f"line frame {name} is {size[0]}x{size[1]} but {names[0]} is {first[0]}x{first[1]}: every frame of a cut must have the same size")
         data = _read_limited(colored, max_file_bytes)
-        _, size = _write_checked(data, staged / "gt", colored_frame, colored.filename, max_pixels)
+        _, image = _write_checked(data, staged / "gt", colored_frame, colored.filename, max_pixels)
+        size = (image.shape[1], image.shape[0])
         if size != sizes[colored_frame]:
             raise ApiError(
                 400,
@@ -193,15 +197,14 @@ def read_colored_upload(staging_root: Path, upload: UploadedFile, size: tuple[in
     ApiError
         400 a size other than the line frame's or a bad image; 413 too large; 415 not an image; 507 disk refused.
     """
-    from paintmatch.io import read_image
-
     data = _read_limited(upload, max_file_bytes)
     staged = _staging_folder(staging_root, "colored-")
     try:
-        path, got = _write_checked(data, staged, "colored", upload.filename, max_pixels)
+        _, image = _write_checked(data, staged, "colored", upload.filename, max_pixels, painted=True)
+        got = (image.shape[1], image.shape[0])
         if got != size:
             raise ApiError(400, "size_mismatch", f"the colored frame {_shown(upload.filename)} is {got[0]}x{got[1]} but its line "
                            f"frame is {size[0]}x{size[1]}: export it at the line frame's size")
-        return read_image(path, max_pixels=max_pixels, painted=True)
+        return image
     finally:
         shutil.rmtree(staged, ignore_errors=True)
