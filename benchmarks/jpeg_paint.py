@@ -33,9 +33,11 @@ TOLERANCES = (6, 8, 10, 12)
 
 
 def on_white(rgba: np.ndarray) -> np.ndarray:
-    """(H, W, 4) uint8: ``rgba`` composited over white, opaque (what a JPEG export of it holds)."""
-    alpha = rgba[..., 3:4].astype(np.float64) / 255.0
-    rgb = np.rint(rgba[..., :3] * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8)
+    """(H, W, 4) uint8: ``rgba`` composited over white, opaque (what a JPEG export of it holds: paintmatch's own
+    compositing for formats without alpha)."""
+    from paintmatch.io import _composite_on_white
+
+    rgb = _composite_on_white(rgba)
     return np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)], axis=2)
 
 
