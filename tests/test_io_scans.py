@@ -220,7 +220,7 @@ def _painted_face() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return rgb, paint, lines
 
 
-@pytest.mark.parametrize("quality", [95, 85, 75])
+@pytest.mark.parametrize("quality", [95, 85, 75, 70])
 def test_a_jpeg_colored_frame_keeps_its_pale_paints_and_reads_each_paint_once(tmp_path, caplog, quality):
     from paintmatch.segment import reference_palette
 
@@ -231,15 +231,16 @@ def test_a_jpeg_colored_frame_keeps_its_pale_paints_and_reads_each_paint_once(tm
     warned = [r.getMessage() for r in caplog.records if r.name == "paintmatch" and r.levelno == logging.WARNING]
     assert len(warned) == 1 and "0001.jpg" in warned[0] and "each paint is read within" in warned[0]
     palette = reference_palette(colored)[:, :3].astype(int)
-    # Inside each painted cell (away from its lines) most pixels are one palette color within 8 levels of its paint:
-    # six paints read as six colors, the pale blue and the lavender among them, not the paper's white.
+    # Inside each painted cell (away from its lines) nearly every pixel is one palette color within 8 levels of its
+    # paint: six paints read as six colors, the pale blue and the lavender among them, not the paper's white nor one
+    # paint. The saturated red and dark blue too: JPEG moves their chroma farther than their luma (with one tolerance
+    # of 8 levels for red, green and blue, 91-92% of their pixels took their main color at quality 75 and 70).
     read = []
     for i, color in enumerate(_PAINTS):
         inside = paint == i
         values, counts = np.unique(colored[inside][:, :3], axis=0, return_counts=True)
         main = values[counts.argmax()]
-        # Saturated paints spread over +-15 levels at quality 85 and under: a second color can take a few pixels.
-        assert counts.max() > 0.9 * inside.sum(), color
+        assert counts.max() > 0.95 * inside.sum(), color
         assert np.abs(main.astype(int) - color).max() <= 8 and (palette == main).all(axis=1).any(), color
         read.append(tuple(main.tolist()))
     assert len(set(read)) == len(_PAINTS)
@@ -271,14 +272,24 @@ def test_colorize_reads_a_jpeg_colored_frame_with_its_pale_paints(tmp_path):
 
 
 def test_flatten_jpeg_paint_leaves_blends_and_exact_frames_alone():
+    from paintmatch.io import JPEG_CHROMA_TOLERANCE, JPEG_LUMA_TOLERANCE
+
     rgb, _, _ = _painted_face()
     frame = _opaque(rgb)
     flat = flatten_jpeg_paint(frame)
-    # An exact frame: its paints are already flat; the antialiased line pixels far from every paint stay as they are.
-    far = np.abs(frame[..., None, :3].astype(int) - np.array([*_PAINTS, (255, 255, 255), (0, 0, 0)])).max(axis=-1).min(axis=-1) > 8
+    # An exact frame: its paints are already flat; the antialiased line pixels outside every paint's tolerances (in
+    # JPEG's luma and chroma: OpenCV's YCrCb) stay as they are, and no pixel moves past them.
+    def luma_chroma(colors):
+        return cv2.cvtColor(np.asarray(colors, np.uint8).reshape(-1, 1, 3), cv2.COLOR_RGB2YCrCb).reshape(-1, 3).astype(int)
+
+    paints = luma_chroma([*_PAINTS, (255, 255, 255), (0, 0, 0)])
+    tolerance = np.array([JPEG_LUMA_TOLERANCE, JPEG_CHROMA_TOLERANCE, JPEG_CHROMA_TOLERANCE])
+    pixels = luma_chroma(frame[..., :3])
+    far = (np.abs(pixels[:, None, :] - paints[None]) > tolerance).any(axis=2).all(axis=1).reshape(frame.shape[:2])
     assert far.sum() > 100
     np.testing.assert_array_equal(flat[far], frame[far])
-    assert np.abs(flat.astype(int) - frame).max() <= 8
+    moved = (np.abs(luma_chroma(flat[..., :3]) - pixels) > tolerance).any(axis=1)
+    assert not moved.any()
     assert (flat[..., 3] == frame[..., 3]).all()
     with pytest.raises(ValueError, match="flatten_jpeg_paint: rgba must be"):
         flatten_jpeg_paint(rgb)

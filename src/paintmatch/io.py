@@ -460,40 +460,48 @@ def clean_jpeg(rgb: np.ndarray, *, tolerance: int = 24) -> np.ndarray:
     return out
 
 
-# How far (per channel) JPEG moves a flat paint (benchmarks/jpeg_paint.py, production-like dev 12 cuts x 3 drawings,
-# truth regions read with their own paint at quality 95 / 85 / 70): 6 92.3% / 87.5% / 84.7%, 8 93.6% / 88.8% / 84.1%,
-# 10 90.6% / 87.0% / 84.3%, 12 91.0% / 87.0% / 85.2% (clean_jpeg, as colored frames were read before: 79.8% / 76.5% /
-# 73.9%). Two paints closer than this are read as one.
-JPEG_PAINT_TOLERANCE = 8
+# How far JPEG moves a flat paint, in JPEG's own channels: luma (Y) and chroma (Cb, Cr). JPEG codes chroma at half the
+# resolution and with a coarser quantization table than luma, so a saturated paint's chroma moves farther than one
+# RGB tolerance allows (`make bench-jpeg`, production-like dev 12 cuts x 3 drawings, truth regions read with their own
+# paint at quality 95 / 85 / 70: luma / chroma 6 / 8 95.6% / 91.2% / 88.1%, 6 / 12 96.0% / 92.0% / 89.2%, 8 / 12 95.6% /
+# 91.4% / 87.3%, 4 / 12 95.1% / 91.0% / 88.2%; one tolerance of 8 levels for red, green and blue, the 49th session's,
+# 93.6% / 88.8% / 84.1%). Chroma 8, not 12: two paints closer than the tolerances are read as one, and at 12 a pale blue
+# and a pale lavender 12 RGB levels apart (Y 5, Cb 9, Cr 5) became one paint (tests/test_io_scans.py's six paints).
+JPEG_LUMA_TOLERANCE = 6
+JPEG_CHROMA_TOLERANCE = 8
 # Fewest nearly flat pixels a color needs to be a paint (reference_palette's min_area).
 _JPEG_PAINT_MIN_PIXELS = 4
-# A nearly flat pixel's neighbourhood: 3x3 (production-like dev, 3 cuts x 1 drawing, tolerance 8: regions read right
-# at quality 95 / 85 / 70 94.8% / 91.6% / 84.5% against 91.0% / 84.5% / 79.3% with 5x5, which misses the paints of
-# regions a few pixels wide; 3x3 also reads some JPEG ringing beside the lines as paints).
+# A nearly flat pixel's neighbourhood: 3x3 (production-like dev, 3 cuts x 1 drawing, one RGB tolerance of 8: regions
+# read right at quality 95 / 85 / 70 94.8% / 91.6% / 84.5% against 91.0% / 84.5% / 79.3% with 5x5, which misses the
+# paints of regions a few pixels wide; 3x3 also reads some JPEG ringing beside the lines as paints).
 _JPEG_FLAT_WINDOW = 3
 # Decoded colors compared with the paints at once (a 3200 px JPEG has ~80k colors: their (colors, paints, 3)
 # distances, in slices of this many, take a few tens of MB).
 _JPEG_COLORS_AT_ONCE = 16384
 
 
-def flatten_jpeg_paint(rgba: np.ndarray, *, tolerance: int = JPEG_PAINT_TOLERANCE) -> np.ndarray:
+def flatten_jpeg_paint(rgba: np.ndarray, *, luma_tolerance: int = JPEG_LUMA_TOLERANCE,
+                       chroma_tolerance: int = JPEG_CHROMA_TOLERANCE) -> np.ndarray:
     """Give a JPEG-compressed colored frame its flat paints back.
 
     JPEG decodes a flat paint to values a level or a few apart from block to block (chroma subsampling,
     rounding) and rings next to every line, while the palette reader (``paintmatch.segment.reference_palette``)
-    takes the paints from exactly flat pixels: from a JPEG it would read each paint several times. Here the
-    paints are the colors of the nearly flat pixels (their 3x3 neighbourhood within ``tolerance`` per
-    channel), taken most common first, each one with every color within ``tolerance`` of it (per channel);
-    every pixel within ``tolerance`` of a paint becomes that paint (the nearest, on a tie the most common),
-    and the others (the blends along the lines) stay as decoded. Written by hand: OpenCV's and scikit-image's
-    color quantizers (k-means, median cut) take a number of colors, which a painter's frame does not state.
+    takes the paints from exactly flat pixels: from a JPEG it would read each paint several times. Colors are
+    compared in JPEG's own channels (``_jpeg_channels``: luma Y, chroma Cb and Cr), luma within ``luma_tolerance``
+    and chroma within ``chroma_tolerance``, as JPEG moves chroma farther. The paints are the colors of the nearly
+    flat pixels (their 3x3 neighbourhood within the tolerances), taken most common first, each one with every
+    color within the tolerances of it; every pixel within them of a paint becomes that paint (the nearest, on a
+    tie the most common), and the others (the blends along the lines) stay as decoded. Written by hand: OpenCV's
+    and scikit-image's color quantizers (k-means, median cut) take a number of colors, which a painter's frame
+    does not state.
 
     Parameters
     ----------
     rgba : (H, W, 4) ndarray of uint8
         A decoded JPEG colored frame (alpha is kept as it is).
-    tolerance : int, optional
-        Largest per-channel difference between a paint and its decoded pixels.
+    luma_tolerance, chroma_tolerance : int, optional
+        Largest difference in luma, and in each chroma channel, between a paint and its decoded pixels
+        (levels of JPEG's 8-bit Y, Cb, Cr).
 
     Returns
     -------
@@ -512,20 +520,22 @@ def flatten_jpeg_paint(rgba: np.ndarray, *, tolerance: int = JPEG_PAINT_TOLERANC
     if not isinstance(rgba, np.ndarray) or rgba.dtype != np.uint8 or rgba.ndim != 3 or rgba.shape[2] != 4:
         raise ValueError(f"flatten_jpeg_paint: rgba must be an (H, W, 4) uint8 array, got {getattr(rgba, 'shape', rgba)!r}")
     rgb = np.ascontiguousarray(rgba[..., :3])
+    tolerance = np.array([luma_tolerance, chroma_tolerance, chroma_tolerance], np.int16)
     kernel = np.ones((_JPEG_FLAT_WINDOW, _JPEG_FLAT_WINDOW), np.uint8)
-    spread = cv2.dilate(rgb, kernel, borderType=cv2.BORDER_REPLICATE).astype(np.int16) - cv2.erode(
-        rgb, kernel, borderType=cv2.BORDER_REPLICATE)
-    nearly_flat = spread.max(axis=2) <= tolerance
-    del spread
+    channels = _jpeg_channels(rgb)
+    spread = cv2.dilate(channels, kernel, borderType=cv2.BORDER_REPLICATE).astype(np.int16) - cv2.erode(
+        channels, kernel, borderType=cv2.BORDER_REPLICATE)
+    nearly_flat = (spread <= tolerance).all(axis=2)
+    del spread, channels
     keys = (rgb[..., 0].astype(np.uint32) << 16) | (rgb[..., 1].astype(np.uint32) << 8) | rgb[..., 2]
     flat_colors, flat_counts = np.unique(keys[nearly_flat], return_counts=True)
     paints: list[int] = []
     free = flat_counts >= _JPEG_PAINT_MIN_PIXELS
-    channels = _key_channels(flat_colors)
+    flat_channels = _key_jpeg_channels(flat_colors)
     while free.any():  # one pass per paint: the most common free color, and the colors within tolerance of it
         paint = int(np.argmax(np.where(free, flat_counts, -1)))
         paints.append(int(flat_colors[paint]))
-        free &= np.abs(channels - channels[paint]).max(axis=1) > tolerance
+        free &= (np.abs(flat_channels - flat_channels[paint]) > tolerance).any(axis=1)
     out = rgba.copy()
     if not paints:
         return out
@@ -536,13 +546,15 @@ def flatten_jpeg_paint(rgba: np.ndarray, *, tolerance: int = JPEG_PAINT_TOLERANC
     colors = np.flatnonzero(present).astype(np.uint32)
     del present
     paint_keys = np.array(paints, np.uint32)
-    paint_channels = _key_channels(paint_keys)
+    paint_channels = _key_jpeg_channels(paint_keys)
     snapped = colors.copy()
     for start in range(0, colors.size, _JPEG_COLORS_AT_ONCE):
         part = slice(start, start + _JPEG_COLORS_AT_ONCE)
-        distance = np.abs(_key_channels(colors[part])[:, None, :] - paint_channels[None, :, :])
-        within = distance.max(axis=2) <= tolerance
-        nearest = np.where(within, distance.sum(axis=2), np.iinfo(np.int16).max).argmin(axis=1)  # ties: the commoner paint
+        distance = np.abs(_key_jpeg_channels(colors[part])[:, None, :] - paint_channels[None, :, :])
+        within = (distance <= tolerance).all(axis=2)
+        # Nearest in units of each channel's tolerance; ties: the commoner paint.
+        scaled = (distance * (chroma_tolerance, luma_tolerance, luma_tolerance)).sum(axis=2, dtype=np.int32)
+        nearest = np.where(within, scaled, np.iinfo(np.int32).max).argmin(axis=1)
         hit = within[np.arange(distance.shape[0]), nearest]
         snapped[part][hit] = paint_keys[nearest[hit]]
     table = np.zeros(1 << 24, dtype=np.uint32)
@@ -553,11 +565,19 @@ def flatten_jpeg_paint(rgba: np.ndarray, *, tolerance: int = JPEG_PAINT_TOLERANC
     return out
 
 
-def _key_channels(keys: np.ndarray) -> np.ndarray:
-    """(n, 3) int16 red, green, blue of 24-bit color keys ``r << 16 | g << 8 | b`` (``pack_rgba``'s without alpha:
-    24 bits index a table of every color; the frame's own keys are built channel by channel, as ``pack_rgba`` of a
-    3200 px frame takes twice the memory)."""
-    return unpack_rgba(np.asarray(keys, np.uint32) << 8)[:, :3].astype(np.int16)
+def _jpeg_channels(rgb: np.ndarray) -> np.ndarray:
+    """(..., 3) uint8 luma Y, chroma Cr and Cb of (..., 3) uint8 RGB: JPEG's (JFIF's) full-range conversion,
+    OpenCV's ``COLOR_RGB2YCrCb``."""
+    flat = np.ascontiguousarray(rgb).reshape(-1, 1, 3)
+    return cv2.cvtColor(flat, cv2.COLOR_RGB2YCrCb).reshape(rgb.shape)
+
+
+def _key_jpeg_channels(keys: np.ndarray) -> np.ndarray:
+    """(n, 3) int16 luma and chroma (``_jpeg_channels``) of 24-bit color keys ``r << 16 | g << 8 | b``
+    (``pack_rgba``'s without alpha: 24 bits index a table of every color; the frame's own keys are built channel by
+    channel, as ``pack_rgba`` of a 3200 px frame takes twice the memory)."""
+    rgb = unpack_rgba(np.asarray(keys, np.uint32) << 8)[:, :3]
+    return _jpeg_channels(rgb).astype(np.int16)
 
 
 def read_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS,
@@ -653,7 +673,8 @@ def read_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS,
     if info.format == "JPEG" and painted:
         log.warning(
             "%s: JPEG is lossy compression and shifts a paint by a few levels from place to place; each paint "
-            "is read within %d levels, but a colored frame is read exactly from PNG or TIFF", path, JPEG_PAINT_TOLERANCE
+            "is read within %d levels of luma and %d of chroma, but a colored frame is read exactly from PNG or TIFF",
+            path, JPEG_LUMA_TOLERANCE, JPEG_CHROMA_TOLERANCE
         )
         rgba = flatten_jpeg_paint(rgba)
     elif info.format == "JPEG":
