@@ -292,6 +292,9 @@ def test_flatten_jpeg_paint_leaves_blends_and_exact_frames_alone():
     moved = (np.abs(luma_chroma(flat[..., :3]) - pixels) > tolerance).any(axis=1)
     assert not moved.any()
     assert (flat[..., 3] == frame[..., 3]).all()
+    # Noise with no nearly flat pixel holds no paint: it comes back as it was.
+    noise = np.random.default_rng(3).integers(0, 256, (20, 30, 4), dtype=np.uint8)
+    np.testing.assert_array_equal(flatten_jpeg_paint(noise), noise)
     with pytest.raises(ValueError, match="flatten_jpeg_paint: rgba must be"):
         flatten_jpeg_paint(rgb)
 

@@ -463,10 +463,11 @@ def clean_jpeg(rgb: np.ndarray, *, tolerance: int = 24) -> np.ndarray:
 # How far JPEG moves a flat paint, in JPEG's own channels: luma (Y) and chroma (Cb, Cr). JPEG codes chroma at half the
 # resolution and with a coarser quantization table than luma, so a saturated paint's chroma moves farther than one
 # RGB tolerance allows (`make bench-jpeg`, production-like dev 12 cuts x 3 drawings, truth regions read with their own
-# paint at quality 95 / 85 / 70: luma / chroma 6 / 8 95.6% / 91.2% / 88.1%, 6 / 12 96.0% / 92.0% / 89.2%, 8 / 12 95.6% /
-# 91.4% / 87.3%, 4 / 12 95.1% / 91.0% / 88.2%; one tolerance of 8 levels for red, green and blue, the 49th session's,
-# 93.6% / 88.8% / 84.1%). Chroma 8, not 12: two paints closer than the tolerances are read as one, and at 12 a pale blue
-# and a pale lavender 12 RGB levels apart (Y 5, Cb 9, Cr 5) became one paint (tests/test_io_scans.py's six paints).
+# paint at quality 95 / 85 / 70: luma / chroma 6 / 8 98.0% / 95.1% / 92.2%, 6 / 12 98.3% / 95.8% / 93.0%, 6 / 16 98.1% /
+# 95.9% / 93.7%, 8 / 12 97.9% / 96.2% / 91.9%, 4 / 12 97.9% / 94.5% / 91.4%; one tolerance of 8 levels for red, green
+# and blue with paints of repeated colors only, the 49th session's, 93.6% / 88.8% / 84.1%). Chroma 8, not 12: two
+# paints closer than the tolerances are read as one, and at 12 a pale blue and a pale lavender 12 RGB levels apart
+# (Y 5, Cb 9, Cr 5) became one paint (tests/test_io_scans.py's six paints).
 JPEG_LUMA_TOLERANCE = 6
 JPEG_CHROMA_TOLERANCE = 8
 # Fewest nearly flat pixels a paint needs (reference_palette's min_area): of its exact color, or, for a paint whose
@@ -547,11 +548,10 @@ def flatten_jpeg_paint(rgba: np.ndarray, *, luma_tolerance: int = JPEG_LUMA_TOLE
                           tolerance)
     support = np.zeros(flat_colors.size, dtype=np.int64)
     support[unclaimed] = _support_within(flat_channels[unclaimed], flat_counts[unclaimed], tolerance)
-    rank = support * (int(flat_counts.max()) + 1) + flat_counts  # ties: the commoner color
+    rank = support * (int(flat_counts.max(initial=0)) + 1) + flat_counts  # ties: the commoner color
     paints += _take_paints(flat_channels, rank, support >= _JPEG_PAINT_MIN_PIXELS, unclaimed, tolerance)
-    paints = flat_colors[paints]
     out = rgba.copy()
-    if not paints.size:
+    if not paints:
         return out
     # Each color of the frame is snapped once, through a table over every 24-bit color (np.unique's inverse of a
     # 3200 px frame peaked at 400 MB; the table holds 64 MB).
@@ -559,8 +559,8 @@ def flatten_jpeg_paint(rgba: np.ndarray, *, luma_tolerance: int = JPEG_LUMA_TOLE
     present[keys] = True
     colors = np.flatnonzero(present).astype(np.uint32)
     del present
-    paint_keys = np.array(paints, np.uint32)
-    paint_channels = _key_jpeg_channels(paint_keys)
+    paint_keys = flat_colors[paints]
+    paint_channels = flat_channels[paints]
     snapped = colors.copy()
     for start in range(0, colors.size, _JPEG_COLORS_AT_ONCE):
         part = slice(start, start + _JPEG_COLORS_AT_ONCE)
@@ -620,6 +620,8 @@ def _support_within(channels: np.ndarray, counts: np.ndarray, tolerance: np.ndar
 def _jpeg_channels(rgb: np.ndarray) -> np.ndarray:
     """(..., 3) uint8 luma Y, chroma Cr and Cb of (..., 3) uint8 RGB: JPEG's (JFIF's) full-range conversion,
     OpenCV's ``COLOR_RGB2YCrCb``."""
+    if rgb.size == 0:  # OpenCV refuses an empty image
+        return np.zeros(rgb.shape, np.uint8)
     flat = np.ascontiguousarray(rgb).reshape(-1, 1, 3)
     return cv2.cvtColor(flat, cv2.COLOR_RGB2YCrCb).reshape(rgb.shape)
 
