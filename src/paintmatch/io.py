@@ -501,9 +501,8 @@ def flatten_jpeg_paint(rgba: np.ndarray, *, luma_tolerance: int = JPEG_LUMA_TOLE
     color within the tolerances of it; then, among the colors left, those with the most nearly flat pixels within
     the tolerances (a saturated paint may never repeat a decoded color). Every pixel within the tolerances of a
     paint becomes that paint (the nearest, on a tie the one taken first), and the others (the blends along the
-    lines) stay as decoded. Written by hand: OpenCV's
-    and scikit-image's color quantizers (k-means, median cut) take a number of colors, which a painter's frame
-    does not state.
+    lines) stay as decoded. Written by hand: OpenCV's and scikit-image's color quantizers (k-means, median cut)
+    take a number of colors, which a painter's frame does not state.
 
     Parameters
     ----------
