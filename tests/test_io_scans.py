@@ -317,6 +317,31 @@ def test_flatten_jpeg_paint_finds_a_paint_whose_decoded_colors_never_repeat():
     assert (flat[5:20, 40:65, :3] == (233, 243, 245)).all() and (flat[0, 0, :3] == 255).all()
 
 
+def test_a_tiff_with_jpeg_compression_is_read_as_a_jpeg(tmp_path, caplog):
+    # JPEG-compressed strips in a TIFF are as lossy as a JPEG file: the colored frame's paints are made flat again
+    # (read as exact, each paint came back as many colors) and line art is cleaned, each with its warning.
+    rgb, paint, lines = _painted_face()
+    Image.fromarray(rgb).save(tmp_path / "0000.tif", compression="jpeg", quality=85)
+    Image.fromarray(lines).save(tmp_path / "0001.tif", compression="jpeg", quality=85)
+    Image.fromarray(rgb).save(tmp_path / "lossless.tif", compression="tiff_lzw")
+    with Image.open(tmp_path / "0000.tif") as image:
+        decoded = np.array(image.convert("RGB"))
+    assert len(np.unique(decoded[paint == 4], axis=0)) > 10  # the red cell, as decoded
+    with caplog.at_level(logging.WARNING, logger="paintmatch"):
+        colored = read_image(tmp_path / "0000.tif", painted=True)
+        line_art = read_image(tmp_path / "0001.tif")
+        exact = read_image(tmp_path / "lossless.tif", painted=True)
+    warned = [r.getMessage() for r in caplog.records if r.name == "paintmatch" and r.levelno == logging.WARNING]
+    assert len(warned) == 2 and all("JPEG compression inside a TIFF" in m for m in warned)
+    assert "0000.tif" in warned[0] and "each paint is read within" in warned[0] and "0001.tif" in warned[1]
+    for i, color in enumerate(_PAINTS):
+        values, counts = np.unique(colored[paint == i][:, :3], axis=0, return_counts=True)
+        assert counts.max() > 0.94 * (paint == i).sum() and np.abs(values[counts.argmax()].astype(int) - color).max() <= 8
+    np.testing.assert_array_equal(exact[..., :3], rgb)  # lossless TIFF: read exactly, no warning
+    paper = (lines == 255).all(-1)
+    assert (line_art[paper][:, :3] == 255).all(-1).mean() > 0.998
+
+
 def test_clean_jpeg_snaps_only_near_white_and_near_black():
     pixels = np.array([[[255, 255, 255], [240, 236, 244], [230, 240, 250], [24, 0, 10],
                         [30, 30, 30], [200, 30, 30], [128, 128, 128], [250, 232, 250], [250, 226, 250]]], np.uint8)

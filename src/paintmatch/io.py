@@ -2,8 +2,9 @@
 
 Reading always gives an (H, W, 4) uint8 RGBA array, whatever the file's mode. The size of an image is
 checked from its header (PNG IHDR, TGA header, TIFF first IFD, JPEG start-of-frame) before any pixel is
-decoded, so a decompression bomb is refused cheaply. JPEG line art is read with a warning: lossy
-compression leaves noise near the lines, cleaned up as far as it can be (``clean_jpeg``).
+decoded, so a decompression bomb is refused cheaply. JPEG line art (a JPEG file, or a TIFF with JPEG
+compression) is read with a warning: lossy compression leaves noise near the lines, cleaned up as far as it
+can be (``clean_jpeg``); a JPEG colored frame has its paints made flat again (``flatten_jpeg_paint``).
 Writing goes to a temporary file in the destination's folder that replaces the destination only once
 it is complete and synced: an existing output is never replaced by a half-written or failed one. A
 machine's refusal (read-only file system, full disk, permission, quota) is an ``InputError`` that names
@@ -82,6 +83,8 @@ like every hidden file (a name starting with a dot: ``.DS_Store``, ``._0001.png`
 
 _TIFF_SUFFIXES = (".tif", ".tiff")
 _JPEG_SUFFIXES = (".jpg", ".jpeg")
+# Pillow's names of TIFF's JPEG compressions (7, and the old 6): lossy, read as a JPEG file is.
+_TIFF_JPEG_COMPRESSIONS = frozenset({"jpeg", "tiff_jpeg"})
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # colour type -> samples per pixel
@@ -647,9 +650,9 @@ def read_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS,
     max_pixels : int, optional
         Largest ``width * height`` accepted; checked from the header before decoding.
     painted : bool, optional
-        The file is a colored frame, not line art: a JPEG's paints are made flat again (``flatten_jpeg_paint``)
-        instead of snapping its near-white and near-black pixels (``clean_jpeg``), which would turn a pale
-        paint into paper.
+        The file is a colored frame, not line art: a JPEG's (or JPEG-compressed TIFF's) paints are made flat
+        again (``flatten_jpeg_paint``) instead of snapping its near-white and near-black pixels (``clean_jpeg``),
+        which would turn a pale paint into paper.
 
     Returns
     -------
@@ -666,10 +669,11 @@ def read_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS,
 
     Notes
     -----
-    JPEG is lossy: it leaves noise near the lines. A JPEG frame is read with a warning on the
-    ``paintmatch`` logger, and its near-white and near-black pixels are snapped to white and black
-    (``clean_jpeg``); a colored one (``painted``) has its paints made flat instead (``flatten_jpeg_paint``).
-    Scan or export line art and colored frames as PNG or TIFF where possible.
+    JPEG is lossy: it leaves noise near the lines. A JPEG frame, or a TIFF with JPEG compression, is read
+    with a warning on the ``paintmatch`` logger, and its near-white and near-black pixels are snapped to white
+    and black (``clean_jpeg``); a colored one (``painted``) has its paints made flat instead
+    (``flatten_jpeg_paint``). Scan or export line art and colored frames as PNG, or TIFF with lossless
+    compression, where possible.
 
     Examples
     --------
@@ -713,6 +717,10 @@ def read_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS,
                 f"{path}: Pillow reads a {image.size[0]}x{image.size[1]} image but its header says "
                 f"{info.width}x{info.height}; export the frame again"
             )
+        # A TIFF may hold JPEG-compressed strips or tiles (Pillow names TIFF compression 7 "jpeg", the old 6
+        # "tiff_jpeg"): as lossy as a JPEG file, read like one.
+        lossy = "JPEG" if info.format == "JPEG" else (
+            "JPEG compression inside a TIFF" if image.info.get("compression") in _TIFF_JPEG_COMPRESSIONS else None)
         try:
             image.load()  # a full decode: truncation and corrupt data surface here, not later
             rgba = _to_rgba(image)
@@ -723,17 +731,18 @@ def read_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS,
             ) from error
     if rgba.shape[:2] != (info.height, info.width):  # pragma: no cover - Pillow agrees with the header
         raise InputError(f"{path}: decoded size differs from the header's; export the frame again")
-    if info.format == "JPEG" and painted:
+    if lossy and painted:
         log.warning(
-            "%s: JPEG is lossy compression and shifts a paint by a few levels from place to place; each paint "
-            "is read within %d levels of luma and %d of chroma, but a colored frame is read exactly from PNG or TIFF",
-            path, JPEG_LUMA_TOLERANCE, JPEG_CHROMA_TOLERANCE
+            "%s: %s is lossy and shifts a paint by a few levels from place to place; each paint is read within %d "
+            "levels of luma and %d of chroma, but a colored frame is read exactly from PNG, or TIFF with lossless "
+            "compression (LZW, Deflate)", path, lossy, JPEG_LUMA_TOLERANCE, JPEG_CHROMA_TOLERANCE
         )
         rgba = flatten_jpeg_paint(rgba)
-    elif info.format == "JPEG":
+    elif lossy:
         log.warning(
-            "%s: JPEG is lossy compression and leaves noise near the lines; near-white and near-black "
-            "pixels are cleaned, but lines are more reliable scanned or exported as PNG or TIFF", path
+            "%s: %s is lossy and leaves noise near the lines; near-white and near-black pixels are cleaned, "
+            "but lines are more reliable scanned or exported as PNG, or TIFF with lossless compression (LZW, "
+            "Deflate)", path, lossy
         )
         rgba = clean_jpeg(rgba)
     return rgba
