@@ -220,6 +220,12 @@ def _painted_face() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return rgb, paint, lines
 
 
+def _main_color(image: np.ndarray, inside: np.ndarray) -> tuple[np.ndarray, float]:
+    """The most common color of ``image`` (H, W, C) over ``inside`` (H, W) bool, and the share of those pixels it has."""
+    values, counts = np.unique(image[inside], axis=0, return_counts=True)
+    return values[counts.argmax()], counts.max() / inside.sum()
+
+
 @pytest.mark.parametrize("quality", [95, 85, 75, 70])
 def test_a_jpeg_colored_frame_keeps_its_pale_paints_and_reads_each_paint_once(tmp_path, caplog, quality):
     from paintmatch.segment import reference_palette
@@ -238,10 +244,8 @@ def test_a_jpeg_colored_frame_keeps_its_pale_paints_and_reads_each_paint_once(tm
     # quality 75 and 70).
     read = []
     for i, color in enumerate(_PAINTS):
-        inside = paint == i
-        values, counts = np.unique(colored[inside][:, :3], axis=0, return_counts=True)
-        main = values[counts.argmax()]
-        assert counts.max() > 0.94 * inside.sum(), color
+        main, share = _main_color(colored[..., :3], paint == i)
+        assert share > 0.94, color
         assert np.abs(main.astype(int) - color).max() <= 8 and (palette == main).all(axis=1).any(), color
         read.append(tuple(main.tolist()))
     assert len(set(read)) == len(_PAINTS)
@@ -265,10 +269,8 @@ def test_colorize_reads_a_jpeg_colored_frame_with_its_pale_paints(tmp_path):
     colorize_cut(cut, tmp_path / "out")
     out = read_image(tmp_path / "out" / "0001.png")
     for i, color in enumerate(_PAINTS):
-        inside = np.roll(paint == i, 3, axis=1)
-        values, counts = np.unique(out[inside], axis=0, return_counts=True)
-        main = values[counts.argmax()]
-        assert counts.max() > 0.95 * inside.sum() and main[3] == 255, color
+        main, share = _main_color(out, np.roll(paint == i, 3, axis=1))
+        assert share > 0.95 and main[3] == 255, color
         assert np.abs(main[:3].astype(int) - color).max() <= 8, (color, main)
 
 
@@ -335,8 +337,8 @@ def test_a_tiff_with_jpeg_compression_is_read_as_a_jpeg(tmp_path, caplog):
     assert len(warned) == 2 and all("JPEG compression inside a TIFF" in m for m in warned)
     assert "0000.tif" in warned[0] and "each paint is read within" in warned[0] and "0001.tif" in warned[1]
     for i, color in enumerate(_PAINTS):
-        values, counts = np.unique(colored[paint == i][:, :3], axis=0, return_counts=True)
-        assert counts.max() > 0.94 * (paint == i).sum() and np.abs(values[counts.argmax()].astype(int) - color).max() <= 8
+        main, share = _main_color(colored[..., :3], paint == i)
+        assert share > 0.94 and np.abs(main.astype(int) - color).max() <= 8, color
     np.testing.assert_array_equal(exact[..., :3], rgb)  # lossless TIFF: read exactly, no warning
     paper = (lines == 255).all(-1)
     assert (line_art[paper][:, :3] == 255).all(-1).mean() > 0.998

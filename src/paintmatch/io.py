@@ -606,12 +606,13 @@ def _support_within(channels: np.ndarray, counts: np.ndarray, tolerance: np.ndar
     Written by hand: numpy and SciPy have no windowed count over points.
     """
     side = 257  # one row of zeros before each axis: the corner below the first level
+    levels = channels.astype(np.intp)
     table = np.zeros((side, side, side), np.int32)
-    np.add.at(table, tuple(channels.T.astype(np.intp) + 1), counts.astype(np.int32))
+    np.add.at(table, tuple(levels.T + 1), counts.astype(np.int32))
     for axis in range(3):
         np.cumsum(table, axis=axis, out=table)
-    low = np.clip(channels.astype(np.intp) - tolerance, 0, side - 1)  # the corner just below the box
-    high = np.clip(channels.astype(np.intp) + tolerance + 1, 0, side - 1)
+    low = np.clip(levels - tolerance, 0, side - 1)  # the corner just below the box
+    high = np.clip(levels + tolerance + 1, 0, side - 1)
     support = np.zeros(channels.shape[0], np.int64)
     for corner in np.ndindex(2, 2, 2):
         index = tuple(np.where(corner[axis], high[:, axis], low[:, axis]) for axis in range(3))
