@@ -190,6 +190,49 @@ def test_colored_frame_with_no_region_is_a_clear_error(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
+def speckled() -> np.ndarray:
+    """Opaque art on white, a mesh of ink every 6 px: 256 specks of paper, as a scan whose paper grain is ink."""
+    art = np.full((SIZE, SIZE, 4), 255, np.uint8)
+    art[::6, :, :3] = 0
+    art[:, ::6, :3] = 0
+    return art
+
+
+def test_a_frame_of_too_many_regions_is_written_through_not_matched(tmp_path, capsys, caplog, monkeypatch):
+    # A grey scan read with its paper as ink came apart into 18,758 specks, and matching them was killed for memory:
+    # such a frame is written through as drawn, with a warning that says what to check, and the rest is colored.
+    monkeypatch.setattr(paintmatch.cut, "MAX_COMPONENTS", 200)
+    specks = speckled()
+    cut = make_cut(tmp_path / "cut", frames=4, odd={2: specks})
+    out = tmp_path / "out"
+    with caplog.at_level(logging.WARNING, logger="paintmatch"):
+        code = main(["colorize", str(cut), "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(str(cut / "line" / "0002.png") in w and "too many regions" in w and "scan" in w for w in warnings), warnings
+    np.testing.assert_array_equal(np.array(Image.open(out / "0002.png")), specks)  # as drawn
+    record = json.loads((out / "0002.json").read_text())
+    assert record["passed_through"] is True and record["reason"] == "too many regions" and record["components"] == []
+    assert json.loads((out / "0003.json").read_text())["reference"] == "0001"  # propagation went around it
+    reference_colors = {"#e6b48cff", "#285ac8ff"}
+    assert reference_colors <= {c["color"] for c in json.loads((out / "0003.json").read_text())["components"]}
+    # Under the limit the same frame is matched (the limit, not the frame, decided).
+    monkeypatch.setattr(paintmatch.cut, "MAX_COMPONENTS", 400)
+    assert main(["colorize", str(cut), "--out", str(tmp_path / "out2"), "--quiet"]) == 0
+    assert "reason" not in json.loads((tmp_path / "out2" / "0002.json").read_text())
+
+
+def test_a_colored_frame_of_too_many_regions_is_a_clear_error(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(paintmatch.cut, "MAX_COMPONENTS", 200)
+    cut = make_cut(tmp_path / "cut", frames=3)
+    paintmatch.io.write_image(cut / "line" / "0000.png", speckled())
+    assert main(["colorize", str(cut), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "no colored frame can give its colors (0000: too many regions" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
 # --------------------------------------------------------------------------------------------------
 # 4. streaming: results leave memory as they are written; OUT replaced only at the end
 

@@ -6,6 +6,7 @@ import pytest
 
 from paintmatch.errors import InputError
 from paintmatch.segment import LineClass, close_gaps, line_mask, reference_colors, segment
+from paintmatch.synth import as_scan
 
 
 def _canvas(h=64, w=64, transparent=True):
@@ -46,6 +47,44 @@ def test_art_on_white_with_antialiased_lines():
     seg = segment(image)
     assert seg.n == 2
     assert seg.labels[32, 32] != seg.labels[0, 0]
+
+
+@pytest.mark.parametrize("paper", [175, 150])
+def test_a_dim_scan_segments_as_its_drawing_on_white(paper):
+    # With ink read as anything under 160, a scan whose paper is 175 or darker came apart into specks of paper
+    # (this drawing: 56 components at 175, all ink at 150; laughing_girl: 18,758, and colorize was killed for
+    # memory): ink is also darker than the paper by PAPER_MARGIN levels.
+    art = _canvas(96, 96, transparent=False)
+    _draw_rect(art, (10, 10), (50, 60))
+    cv2.circle(art, (70, 40), 15, (0, 0, 0, 255), 2, cv2.LINE_AA)
+    cv2.line(art, (10, 35), (50, 35), (0, 0, 0, 255), 2, cv2.LINE_AA)
+    clean, scanned = segment(art), segment(as_scan(art, paper))
+    assert clean.n == scanned.n == 4  # outside, the box's two halves, the disc
+    for y, x in ((20, 30), (50, 30), (40, 70), (90, 90)):
+        assert scanned.areas[scanned.labels[y, x]] == pytest.approx(clean.areas[clean.labels[y, x]], rel=0.1)
+
+
+def test_a_black_fill_over_most_of_a_dim_scan_leaves_its_paper_found():
+    # The paper is the most common grey from 96 up: a black fill over 60% of the frame is not taken for it.
+    art = _canvas(96, 96, transparent=False)
+    art[:58, :, :3] = 0
+    _draw_rect(art, (10, 66), (40, 88))
+    _draw_rect(art, (56, 66), (86, 88))
+    clean, scanned = segment(art), segment(as_scan(art, 170))
+    assert clean.n == scanned.n == 3  # around the boxes, and inside each
+
+
+def test_ink_on_white_paper_is_read_as_before():
+    # Paper at 200 or brighter keeps the fixed threshold: an antialiased pixel at 159 is ink, at 160 paper.
+    art = _canvas(16, 16, transparent=False)
+    art[4, 4, :3], art[4, 8, :3] = 159, 160
+    art[10:12, :, :3] = 0
+    mask, transparent = line_mask(art)
+    assert not transparent and mask[4, 4] and not mask[4, 8] and mask[10:12].all()
+    art[:8, :, :3] = np.where(art[:8, :, :3] == 255, 200, art[:8, :, :3])  # the paper at 200
+    art[8:, :, :3] = np.where(art[8:, :, :3] == 255, 200, art[8:, :, :3])
+    mask, _ = line_mask(art)
+    assert mask[4, 4] and not mask[4, 8] and mask.sum() == 1 + 32
 
 
 def test_components_are_4_connected():

@@ -463,7 +463,7 @@ def colorize_task(task: CutTask, options: ColorizeOptions) -> dict[str, Any]:
         upcoming = result.next_to_color
         row.next_to_color = upcoming.name if upcoming is not None else None
         if result.passed_through:
-            log.info("cut %s: written through uncolored (no lines or no closed region): %s", task.name, ", ".join(result.passed_through))
+            log.info("cut %s: written through uncolored (no lines, no closed region or too many regions): %s", task.name, ", ".join(result.passed_through))
         row.outputs = {path.relative_to(out_dir).as_posix(): sha256_of(path) for path in result.written}
         row.seconds = round(time.perf_counter() - start, 3)
         log.info(

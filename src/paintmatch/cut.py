@@ -61,6 +61,18 @@ ImageSource = Union[np.ndarray, str, os.PathLike]
 
 PASS_NO_LINES = "no lines"
 PASS_NO_REGION = "no closed region"
+PASS_TOO_MANY = "too many regions"
+#: What the warnings say of a frame written through, by reason.
+PASS_DESCRIPTIONS = {
+    PASS_NO_LINES: "no lines (blank)",
+    PASS_NO_REGION: "no closed region (all ink)",
+    PASS_TOO_MANY: "too many regions to match (specks: is the paper read as ink, a dark or noisy scan, or screentone? "
+                   "scan it brighter or clean it up)",
+}
+#: A frame of more components than this is written through, not matched: matching needs memory in the square of the
+#: count (best on a 1600 px frame of 4,096 components: 2.5 GB and 9.7 s; 18,758, a grey scan read with paper as ink,
+#: was killed for memory on 24 GB; /tmp scripts). The densest frames of the benchmark suites have under 900.
+MAX_COMPONENTS = 4000
 
 
 class Cancelled(PaintmatchError):
@@ -677,7 +689,8 @@ def segment_frame(
         The segmented frame (no colors).
     reason : str or None
         Why it cannot be colored (``PASS_NO_LINES``: no lines; ``PASS_NO_REGION``: no closed region,
-        all ink), or None. Such frames are no error: they come back with no component.
+        all ink; ``PASS_TOO_MANY``: over ``MAX_COMPONENTS`` components), or None. Such frames are no error:
+        they come back with no component.
     """
     edits = edits or {}
     try:
@@ -690,6 +703,9 @@ def segment_frame(
         if mask.any():  # another input problem: not a blank frame
             raise
         return Frame(line=line, seg=_empty_segmentation(line.shape[:2], transparent), name=name), PASS_NO_LINES
+    if seg.n > MAX_COMPONENTS:
+        log.info("%s: %d components, over %d: written through", name, seg.n, MAX_COMPONENTS)
+        return Frame(line=line, seg=_empty_segmentation(line.shape[:2], seg.transparent), name=name), PASS_TOO_MANY
     frame = Frame(line=line, seg=seg, name=name)
     return frame, (PASS_NO_REGION if seg.n == 0 else None)
 
@@ -844,7 +860,7 @@ def colorize_frames(
         if result.passed_through:
             log.warning(
                 "%s has %s: written through as drawn, not colored; the next frame is colored from the last colored one",
-                _label(lines[index], names[index]), "no lines (blank)" if result.passed_through == PASS_NO_LINES else "no closed region (all ink)",
+                _label(lines[index], names[index]), PASS_DESCRIPTIONS[result.passed_through],
             )
         if sink is not None:
             sink(result)
@@ -889,6 +905,7 @@ def colorize_frames(
         return (*found, key)
 
     skipped: set[int] = set()
+    colored_reasons: dict[int, str] = {}  # colored frames written through, and why
     for index in sorted(colored):
         check_cancel()
         start = time.perf_counter()
@@ -903,6 +920,7 @@ def colorize_frames(
             )
         if reason:
             skipped.add(index)
+            colored_reasons[index] = reason
             finish(index, _passed_through(frame, reason, time.perf_counter() - start, True))
             continue
         if options.split_by_paint:
@@ -929,6 +947,11 @@ def colorize_frames(
         del painted
     usable = [i for i in colored if i not in skipped]
     if not usable and len(colored) < total:
+        if any(reason == PASS_TOO_MANY for reason in colored_reasons.values()):
+            raise InputError(
+                "no colored frame can give its colors ("
+                + "; ".join(f"{names[i]}: {PASS_DESCRIPTIONS[colored_reasons[i]]}" for i in sorted(colored_reasons)) + ")"
+            )
         raise InputError(
             f"no colored frame has a closed region to take colors from ({', '.join(names[i] for i in sorted(colored))}): "
             "color a frame with line art"

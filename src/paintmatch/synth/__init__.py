@@ -37,7 +37,8 @@ of earlier versions, used for training and the clean suites)
 
 Named production-like suites (``SUITES``, ``paintmatch synth --suite``): ``production-dev`` (seed 1000,
 12 cuts x 8 drawings) for development choices, ``production-test`` (seed 9000, 20 cuts x 8 drawings),
-only reported. ``measure_cut`` measures a cut's leaking share, blend share and part displacement.
+only reported. ``measure_cut`` measures a cut's leaking share, blend share and part displacement; ``as_scan`` turns
+a published line frame into a scan on grey paper (``benchmarks/scans.py``).
 
 Cut layout (the PaintBucket-Character layout of BasicPBC, plus ``label/`` per frame)::
 
@@ -93,6 +94,7 @@ _LAZY = {
     "generate_suite": "_cut",
     "synth_frames": "_cut",
     "measure_cut": "_measure",
+    "as_scan": "_scan",
     "FrameTruth": "_truth",
     "build_truth": "_truth",
     "encode_ids": "_truth",
