@@ -86,12 +86,12 @@ def main(argv: list[str] | None = None) -> int:
         for paper in PAPERS:
             scanned = [scan_cut(cut, Path(tmp) / f"{paper}" / cut.name, paper) for cut in cuts]
             rows.append((f"scan, paper at {paper}", *score(scanned, args.max_references)))
-            margin = paintmatch.segment.PAPER_MARGIN
-            paintmatch.segment.PAPER_MARGIN = -256  # ink: grey under 160 whatever the paper (before)
+            measured = paintmatch.segment.ink_threshold
+            paintmatch.segment.ink_threshold = lambda gray, dark_threshold=160: dark_threshold  # grey under 160 (before)
             try:
                 rows.append((f"scan, paper at {paper}, fixed threshold", *score(scanned, args.max_references)))
             finally:
-                paintmatch.segment.PAPER_MARGIN = margin
+                paintmatch.segment.ink_threshold = measured
             print(rows[-2], rows[-1], flush=True)
     command = f"python benchmarks/scans.py{flag} --max-references {args.max_references}" + (f" --cuts {args.cuts}" if args.cuts else "")
     lines = [f"Made by `{command}` ({len(cuts)} cuts, each colored from {args.max_references} drawing(s) in turn; "

@@ -161,8 +161,8 @@ def line_mask(
         Line art in RGBA (``paintmatch.io.read_image`` always returns this).
     dark_threshold : int, optional
         On art drawn on white, pixels with luminance below this are ink. Antialiased edges
-        darker than half-way count as ink. On a grey paper (a dim scan) ink must also be
-        ``PAPER_MARGIN`` levels darker than the paper (``paper_level``).
+        darker than half-way count as ink. On grey paper (a dim scan) the same share of ink is
+        measured between the paper's grey and the ink's (``ink_threshold``).
     saturation_threshold : float, optional
         On art drawn on white, pixels with HSV saturation above this are ink (colored trace lines).
 
@@ -182,28 +182,60 @@ def line_mask(
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
     saturated = (hsv[..., 1] >= saturation_threshold * 255) & (hsv[..., 2] >= 60)
-    # A dim or grey scan: ink must also be clearly darker than the paper, or the paper's grain is read as ink.
-    threshold = min(dark_threshold, paper_level(gray) - PAPER_MARGIN)
-    return (gray < threshold) | saturated, False
+    return (gray < ink_threshold(gray, dark_threshold)) | saturated, False
 
 
-#: Ink is at least this many levels darker than the paper (``paper_level``), so that a scan's grain and a light
-#: gradient stay paper: not swept; a 20-level gradient and 3 sigma of 4-level grain reach 32 under the paper's most
-#: common grey. Checked by ``make bench-scans`` (paper at 230 / 200 / 175 / 150) and on laughing_girl as a pencil scan
-#: on paper at 175 (the clean frame's colors; with 160 alone 29% of its paper was ink, 18,758 components, and colorize
-#: was killed for memory). Paper at 200 or brighter keeps ``dark_threshold`` (160).
+#: Ink is at least this many levels darker than the paper, whatever its own grey: a 20-level gradient and 3 sigma of
+#: 4-level grain reach 32 under the paper's most common grey (not swept; ``make bench-scans`` checks it).
 PAPER_MARGIN = 40
 #: The paper is looked for among levels this bright or brighter: a frame half covered by a black fill still finds
 #: its paper, not its fill.
 PAPER_SEARCH_FROM = 96
+#: The ink's grey is the darkest this share of the frame (a frame's lines cover more than 1%).
+INK_PERCENTILE = 0.01
 
 
-def paper_level(gray: np.ndarray) -> int:
+def ink_threshold(gray: np.ndarray, dark_threshold: int = 160) -> int:
+    """The grey under which a pixel of an opaque line-art frame is ink.
+
+    On white paper with black ink, ``dark_threshold``: a pixel is ink where ink covers at least
+    ``(255 - dark_threshold) / 255`` of it (37% at 160). A scan's paper is grey and its pencil lighter than black: the
+    same coverage is then measured between the frame's paper (``paper_level``) and its ink (the darkest
+    ``INK_PERCENTILE`` of the frame), and kept ``PAPER_MARGIN`` levels under the paper; never above ``dark_threshold``.
+
+    Measured (``make bench-scans``, production-like dev as pencil scans, the ink at about 39): with paper at 200 a
+    margin of 20 / 40 / 60 scored 0.9187 / 0.9319 / 0.9416, with paper at 150 margin 40 / 60 / 80 0.9390 / 0.9332 /
+    0.9254: the threshold that serves both follows the paper's and the ink's greys (margins of about 60 and 41 here).
+
+    Parameters
+    ----------
+    gray : (H, W) ndarray of uint8
+    dark_threshold : int, optional
+
+    Examples
+    --------
+    >>> white = np.full((10, 10), 255, np.uint8); white[4:6] = 0  # black ink on white: the fixed threshold
+    >>> ink_threshold(white)
+    160
+    >>> scan = np.full((10, 10), 200, np.uint8); scan[4:6] = 40  # pencil at 40 on paper at 200
+    >>> ink_threshold(scan)  # 200 - 0.37 * (200 - 40)
+    140
+    """
+    histogram = cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel()
+    paper = paper_level(gray, histogram)
+    ink = int(np.searchsorted(np.cumsum(histogram), INK_PERCENTILE * gray.size, side="right"))
+    coverage = (255 - dark_threshold) / 255
+    return int(min(dark_threshold, paper - max(PAPER_MARGIN, coverage * (paper - ink))))
+
+
+def paper_level(gray: np.ndarray, histogram: np.ndarray | None = None) -> int:
     """The paper's grey level of an opaque line-art frame: the most common level from ``PAPER_SEARCH_FROM`` up.
 
     Parameters
     ----------
     gray : (H, W) ndarray of uint8
+    histogram : (256,) ndarray, optional
+        ``gray``'s histogram, if computed already.
 
     Returns
     -------
@@ -217,7 +249,8 @@ def paper_level(gray: np.ndarray) -> int:
     >>> paper_level(gray)
     180
     """
-    histogram = cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel()
+    if histogram is None:
+        histogram = cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel()
     bright = histogram[PAPER_SEARCH_FROM:]
     if not bright.any():
         return 255
