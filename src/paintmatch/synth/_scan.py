@@ -11,6 +11,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from paintmatch.segment import _is_transparent_art
+
 __all__ = ["as_scan"]
 
 #: How far the paper darkens from one corner to the other (levels) and its grain (standard deviation, levels).
@@ -51,7 +53,7 @@ def as_scan(line: np.ndarray, paper: float, *, seed: int = 0) -> np.ndarray:
     rgba = np.asarray(line)
     height, width = rgba.shape[:2]
     color = rgba[..., :3].astype(np.float32)
-    if (rgba[..., 3] < 128).mean() >= 0.01:  # on transparency: alpha is the ink
+    if _is_transparent_art(rgba[..., 3]):  # on transparency (as line_mask tells it): alpha is the ink
         ink = rgba[..., 3].astype(np.float32) / 255.0
     else:  # on white: a pixel a * color + (1 - a) * 255 has its darkest channel at least 255 * (1 - a) under white
         ink = 1.0 - color.min(axis=2) / 255.0
