@@ -146,10 +146,21 @@ def test_auto_is_the_default_and_off_leaks(tmp_path: Path) -> None:
         assert head_closed(client, "0000", 78) and not head_closed(client)
 
 
+def written_through(client: TestClient) -> list:
+    """Each frame's ``passed_through`` reason in the cut's detail (None: colored), and that its note says what to check."""
+    frames = client.get("/api/cuts/heads").json()["frame_list"]
+    for frame in frames:
+        assert (frame["passed_through_note"] is None) == (frame["passed_through"] is None), frame
+    assert all(f["passed_through_note"].startswith(f["passed_through"]) for f in frames if f["passed_through"])
+    return [frame["passed_through"] for frame in frames]
+
+
 def test_blank_and_all_ink_frames_survive_a_reload(workspace: Path) -> None:
     with client_for(workspace) as client:  # a new app: every frame is segmented again from disk
         detail = client.get("/api/cuts/heads").json()
         assert [f["components"] for f in detail["frame_list"]][2:] == [0, 0]
+        # The page says why they are not colored (the sidecar's reason), the colored ones say nothing.
+        assert written_through(client) == [None, None, "no lines", "no closed region"]
         for frame in ("0002", "0003"):
             for view in ("result", "line", "segments", "gaps", "confidence"):
                 response = client.get(f"/api/cuts/heads/frames/{frame}/image", params={"view": view})
@@ -160,6 +171,9 @@ def test_blank_and_all_ink_frames_survive_a_reload(workspace: Path) -> None:
         job = wait_job(client, client.post("/api/cuts/heads/frames/0000/propagate").json())
         assert set(job["result"]["frames"]) == {"0001", "0002", "0003"}
         assert head_closed(client)
+        assert written_through(client) == [None, None, "no lines", "no closed region"]
+        colorize(client)  # the states a colorize streams say it too, before any reload
+        assert written_through(client) == [None, None, "no lines", "no closed region"]
 
 
 def test_remove_and_add_back_undo_redo_restart(workspace: Path) -> None:

@@ -183,6 +183,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         return start_colorize(target, settings.get("method"), settings.get("line_mode", "keep"), target.close_gaps)
 
     def detail(cut: CutStore) -> CutDetail:
+        from paintmatch.cut import PASS_DESCRIPTIONS
         from paintmatch.io import image_info
 
         frames = []
@@ -209,6 +210,9 @@ def create_app(config: ServeConfig) -> FastAPI:
                 entry.flagged = flagged
                 entry.low_confidence = len(flagged)
                 entry.reference = state.reference_name
+                if state.passed_through:
+                    entry.passed_through = state.passed_through
+                    entry.passed_through_note = PASS_DESCRIPTIONS[state.passed_through]
                 total += len(flagged)
                 if not entry.is_reference:
                     sureness.append((name, state.frame.seg.areas, state.matching.confidence))

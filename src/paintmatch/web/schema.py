@@ -93,6 +93,13 @@ class FrameInfo(BaseModel):
     )
     locked: int = Field(description="Locked corrections in this frame.")
     reference: str | None = Field(None, description="Frame this one was colored from.")
+    passed_through: str | None = Field(
+        None, description="Why the frame was written through as drawn, uncolored, as its sidecar's 'reason' ('no lines', "
+        "'no closed region', 'too many regions'); None for a colored frame or before colorizing."
+    )
+    passed_through_note: str | None = Field(
+        None, description="The same in a painter's words, with what to check (paintmatch.cut.PASS_DESCRIPTIONS)."
+    )
 
 
 class CutDetail(CutSummary):

@@ -202,12 +202,16 @@ class FrameState:
         The frame it was colored from (itself for a colored input frame).
     is_reference : bool
         True for a frame with a colored input in ``gt/``.
+    passed_through : str or None
+        Why the frame was written through as drawn, uncolored (``paintmatch.cut.PASS_DESCRIPTIONS``' keys, as the
+        sidecar's ``reason``: no lines, no closed region, too many regions); None for a frame with components.
     """
 
     frame: Frame
     matching: Matching
     reference_name: str
     is_reference: bool
+    passed_through: str | None = None
 
     def snapshot(self) -> dict[str, Any]:
         """JSON-ready copy of the colors, confidences, matches and stages."""
@@ -460,8 +464,9 @@ class CutStore:
         import json
 
         saved = json.loads(path.read_text(encoding="utf-8"))
-        frame, _reason = self._segment(frame_name)
-        state = FrameState(frame, _empty_matching(), saved.get("reference", frame_name), bool(saved.get("is_reference")))
+        frame, reason = self._segment(frame_name)
+        state = FrameState(frame, _empty_matching(), saved.get("reference", frame_name), bool(saved.get("is_reference")),
+                           reason)
         try:
             state.restore(saved)
         except InputError:
@@ -603,7 +608,8 @@ class CutStore:
                 "color": color_hex(rgba),
                 "centroid": [round(float(v), 2) for v in state.frame.seg.centroids[component]],
             }
-            self._store_frame(frame_name, FrameState(state.frame, matching, state.reference_name, state.is_reference))
+            self._store_frame(frame_name, FrameState(state.frame, matching, state.reference_name, state.is_reference,
+                                                     state.passed_through))
             self._push(f"color {frame_name}#{component}", before, self._capture([frame_name]))
 
     def descendants(self, frame_name: str) -> list[str]:
@@ -668,7 +674,7 @@ class CutStore:
         from paintmatch.segment import reference_colors
 
         if reason:
-            return FrameState(frame, _empty_matching(), "", True)
+            return FrameState(frame, _empty_matching(), "", True, reason)
         n = frame.n
         matching = Matching(
             ref_index=np.arange(n, dtype=np.int32),
@@ -713,12 +719,13 @@ class CutStore:
                 if old.frame.n:
                     front[chain] = target
                 continue
+            reason = old.passed_through
             if target in resegment:
-                frame, _reason = self._segment(target)
+                frame, reason = self._segment(target)
             else:
                 frame = Frame(line=old.frame.line, seg=old.frame.seg, name=target, cache=old.frame.cache)
             if frame.n == 0:
-                states[target] = FrameState(frame, _empty_matching(), "", old.is_reference)
+                states[target] = FrameState(frame, _empty_matching(), "", old.is_reference, reason)
             else:
                 source, anchor_state = states[used], states[anchor]
                 matching = _match(
@@ -752,7 +759,7 @@ class CutStore:
         states = {name: self.frame_state(name) for name in self.names}
         usable = [i for i, name in enumerate(self.names) if name in self.files.colored and states[name].frame.n]
         if reason or not usable:
-            return FrameState(frame, _empty_matching(), "", False)
+            return FrameState(frame, _empty_matching(), "", False, reason)
         states[frame_name] = FrameState(frame, _empty_matching(), "", False)
         plan = [(self.names[t], self.names[s], self.names[a]) for t, s, a in propagation_plan(len(self.names), usable)]
         matcher = self._matcher()
@@ -892,8 +899,10 @@ class CutStore:
                     self.gap_edits()[name] = copy.deepcopy(edits)
                 else:
                     self.gap_edits().pop(name, None)
-                frame, _reason = self._segment(name)
-            restored = FrameState(frame, state.matching, state.reference_name, state.is_reference)
+                frame, reason = self._segment(name)
+            else:
+                reason = state.passed_through
+            restored = FrameState(frame, state.matching, state.reference_name, state.is_reference, reason)
             restored.restore(snap)
             self._store_frame(name, restored)
         for name, comps in captured["corrections"].items():
@@ -1092,7 +1101,7 @@ def _find_closure(listed: list[list[int]], closure: list[int]) -> int | None:
 def _state_of(result) -> FrameState:  # noqa: ANN001 - paintmatch.cut.FrameResult
     """A streamed frame result as a ``FrameState``: no painted images, no feature cache."""
     frame = Frame(line=result.frame.line, seg=result.frame.seg, name=result.name)
-    return FrameState(frame, result.matching, result.reference_name, result.is_reference)
+    return FrameState(frame, result.matching, result.reference_name, result.is_reference, result.passed_through)
 
 
 def _check_inside(path: Path, workspace: Path, cut: str) -> None:

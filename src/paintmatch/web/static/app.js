@@ -146,6 +146,10 @@ function render() {
   const frame = frameInfo();
   $("frame-name").textContent = `${frame.name}  (${ui.frame + 1}/${cut.frame_list.length})`;
   $("view").src = imageUrl(frame.name, colorized ? ui.view : "line");
+  // A frame written through as drawn says why, and what to check (the sidecar's "reason").
+  $("frame-note").hidden = !frame.passed_through;
+  $("frame-note").textContent = frame.passed_through
+    ? `Not colored, written through as drawn: ${frame.passed_through_note}.` : "";
   renderFilmstrip();
   renderPanel();
   renderFlagCount();
@@ -195,6 +199,7 @@ function renderFilmstrip() {
       add("next", "color next", `the least sure frame (mean confidence ${ui.cut.next_to_color_confidence.toFixed(2)}): ` +
           "fix it and make it a colored frame (M): every frame is then colored from each colored frame");
     }
+    if (frame.passed_through) add("passed", "not colored", `written through as drawn: ${frame.passed_through_note}`);
     if (frame.locked) add("locked", frame.locked, "locked fixes");
     label.append(name, badges);
     button.append(img, label);
