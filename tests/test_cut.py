@@ -135,3 +135,22 @@ def test_colorize_frames_segments_with_the_painters_gap_edits():
     assert closed[1].frame.n == 2
     head = closed[1].frame.seg.labels[50, 50]
     assert tuple(closed[1].painted.image[50, 50]) == (250, 200, 170, 255) and head >= 0
+
+
+def test_frames_numbered_without_padding_propagate_in_drawing_order(tmp_path):
+    # A painter's frames 1 ... 12 (the bundled example there and back) colored from frame 1: each frame is colored
+    # from the one before it in drawing order (sorted by name, frame 10 would come right after frame 1).
+    example = Path(__file__).resolve().parents[1] / "examples" / "demo-cut"
+    cut = tmp_path / "unpadded"
+    (cut / "line").mkdir(parents=True)
+    (cut / "gt").mkdir()
+    drawings = ["0000", "0001", "0002", "0003", "0004", "0005", "0005", "0004", "0003", "0002", "0001", "0000"]
+    for number, drawing in enumerate(drawings, start=1):
+        shutil.copy(example / "line" / f"{drawing}.png", cut / "line" / f"{number}.png")
+    shutil.copy(example / "gt" / "0000.png", cut / "gt" / "1.png")
+    out = tmp_path / "out"
+    assert main(["colorize", str(cut), "--out", str(out), "--quiet"]) == 0
+    for number in range(2, 13):
+        assert json.loads((out / f"{number}.json").read_text())["reference"] == str(number - 1), number
+    # Frame 12 is frame 1's drawing again: colored from 11 down the chain, it has frame 1's colors.
+    np.testing.assert_array_equal(load_rgba(out / "12.png"), load_rgba(out / "1.png"))

@@ -18,6 +18,7 @@ from paintmatch.io import (
     atomic_write,
     check_same_size,
     find_line_frames,
+    frame_order_key,
     image_info,
     is_image_file,
     read_cut,
@@ -561,3 +562,14 @@ def test_find_line_frames_expands_folders(tmp_path):
         find_line_frames([single, _mkdir(tmp_path / "empty")])
     with pytest.raises(InputError, match="no line frames given"):
         find_line_frames([])
+
+
+def test_frames_numbered_without_padding_come_in_drawing_order(tmp_path):
+    # A painter's A1 ... A12 (as a file manager lists them), not A1, A10, A11, A12, A2 (by name).
+    names = [f"A{i}" for i in range(1, 13)]
+    root = _make_cut(tmp_path / "cut", names=names, colored=["A1"])
+    assert read_cut(root).names == names
+    assert [p.stem for p in find_line_frames([root / "line"])] == names
+    # Zero-padded names keep their order by name; the same number padded or not goes by the name.
+    assert sorted(["b0010.png", "b0002.png", "b2.png", "a10.png"], key=frame_order_key) == [
+        "a10.png", "b0002.png", "b2.png", "b0010.png"]

@@ -24,6 +24,7 @@ import errno
 import json
 import logging
 import os
+import re
 import struct
 import tempfile
 import warnings
@@ -1123,15 +1124,36 @@ def _is_ignored(name: str) -> bool:
     return name.startswith(".") or name.lower() in IGNORED_FILE_NAMES
 
 
+_DIGIT_RUNS = re.compile(r"(\d+)")
+
+
+def frame_order_key(name: str) -> tuple:
+    """The sort key that puts frame files in drawing order, as a file manager shows them: runs of digits compare as
+    numbers, so ``A2.tga`` comes before ``A10.tga`` and frames numbered without zero padding (``1.png`` ... ``12.png``)
+    propagate in order; zero-padded names (``0001.png``) sort as by name. Ties (``A01``, ``A1``) go by the name itself.
+
+    Written here: a key of a few lines, not worth a dependency (``natsort`` does more than frames need).
+
+    Examples
+    --------
+    >>> sorted(["10.png", "2.png", "1.png", "A10.tga", "A2.tga", "A02.tga"], key=frame_order_key)
+    ['1.png', '2.png', '10.png', 'A02.tga', 'A2.tga', 'A10.tga']
+    """
+    # re.split with a group alternates text and digits, text first: numbers meet numbers, text meets text.
+    parts = _DIGIT_RUNS.split(name)
+    return tuple(int(part) if i % 2 else part for i, part in enumerate(parts)) + (name,)
+
+
 def _image_files(folder: Path, *, strict: bool = False) -> list[Path]:
-    """The frame files (``IMAGE_SUFFIXES``) in ``folder``, sorted by name; hidden and OS files skipped.
+    """The frame files (``IMAGE_SUFFIXES``) in ``folder`` in drawing order (``frame_order_key``); hidden and OS files
+    skipped.
 
     With ``strict``, any other file (one the run could not read: ``0004.psd``, ``notes.txt``), a link
     to nothing, or an unreadable entry is an ``InputError`` naming it, so that no frame is ever skipped
     in silence. Sub-folders are not frames and are passed over.
     """
     try:
-        entries = sorted(folder.iterdir(), key=lambda entry: entry.name)
+        entries = sorted(folder.iterdir(), key=lambda entry: frame_order_key(entry.name))
     except OSError as error:
         raise os_input_error(folder, error, action="list") from error
     files = []
@@ -1282,8 +1304,8 @@ def find_line_frames(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
     Parameters
     ----------
     paths : sequence of str or PathLike
-        Files, or folders (replaced by their frame files sorted by name: ``IMAGE_SUFFIXES``; hidden and
-        OS files ignored, any other file an error).
+        Files, or folders (replaced by their frame files in drawing order: ``IMAGE_SUFFIXES``,
+        ``frame_order_key``; hidden and OS files ignored, any other file an error).
 
     Returns
     -------

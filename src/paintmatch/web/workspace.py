@@ -1156,11 +1156,14 @@ class Workspace:
         self.match_memo = MatchMemo()
 
     def cut_names(self) -> list[str]:
-        """Sub-folders with a ``line/`` folder, sorted: any name ``is_safe_name`` accepts (spaces, any
+        """Sub-folders with a ``line/`` folder, as a file manager lists them (``c2`` before ``c10``:
+        ``paintmatch.io.frame_order_key``): any name ``is_safe_name`` accepts (spaces, any
         language). Hidden folders and links leading outside are skipped; a folder whose name cannot be
         served (not UTF-8, control characters) is skipped with a warning that says why."""
         names = []
-        for entry in sorted(self.root.iterdir(), key=lambda path: path.name):
+        from paintmatch.io import frame_order_key
+
+        for entry in sorted(self.root.iterdir(), key=lambda path: frame_order_key(path.name)):
             if entry.name.startswith(".") or not (entry / "line").is_dir():
                 continue
             if not is_safe_name(entry.name):
