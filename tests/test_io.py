@@ -16,6 +16,7 @@ from paintmatch.errors import InputError
 from paintmatch.io import (
     MAX_PIXELS,
     atomic_write,
+    check_frame_sizes,
     check_same_size,
     find_line_frames,
     frame_order_key,
@@ -573,3 +574,12 @@ def test_frames_numbered_without_padding_come_in_drawing_order(tmp_path):
     # Zero-padded names keep their order by name; the same number padded or not goes by the name.
     assert sorted(["b0010.png", "b0002.png", "b2.png", "a10.png"], key=frame_order_key) == [
         "a10.png", "b0002.png", "b2.png", "b0010.png"]
+
+
+def test_a_frame_of_another_size_is_named_before_any_work(tmp_path):
+    root = _make_cut(tmp_path / "cut", names=["0000", "0001", "0002", "0003"])
+    write_image(root / "line" / "0002.png", np.zeros((8, 10, 4), np.uint8))  # exported at twice the size
+    with pytest.raises(InputError, match=r"line frame .*0002\.png is 10x8 but the cut's other frames are 5x4 "
+                                         r"\(1 of 4 frames differ\).*export it again at 5x4"):
+        read_cut(root)
+    assert check_frame_sizes(sorted((root / "line").glob("000[013].png"))) == (5, 4)

@@ -1149,11 +1149,12 @@ def colorize_files(
     Results stream to the output folder as in ``colorize_cut``; ``out_dir`` may not be, or be
     inside, the folder of any input file.
     """
-    from paintmatch.io import find_line_frames, read_image
+    from paintmatch.io import check_frame_sizes, find_line_frames, read_image
 
     options = options or ColorizeOptions()
     options.validate()
     paths = find_line_frames(list(line_paths))
+    check_frame_sizes(paths if reference_line is None else [*paths, Path(reference_line)])
     options = _with_output_format(options, paths)
     reference_path = Path(reference)
     inputs = {p.parent for p in paths} | {_resolved(p).parent for p in paths} | {reference_path.parent}

@@ -59,6 +59,7 @@ __all__ = [
     "read_cut",
     "check_same_size",
     "find_line_frames",
+    "check_frame_sizes",
     "is_image_file",
     "output_format_for",
     "clean_jpeg",
@@ -1191,6 +1192,33 @@ def _by_stem(files: Sequence[Path], folder: Path) -> dict[str, Path]:
     return out
 
 
+def check_frame_sizes(line_paths: Sequence[str | os.PathLike[str]]) -> tuple[int, int]:
+    """Check that the line frames of a cut have one size (from the headers; no decoding), before any work.
+
+    Returns
+    -------
+    (width, height) : tuple of int
+        The common size (the most common one, when the error names the others).
+
+    Raises
+    ------
+    InputError
+        A frame is unreadable, or its size differs from the cut's: the message names the first such frame, its size
+        and the others', and says what to do (a cut colored for minutes would otherwise stop at that frame).
+    """
+    sizes = [(info.width, info.height) for info in map(image_info, line_paths)]
+    common = max(sizes, key=sizes.count)  # on a tie, the first frame's size
+    odd = [path for path, size in zip(line_paths, sizes) if size != common]
+    if odd:
+        size = sizes[list(line_paths).index(odd[0])]
+        raise InputError(
+            f"line frame {odd[0]} is {size[0]}x{size[1]} but the cut's other frames are {common[0]}x{common[1]} "
+            f"({len(odd)} of {len(sizes)} frames differ): every frame of a cut must have the same size; export it "
+            f"again at {common[0]}x{common[1]}, or move it to a cut of its own"
+        )
+    return common
+
+
 def check_same_size(
     line_path: str | os.PathLike[str], colored_path: str | os.PathLike[str]
 ) -> tuple[int, int]:
@@ -1275,8 +1303,7 @@ def read_cut(path: str | os.PathLike[str], *, require_colored: bool = True) -> C
             f"{line_dir} holds no line frames; put the cut's line art there as .png, .tga, .tif or .jpg files"
         )
     line_by_name = _by_stem(line, line_dir)
-    for line_path in line:
-        image_info(line_path)  # an unreadable frame is named now, before any work
+    check_frame_sizes(line)  # an unreadable frame, or one of another size, is named now, before any work
     gt_dir = root / "gt"
     colored = _by_stem(_image_files(gt_dir), gt_dir) if gt_dir.is_dir() else {}
     if not colored and require_colored:
