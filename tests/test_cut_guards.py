@@ -376,3 +376,21 @@ def test_progress_without_a_terminal_logs_lines(tmp_path, capsys, caplog):
     assert "\r" not in captured.err and "\r" not in captured.out
     lines = [r.getMessage() for r in caplog.records if "steps done" in r.getMessage()]
     assert lines and lines[-1].startswith("cut: 4/4 steps done")  # one colored frame: a step a frame
+
+
+def test_a_colored_frame_painted_on_another_drawing_is_named(tmp_path, caplog):
+    # The painter saved drawing 0004's colored frame as gt/0000.png: its paint crosses 0000's lines everywhere.
+    cut = make_cut(tmp_path / "cut", frames=5)
+    paintmatch.io.write_image(cut / "gt" / "0000.png", paint_reference(drawn_line(12), 12))
+    with caplog.at_level(logging.WARNING, logger="paintmatch"):
+        assert main(["colorize", str(cut), "--out", str(tmp_path / "out"), "--quiet"]) == 0  # colored as given
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    misfit = [w for w in warnings if "does not fit its line frame" in w]
+    assert len(misfit) == 1 and str(cut / "gt" / "0000.png") in misfit[0], warnings
+    assert str(cut / "line" / "0000.png") in misfit[0] and "another drawing" in misfit[0]
+    # Its own drawing's colored frame: no such warning.
+    caplog.clear()
+    paintmatch.io.write_image(cut / "gt" / "0000.png", paint_reference(drawn_line(0)))
+    with caplog.at_level(logging.WARNING, logger="paintmatch"):
+        assert main(["colorize", str(cut), "--out", str(tmp_path / "out2"), "--quiet"]) == 0
+    assert not [r for r in caplog.records if "does not fit" in r.getMessage()]

@@ -3,12 +3,17 @@
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
+from paintmatch.cut import MISFIT_SHARE
 from paintmatch.errors import InputError
+from paintmatch.io import read_image
 from paintmatch.match import Frame
 from paintmatch.paint import paint
 from paintmatch.rgba import pack_rgba
-from paintmatch.segment import LineClass, reference_colors, reference_palette, segment, split_by_paint
+from paintmatch.segment import (
+    LineClass, paint_off_lines, reference_colors, reference_palette, segment, split_by_paint,
+)
 
 SKIN = (250, 210, 180, 255)
 HAIR = (90, 50, 40, 255)
@@ -200,3 +205,27 @@ def test_a_region_too_thin_for_a_flat_pixel_reads_its_own_paint():
     assert tuple(without[_colors_from_blends(colored, seg, without, np.array([mouth]))[0]]) != MOUTH
     # The palette from the line mask alone finds the same regions, so the same colors.
     assert reference_palette(colored, seg.line).tolist() == palette.tolist()
+
+
+def test_a_colored_frame_fits_its_own_lines_not_another_drawings(laughing_girl, tmp_path):
+    lines, colored = laughing_girl
+    own, next_drawing = segment(lines[0], close_gaps_px="auto"), segment(lines[1], close_gaps_px="auto")
+
+    def off_lines(seg, image):
+        return paint_off_lines(seg, split_by_paint(seg, image))
+
+    assert off_lines(own, colored) < 0.01
+    # Painted on the next key drawing, or shifted 8 px (a misregistered scan): its paint changes across regions.
+    assert off_lines(next_drawing, colored) > 0.2
+    assert off_lines(own, np.roll(colored, 8, axis=1)) > MISFIT_SHARE
+    # Saved as JPEG: its noise draws no wall.
+    on_white = np.where(colored[..., 3:] > 0, colored[..., :3], 255).astype(np.uint8)
+    Image.fromarray(on_white).save(tmp_path / "0000.jpg", quality=70)
+    assert off_lines(own, read_image(tmp_path / "0000.jpg", painted=True)) < 0.01
+    # A shadow painted without a trace line (a disc of a darker paint over the hair) is no misfit.
+    shadowed = colored.copy()
+    hair = own.labels == own.labels[700, 800]
+    disc = np.zeros(hair.shape, np.uint8)
+    cv2.circle(disc, (800, 720), 60, 1, -1)
+    shadowed[hair & disc.astype(bool)] = colored[hair][0] // 2 + (0, 0, 0, 128)
+    assert 0 < off_lines(own, shadowed) < 0.02

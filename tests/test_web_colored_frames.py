@@ -136,11 +136,32 @@ def test_a_colored_frame_painted_elsewhere_is_uploaded_to_its_line_frame(colored
         assert wait_job(client, response.json(), 90.0)["state"] == "done"
         detail = client.get("/api/cuts/demo").json()
         assert detail["colored_frames"] == sorted(["0000", chosen])
-        assert next(f for f in detail["frame_list"] if f["name"] == chosen)["made_colored"]
+        entry = next(f for f in detail["frame_list"] if f["name"] == chosen)
+        assert entry["made_colored"] and entry["misfit_note"] is None  # painted on its own lines: it fits them
         made = cut.frame_state(chosen)
         assert made.is_reference and tuple(made.matching.colors[largest]) == pink
         assert _files(colored / "demo" / "gt") == gt_before
         assert not list((colored / ".paintmatch" / "uploads").rglob("*.png"))  # the staged upload is gone
+
+
+def test_a_colored_frame_that_does_not_fit_its_line_frame_says_so(colored: Path) -> None:
+    import io
+
+    from PIL import Image
+
+    with client_for(colored) as client:
+        cut, chosen, _largest, painted = _painted_elsewhere(client, (255, 0, 200, 255))
+        buffer = io.BytesIO()
+        Image.fromarray(np.roll(painted, 6, axis=1), "RGBA").save(buffer, format="PNG")  # misregistered by 6 px
+        response = client.put(f"/api/cuts/demo/frames/{chosen}/colored",
+                              files={"colored": (f"{chosen}.png", buffer.getvalue(), "image/png")})
+        assert wait_job(client, response.json(), 90.0)["state"] == "done"  # used as given, with a warning
+        notes = {f["name"]: f["misfit_note"] for f in client.get("/api/cuts/demo").json()["frame_list"]}
+        assert notes[chosen] and "does not fit its line frame" in notes[chosen] and "shifted" in notes[chosen]
+        assert [name for name, note in notes.items() if note] == [chosen]  # gt/'s colored frame fits its lines
+    with client_for(colored) as client:  # a restart reads it back from the saved results
+        notes = {f["name"]: f["misfit_note"] for f in client.get("/api/cuts/demo").json()["frame_list"]}
+        assert [name for name, note in notes.items() if note] == [chosen]
 
 
 def read_image_bytes(data: bytes) -> np.ndarray:
@@ -167,6 +188,8 @@ def test_a_colored_frame_uploaded_as_jpeg_keeps_its_pale_paint(colored: Path) ->
                               files={"colored": (f"{chosen}.jpg", buffer.getvalue(), "image/jpeg")})
         assert response.status_code == 202, response.text
         assert wait_job(client, response.json(), 90.0)["state"] == "done"
+        entry = next(f for f in client.get("/api/cuts/demo").json()["frame_list"] if f["name"] == chosen)
+        assert entry["misfit_note"] is None  # JPEG's noise, made flat again, is no misfit
         made = cut.frame_state(chosen)
         read = made.matching.colors[largest]
         assert read[3] == 255 and np.abs(read[:3].astype(int) - pale_blue).max() <= 8, read

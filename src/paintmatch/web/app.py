@@ -183,7 +183,7 @@ def create_app(config: ServeConfig) -> FastAPI:
         return start_colorize(target, settings.get("method"), settings.get("line_mode", "keep"), target.close_gaps)
 
     def detail(cut: CutStore) -> CutDetail:
-        from paintmatch.cut import PASS_DESCRIPTIONS
+        from paintmatch.cut import MISFIT_SHARE, PASS_DESCRIPTIONS, misfit_message
         from paintmatch.io import image_info
 
         frames = []
@@ -213,6 +213,9 @@ def create_app(config: ServeConfig) -> FastAPI:
                 if state.passed_through:
                     entry.passed_through = state.passed_through
                     entry.passed_through_note = PASS_DESCRIPTIONS[state.passed_through]
+                if state.paint_off_lines is not None and state.paint_off_lines > MISFIT_SHARE:
+                    entry.misfit_note = misfit_message(f"This colored frame ({name})", f"line/{cut.frame_path(name).name}",
+                                                       state.paint_off_lines)
                 total += len(flagged)
                 if not entry.is_reference:
                     sureness.append((name, state.frame.seg.areas, state.matching.confidence))

@@ -100,6 +100,10 @@ class FrameInfo(BaseModel):
     passed_through_note: str | None = Field(
         None, description="The same in a painter's words, with what to check (paintmatch.cut.PASS_DESCRIPTIONS)."
     )
+    misfit_note: str | None = Field(
+        None, description="For a colored frame whose paint does not fit its line frame (over paintmatch.cut.MISFIT_SHARE "
+        "of its paint edges off the lines: painted on another drawing, or shifted), the warning that says so; else None."
+    )
 
 
 class CutDetail(CutSummary):

@@ -205,6 +205,9 @@ class FrameState:
     passed_through : str or None
         Why the frame was written through as drawn, uncolored (``paintmatch.cut.PASS_DESCRIPTIONS``' keys, as the
         sidecar's ``reason``: no lines, no closed region, too many regions); None for a frame with components.
+    paint_off_lines : float or None
+        For a colored input frame, the share of its paint edges off its line frame's lines
+        (``paintmatch.cut.FrameResult.paint_off_lines``; over ``MISFIT_SHARE`` it does not fit them); None otherwise.
     """
 
     frame: Frame
@@ -212,12 +215,14 @@ class FrameState:
     reference_name: str
     is_reference: bool
     passed_through: str | None = None
+    paint_off_lines: float | None = None
 
     def snapshot(self) -> dict[str, Any]:
-        """JSON-ready copy of the colors, confidences, matches and stages."""
+        """JSON-ready copy of the colors, confidences, matches and stages (and ``paint_off_lines``)."""
         m = self.matching
         return {
             "reference": self.reference_name,
+            "paint_off_lines": self.paint_off_lines,
             "colors": [color_hex(c) for c in m.colors],
             "confidence": [round(float(c), 4) for c in m.confidence],
             "ref_index": m.ref_index.astype(int).tolist(),
@@ -236,6 +241,7 @@ class FrameState:
             stage=np.asarray(snap["stage"], dtype=np.uint8),
         )
         self.reference_name = snap.get("reference", self.reference_name)
+        self.paint_off_lines = snap.get("paint_off_lines", self.paint_off_lines)
 
 
 def _default_state() -> dict[str, Any]:
@@ -609,7 +615,7 @@ class CutStore:
                 "centroid": [round(float(v), 2) for v in state.frame.seg.centroids[component]],
             }
             self._store_frame(frame_name, FrameState(state.frame, matching, state.reference_name, state.is_reference,
-                                                     state.passed_through))
+                                                     state.passed_through, state.paint_off_lines))
             self._push(f"color {frame_name}#{component}", before, self._capture([frame_name]))
 
     def descendants(self, frame_name: str) -> list[str]:
@@ -755,7 +761,9 @@ class CutStore:
         frame, reason = self._segment(frame_name)
         self._remap_corrections(frame_name, frame.seg)
         if frame_name in self.files.colored:
-            return self._reference_state(frame_name, frame, reason, read_image(self.frame_path(frame_name, colored=True), painted=True))
+            state = self._reference_state(frame_name, frame, reason, read_image(self.frame_path(frame_name, colored=True), painted=True))
+            state.paint_off_lines = self.frame_state(frame_name).paint_off_lines  # the same paint on the same drawing
+            return state
         states = {name: self.frame_state(name) for name in self.names}
         usable = [i for i, name in enumerate(self.names) if name in self.files.colored and states[name].frame.n]
         if reason or not usable:
@@ -1101,7 +1109,8 @@ def _find_closure(listed: list[list[int]], closure: list[int]) -> int | None:
 def _state_of(result) -> FrameState:  # noqa: ANN001 - paintmatch.cut.FrameResult
     """A streamed frame result as a ``FrameState``: no painted images, no feature cache."""
     frame = Frame(line=result.frame.line, seg=result.frame.seg, name=result.name)
-    return FrameState(frame, result.matching, result.reference_name, result.is_reference, result.passed_through)
+    return FrameState(frame, result.matching, result.reference_name, result.is_reference, result.passed_through,
+                      result.paint_off_lines)
 
 
 def _check_inside(path: Path, workspace: Path, cut: str) -> None:

@@ -147,9 +147,12 @@ function render() {
   $("frame-name").textContent = `${frame.name}  (${ui.frame + 1}/${cut.frame_list.length})`;
   $("view").src = imageUrl(frame.name, colorized ? ui.view : "line");
   // A frame written through as drawn says why, and what to check (the sidecar's "reason").
-  $("frame-note").hidden = !frame.passed_through;
-  $("frame-note").textContent = frame.passed_through
-    ? `Not colored, written through as drawn: ${frame.passed_through_note}.` : "";
+  // A colored frame that does not fit its line art says so (painted on another drawing, or shifted).
+  const note = frame.passed_through ? `Not colored, written through as drawn: ${frame.passed_through_note}.`
+    : frame.misfit_note ? `${frame.misfit_note}.` : "";
+  $("frame-note").hidden = !note;
+  $("frame-note").textContent = note;
+  $("frame-note").classList.toggle("warn", Boolean(frame.misfit_note));
   renderFilmstrip();
   renderPanel();
   renderFlagCount();
@@ -200,6 +203,7 @@ function renderFilmstrip() {
           "fix it and make it a colored frame (M): every frame is then colored from each colored frame");
     }
     if (frame.passed_through) add("passed", "not colored", `written through as drawn: ${frame.passed_through_note}`);
+    if (frame.misfit_note) add("misfit", "does not fit", frame.misfit_note);
     if (frame.locked) add("locked", frame.locked, "locked fixes");
     label.append(name, badges);
     button.append(img, label);
