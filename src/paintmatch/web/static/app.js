@@ -17,7 +17,13 @@ const ui = {
   flagged: [],        // FlaggedComponent list of the cut, in review order (GET .../flagged)
   match: null,        // MatchInfo of the selected component
   confirmColored: null, // "frame@revision" whose Make colored frame was pressed once with flagged components left
+  zoom: 1,            // the frame's width on screen in widths that fit the window (1: fit)
+  pan: null,          // {x, y, left, top}: a pan under way (Space+drag or the middle button)
+  panKey: false,      // Space held: a drag pans
+  panned: false,      // the last press panned: its click selects nothing
 };
+const ZOOM_STEP = 1.5;   // per press of + or -; Ctrl+wheel zooms by 1.25 a notch
+const MAX_PIXEL = 8;     // zoom in until a frame pixel is 8 screen pixels
 const SVG = "http://www.w3.org/2000/svg";
 
 // ---------------------------------------------------------------- API
@@ -74,6 +80,9 @@ async function openCut(name) {
   ui.cut = await api(`/api/cuts/${encodeURIComponent(name)}`);
   ui.frame = Math.min(ui.frame, ui.cut.frame_list.length - 1);
   ui.selected = null;
+  ui.zoom = 1;  // another cut, maybe another frame size: fit
+  const img = $("view");
+  img.style.width = img.style.maxWidth = img.style.maxHeight = "";
   ui.view = ui.cut.colorized ? ui.view : "line";
   history.replaceState(null, "", `#${encodeURIComponent(name)}`);
   if (ui.cut.colorized) ui.palette = (await api(`${cutPath()}/palette`)).colors;
@@ -123,6 +132,7 @@ function render() {
   $("undo").title = has && cut.undo_label ? `Undo ${cut.undo_label} (Ctrl+Z)` : "Undo (Ctrl+Z)";
   $("redo").title = has && cut.redo_label ? `Redo ${cut.redo_label} (Ctrl+Shift+Z)` : "Redo (Ctrl+Shift+Z)";
   $("propagate").disabled = !colorized || busy;
+  for (const id of ["zoom-in", "zoom-out", "zoom-fit"]) $(id).disabled = !has;
   const shown = frameInfo();
   const inputColored = Boolean(shown && shown.is_reference && !shown.made_colored);
   $("make-colored").disabled = !colorized || busy || inputColored;
@@ -295,6 +305,7 @@ async function selectComponent(frameIndex, id) {
   if (ui.selected.color.endsWith("ff")) $("picker").value = ui.selected.color.slice(0, 7);
   await loadMatch();
   render();
+  revealSelected();
 }
 
 async function stepFlagged(direction) {
@@ -333,6 +344,99 @@ function placeMarker() {
   marker.hidden = false;
 }
 
+
+// ---------------------------------------------------------------- zoom and pan
+
+function fitWidth() {
+  // The frame's width on screen when it fits the window: the stylesheet's max-width (the stage's width inside its
+  // 10 px padding) and max-height (100vh - 130px), never over its own size. Computed, not measured: resizing the
+  // image to measure it would reset the stage's scroll.
+  const frame = frameInfo();
+  const stage = $("stage");
+  const height = Math.max(1, window.innerHeight - 130);
+  return Math.max(1, Math.min(frame.width, stage.clientWidth - 20, (height * frame.width) / frame.height));
+}
+
+function applyZoom(anchor) {
+  // Size the frame for ui.zoom, keeping the frame point under ``anchor`` ({clientX, clientY}; default: the stage's
+  // centre) where it was: the stage scrolls (the overlays follow, as they read the image's size).
+  const img = $("view");
+  const stage = $("stage");
+  const frame = frameInfo();
+  if (!frame || !img.clientWidth) return;
+  const box = stage.getBoundingClientRect();
+  const ax = anchor ? anchor.clientX : box.left + box.width / 2;
+  const ay = anchor ? anchor.clientY : box.top + box.height / 2;
+  const before = img.getBoundingClientRect();
+  const fx = (ax - before.left) / before.width, fy = (ay - before.top) / before.height;
+  if (ui.zoom <= 1) {
+    img.style.width = img.style.maxWidth = img.style.maxHeight = "";
+  } else {
+    img.style.maxWidth = img.style.maxHeight = "none";
+    img.style.width = `${Math.round(fitWidth() * ui.zoom)}px`;
+  }
+  const after = img.getBoundingClientRect();
+  stage.scrollLeft += after.left + fx * after.width - ax;
+  stage.scrollTop += after.top + fy * after.height - ay;
+  zoomLabel();
+  placeMarker();
+  if (ui.gapMode && ui.gaps) drawGaps();
+}
+
+function zoomLabel() {
+  // The share of the frame's pixels the screen shows (100%: one screen pixel a frame pixel).
+  const frame = frameInfo();
+  const width = $("view").clientWidth;
+  $("zoom-fit").textContent = frame && width ? `${Math.round((100 * width) / frame.width)}%` : "Fit";
+  document.body.dataset.zoom = ui.zoom.toFixed(3);
+}
+
+function zoomBy(factor, anchor) {
+  const frame = frameInfo();
+  if (!frame) return;
+  const most = Math.max(1, (MAX_PIXEL * frame.width) / fitWidth());
+  ui.zoom = Math.min(most, Math.max(1, ui.zoom * factor));
+  applyZoom(anchor);
+}
+
+function zoomFit() {
+  ui.zoom = 1;
+  applyZoom();
+}
+
+function revealSelected() {
+  // Zoomed in, scroll the selected component to the middle of the stage when it is out of sight.
+  const marker = $("marker");
+  if (ui.zoom <= 1 || marker.hidden) return;
+  const stage = $("stage");
+  const box = stage.getBoundingClientRect();
+  const m = marker.getBoundingClientRect();
+  if (m.left >= box.left && m.right <= box.right && m.top >= box.top && m.bottom <= box.bottom) return;
+  stage.scrollLeft += m.left + m.width / 2 - (box.left + box.width / 2);
+  stage.scrollTop += m.top + m.height / 2 - (box.top + box.height / 2);
+}
+
+function panStart(event) {
+  if (!(event.button === 1 || (event.button === 0 && ui.panKey))) return;
+  event.preventDefault();
+  const stage = $("stage");
+  ui.pan = { x: event.clientX, y: event.clientY, left: stage.scrollLeft, top: stage.scrollTop };
+  ui.panned = true;
+  stage.classList.add("panning");
+}
+
+function panMove(event) {
+  if (!ui.pan) return;
+  const stage = $("stage");
+  stage.scrollLeft = ui.pan.left - (event.clientX - ui.pan.x);
+  stage.scrollTop = ui.pan.top - (event.clientY - ui.pan.y);
+}
+
+function panEnd() {
+  if (!ui.pan) return;
+  ui.pan = null;
+  $("stage").classList.remove("panning");
+}
 
 // ---------------------------------------------------------------- gaps
 
@@ -501,6 +605,7 @@ function setView(view) {
 }
 
 async function pick(event) {
+  if (ui.panned) { ui.panned = false; return; }  // the press panned the frame
   if (!ui.cut || !ui.cut.colorized) return;
   const img = $("view");
   const frame = frameInfo();
@@ -657,8 +762,22 @@ function wire() {
   $("prev-flagged").addEventListener("click", () => queueStep(-1));
   $("next").addEventListener("click", () => goTo(ui.frame + 1));
   $("view").addEventListener("click", (event) => guarded(() => pick(event)));
-  $("view").addEventListener("load", () => { placeMarker(); if (ui.gapMode && ui.gaps) drawGaps(); });
-  window.addEventListener("resize", () => { placeMarker(); if (ui.gapMode && ui.gaps) drawGaps(); });
+  $("view").addEventListener("load", () => { zoomLabel(); placeMarker(); if (ui.gapMode && ui.gaps) drawGaps(); });
+  window.addEventListener("resize", () => { if (ui.zoom > 1) applyZoom(); placeMarker(); if (ui.gapMode && ui.gaps) drawGaps(); });
+  $("zoom-in").addEventListener("click", () => zoomBy(ZOOM_STEP));
+  $("zoom-out").addEventListener("click", () => zoomBy(1 / ZOOM_STEP));
+  $("zoom-fit").addEventListener("click", zoomFit);
+  $("stage").addEventListener("wheel", (event) => {
+    if (!event.ctrlKey || !ui.cut) return;  // a plain wheel scrolls; Ctrl+wheel (a touchpad's pinch too) zooms
+    event.preventDefault();
+    zoomBy(event.deltaY < 0 ? 1.25 : 0.8, event);
+  }, { passive: false });
+  $("stage").addEventListener("mousedown", panStart);
+  window.addEventListener("mousemove", panMove);
+  window.addEventListener("mouseup", panEnd);
+  document.addEventListener("keyup", (event) => {
+    if (event.key === " ") { ui.panKey = false; $("stage").classList.remove("pan-ready"); }
+  });
   $("gap-layer").addEventListener("click", (event) => guarded(() => gapClick(event)));
   $("gaps-toggle").addEventListener("click", toggleGaps);
   $("gap-remove").addEventListener("click", () => guarded(removeClosure));
@@ -697,6 +816,17 @@ function wire() {
       queueStep(event.shiftKey ? -1 : 1);
     } else if (key === "g" || key === "G") {
       toggleGaps();
+    } else if (key === "+" || key === "=") {
+      zoomBy(ZOOM_STEP);
+    } else if (key === "-") {
+      zoomBy(1 / ZOOM_STEP);
+    } else if (key === "0") {
+      zoomFit();
+    } else if (key === " ") {
+      event.preventDefault();  // Space+drag pans, as in paint tools; the page does not scroll
+      if (document.activeElement instanceof HTMLButtonElement) document.activeElement.blur();  // nor press a button
+      ui.panKey = true;
+      $("stage").classList.add("pan-ready");
     } else if ((key === "Delete" || key === "Backspace") && ui.gapMode && ui.gapSelected) {
       event.preventDefault();
       guarded(removeClosure);

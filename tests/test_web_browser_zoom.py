@@ -1,0 +1,104 @@
+"""Zoom and pan in the review page, in a real browser (headless Debian chromium).
+
+A painter fixes regions of a few pixels: the frame must be seen and clicked closer than the window fits. Open the
+bundled example cut and colorize it; ``+`` zooms in (the frame twice and a quarter its fitted width, the label gives
+the share of the frame's pixels shown), a click on the zoomed frame selects the component under the pointer (checked
+against ``GET .../component?x=&y=``), Space+drag pans without selecting, Ctrl+wheel zooms keeping the frame point under
+the pointer, ``N`` brings the next flagged component into sight, ``0`` fits the frame again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from _browser import chromium_page, example_workspace, serving
+
+pytestmark = [pytest.mark.browser]
+
+VIEW_BOX = "(() => { const r = document.getElementById('view').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()"
+STAGE_BOX = "(() => { const r = document.getElementById('stage').getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })()"
+MARKER_BOX = "(() => { const r = document.getElementById('marker').getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })()"
+SCROLL = "[document.getElementById('stage').scrollLeft, document.getElementById('stage').scrollTop]"
+
+
+@pytest.fixture
+def server(tmp_path: Path):
+    with serving(example_workspace(tmp_path)) as base:
+        yield base
+
+
+def test_zoom_pan_and_pick_in_the_browser(server) -> None:
+    from playwright.sync_api import expect
+
+    base = server
+    with chromium_page(viewport={"width": 1440, "height": 940}) as (page, errors):
+        page.goto(base + "/#demo-cut")
+        page.wait_for_selector("body[data-ready='1']")
+        page.click("#colorize")
+        page.wait_for_selector("body[data-last-job='colorize:done']", timeout=90_000)
+        page.keyboard.press("ArrowRight")
+        frame = page.request.get(f"{base}/api/cuts/demo-cut").json()["frame_list"][1]
+        width, height = frame["width"], frame["height"]
+        fit = page.evaluate(VIEW_BOX)[2]
+        expect(page.locator("#zoom-fit")).to_have_text(f"{round(100 * fit / width)}%")
+
+        def frame_point(client_x: float, client_y: float) -> tuple[float, float]:
+            left, top, w, h = page.evaluate(VIEW_BOX)
+            return (client_x - left) / w * width, (client_y - top) / h * height
+
+        def screen_point(x: float, y: float) -> tuple[float, float]:
+            left, top, w, h = page.evaluate(VIEW_BOX)
+            return left + (x + 0.5) / width * w, top + (y + 0.5) / height * h
+
+        # + twice: 1.5 x 1.5 the fitted width, larger than the stage, which scrolls.
+        page.keyboard.press("+")
+        page.keyboard.press("+")
+        zoomed = page.evaluate(VIEW_BOX)[2]
+        assert abs(zoomed - 2.25 * fit) <= 2, (zoomed, fit)
+        expect(page.locator("#zoom-fit")).to_have_text(f"{round(100 * zoomed / width)}%")
+
+        # A click at a frame point selects the component there: the click maps through the zoom.
+        stage = page.evaluate(STAGE_BOX)
+        cx, cy = (stage[0] + stage[2]) / 2, (stage[1] + stage[3]) / 2
+        x, y = (int(v) for v in frame_point(cx, cy))
+        expected = page.request.get(f"{base}/api/cuts/demo-cut/frames/{frame['name']}/component?x={x}&y={y}").json()
+        page.mouse.click(*screen_point(x, y))
+        expect(page.locator("body")).to_have_attribute("data-selected", f"{frame['name']}:{expected['id']}")
+
+        # Space+drag pans by the drag, and selects nothing.
+        before = page.evaluate(SCROLL)
+        page.keyboard.down(" ")
+        page.mouse.move(cx, cy)
+        page.mouse.down()
+        page.mouse.move(cx - 60, cy - 40, steps=4)
+        page.mouse.up()
+        page.keyboard.up(" ")
+        after = page.evaluate(SCROLL)
+        assert (after[0] - before[0], after[1] - before[1]) == (60, 40), (before, after)
+        expect(page.locator("body")).to_have_attribute("data-selected", f"{frame['name']}:{expected['id']}")
+
+        # Ctrl+wheel zooms in at the pointer: the frame point under it stays there.
+        px, py = cx + 50, cy + 30
+        under = frame_point(px, py)
+        page.mouse.move(px, py)
+        page.keyboard.down("Control")
+        page.mouse.wheel(0, -100)
+        page.keyboard.up("Control")
+        assert page.evaluate(VIEW_BOX)[2] > zoomed * 1.2
+        still = frame_point(px, py)
+        assert abs(still[0] - under[0]) < 1 and abs(still[1] - under[1]) < 1, (under, still)
+
+        # N: the next flagged component, scrolled into sight with its marker.
+        page.keyboard.press("n")
+        page.wait_for_selector("body[data-flag-steps='1']", timeout=30_000)
+        expect(page.locator("#marker")).to_be_visible()
+        marker, stage = page.evaluate(MARKER_BOX), page.evaluate(STAGE_BOX)
+        assert stage[0] <= marker[0] and marker[2] <= stage[2] and stage[1] <= marker[1] and marker[3] <= stage[3]
+
+        # 0: the frame fits again.
+        page.keyboard.press("0")
+        assert abs(page.evaluate(VIEW_BOX)[2] - fit) <= 1
+        expect(page.locator("#zoom-fit")).to_have_text(f"{round(100 * fit / width)}%")
+        assert errors == []
