@@ -21,6 +21,8 @@ const ui = {
   pan: null,          // {x, y, left, top}: a pan under way (Space+drag or the middle button)
   panKey: false,      // Space held: a drag pans
   panned: false,      // the last press panned: its click selects nothing
+  fillMode: false,    // a click on a region paints it with fillColor (a locked fix), as a paint tool's bucket
+  fillColor: null,    // "#rrggbbaa": the color Fill paints (a palette swatch, or Alt+click on a region)
 };
 const ZOOM_STEP = 1.5;   // per press of + or -; Ctrl+wheel zooms by 1.25 a notch
 const MAX_PIXEL = 8;     // zoom in until a frame pixel is 8 screen pixels
@@ -254,10 +256,45 @@ function renderPanel() {
     if (entry.color.endsWith("00")) swatch.classList.add("transparent");
     else swatch.style.background = entry.color.slice(0, 7);
     if (selected && selected.color === entry.color) swatch.classList.add("current");
-    swatch.disabled = !selected || Boolean(ui.job);
-    swatch.addEventListener("click", () => guarded(() => setColor(entry.color)));
+    if (ui.fillMode && ui.fillColor === entry.color) swatch.classList.add("fill");
+    swatch.disabled = !(selected || ui.fillMode) || Boolean(ui.job);
+    // With Fill on a swatch picks the color the clicks paint; else it colors the selected component.
+    swatch.addEventListener("click", () => guarded(() => (ui.fillMode ? chooseFill(entry.color) : setColor(entry.color))));
     return swatch;
   }));
+  renderFill();
+}
+
+function renderFill() {
+  const button = $("fill-toggle");
+  button.setAttribute("aria-pressed", String(ui.fillMode));
+  button.disabled = !ui.cut || !ui.cut.colorized || Boolean(ui.job);
+  document.body.classList.toggle("fill-mode", ui.fillMode);
+  document.body.dataset.fillColor = ui.fillColor || "";
+  const info = $("fill-info");
+  info.replaceChildren();
+  if (ui.fillColor) {
+    const chip = document.createElement("span");
+    chip.className = "chip";
+    chip.style.background = ui.fillColor;
+    info.append(chip, ` ${ui.fillColor}`);
+  }
+  info.append(ui.fillMode ? (ui.fillColor ? " · click regions to paint them" : "pick a color: a swatch, or Alt+click a region")
+    : " · Alt+click a region: take its color");
+}
+
+function chooseFill(color) {
+  ui.fillColor = color;
+  if (color.endsWith("ff")) $("picker").value = color.slice(0, 7);
+  renderPanel();
+}
+
+function toggleFill() {
+  if (!ui.cut || !ui.cut.colorized || ui.job) return;
+  ui.fillMode = !ui.fillMode;
+  if (ui.fillMode && ui.gapMode) toggleGaps();
+  if (ui.fillMode && !ui.fillColor && ui.selected) ui.fillColor = ui.selected.color;
+  renderPanel();
 }
 
 function renderMatch() {
@@ -611,7 +648,18 @@ async function pick(event) {
   const frame = frameInfo();
   const x = Math.floor((event.offsetX / img.clientWidth) * frame.width);
   const y = Math.floor((event.offsetY / img.clientHeight) * frame.height);
-  ui.selected = await api(`${framePath()}/component?x=${x}&y=${y}`);
+  const found = await api(`${framePath()}/component?x=${x}&y=${y}`);
+  if (event.altKey) {  // the eyedropper: the region's color becomes the color Fill paints
+    chooseFill(found.color);
+    toast(`picked ${found.color}${ui.fillMode ? "" : ": Fill (F) paints it by clicks"}`);
+    return;
+  }
+  ui.selected = found;
+  if (ui.fillMode) {
+    if (!ui.fillColor) { toast("pick the color to fill with first: a swatch, or Alt+click a region", true); return; }
+    if (found.color !== ui.fillColor || !found.locked) await setColor(ui.fillColor);
+    return;
+  }
   if (ui.selected.color.endsWith("ff")) $("picker").value = ui.selected.color.slice(0, 7);
   await loadMatch();
   renderPanel();
@@ -779,7 +827,8 @@ function wire() {
     if (event.key === " ") { ui.panKey = false; $("stage").classList.remove("pan-ready"); }
   });
   $("gap-layer").addEventListener("click", (event) => guarded(() => gapClick(event)));
-  $("gaps-toggle").addEventListener("click", toggleGaps);
+  $("gaps-toggle").addEventListener("click", () => { if (ui.fillMode) toggleFill(); toggleGaps(); });
+  $("fill-toggle").addEventListener("click", toggleFill);
   $("gap-remove").addEventListener("click", () => guarded(removeClosure));
   $("gap-clear").addEventListener("click", () => guarded(clearGaps));
   $("apply-color").addEventListener("click", () => guarded(() => setColor(
@@ -815,7 +864,10 @@ function wire() {
     } else if (key === "n" || key === "N") {
       queueStep(event.shiftKey ? -1 : 1);
     } else if (key === "g" || key === "G") {
+      if (ui.fillMode) toggleFill();
       toggleGaps();
+    } else if (key === "f" || key === "F") {
+      toggleFill();
     } else if (key === "+" || key === "=") {
       zoomBy(ZOOM_STEP);
     } else if (key === "-") {
@@ -831,6 +883,7 @@ function wire() {
       event.preventDefault();
       guarded(removeClosure);
     } else if (key === "Escape") {
+      if (ui.fillMode) { toggleFill(); return; }
       if (ui.gapMode && (ui.gapStart || ui.gapSelected)) {
         ui.gapStart = null;
         ui.gapSelected = null;

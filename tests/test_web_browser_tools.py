@@ -1,10 +1,12 @@
-"""Zoom and pan in the review page, in a real browser (headless Debian chromium).
+"""A paint tool's hands in the review page, in a real browser (headless Debian chromium): zoom, pan, fill, eyedropper.
 
 A painter fixes regions of a few pixels: the frame must be seen and clicked closer than the window fits. Open the
 bundled example cut and colorize it; ``+`` zooms in (the frame twice and a quarter its fitted width, the label gives
 the share of the frame's pixels shown), a click on the zoomed frame selects the component under the pointer (checked
 against ``GET .../component?x=&y=``), Space+drag pans without selecting, Ctrl+wheel zooms keeping the frame point under
-the pointer, ``N`` brings the next flagged component into sight, ``0`` fits the frame again.
+the pointer, ``N`` brings the next flagged component into sight, ``0`` fits the frame again. Fill (``F``): a swatch
+picks the color, each click on a region paints it as a locked fix (one undo step each); Alt+click takes a region's
+color.
 """
 
 from __future__ import annotations
@@ -101,4 +103,75 @@ def test_zoom_pan_and_pick_in_the_browser(server) -> None:
         page.keyboard.press("0")
         assert abs(page.evaluate(VIEW_BOX)[2] - fit) <= 1
         expect(page.locator("#zoom-fit")).to_have_text(f"{round(100 * fit / width)}%")
+        assert errors == []
+
+
+def test_fill_regions_by_clicks_and_take_a_color_with_alt_click(server) -> None:
+    from playwright.sync_api import expect
+
+    base = server
+    with chromium_page(viewport={"width": 1440, "height": 940}) as (page, errors):
+        page.goto(base + "/#demo-cut")
+        page.wait_for_selector("body[data-ready='1']")
+        page.click("#colorize")
+        page.wait_for_selector("body[data-last-job='colorize:done']", timeout=90_000)
+        page.keyboard.press("ArrowRight")
+        frame = page.request.get(f"{base}/api/cuts/demo-cut").json()["frame_list"][1]
+        name = frame["name"]
+
+        def component_at(point: tuple[int, int]) -> dict:
+            x, y = point
+            return page.request.get(f"{base}/api/cuts/demo-cut/frames/{name}/component?x={x}&y={y}").json()
+
+        def click_frame(point: tuple[int, int], *, alt: bool = False) -> None:
+            x, y = point
+            left, top, w, h = page.evaluate(VIEW_BOX)  # where the frame is now
+            if alt:
+                page.keyboard.down("Alt")
+            page.mouse.click(left + (x + 0.5) / frame["width"] * w, top + (y + 0.5) / frame["height"] * h)
+            if alt:
+                page.keyboard.up("Alt")
+
+        def wait_painted(point: tuple[int, int], color: str) -> None:
+            # Polled through the API: the page's CSP forbids the eval that wait_for_function needs.
+            for _ in range(150):
+                painted = component_at(point)
+                if painted["color"] == color and painted["locked"]:
+                    return
+                page.wait_for_timeout(100)
+            pytest.fail(f"the region at {point} was not painted {color}: {painted}")
+
+        # Three painted regions of different colors over 400 px, found on a grid of points well inside them.
+        found: dict[str, tuple[int, int]] = {}
+        for y in range(20, frame["height"] - 20, 24):
+            for x in range(20, frame["width"] - 20, 24):
+                c = component_at((x, y))
+                if not (c["color"].endswith("ff") and c["area"] > 400 and c["color"] not in found):
+                    continue
+                around = [(x + dx, y + dy) for dx, dy in ((3, 0), (-3, 0), (0, 3), (0, -3))]
+                if all(component_at(p)["id"] == c["id"] for p in around):  # a click a pixel off lands on it too
+                    found[c["color"]] = (x, y)
+        assert len(found) >= 3, found
+        (a_color, a), (b_color, b), (_, c) = list(found.items())[:3]
+
+        page.keyboard.press("f")
+        expect(page.locator("#fill-toggle")).to_have_attribute("aria-pressed", "true")
+        # Alt+click on region a: its color becomes the fill color; nothing is painted.
+        revision = page.request.get(f"{base}/api/cuts/demo-cut").json()["revision"]
+        click_frame(a, alt=True)
+        expect(page.locator("body")).to_have_attribute("data-fill-color", a_color)
+        # A click on b, then on c, paints each with it, a locked fix each (one undo step each).
+        click_frame(b)
+        wait_painted(b, a_color)
+        click_frame(c)
+        wait_painted(c, a_color)
+        assert page.request.get(f"{base}/api/cuts/demo-cut").json()["revision"] == revision + 2
+        # A swatch picks the fill color too; Escape leaves Fill, and a click selects again without painting.
+        page.locator(f"#palette .swatch[data-color='{b_color}']").click()
+        expect(page.locator("body")).to_have_attribute("data-fill-color", b_color)
+        page.keyboard.press("Escape")
+        expect(page.locator("#fill-toggle")).to_have_attribute("aria-pressed", "false")
+        click_frame(c)
+        expect(page.locator("body")).to_have_attribute("data-selected", f"{name}:{component_at(c)['id']}")
+        assert component_at(c)["color"] == a_color
         assert errors == []
