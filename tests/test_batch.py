@@ -408,6 +408,10 @@ def test_odd_frames_do_not_fail_or_retry_a_cut(tmp_path, capsys, caplog):
     ink[..., 3] = 255
     Image.fromarray(ink).save(root / "a" / "line" / "0001.png")  # fade to black
     Image.fromarray(np.zeros((64, 64, 4), np.uint8)).save(root / "a" / "line" / "0002.png")  # empty shot
+    # b's colored frame does not fit its lines: the square painted in four quarters of two paints, no line between.
+    misfit = np.array(Image.open(root / "b" / "gt" / "0000.png"))
+    misfit[12:26, 26:39] = misfit[26:39, 12:26] = (60, 60, 200, 255)
+    Image.fromarray(misfit).save(root / "b" / "gt" / "0000.png")
     out = tmp_path / "out"
     with caplog.at_level(logging.INFO, logger="paintmatch"):
         code = main(["batch", str(root), "--out", str(out), "--workers", "1"])
@@ -423,6 +427,12 @@ def test_odd_frames_do_not_fail_or_retry_a_cut(tmp_path, capsys, caplog):
     assert "0001.png has no closed region" in log_text and "0002.png has no lines" in log_text
     messages = [r.getMessage() for r in caplog.records]
     assert any(m.startswith("cut a done (") for m in messages) and any(m.startswith("cut b done (") for m in messages)
+    # The summary says what each cut's log warns of, so an episode's warnings are read in one file; --resume keeps them.
+    assert len(rows["a"]["warnings"]) == 2 and "0001.png has no closed region" in rows["a"]["warnings"][0]
+    assert len(rows["b"]["warnings"]) == 1 and "gt/0000.png does not fit its line frame" in rows["b"]["warnings"][0]
+    assert main(["batch", str(root), "--out", str(out), "--workers", "1", "--resume"]) == 0
+    resumed = {row["cut"]: row for row in json.loads((out / batch.SUMMARY_FILE).read_text())["cuts"]}
+    assert resumed["b"]["status"] == "skipped" and resumed["b"]["warnings"] == rows["b"]["warnings"]
 
 
 @pytest.mark.slow

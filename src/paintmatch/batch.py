@@ -130,6 +130,9 @@ class _Row:
     worker: str | None = None
     retries: int = 0
     worker_died: int = 0
+    # What its run warned of, as its log says it: a colored frame that does not fit its line frame, frames written
+    # through uncolored, JPEG frames read with a warning.
+    warnings: list[str] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
 
     def public(self) -> dict[str, Any]:
@@ -382,6 +385,19 @@ class _ThreadFilter(logging.Filter):
         return record.thread == self.thread
 
 
+class _Warnings(logging.Handler):
+    """The messages of one thread's WARNING records (a cut's warnings, for its summary row)."""
+
+    def __init__(self, thread: int):
+        super().__init__(logging.WARNING)
+        self.addFilter(_ThreadFilter(thread))
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno == logging.WARNING:  # errors have the row's error field
+            self.messages.append(record.getMessage())
+
+
 def _worker_address() -> str:
     try:
         from distributed import get_worker
@@ -427,6 +443,8 @@ def colorize_task(task: CutTask, options: ColorizeOptions) -> dict[str, Any]:
     handler.addFilter(_ThreadFilter(threading.get_ident()))
     logger = logging.getLogger("paintmatch")
     logger.addHandler(handler)
+    warned = _Warnings(threading.get_ident())
+    logger.addHandler(warned)
     if logger.getEffectiveLevel() > logging.INFO:  # the log file wants the INFO lines (set once per process)
         logger.setLevel(logging.INFO)
     row = _Row(cut=task.name, status="failed", worker=_worker_address())
@@ -436,6 +454,7 @@ def colorize_task(task: CutTask, options: ColorizeOptions) -> dict[str, Any]:
     def stopped() -> bool:
         return bool(stop_file) and os.path.exists(stop_file)
 
+    row.warnings = warned.messages  # filled as the run logs them
     try:
         log.info("cut %s: %s -> %s on %s (paintmatch %s)", task.name, task.cut_dir, task.out_dir, row.worker, __version__)
         log.info("settings: %s", json.dumps(asdict(options), sort_keys=True, default=str))
@@ -474,6 +493,7 @@ def colorize_task(task: CutTask, options: ColorizeOptions) -> dict[str, Any]:
         return asdict(row)
     finally:
         logger.removeHandler(handler)
+        logger.removeHandler(warned)
         if not stopped():  # once the batch is interrupted, nothing more is written
             try:
                 with atomic_write(out_dir / CUT_LOG, "w") as handle:
@@ -647,6 +667,7 @@ def run(
             rows[name] = _Row(
                 cut=name, status="skipped", frames=entry.get("frames", 0), seconds=0.0,
                 mean_confidence=entry.get("mean_confidence"), next_to_color=entry.get("next_to_color"),
+                warnings=list(entry.get("warnings", [])),
             ).public()
         else:
             manifest["cuts"].pop(name, None)  # not done (or to be redone) until its task says so
@@ -802,6 +823,7 @@ def _run_tasks(
                 "seconds": row["seconds"],
                 "mean_confidence": row["mean_confidence"],
                 "next_to_color": row["next_to_color"],
+                "warnings": row["warnings"],
                 "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             }
             _write_json(out_dir / MANIFEST_FILE, manifest)
