@@ -11,11 +11,10 @@ color.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from _browser import chromium_page, example_workspace, serving
+from _browser import chromium_page
+from test_web_browser_flags import server  # noqa: F401 - fixture: paintmatch serve over a copy of the example cut
 
 pytestmark = [pytest.mark.browser]
 
@@ -25,10 +24,14 @@ MARKER_BOX = "(() => { const r = document.getElementById('marker').getBoundingCl
 SCROLL = "[document.getElementById('stage').scrollLeft, document.getElementById('stage').scrollTop]"
 
 
-@pytest.fixture
-def server(tmp_path: Path):
-    with serving(example_workspace(tmp_path)) as base:
-        yield base
+def colorized_second_frame(page, base: str) -> dict:
+    """Open the example cut in ``page``, colorize it and show its second frame; returns that frame's ``FrameInfo``."""
+    page.goto(base + "/#demo-cut")
+    page.wait_for_selector("body[data-ready='1']")
+    page.click("#colorize")
+    page.wait_for_selector("body[data-last-job='colorize:done']", timeout=90_000)
+    page.keyboard.press("ArrowRight")
+    return page.request.get(f"{base}/api/cuts/demo-cut").json()["frame_list"][1]
 
 
 def test_zoom_pan_and_pick_in_the_browser(server) -> None:
@@ -36,12 +39,7 @@ def test_zoom_pan_and_pick_in_the_browser(server) -> None:
 
     base = server
     with chromium_page(viewport={"width": 1440, "height": 940}) as (page, errors):
-        page.goto(base + "/#demo-cut")
-        page.wait_for_selector("body[data-ready='1']")
-        page.click("#colorize")
-        page.wait_for_selector("body[data-last-job='colorize:done']", timeout=90_000)
-        page.keyboard.press("ArrowRight")
-        frame = page.request.get(f"{base}/api/cuts/demo-cut").json()["frame_list"][1]
+        frame = colorized_second_frame(page, base)
         width, height = frame["width"], frame["height"]
         fit = page.evaluate(VIEW_BOX)[2]
         expect(page.locator("#zoom-fit")).to_have_text(f"{round(100 * fit / width)}%")
@@ -111,12 +109,7 @@ def test_fill_regions_by_clicks_and_take_a_color_with_alt_click(server) -> None:
 
     base = server
     with chromium_page(viewport={"width": 1440, "height": 940}) as (page, errors):
-        page.goto(base + "/#demo-cut")
-        page.wait_for_selector("body[data-ready='1']")
-        page.click("#colorize")
-        page.wait_for_selector("body[data-last-job='colorize:done']", timeout=90_000)
-        page.keyboard.press("ArrowRight")
-        frame = page.request.get(f"{base}/api/cuts/demo-cut").json()["frame_list"][1]
+        frame = colorized_second_frame(page, base)
         name = frame["name"]
 
         def component_at(point: tuple[int, int]) -> dict:
