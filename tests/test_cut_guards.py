@@ -394,3 +394,14 @@ def test_a_colored_frame_painted_on_another_drawing_is_named(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="paintmatch"):
         assert main(["colorize", str(cut), "--out", str(tmp_path / "out2"), "--quiet"]) == 0
     assert not [r for r in caplog.records if "does not fit" in r.getMessage()]
+
+
+def test_a_colored_frame_without_paint_is_a_clear_error(tmp_path, capsys):
+    # The line art saved as the colored frame (the paint layer hidden when exporting): nothing to color the cut with.
+    cut = make_cut(tmp_path / "cut", frames=3)
+    paintmatch.io.write_image(cut / "gt" / "0000.png", drawn_line(0))
+    out = tmp_path / "out"
+    assert main(["colorize", str(cut), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert str(cut / "gt" / "0000.png") in err and "has no paint" in err and "Traceback" not in err
+    assert not out.exists()

@@ -954,6 +954,12 @@ def colorize_frames(
         if options.split_by_paint and split is not frame.seg:
             frame = Frame(line=frame.line, seg=split, name=frame.name)
         colors = reference_colors(image, frame.seg)
+        if not colors[:, 3].any():  # a mistake, never a choice: nothing to carry to the other frames
+            raise InputError(
+                f"{_label(colored[index], f'colored frame {names[index]}', kind='')} has no paint: every region of its "
+                "line art is transparent in it. Was the line art, or a layer without the paint, saved as the colored "
+                "frame? Save the painted frame (paint and lines) in its place"
+            )
         if memo is not None:
             segmentation_keys[index] = paint_key(line_key, image) if options.split_by_paint else line_key
         del image
