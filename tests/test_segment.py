@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from paintmatch.errors import InputError
-from paintmatch.segment import LineClass, close_gaps, line_mask, reference_colors, segment
+from paintmatch.segment import LineClass, close_gaps, ink_alpha_threshold, line_mask, reference_colors, segment
 from paintmatch.synth import as_scan
 
 
@@ -86,6 +86,27 @@ def test_ink_on_white_paper_is_read_as_before_and_on_grey_paper_by_the_same_shar
     art[4, 4, :3], art[4, 8, :3] = 124, 126
     mask, _ = line_mask(art)
     assert mask[4, 4] and not mask[4, 8] and mask.sum() == 1 + 32
+
+
+@pytest.mark.parametrize("opacity", [0.5, 0.2])
+def test_line_art_exported_at_low_opacity_segments_as_at_full_opacity(laughing_girl, opacity):
+    # The line layer exported at 50% or 20% opacity (alpha 127 or 51): read by the same share of its own opacity.
+    line = laughing_girl[0][0]
+    faint = line.copy()
+    faint[..., 3] = (line[..., 3] * opacity).astype(np.uint8)
+    full, seg = segment(line, close_gaps_px="auto"), segment(faint, close_gaps_px="auto")
+    assert seg.n == full.n
+    np.testing.assert_array_equal(seg.line, full.line)
+
+
+def test_full_opacity_line_art_reads_as_before_and_a_faint_texture_is_no_ink():
+    art = _canvas(16, 16)
+    art[10:12, :] = (0, 0, 0, 255)
+    art[4, 4, 3], art[4, 8, 3] = 128, 127  # antialiased edge pixels: half-way opaque is ink
+    mask, transparent = line_mask(art)
+    assert transparent and mask[4, 4] and not mask[4, 8] and mask.sum() == 1 + 32
+    art[..., 3] = np.maximum(art[..., 3], 5)  # a paper texture at alpha 5 over the whole layer
+    assert ink_alpha_threshold(art[..., 3]) == 128 and line_mask(art)[0].sum() == 1 + 32
 
 
 def test_components_are_4_connected():

@@ -178,12 +178,38 @@ def line_mask(
     # One contiguous copy of the alpha channel: comparing the strided view twice costs twice as much.
     alpha = cv2.extractChannel(rgba, 3) if rgba.flags.c_contiguous else np.ascontiguousarray(rgba[..., 3])
     if _is_transparent_art(alpha):
-        return alpha >= 128, True
+        return alpha >= ink_alpha_threshold(alpha), True
     rgb = rgba[..., :3]
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
     saturated = (hsv[..., 1] >= saturation_threshold * 255) & (hsv[..., 2] >= 60)
     return (gray < ink_threshold(gray, dark_threshold)) | saturated, False
+
+
+#: On transparent line art, alpha this faint is neither ink nor the ink's opacity: a paper texture or noise layer.
+FAINT_ALPHA = 16
+
+
+def ink_alpha_threshold(alpha: np.ndarray) -> int:
+    """The opacity from which a pixel of transparent line art is ink: half the ink's own opacity, at most 128.
+
+    The ink's opacity is the 99th percentile of the frame's alpha over ``FAINT_ALPHA``: 255 for line art drawn at full
+    opacity, antialiased or not, which reads as before (alpha 128 and up is ink); lines exported from a layer at 50%
+    opacity (alpha 127) or drawn with a light pencil read by the same share of their own opacity instead of not at
+    all (laughing_girl's lines at 70 / 50 / 35 / 20% opacity: the same 156 regions as at full opacity; with 128 fixed,
+    "no lines" from 50% down).
+
+    Parameters
+    ----------
+    alpha : (H, W) ndarray of uint8
+        The frame's alpha channel.
+    """
+    counts = cv2.calcHist([alpha], [0], None, [256], [0, 256]).ravel()[FAINT_ALPHA:]  # one histogram, 1 ms at 1600 px
+    total = int(counts.sum())
+    if total == 0:
+        return 128
+    level = FAINT_ALPHA + int(np.searchsorted(np.cumsum(counts), 0.99 * total))
+    return int(min(128, -(-level // 2)))
 
 
 #: Ink is at least this many levels darker than the paper, whatever its own grey: a 20-level gradient and 3 sigma of
