@@ -583,3 +583,21 @@ def test_a_frame_of_another_size_is_named_before_any_work(tmp_path):
                                          r"\(1 of 4 frames differ\).*export it again at 5x4"):
         read_cut(root)
     assert check_frame_sizes(sorted((root / "line").glob("000[013].png"))) == (5, 4)
+
+
+def test_a_multi_page_tiff_is_named_not_read_as_its_first_page(tmp_path):
+    # A scanner's batch: four drawings in one TIFF. Read as one frame, three would be skipped in silence.
+    root = _make_cut(tmp_path / "cut", names=["0000", "0001"])
+    pages = [Image.fromarray(np.full((4, 5, 4), value, np.uint8)) for value in (0, 40, 80, 120)]
+    pages[0].save(root / "line" / "0002.tif", save_all=True, append_images=pages[1:], compression="tiff_lzw")
+    assert image_info(root / "line" / "0002.tif").pages == 4
+    assert image_info(root / "line" / "0000.png").pages == 1
+    with pytest.raises(InputError, match=r"0002\.tif is a TIFF of 4 pages: .* save each page as a file of its own"):
+        read_cut(root)
+    (root / "line" / "0002.tif").unlink()
+    pages[0].save(root / "gt" / "0001.tif", save_all=True, append_images=pages[1:2])  # the colored frame too
+    with pytest.raises(InputError, match=r"0001\.tif is a TIFF of 2 pages"):
+        read_cut(root)
+    (root / "gt" / "0001.tif").unlink()
+    pages[0].save(root / "gt" / "0001.tif")  # one page: read
+    assert image_info(root / "gt" / "0001.tif").pages == 1 and "0001" in read_cut(root).colored

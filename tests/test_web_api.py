@@ -617,6 +617,9 @@ def test_upload_errors(workspace: Path) -> None:
     lines, gt = _example_bytes()
     small = png_bytes(np.zeros((8, 8, 4), np.uint8))
     truncated = lines[0][1][: len(lines[0][1]) // 2]
+    batch = io.BytesIO()  # a scanner's multi-page TIFF: one file per drawing is asked for
+    pages = [Image.fromarray(np.zeros((8, 8, 4), np.uint8)), Image.fromarray(np.full((8, 8, 4), 9, np.uint8))]
+    pages[0].save(batch, format="TIFF", save_all=True, append_images=pages[1:])
     cases = [
         ({"name": "../x"}, _upload_files(lines, gt), 400, "bad_cut_name"),
         ({"name": ".hidden"}, _upload_files(lines, gt), 400, "bad_cut_name"),
@@ -629,6 +632,7 @@ def test_upload_errors(workspace: Path) -> None:
         ({"name": "t7", "colored_frame": "0042"}, _upload_files(lines, gt), 400, "unknown_colored_frame"),
         ({"name": "t8"}, [("colored", ("0000.png", gt[1], "image/png"))], 422, "invalid_request"),
         ({"name": "t9"}, _upload_files([("0000.png", b"")], gt), 400, "empty_file"),
+        ({"name": "t11"}, _upload_files([("0000.tif", batch.getvalue())], gt), 400, "bad_image"),
     ]
     with client_for(workspace) as client:
         for data, files, status, code in cases:

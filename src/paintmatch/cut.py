@@ -1187,6 +1187,7 @@ def colorize_files(
     options.validate()
     paths = find_line_frames(list(line_paths))
     check_frame_sizes(paths if reference_line is None else [*paths, Path(reference_line)])
+    check_frame_sizes([reference])  # one drawing in it: a multi-page TIFF is an error
     options = _with_output_format(options, paths)
     reference_path = Path(reference)
     inputs = {p.parent for p in paths} | {_resolved(p).parent for p in paths} | {reference_path.parent}

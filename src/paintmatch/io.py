@@ -114,6 +114,9 @@ class ImageInfo:
     bits_per_pixel : int
         Bits stored per pixel (all channels): 8 for grey or palette, 24 for RGB, 32 for RGBA, 64 for 16-bit
         RGBA... Pass it to ``write_image(..., bits_per_pixel=)`` to write an output like its source.
+    pages : int
+        Full-size images in the file: a multi-page TIFF (a scanner's batch) holds several, of which the first is
+        read (reduced-resolution ones, a scanner's thumbnail, not counted); 1 for the other formats.
     """
 
     format: str
@@ -121,6 +124,7 @@ class ImageInfo:
     height: int
     mode: str
     bits_per_pixel: int
+    pages: int = 1
 
     @property
     def pixels(self) -> int:
@@ -253,6 +257,8 @@ def _parse_tiff_header(handle: IO[bytes]) -> ImageInfo | None:
     table = _read_at(handle, offset + count_size, entry_size * count)
     if len(table) < entry_size * count:
         return None
+    following = _read_at(handle, offset + count_size + entry_size * count, inline)
+    more = struct.unpack(order + pointer, following)[0] if len(following) == inline else 0
     tags: dict[int, list[int]] = {}
     for i in range(count):
         tag, kind, n, raw = struct.unpack(order + entry_format, table[entry_size * i : entry_size * (i + 1)])
@@ -286,7 +292,40 @@ def _parse_tiff_header(handle: IO[bytes]) -> ImageInfo | None:
         mode = "CMYK"
     else:  # RGB, YCbCr, and the rest by their samples
         mode = f"RGBA{wide}" if samples >= 4 else (f"RGB{wide}" if samples == 3 else "L")
-    return ImageInfo("TIFF", width, height, mode, sum(bits))
+    pages = 1 + _tiff_pages_after(handle, more, order, count_code, count_size, entry_format, entry_size, pointer)
+    return ImageInfo("TIFF", width, height, mode, sum(bits), pages)
+
+
+#: Pages of a TIFF counted at most (a scanner's batch has far fewer; a longer chain is counted as this many).
+_TIFF_MAX_PAGES = 10_000
+
+
+def _tiff_pages_after(handle: IO[bytes], offset: int, order: str, count_code: str, count_size: int,
+                      entry_format: str, entry_size: int, pointer: str) -> int:
+    """Full-size pages in the TIFF's chain of IFDs from ``offset`` on (0: none), reading only their entries.
+
+    An IFD whose NewSubfileType (tag 254) has its reduced-resolution bit is a thumbnail, not a page. A chain that
+    loops or runs off the file ends the count.
+    """
+    pages, seen = 0, set()
+    while offset and offset not in seen and len(seen) < _TIFF_MAX_PAGES:
+        seen.add(offset)
+        count_bytes = _read_at(handle, offset, count_size)
+        if len(count_bytes) < count_size:
+            break
+        count, = struct.unpack(order + count_code, count_bytes)
+        table = _read_at(handle, offset + count_size, entry_size * count)
+        if not 0 < count <= _TIFF_MAX_ENTRIES or len(table) < entry_size * count:
+            break
+        subfile = 0
+        for i in range(count):
+            tag, _kind, _n, raw = struct.unpack(order + entry_format, table[entry_size * i : entry_size * (i + 1)])
+            if tag == 254:
+                subfile = struct.unpack(order + "I", raw[:4])[0]
+        pages += not subfile & 1
+        following = _read_at(handle, offset + count_size + entry_size * count, struct.calcsize(pointer))
+        offset = struct.unpack(order + pointer, following)[0] if len(following) == struct.calcsize(pointer) else 0
+    return pages
 
 
 def _parse_jpeg_header(handle: IO[bytes]) -> ImageInfo | None:
@@ -1192,6 +1231,17 @@ def _by_stem(files: Sequence[Path], folder: Path) -> dict[str, Path]:
     return out
 
 
+def _check_one_page(path: str | os.PathLike[str], info: ImageInfo) -> None:
+    """A frame file holds one drawing: a multi-page TIFF (a scanner's batch) would be read as its first page only."""
+    if info.pages > 1:
+        path = Path(path)
+        raise InputError(
+            f"{path} is a TIFF of {info.pages} pages: paintmatch reads one drawing per file, and would color its first "
+            f"page only; save each page as a file of its own in {path.parent} (ImageMagick: "
+            f"magick {path.name} {path.stem}_%04d.tif)"
+        )
+
+
 def check_frame_sizes(line_paths: Sequence[str | os.PathLike[str]]) -> tuple[int, int]:
     """Check that the line frames of a cut have one size (from the headers; no decoding), before any work.
 
@@ -1203,10 +1253,14 @@ def check_frame_sizes(line_paths: Sequence[str | os.PathLike[str]]) -> tuple[int
     Raises
     ------
     InputError
-        A frame is unreadable, or its size differs from the cut's: the message names the first such frame, its size
-        and the others', and says what to do (a cut colored for minutes would otherwise stop at that frame).
+        A frame is unreadable, holds several pages (a multi-page TIFF: only its first would be read), or its size
+        differs from the cut's: the message names the first such frame, its size and the others', and says what to do
+        (a cut colored for minutes would otherwise stop at that frame).
     """
-    sizes = [(info.width, info.height) for info in map(image_info, line_paths)]
+    infos = [image_info(path) for path in line_paths]
+    for path, info in zip(line_paths, infos):
+        _check_one_page(path, info)
+    sizes = [(info.width, info.height) for info in infos]
     common = max(sizes, key=sizes.count)  # on a tie, the first frame's size
     odd = [path for path, size in zip(line_paths, sizes) if size != common]
     if odd:
@@ -1241,6 +1295,7 @@ def check_same_size(
     """
     line = image_info(line_path)
     colored = image_info(colored_path)
+    _check_one_page(colored_path, colored)
     if (line.width, line.height) != (colored.width, colored.height):
         raise InputError(
             f"colored frame {colored_path} is {colored.width}x{colored.height} but its line frame "

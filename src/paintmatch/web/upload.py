@@ -82,6 +82,9 @@ def _write_checked(data: bytes, folder: Path, name: str, filename: str, max_pixe
         )
     if not is_image_file(data):
         raise _not_an_image(filename)
+    if info.pages > 1:  # a scanner's batch: its first page only would be read
+        raise ApiError(400, "bad_image", f"{_shown(filename)} is a TIFF of {info.pages} pages: upload one file per "
+                                         "drawing (save each page as a file of its own)")
     probe = folder / f".probe-{name}"
     try:
         probe.write_bytes(data)
