@@ -599,5 +599,7 @@ def test_a_multi_page_tiff_is_named_not_read_as_its_first_page(tmp_path):
     with pytest.raises(InputError, match=r"0001\.tif is a TIFF of 2 pages"):
         read_cut(root)
     (root / "gt" / "0001.tif").unlink()
-    pages[0].save(root / "gt" / "0001.tif")  # one page: read
+    thumbnail = Image.fromarray(np.zeros((2, 2, 4), np.uint8))
+    thumbnail.encoderinfo = {"tiffinfo": {254: 1}}  # NewSubfileType: reduced resolution (a scanner's preview)
+    pages[0].save(root / "gt" / "0001.tif", save_all=True, append_images=[thumbnail])  # one page and a thumbnail: read
     assert image_info(root / "gt" / "0001.tif").pages == 1 and "0001" in read_cut(root).colored
