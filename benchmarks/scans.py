@@ -28,10 +28,10 @@ sys.path.insert(0, str(HERE))
 PAPERS = (230, 200, 175, 150)
 
 
-def scan_cut(cut: Path, out: Path, paper: float) -> Path:
-    """A copy of ``cut`` whose line frames are scans on ``paper`` (PNG; every other folder copied as it is)."""
+def transformed_cut(cut: Path, out: Path, transform) -> Path:
+    """A copy of ``cut`` whose line frames are ``transform(rgba, number)`` of its own (PNG; every other folder copied
+    as it is)."""
     from paintmatch.io import read_image, write_image
-    from paintmatch.synth import as_scan
 
     for folder in cut.iterdir():
         if folder.is_dir() and folder.name != "line":
@@ -40,8 +40,15 @@ def scan_cut(cut: Path, out: Path, paper: float) -> Path:
             shutil.copy2(folder, out / folder.name)
     (out / "line").mkdir(parents=True)
     for number, frame in enumerate(sorted((cut / "line").glob("*.png"))):
-        write_image(out / "line" / frame.name, as_scan(read_image(frame), paper, seed=number))
+        write_image(out / "line" / frame.name, transform(read_image(frame), number))
     return out
+
+
+def scan_cut(cut: Path, out: Path, paper: float) -> Path:
+    """A copy of ``cut`` whose line frames are scans on ``paper`` (``transformed_cut``)."""
+    from paintmatch.synth import as_scan
+
+    return transformed_cut(cut, out, lambda line, number: as_scan(line, paper, seed=number))
 
 
 def score(cuts: list[Path], max_references: int) -> tuple[float, int, int, int]:

@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 
 from paintmatch.errors import InputError
-from paintmatch.segment import LineClass, close_gaps, ink_alpha_threshold, line_mask, reference_colors, segment
+from paintmatch.segment import (
+    LineClass, classify_lines, close_gaps, ink_alpha_threshold, line_mask, reference_colors, segment,
+)
 from paintmatch.synth import as_scan
 
 
@@ -107,6 +109,27 @@ def test_full_opacity_line_art_reads_as_before_and_a_faint_texture_is_no_ink():
     assert transparent and mask[4, 4] and not mask[4, 8] and mask.sum() == 1 + 32
     art[..., 3] = np.maximum(art[..., 3], 5)  # a paper texture at alpha 5 over the whole layer
     assert ink_alpha_threshold(art[..., 3]) == 128 and line_mask(art)[0].sum() == 1 + 32
+
+
+@pytest.mark.parametrize("ink", [(90, 45, 30), (60, 40, 90), (30, 30, 60)])
+def test_main_lines_drawn_in_a_dark_color_are_main_lines(laughing_girl, ink):
+    # Dark brown, purple or navy main lines: saturated enough to pass for trace lines one by one, but most of the
+    # frame's ink; its red and blue trace lines stay trace lines.
+    line = laughing_girl[0][0]
+    colored = line.copy()
+    black = (line[..., 3] > 0) & (line[..., :3].max(axis=-1) < 60)
+    colored[black, :3] = ink
+    np.testing.assert_array_equal(segment(colored).line_class, segment(line).line_class)
+
+
+def test_bright_trace_lines_stay_trace_lines_where_they_outnumber_the_black_ones():
+    # smoke_explosion's smoke: more red (255, 0, 0) line pixels than black ones.
+    art = _canvas(40, 40)
+    _draw_rect(art, (2, 2), (37, 37))
+    for x in range(6, 36, 3):
+        art[4:36, x] = (255, 0, 0, 255)
+    classes = classify_lines(art, art[..., 3] > 0)
+    assert (classes[4:36, 6] == LineClass.RED).all() and (classes[2, 2:38] == LineClass.MAIN).all()
 
 
 def test_components_are_4_connected():

@@ -311,6 +311,7 @@ def classify_lines(rgba: np.ndarray, mask: np.ndarray, *, line_index: np.ndarray
     hsv = cv2.cvtColor(ink, cv2.COLOR_RGB2HSV_FULL)[:, 0, :]
     hue = hsv[:, 0].astype(np.int32) * 360 // 256
     colored = (hsv[:, 1] >= 90) & (hsv[:, 2] >= 60)
+    colored &= ~_main_ink_colored(ink[:, 0, :], colored)
     red = colored & ((hue < 25) | (hue >= 330))
     green = colored & (hue >= 75) & (hue < 165)
     blue = colored & (hue >= 190) & (hue < 270)
@@ -321,6 +322,39 @@ def classify_lines(rgba: np.ndarray, mask: np.ndarray, *, line_index: np.ndarray
     classes[blue] = LineClass.BLUE
     result.ravel()[index] = classes
     return result
+
+
+#: A main line drawn in a color is dark (brown, purple, navy: brightest channel about 60-120); trace lines are drawn
+#: in bright pure colors (smoke_explosion's red smoke lines, 255/0/0, outnumber its black outlines).
+MAIN_INK_VALUE = 160
+#: Two inks within this many levels in each of R, G and B are one ink (a colored main line's antialiased edges over
+#: paper drift about 20 levels from its core before they lose their saturation).
+SAME_INK_LEVELS = 48
+
+
+def _main_ink_colored(ink: np.ndarray, colored: np.ndarray) -> np.ndarray:
+    """(k,) bool: the colored ink pixels that are the frame's main lines drawn in a color (dark brown, purple, navy).
+
+    Main lines are most of a frame's ink. Where the most common colored ink (the fullest bin of 16 levels a channel)
+    covers more pixels than the uncolored ink and is dark (``MAIN_INK_VALUE``), that is the frame's main line color,
+    and the colored pixels within ``SAME_INK_LEVELS`` of it are main lines, not trace lines; trace lines in other
+    colors stay trace lines. Black or grey main lines leave every colored pixel a trace line, as before.
+
+    ``ink``: (k, 3) uint8 RGB of the line pixels; ``colored``: (k,) bool, which of them are saturated and not dark.
+    """
+    main = np.zeros(colored.shape, bool)
+    if not colored.any():
+        return main
+    colors = ink[colored].astype(np.int32)
+    bins = np.bincount(((colors >> 4) * (1, 16, 256)).sum(axis=1), minlength=4096)
+    fullest = int(bins.argmax())
+    if bins[fullest] <= np.count_nonzero(~colored):
+        return main
+    core = colors[((colors >> 4) * (1, 16, 256)).sum(axis=1) == fullest].mean(axis=0)
+    if core.max() > MAIN_INK_VALUE:
+        return main  # a bright pure color: trace lines, however many (smoke_explosion's red smoke lines)
+    main[colored] = (np.abs(colors - core) <= SAME_INK_LEVELS).all(axis=1)
+    return main
 
 
 def expand_to_lines(labels: np.ndarray) -> np.ndarray:

@@ -1,0 +1,76 @@
+"""How `best` colors line art whose main lines are drawn in a dark color instead of black: the production-like dev
+cuts with their black main lines redrawn in dark brown, purple or navy (their red, green and blue trace lines kept).
+
+    make bench-inks                                      # or: .venv/bin/python benchmarks/line_inks.py (dev, 1 drawing a cut)
+    python benchmarks/line_inks.py --suite production-test --out /tmp/inks-test.md
+
+Such lines are saturated enough to pass for trace lines one by one; read so, every region is bordered by "trace
+lines" and the part field, the trace term and the trace-line step see a frame unlike any they learned from.
+``paintmatch.segment.classify_lines`` reads the frame's most common ink, when it is colored and dark, as its main line
+color. Each cut is colored from one drawing (``--max-references``) with the defaults, once per ink, and once more per
+ink as lines were read before (every saturated line pixel a trace line); scored as ``benchmarks/scans.py`` scores.
+Prints the table and writes ``benchmarks/results/line_inks.md`` for the dev suite; another suite is for reporting,
+into a file of its own (``--out``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+#: Dark inks of main lines: a brown, a purple and a navy (each passes for a trace line by its saturation alone).
+INKS = {"dark brown": (90, 45, 30), "dark purple": (60, 40, 90), "navy": (30, 30, 60)}
+
+
+def inked(line: np.ndarray, ink: tuple[int, int, int]) -> np.ndarray:
+    """``line`` (H, W, 4) uint8 with its black and grey line pixels drawn in ``ink`` (antialiasing kept in alpha)."""
+    out = line.copy()
+    black = (line[..., 3] > 0) & (line[..., :3].max(axis=-1) < 60)
+    out[black, :3] = ink
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    import run
+    from scans import score, transformed_cut
+
+    import paintmatch.segment
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max-references", type=int, default=1)
+    parser.add_argument("--cuts", type=int, default=None, help="only the first N cuts")
+    run.add_report_suite(parser, "line_inks.md")
+    args = parser.parse_args(argv)
+    cuts, out, flag = run.chosen_report_suite(parser, args, "line_inks.md")
+    cuts = cuts[: args.cuts]
+    rows = [("black (as published)", *score(cuts, args.max_references)[:2])]
+    with tempfile.TemporaryDirectory(prefix="paintmatch-inks-") as tmp:
+        for name, ink in INKS.items():
+            variant = [transformed_cut(cut, Path(tmp) / name / cut.name, lambda line, _n, ink=ink: inked(line, ink))
+                       for cut in cuts]
+            rows.append((f"{name} {ink}", *score(variant, args.max_references)[:2]))
+            measured = paintmatch.segment._main_ink_colored
+            paintmatch.segment._main_ink_colored = lambda ink, colored: np.zeros(colored.shape, bool)  # before
+            try:
+                rows.append((f"{name} {ink}, read as trace lines (before)", *score(variant, args.max_references)[:2]))
+            finally:
+                paintmatch.segment._main_ink_colored = measured
+            print(rows[-2], rows[-1], flush=True)
+    command = f"python benchmarks/line_inks.py{flag} --max-references {args.max_references}" + (f" --cuts {args.cuts}" if args.cuts else "")
+    lines = [f"Made by `{command}` ({len(cuts)} cuts, each colored from {args.max_references} drawing(s) in turn; "
+             "acc_thres on the truth's regions over 10 px, leaked: painted truth regions over 200 px left transparent).", "",
+             "| main lines | acc_thres | leaked |", "|---|---|---|"]
+    lines += [f"| {name} | {acc:.4f} | {leaked} |" for name, acc, leaked in rows]
+    run.write_markdown(out, lines)
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
