@@ -958,7 +958,8 @@ def colorize_frames(
             raise InputError(
                 f"{_label(colored[index], f'colored frame {names[index]}', kind='')} has no paint: every region of its "
                 "line art is transparent in it. Was the line art, or a layer without the paint, saved as the colored "
-                "frame? Save the painted frame (paint and lines) in its place"
+                "frame? Save the painted frame (paint and lines) in its place; a cut of lines only (speed lines, rain) "
+                "needs no coloring: leave it out"
             )
         if memo is not None:
             segmentation_keys[index] = paint_key(line_key, image) if options.split_by_paint else line_key
