@@ -31,6 +31,7 @@ from paintmatch.match._refine import (
     PartAgreement,
     PartFieldVeto,
     TinyRegionVote,
+    area_scale,
     confidence_features,
     part_similarities,
     part_support,
@@ -322,7 +323,8 @@ def test_tiny_region_vote_gives_a_speck_the_color_the_flow_puts_under_it():
     wrong[t_ids] = np.roll(r_ids, 1)  # every component matched to another one
     before = _matching(reference, wrong)
     smallest = t_ids[2]
-    area = int(target.seg.areas[smallest]) + 1  # only the smallest box counts as tiny
+    # Only the smallest box counts as tiny: its area, in pixels of a REFERENCE_SIDE frame (the step scales them).
+    area = (int(target.seg.areas[smallest]) + 1) / area_scale(target.seg.shape)
     after = TinyRegionVote(area)(pair, None, before)
     assert after.ref_index[smallest] == r_ids[2]
     np.testing.assert_array_equal(after.colors[smallest], reference.colors[r_ids[2]])
@@ -536,3 +538,15 @@ def test_match_stages_carry_the_part_agreement_only_with_a_part_field():
     stages = get_matcher("best").match_stages(reference, target)
     assert stages.anchored is None and stages.part is not None and stages.part.gap.shape == (target.n,)
     assert get_matcher("best", w_part=0.0).match_stages(reference, target).part is None
+
+
+def test_the_steps_pixel_sizes_scale_with_the_frame():
+    # Sizes are measured on 1024 px frames; a frame drawn at twice the size (HD) gets the same steps.
+    assert area_scale((1024, 1024)) == 1 and area_scale((2048, 2048)) == 4 and area_scale((512, 1024)) == 0.5
+    small = _boxes_frame(colors=False)
+    big_line = cv2.resize(small.line, None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST)
+    big = Frame(line=big_line, seg=segment(big_line), name="twice")
+    area = (int(np.sort(small.seg.areas)[0]) + 1) / area_scale(small.seg.shape)  # the smallest box alone is tiny
+    tiny = [MatchContext(f, DEFAULTS.flow).pixels_below(round(area * area_scale(f.seg.shape)))[0] for f in (small, big)]
+    assert tiny[0].sum() == tiny[1].sum() == 1
+    np.testing.assert_allclose(small.seg.centroids[tiny[0]] * 2, big.seg.centroids[tiny[1]], atol=1.0)

@@ -4,13 +4,21 @@ import cv2
 import numpy as np
 
 from paintmatch.match import Frame, get_matcher
-from paintmatch.match._refine import TraceLineConsistency, trace_color_pairs
+from paintmatch.match._refine import TraceLineConsistency, area_scale, trace_color_pairs
 from paintmatch.segment import LineClass, segment
 
 SKIN, SKIN_SHADOW = (240, 200, 180, 255), (200, 150, 140, 255)
 CLOTH, CLOTH_SHADOW = (90, 90, 200, 255), (50, 50, 140, 255)
 CLEAR = (0, 0, 0, 0)
 
+
+
+def in_frame_pixels(frame: Frame, *, min_length: float, max_area: float, junction_radius: int = 0) -> TraceLineConsistency:
+    """The step with its sizes given in ``frame``'s own pixels (it takes them in pixels of a ``REFERENCE_SIDE`` frame
+    and scales them to the frame: these test frames are a few dozen pixels wide)."""
+    scale = area_scale(frame.seg.shape)
+    return TraceLineConsistency(min_length=min_length / scale**0.5, margin=0.1, max_area=max_area / scale,
+                                junction_radius=junction_radius / scale**0.5)
 
 def _two_shaded_boxes() -> tuple[Frame, dict[str, int]]:
     """Two boxes on transparency, each split by a blue trace line (a shadow's edge) into a lit and a shadowed half."""
@@ -96,11 +104,11 @@ def test_a_short_seam_counts_once_the_junctions_are_left_out():
     painted_vectors = vectors.copy()
     painted_vectors[ids["skin_shadow"]] = [0, 1, 0, 0]
     assert 5 <= seg.trace_pairs(junction_radius=2)[:, 3].max() < 20
-    short = TraceLineConsistency(min_length=5, margin=0.1, max_area=10_000, junction_radius=2)
+    short = in_frame_pixels(target, min_length=5, max_area=10_000, junction_radius=2)
     changed, new = short.recolored(painted, target, colors, vectors, painted_vectors)
     assert np.flatnonzero(changed).tolist() == [ids["skin_shadow"]]
     np.testing.assert_array_equal(new, [SKIN_SHADOW])
-    long_only = TraceLineConsistency(min_length=20, margin=0.1, max_area=10_000)
+    long_only = in_frame_pixels(target, min_length=20, max_area=10_000)
     assert not long_only.recolored(painted, target, colors, vectors, painted_vectors)[0].any()
 
 
@@ -119,7 +127,7 @@ def test_a_shadow_taken_for_its_lit_side_gets_the_shadow_back():
     colors[ids["skin_shadow"]] = SKIN  # a shade swap: skin on both sides of the blue line
     # The part field hardly tells the two halves apart (it prefers skin by 0.05 only).
     vectors = _vectors(target, ids, {"skin_shadow": [0.72, 0.67, 0, 0]})
-    step = TraceLineConsistency(min_length=12, margin=0.1, max_area=10_000)
+    step = in_frame_pixels(target, min_length=12, max_area=10_000)
     changed, new = step.recolored(painted, target, colors, vectors, _vectors(painted, ids, {}))
     assert np.flatnonzero(changed).tolist() == [ids["skin_shadow"]]
     np.testing.assert_array_equal(new, [SKIN_SHADOW])
@@ -131,7 +139,7 @@ def test_the_part_field_picks_which_side_is_wrong_and_can_refuse():
     colors = painted.colors.copy()
     colors[ids["cloth"]] = CLOTH_SHADOW  # shadow on both sides; the lit half is the one the part field doubts
     vectors = _vectors(target, ids, {"cloth_shadow": [0, 0, 0, 1], "cloth": [0, 0, 0.7, 0.71]})
-    step = TraceLineConsistency(min_length=12, margin=0.1, max_area=10_000)
+    step = in_frame_pixels(target, min_length=12, max_area=10_000)
     changed, new = step.recolored(painted, target, colors, vectors, _vectors(painted, ids, {}))
     assert np.flatnonzero(changed).tolist() == [ids["cloth"]]
     np.testing.assert_array_equal(new, [CLOTH])
@@ -139,9 +147,9 @@ def test_the_part_field_picks_which_side_is_wrong_and_can_refuse():
     sure = _vectors(target, ids, {"cloth_shadow": [0, 0, 0, 1], "cloth": [0, 0, 0.2, 0.98]})
     assert not step.recolored(painted, target, colors, sure, _vectors(painted, ids, {}))[0].any()
     # Large components and short seams are left alone.
-    small = TraceLineConsistency(min_length=12, margin=0.1, max_area=int(target.seg.areas[ids["cloth"]]) - 1)
+    small = in_frame_pixels(target, min_length=12, max_area=int(target.seg.areas[ids["cloth"]]) - 1)
     assert not small.recolored(painted, target, colors, vectors, _vectors(painted, ids, {}))[0].any()
-    long_only = TraceLineConsistency(min_length=60, margin=0.1, max_area=10_000)
+    long_only = in_frame_pixels(target, min_length=60, max_area=10_000)
     assert not long_only.recolored(painted, target, colors, vectors, _vectors(painted, ids, {}))[0].any()
 
 
@@ -151,7 +159,7 @@ def test_a_transparent_component_across_a_trace_line_is_painted_at_any_size():
     target = Frame(line=painted.line, seg=painted.seg)
     colors = painted.colors.copy()
     colors[ids["cloth_shadow"]] = CLEAR  # took a hole of the reference: transparent beside the lit cloth
-    step = TraceLineConsistency(min_length=12, margin=0.1, max_area=int(target.seg.areas[ids["cloth_shadow"]]) - 1)
+    step = in_frame_pixels(target, min_length=12, max_area=int(target.seg.areas[ids["cloth_shadow"]]) - 1)
     changed, new = step.recolored(painted, target, colors, _vectors(target, ids, {}), _vectors(painted, ids, {}))
     assert np.flatnonzero(changed).tolist() == [ids["cloth_shadow"]]  # over max_area, and still painted
     np.testing.assert_array_equal(new, [CLOTH_SHADOW])
@@ -165,7 +173,7 @@ def test_a_pair_the_painter_shows_is_kept_even_with_one_color_on_both_sides():
     target = Frame(line=painted.line, seg=painted.seg)
     colors = painted.colors.copy()
     vectors = _vectors(target, ids, {"cloth": [0, 0, 0.72, 0.69], "cloth_shadow": [0, 0, 0.69, 0.72]})
-    step = TraceLineConsistency(min_length=12, margin=0.1, max_area=10_000)
+    step = in_frame_pixels(target, min_length=12, max_area=10_000)
     assert not step.recolored(painted, target, colors, vectors, _vectors(painted, ids, {}))[0].any()
 
 

@@ -90,6 +90,7 @@ from paintmatch.match._refine import (
     PartFieldVeto,
     TinyRegionVote,
     TraceLineConsistency,
+    area_scale,
     confidence_features,
     part_support,
 )
@@ -330,7 +331,7 @@ class BestMatcher:
             anchored_pair=anchored_pair, painted=painted, target=target, target_vectors=context.part_vectors(target),
             painted_vectors=context.part_vectors(painted),
             view_sizes=part_field_view_sizes(context.part_model, context.part_mirror),
-            component_features=confidence_features(stages, target.seg.areas))
+            component_features=confidence_features(stages, target.seg.areas / area_scale(target.seg.shape)))
         if self.color_choice is None:
             return dataclasses.replace(stages, candidates=candidates)
         chosen, probability = self.color_choice(matching, candidates)
@@ -352,7 +353,7 @@ class BestMatcher:
         stages = self.match_stages(reference, target, anchor)
         matching = stages.final
         if self.calibration is not None:
-            matching = self.calibration(stages, target.seg.areas)
+            matching = self.calibration(stages, target.seg.areas / area_scale(target.seg.shape))
         return Matching(
             ref_index=matching.ref_index.astype(np.int32),
             colors=matching.colors.astype(np.uint8),
