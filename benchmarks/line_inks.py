@@ -15,7 +15,6 @@ into a file of its own (``--out``).
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from pathlib import Path
@@ -37,38 +36,23 @@ def inked(line: np.ndarray, ink: tuple[int, int, int]) -> np.ndarray:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import run
-    from scans import score, transformed_cut
+    from scans import LineArtReport, replaced, score, transformed_cut
 
     import paintmatch.segment
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max-references", type=int, default=1)
-    parser.add_argument("--cuts", type=int, default=None, help="only the first N cuts")
-    run.add_report_suite(parser, "line_inks.md")
-    args = parser.parse_args(argv)
-    cuts, out, flag = run.chosen_report_suite(parser, args, "line_inks.md")
-    cuts = cuts[: args.cuts]
-    rows = [("black (as published)", *score(cuts, args.max_references)[:2])]
+    report = LineArtReport.parse(argv, "line_inks.py", "line_inks.md", __doc__)
+    refs = report.args.max_references
+    rows = [("black (as published)", *score(report.cuts, refs)[:2])]
     with tempfile.TemporaryDirectory(prefix="paintmatch-inks-") as tmp:
         for name, ink in INKS.items():
             variant = [transformed_cut(cut, Path(tmp) / name / cut.name, lambda line, _n, ink=ink: inked(line, ink))
-                       for cut in cuts]
-            rows.append((f"{name} {ink}", *score(variant, args.max_references)[:2]))
-            measured = paintmatch.segment._main_ink_colored
-            paintmatch.segment._main_ink_colored = lambda ink, colored: np.zeros(colored.shape, bool)  # before
-            try:
-                rows.append((f"{name} {ink}, read as trace lines (before)", *score(variant, args.max_references)[:2]))
-            finally:
-                paintmatch.segment._main_ink_colored = measured
+                       for cut in report.cuts]
+            rows.append((f"{name} {ink}", *score(variant, refs)[:2]))
+            # every saturated line pixel a trace line (before)
+            with replaced(paintmatch.segment, "_main_ink_colored", lambda ink, colored: np.zeros(colored.shape, bool)):
+                rows.append((f"{name} {ink}, read as trace lines (before)", *score(variant, refs)[:2]))
             print(rows[-2], rows[-1], flush=True)
-    command = f"python benchmarks/line_inks.py{flag} --max-references {args.max_references}" + (f" --cuts {args.cuts}" if args.cuts else "")
-    lines = [f"Made by `{command}` ({len(cuts)} cuts, each colored from {args.max_references} drawing(s) in turn; "
-             "acc_thres on the truth's regions over 10 px, leaked: painted truth regions over 200 px left transparent).", "",
-             "| main lines | acc_thres | leaked |", "|---|---|---|"]
-    lines += [f"| {name} | {acc:.4f} | {leaked} |" for name, acc, leaked in rows]
-    run.write_markdown(out, lines)
-    print("\n".join(lines))
+    report.write(["main lines", "acc_thres", "leaked"], rows)
     return 0
 
 

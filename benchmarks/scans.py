@@ -20,6 +20,8 @@ import argparse
 import shutil
 import sys
 import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -76,37 +78,68 @@ def score(cuts: list[Path], max_references: int) -> tuple[float, int, int, int]:
     return sum(accuracies) / max(len(accuracies), 1), leaked, passed, refused
 
 
-def main(argv: list[str] | None = None) -> int:
-    import run
+@dataclass
+class LineArtReport:
+    """A report that colors one suite's cuts with their line frames changed (``transformed_cut``) and tables it: its
+    options (``--max-references``, ``--cuts``, ``--suite``, ``--out``), cuts, table path and "Made by" line."""
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max-references", type=int, default=1)
-    parser.add_argument("--cuts", type=int, default=None, help="only the first N cuts")
-    run.add_report_suite(parser, "scans.md")
-    args = parser.parse_args(argv)
-    cuts, out, flag = run.chosen_report_suite(parser, args, "scans.md")
-    cuts = cuts[: args.cuts]
-    rows = [("as published (RGBA on transparency or RGB on white)", *score(cuts, args.max_references))]
+    args: argparse.Namespace
+    cuts: list[Path]
+    out: Path
+    command: str
+
+    @classmethod
+    def parse(cls, argv: list[str] | None, script: str, results_name: str, doc: str) -> "LineArtReport":
+        import run
+
+        parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+        parser.add_argument("--max-references", type=int, default=1)
+        parser.add_argument("--cuts", type=int, default=None, help="only the first N cuts")
+        run.add_report_suite(parser, results_name)
+        args = parser.parse_args(argv)
+        cuts, out, flag = run.chosen_report_suite(parser, args, results_name)
+        command = (f"python benchmarks/{script}{flag} --max-references {args.max_references}"
+                   + (f" --cuts {args.cuts}" if args.cuts else ""))
+        return cls(args, cuts[: args.cuts], out, command)
+
+    def write(self, columns: list[str], rows: list[tuple]) -> None:
+        """The table (first column a row's name, then ``columns``: acc_thres as 4 decimals, the rest as they are)."""
+        import run
+
+        lines = [f"Made by `{self.command}` ({len(self.cuts)} cuts, each colored from {self.args.max_references} "
+                 "drawing(s) in turn; acc_thres on the truth's regions over 10 px, leaked: painted truth regions over 200 "
+                 "px left transparent).", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+        lines += ["| " + " | ".join([row[0], f"{row[1]:.4f}", *map(str, row[2:])]) + " |" for row in rows]
+        run.write_markdown(self.out, lines)
+        print("\n".join(lines))
+
+
+@contextmanager
+def replaced(owner, name: str, value):
+    """``owner.name`` is ``value`` inside the block (the reading of before, for a row beside the new one)."""
+    kept = getattr(owner, name)
+    setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        setattr(owner, name, kept)
+
+
+def main(argv: list[str] | None = None) -> int:
     import paintmatch.segment
 
+    report = LineArtReport.parse(argv, "scans.py", "scans.md", __doc__)
+    refs = report.args.max_references
+    rows = [("as published (RGBA on transparency or RGB on white)", *score(report.cuts, refs))]
     with tempfile.TemporaryDirectory(prefix="paintmatch-scans-") as tmp:
         for paper in PAPERS:
-            scanned = [scan_cut(cut, Path(tmp) / f"{paper}" / cut.name, paper) for cut in cuts]
-            rows.append((f"scan, paper at {paper}", *score(scanned, args.max_references)))
-            measured = paintmatch.segment.ink_threshold
-            paintmatch.segment.ink_threshold = lambda gray, dark_threshold=160: dark_threshold  # grey under 160 (before)
-            try:
-                rows.append((f"scan, paper at {paper}, fixed threshold", *score(scanned, args.max_references)))
-            finally:
-                paintmatch.segment.ink_threshold = measured
+            scanned = [scan_cut(cut, Path(tmp) / f"{paper}" / cut.name, paper) for cut in report.cuts]
+            rows.append((f"scan, paper at {paper}", *score(scanned, refs)))
+            # grey under 160 whatever the paper (before)
+            with replaced(paintmatch.segment, "ink_threshold", lambda gray, dark_threshold=160: dark_threshold):
+                rows.append((f"scan, paper at {paper}, fixed threshold", *score(scanned, refs)))
             print(rows[-2], rows[-1], flush=True)
-    command = f"python benchmarks/scans.py{flag} --max-references {args.max_references}" + (f" --cuts {args.cuts}" if args.cuts else "")
-    lines = [f"Made by `{command}` ({len(cuts)} cuts, each colored from {args.max_references} drawing(s) in turn; "
-             "acc_thres on the truth's regions over 10 px, leaked: painted truth regions over 200 px left transparent).", "",
-             "| line frames | acc_thres | leaked | line frames written through | cuts refused |", "|---|---|---|---|---|"]
-    lines += [f"| {name} | {acc:.4f} | {leaked} | {passed} | {refused} |" for name, acc, leaked, passed, refused in rows]
-    run.write_markdown(out, lines)
-    print("\n".join(lines))
+    report.write(["line frames", "acc_thres", "leaked", "line frames written through", "cuts refused"], rows)
     return 0
 
 
