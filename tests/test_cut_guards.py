@@ -378,12 +378,15 @@ def test_progress_without_a_terminal_logs_lines(tmp_path, capsys, caplog):
     assert lines and lines[-1].startswith("cut: 4/4 steps done")  # one colored frame: a step a frame
 
 
-def test_a_colored_frame_painted_on_another_drawing_is_named(tmp_path, caplog):
+def test_a_colored_frame_painted_on_another_drawing_is_named(tmp_path, caplog, capsys):
     # The painter saved drawing 0004's colored frame as gt/0000.png: its paint crosses 0000's lines everywhere.
     cut = make_cut(tmp_path / "cut", frames=5)
     paintmatch.io.write_image(cut / "gt" / "0000.png", paint_reference(drawn_line(12), 12))
     with caplog.at_level(logging.WARNING, logger="paintmatch"):
-        assert main(["colorize", str(cut), "--out", str(tmp_path / "out"), "--quiet"]) == 0  # colored as given
+        assert main(["colorize", str(cut), "--out", str(tmp_path / "out")]) == 0  # colored as given
+    # The run's last lines name it again: the warning came before the progress.
+    assert "do not fit their line frames (see the warnings): 0000" in capsys.readouterr().out
+    assert json.loads((tmp_path / "out" / "0000.json").read_text())["paint_off_lines"] > 0.1
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     misfit = [w for w in warnings if "does not fit its line frame" in w]
     assert len(misfit) == 1 and str(cut / "gt" / "0000.png") in misfit[0], warnings
@@ -392,8 +395,10 @@ def test_a_colored_frame_painted_on_another_drawing_is_named(tmp_path, caplog):
     caplog.clear()
     paintmatch.io.write_image(cut / "gt" / "0000.png", paint_reference(drawn_line(0)))
     with caplog.at_level(logging.WARNING, logger="paintmatch"):
-        assert main(["colorize", str(cut), "--out", str(tmp_path / "out2"), "--quiet"]) == 0
+        assert main(["colorize", str(cut), "--out", str(tmp_path / "out2")]) == 0
     assert not [r for r in caplog.records if "does not fit" in r.getMessage()]
+    assert "do not fit" not in capsys.readouterr().out
+    assert json.loads((tmp_path / "out2" / "0000.json").read_text())["paint_off_lines"] < 0.01
 
 
 def test_a_colored_frame_without_paint_is_a_clear_error(tmp_path, capsys):

@@ -165,6 +165,8 @@ class FrameSummary:
         Pixels per component.
     passed_through : str or None
         Why the frame was written through uncolored (``"no lines"``, ``"no closed region"``), else None.
+    paint_off_lines : float or None
+        For a colored input frame, how far its paint does not fit its line frame (``FrameResult.paint_off_lines``).
     """
 
     name: str
@@ -175,6 +177,7 @@ class FrameSummary:
     confidence: np.ndarray
     areas: np.ndarray
     passed_through: str | None = None
+    paint_off_lines: float | None = None
 
 
 @dataclass
@@ -218,6 +221,7 @@ class FrameResult:
             confidence=np.asarray(self.matching.confidence, np.float32).copy(),
             areas=np.asarray(self.frame.seg.areas, np.int64).copy(),
             passed_through=self.passed_through,
+            paint_off_lines=self.paint_off_lines,
         )
 
 
@@ -243,6 +247,11 @@ class CutResult:
     def passed_through(self) -> list[str]:
         """Names of the frames written through uncolored (no lines, or no closed region)."""
         return [r.name for r in self.frames if r.passed_through]
+
+    @property
+    def misfits(self) -> list[str]:
+        """Names of the colored frames whose paint does not fit their line frames (over ``MISFIT_SHARE``)."""
+        return [r.name for r in self.frames if r.paint_off_lines is not None and r.paint_off_lines > MISFIT_SHARE]
 
     @property
     def next_to_color(self) -> NextToColor | None:

@@ -89,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
         colored_inputs = sum(r.is_reference and not r.passed_through for r in result.frames)
         frames = len(result.frames) - len(skipped) - colored_inputs
         note = f"; {len(skipped)} written through uncolored (no lines, no closed region or too many regions: see the warnings): {', '.join(skipped)}" if skipped else ""
+        if result.misfits:  # said at the start too, where a long run's progress scrolls it away
+            note += f"; colored frame(s) that do not fit their line frames (see the warnings): {', '.join(result.misfits)}"
         print(f"colored {frames} frame(s) from {colored_inputs} colored frame(s) -> {result.out_dir} (mean confidence "
               f"{result.mean_confidence:.2f} over the regions over {FLAG_MIN_AREA} px){note}")
         upcoming = result.next_to_color if args.reference is None else None
