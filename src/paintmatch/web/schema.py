@@ -101,8 +101,9 @@ class FrameInfo(BaseModel):
         None, description="The same in a painter's words, with what to check (paintmatch.cut.PASS_DESCRIPTIONS)."
     )
     misfit_note: str | None = Field(
-        None, description="For a colored frame whose paint does not fit its line frame (over paintmatch.cut.MISFIT_SHARE "
-        "of its paint edges off the lines: painted on another drawing, or shifted), the warning that says so; else None."
+        None, description="For a colored frame whose paint does not fit its line frame (its paint changes where the line "
+        "frame has no line: paintmatch.segment.paint_off_lines over paintmatch.cut.MISFIT_SHARE; painted on another "
+        "drawing, or shifted), the warning that says so; else None."
     )
 
 
