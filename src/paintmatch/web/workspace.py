@@ -206,7 +206,7 @@ class FrameState:
         Why the frame was written through as drawn, uncolored (``paintmatch.cut.PASS_DESCRIPTIONS``' keys, as the
         sidecar's ``reason``: no lines, no closed region, too many regions); None for a frame with components.
     paint_off_lines : float or None
-        For a colored input frame, the share of its paint edges off its line frame's lines
+        For a colored input frame, how far its paint changes where its line frame has no line
         (``paintmatch.cut.FrameResult.paint_off_lines``; over ``MISFIT_SHARE`` it does not fit them); None otherwise.
     """
 
