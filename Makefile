@@ -8,7 +8,7 @@ DEMO_OUT ?= demo-out
 # pays only with more than 2 cores (on 2 cores `make bench` took 80 min with 2, as with 1).
 BENCH_JOBS ?= 1
 
-.PHONY: install install-test browser demo test bench bench-small bench-speed bench-batch bench-drift bench-memory bench-gaps bench-flags bench-leaks bench-errors bench-palette bench-jpeg bench-scans bench-inks bench-keys bench-next-key bench-workflow ablation example weights clean
+.PHONY: install install-test browser demo test bench bench-small bench-speed bench-batch bench-drift bench-memory bench-gaps bench-flags bench-leaks bench-errors bench-palette bench-jpeg bench-scans bench-inks bench-sizes bench-keys bench-next-key bench-workflow ablation example weights clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -83,6 +83,10 @@ bench-scans: install-test
 # How best colors the production-like dev cuts with their main lines drawn in dark brown, purple or navy.
 bench-inks: install-test
 	$(PY) benchmarks/line_inks.py
+
+# How best colors the production-like dev cuts drawn at 2048 px (HD-like) and 614 px instead of 1024 px.
+bench-sizes: install-test
+	$(PY) benchmarks/frame_sizes.py
 
 # Peak RSS of colorize on 10- and 40-frame 1600 px cuts and a 150-frame 1920x1080 one (flat in the number of frames).
 bench-memory: install
