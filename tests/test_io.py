@@ -603,3 +603,11 @@ def test_a_multi_page_tiff_is_named_not_read_as_its_first_page(tmp_path):
     thumbnail.encoderinfo = {"tiffinfo": {254: 1}}  # NewSubfileType: reduced resolution (a scanner's preview)
     pages[0].save(root / "gt" / "0001.tif", save_all=True, append_images=[thumbnail])  # one page and a thumbnail: read
     assert image_info(root / "gt" / "0001.tif").pages == 1 and "0001" in read_cut(root).colored
+
+
+def test_read_image_reads_one_drawing_per_file(tmp_path):
+    # A multi-page TIFF given as a frame anywhere (colorize LINE... --reference, an upload) is refused where it is read.
+    pages = [Image.fromarray(np.full((4, 5, 4), value, np.uint8)) for value in (0, 90)]
+    pages[0].save(tmp_path / "batch.tif", save_all=True, append_images=pages[1:])
+    with pytest.raises(InputError, match=r"batch\.tif is a TIFF of 2 pages"):
+        read_image(tmp_path / "batch.tif")

@@ -957,18 +957,17 @@ def colorize_frames(
         # The reference read through its paint: two palette colors with no line between them are two regions.
         split = split_by_paint(frame.seg, image)
         off_lines = paint_off_lines(frame.seg, split)
+        colored_label = _label(colored[index], f"colored frame {names[index]}", kind="")
         if off_lines > MISFIT_SHARE:
-            log.warning("%s", misfit_message(_label(colored[index], f"colored frame {names[index]}", kind=""),
-                                             _label(lines[index], names[index]), off_lines))
+            log.warning("%s", misfit_message(colored_label, _label(lines[index], names[index]), off_lines))
         if options.split_by_paint and split is not frame.seg:
             frame = Frame(line=frame.line, seg=split, name=frame.name)
         colors = reference_colors(image, frame.seg)
         if not colors[:, 3].any():  # a mistake, never a choice: nothing to carry to the other frames
             raise InputError(
-                f"{_label(colored[index], f'colored frame {names[index]}', kind='')} has no paint: every region of its "
-                "line art is transparent in it. Was the line art, or a layer without the paint, saved as the colored "
-                "frame? Save the painted frame (paint and lines) in its place; a cut of lines only (speed lines, rain) "
-                "needs no coloring: leave it out"
+                f"{colored_label} has no paint: every region of its line art is transparent in it. Was the line art, "
+                "or a layer without the paint, saved as the colored frame? Save the painted frame (paint and lines) in "
+                "its place; a cut of lines only (speed lines, rain) needs no coloring: leave it out"
             )
         if memo is not None:
             segmentation_keys[index] = paint_key(line_key, image) if options.split_by_paint else line_key
@@ -1197,7 +1196,6 @@ def colorize_files(
     options.validate()
     paths = find_line_frames(list(line_paths))
     check_frame_sizes(paths if reference_line is None else [*paths, Path(reference_line)])
-    check_frame_sizes([reference])  # one drawing in it: a multi-page TIFF is an error
     options = _with_output_format(options, paths)
     reference_path = Path(reference)
     inputs = {p.parent for p in paths} | {_resolved(p).parent for p in paths} | {reference_path.parent}

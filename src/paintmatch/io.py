@@ -244,24 +244,15 @@ def _parse_tiff_header(handle: IO[bytes]) -> ImageInfo | None:
         if len(head) < 16 or struct.unpack(order + "HH", head[4:8]) != (8, 0):
             return None
         offset, = struct.unpack(order + "Q", head[8:16])
-        count_code, count_size, entry_format, entry_size, inline, pointer = "Q", 8, "HHQ8s", 20, 8, "Q"
     else:
         offset, = struct.unpack(order + "I", head[4:8])
-        count_code, count_size, entry_format, entry_size, inline, pointer = "H", 2, "HHI4s", 12, 4, "I"
-    count_bytes = _read_at(handle, offset, count_size)
-    if offset < 8 or len(count_bytes) < count_size:
+    ifd = _tiff_ifd(handle, offset, order, big) if offset >= 8 else None
+    if ifd is None:
         return None
-    count, = struct.unpack(order + count_code, count_bytes)
-    if not 0 < count <= _TIFF_MAX_ENTRIES:
-        return None
-    table = _read_at(handle, offset + count_size, entry_size * count)
-    if len(table) < entry_size * count:
-        return None
-    following = _read_at(handle, offset + count_size + entry_size * count, inline)
-    more = struct.unpack(order + pointer, following)[0] if len(following) == inline else 0
+    entries, more = ifd
+    inline, pointer = (8, "Q") if big else (4, "I")  # an entry's inline value, and an offset
     tags: dict[int, list[int]] = {}
-    for i in range(count):
-        tag, kind, n, raw = struct.unpack(order + entry_format, table[entry_size * i : entry_size * (i + 1)])
+    for tag, kind, n, raw in entries:
         size = _TIFF_TYPE_SIZES.get(kind)
         if size is None or tag not in (256, 257, 258, 262, 277, 338, 339) or not 0 < n <= 64:
             continue
@@ -292,16 +283,35 @@ def _parse_tiff_header(handle: IO[bytes]) -> ImageInfo | None:
         mode = "CMYK"
     else:  # RGB, YCbCr, and the rest by their samples
         mode = f"RGBA{wide}" if samples >= 4 else (f"RGB{wide}" if samples == 3 else "L")
-    pages = 1 + _tiff_pages_after(handle, more, order, count_code, count_size, entry_format, entry_size, pointer)
-    return ImageInfo("TIFF", width, height, mode, sum(bits), pages)
+    return ImageInfo("TIFF", width, height, mode, sum(bits), 1 + _tiff_pages_after(handle, more, order, big))
 
 
 #: Pages of a TIFF counted at most (a scanner's batch has far fewer; a longer chain is counted as this many).
 _TIFF_MAX_PAGES = 10_000
 
 
-def _tiff_pages_after(handle: IO[bytes], offset: int, order: str, count_code: str, count_size: int,
-                      entry_format: str, entry_size: int, pointer: str) -> int:
+def _tiff_ifd(handle: IO[bytes], offset: int, order: str, big: bool) -> tuple[list[tuple[int, int, int, bytes]], int] | None:
+    """The IFD at ``offset`` of a TIFF of byte ``order`` (classic, or BigTIFF when ``big``): its entries ``(tag, type,
+    count, inline value or offset bytes)`` and the next IFD's offset (0: none), reading only the entry table; None
+    where it does not fit in the file or holds no entry."""
+    count_code, count_size, entry_format, entry_size = ("Q", 8, "HHQ8s", 20) if big else ("H", 2, "HHI4s", 12)
+    pointer, pointer_size = ("Q", 8) if big else ("I", 4)
+    count_bytes = _read_at(handle, offset, count_size)
+    if len(count_bytes) < count_size:
+        return None
+    count, = struct.unpack(order + count_code, count_bytes)
+    if not 0 < count <= _TIFF_MAX_ENTRIES:
+        return None
+    table = _read_at(handle, offset + count_size, entry_size * count)
+    if len(table) < entry_size * count:
+        return None
+    entries = [struct.unpack(order + entry_format, table[entry_size * i : entry_size * (i + 1)]) for i in range(count)]
+    following = _read_at(handle, offset + count_size + entry_size * count, pointer_size)
+    more = struct.unpack(order + pointer, following)[0] if len(following) == pointer_size else 0
+    return entries, more
+
+
+def _tiff_pages_after(handle: IO[bytes], offset: int, order: str, big: bool) -> int:
     """Full-size pages in the TIFF's chain of IFDs from ``offset`` on (0: none), reading only their entries.
 
     An IFD whose NewSubfileType (tag 254) has its reduced-resolution bit is a thumbnail, not a page. A chain that
@@ -310,21 +320,12 @@ def _tiff_pages_after(handle: IO[bytes], offset: int, order: str, count_code: st
     pages, seen = 0, set()
     while offset and offset not in seen and len(seen) < _TIFF_MAX_PAGES:
         seen.add(offset)
-        count_bytes = _read_at(handle, offset, count_size)
-        if len(count_bytes) < count_size:
+        ifd = _tiff_ifd(handle, offset, order, big)
+        if ifd is None:
             break
-        count, = struct.unpack(order + count_code, count_bytes)
-        table = _read_at(handle, offset + count_size, entry_size * count)
-        if not 0 < count <= _TIFF_MAX_ENTRIES or len(table) < entry_size * count:
-            break
-        subfile = 0
-        for i in range(count):
-            tag, _kind, _n, raw = struct.unpack(order + entry_format, table[entry_size * i : entry_size * (i + 1)])
-            if tag == 254:
-                subfile = struct.unpack(order + "I", raw[:4])[0]
+        entries, offset = ifd
+        subfile = next((struct.unpack(order + "I", raw[:4])[0] for tag, _, _, raw in entries if tag == 254), 0)
         pages += not subfile & 1
-        following = _read_at(handle, offset + count_size + entry_size * count, struct.calcsize(pointer))
-        offset = struct.unpack(order + pointer, following)[0] if len(following) == struct.calcsize(pointer) else 0
     return pages
 
 
@@ -688,7 +689,7 @@ def read_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS,
         A PNG (RGBA, RGB, L, LA, P with or without transparency, 1-bit, 16-bit grey or RGB(A)), TGA (raw or
         run-length encoded, top-down or bottom-up, 8, 16, 24 or 32 bits per pixel), TIFF (1-bit, 8 or 16-bit
         grey, RGB or RGBA; uncompressed, LZW, Deflate, PackBits, CCITT G3/G4 or JPEG compressed: what
-        Pillow reads; the first page) or JPEG file (read with a warning, see Notes).
+        Pillow reads; one page: a multi-page TIFF is an error) or JPEG file (read with a warning, see Notes).
     max_pixels : int, optional
         Largest ``width * height`` accepted; checked from the header before decoding.
     painted : bool, optional
@@ -727,6 +728,7 @@ def read_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS,
     """
     path = Path(path)
     info = image_info(path)
+    _check_one_page(path, info)
     if info.mode in ("F", "I"):
         raise InputError(
             f"{path}: a TIFF of 32-bit {'float' if info.mode == 'F' else 'integer'} samples is not read (their "
