@@ -346,11 +346,12 @@ def _main_ink_colored(ink: np.ndarray, colored: np.ndarray) -> np.ndarray:
     if not colored.any():
         return main
     colors = ink[colored].astype(np.int32)
-    bins = np.bincount(((colors >> 4) * (1, 16, 256)).sum(axis=1), minlength=4096)
+    bin_of = ((colors >> 4) * (1, 16, 256)).sum(axis=1)  # 16 levels a channel
+    bins = np.bincount(bin_of, minlength=4096)
     fullest = int(bins.argmax())
     if bins[fullest] <= np.count_nonzero(~colored):
         return main
-    core = colors[((colors >> 4) * (1, 16, 256)).sum(axis=1) == fullest].mean(axis=0)
+    core = colors[bin_of == fullest].mean(axis=0)
     if core.max() > MAIN_INK_VALUE:
         return main  # a bright pure color: trace lines, however many (smoke_explosion's red smoke lines)
     main[colored] = (np.abs(colors - core) <= SAME_INK_LEVELS).all(axis=1)
@@ -1916,7 +1917,6 @@ def split_by_paint(
     result = _components(mask, line_class, seg.transparent, np.flatnonzero(mask), nearest)
     result.closure_segments = seg.closure_segments
     return result
-
 
 
 def paint_off_lines(seg: Segmentation, split: Segmentation) -> float:

@@ -36,6 +36,7 @@ from paintmatch.match._color_choice import Candidates
 from paintmatch.match._evidence import MatchContext, PairContext, color_margin, guided_flow_evidence, within_share
 from paintmatch.match.simple import assign
 from paintmatch.rgba import pack_rgba
+from paintmatch.segment import Segmentation
 
 __all__ = [
     "Assignment", "GuidedFlow", "NeighbourConsistency", "TinyRegionVote", "AnchorMerge", "PartFieldVeto",
@@ -145,6 +146,12 @@ def area_scale(shape: tuple[int, int]) -> float:
     """How many of a ``REFERENCE_SIDE`` frame's pixels one pixel of a frame of ``shape`` (H, W) is worth, squared:
     ``H * W / REFERENCE_SIDE**2`` (4 for a 2048 px frame). Areas scale by it, lengths by its square root."""
     return float(shape[0]) * float(shape[1]) / REFERENCE_SIDE**2
+
+
+def reference_areas(seg: Segmentation) -> np.ndarray:
+    """(n,) float64: ``seg``'s component areas in pixels of a ``REFERENCE_SIDE`` frame (``area_scale``): the areas the
+    color choice and the confidence learned from."""
+    return seg.areas / area_scale(seg.shape)
 
 
 @dataclass(frozen=True)

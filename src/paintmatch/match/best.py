@@ -90,9 +90,9 @@ from paintmatch.match._refine import (
     PartFieldVeto,
     TinyRegionVote,
     TraceLineConsistency,
-    area_scale,
     confidence_features,
     part_support,
+    reference_areas,
 )
 from paintmatch.match.baselines import FLOW_METHODS
 
@@ -331,7 +331,7 @@ class BestMatcher:
             anchored_pair=anchored_pair, painted=painted, target=target, target_vectors=context.part_vectors(target),
             painted_vectors=context.part_vectors(painted),
             view_sizes=part_field_view_sizes(context.part_model, context.part_mirror),
-            component_features=confidence_features(stages, target.seg.areas / area_scale(target.seg.shape)))
+            component_features=confidence_features(stages, reference_areas(target.seg)))
         if self.color_choice is None:
             return dataclasses.replace(stages, candidates=candidates)
         chosen, probability = self.color_choice(matching, candidates)
@@ -353,7 +353,7 @@ class BestMatcher:
         stages = self.match_stages(reference, target, anchor)
         matching = stages.final
         if self.calibration is not None:
-            matching = self.calibration(stages, target.seg.areas / area_scale(target.seg.shape))
+            matching = self.calibration(stages, reference_areas(target.seg))
         return Matching(
             ref_index=matching.ref_index.astype(np.int32),
             colors=matching.colors.astype(np.uint8),
