@@ -35,8 +35,10 @@ def server(tmp_path: Path):
 
 
 def _export(page, folder: Path, name: str) -> dict[str, bytes]:
+    page.click("#export-menu summary")  # the Export… menu's options and button; exporting closes it
     with page.expect_download() as info:
         page.click("#export")
+    assert not page.evaluate("document.getElementById('export-menu').open")
     path = folder / name
     info.value.save_as(path)
     with zipfile.ZipFile(path) as archive:
@@ -46,6 +48,19 @@ def _export(page, folder: Path, name: str) -> dict[str, bytes]:
 def _image(data: bytes) -> np.ndarray:
     with Image.open(io.BytesIO(data)) as image:
         return np.array(image.convert("RGBA"))
+
+
+def _check_one_row_on_a_laptop(page) -> None:
+    """On a 1366 x 768 laptop screen the header and the frame's toolbar each keep one row (a second row of each
+    took 60 px from the frame), with a cut colorized ("colorize done" in the header): the middles of their items lie
+    within 10 px of each other (a second row's are about 30 px lower)."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    spreads = page.evaluate("""() => ['header', '.toolbar'].map(sel => {
+        const middles = [...document.querySelector(sel).children].map(e => e.getBoundingClientRect())
+            .filter(r => r.width > 0).map(r => (r.top + r.bottom) / 2);
+        return Math.max(...middles) - Math.min(...middles); })""")
+    assert max(spreads) < 10, f"the header's and the toolbar's items' middles spread over {spreads} px at 1366 px"
+    page.set_viewport_size({"width": 1440, "height": 940})
 
 
 def _chosen_component(line: np.ndarray, sidecar: dict) -> tuple[int, tuple[int, int]]:
@@ -77,6 +92,7 @@ def test_correct_a_component_and_repropagate_in_the_browser(server, tmp_path: Pa
         page.click("#colorize")
         page.wait_for_selector("body[data-last-job='colorize:done']", timeout=60_000)
         expect(page.locator("#views button[data-view='result']")).to_have_class("active")
+        _check_one_row_on_a_laptop(page)
         before = _export(page, tmp_path, "before.zip")
 
         for _ in range(K):

@@ -41,6 +41,7 @@ def test_japanese_cut_name_in_the_browser(server, tmp_path: Path) -> None:
         page.wait_for_selector("body[data-last-job='colorize:done']", timeout=60_000)
         expect(page.locator("#view")).to_have_js_property("complete", True)
         assert page.evaluate("document.querySelector('#view').naturalWidth") == 512
+        page.click("#export-menu summary")  # the Export… menu's options and button
         with page.expect_download() as info:
             page.click("#export")
         download = info.value

@@ -688,6 +688,13 @@ async function startJob(path, body, method = "POST") {
   watchJob(job);
 }
 
+// The header's job line, cut short with an ellipsis on a narrow window: the whole of it is its tooltip.
+function setJobText(text) {
+  const el = $("job-text");
+  el.textContent = text;
+  el.title = text;
+}
+
 async function uploadColoredFrame() {
   // A frame painted in a paint tool, added as this line frame's colored frame; the cut is colored again.
   const input = $("colored-file");
@@ -728,11 +735,11 @@ function watchJob(job) {
       const current = await api(`/api/jobs/${job.id}`);
       bar.max = Math.max(current.total, 1);
       bar.value = current.done;
-      $("job-text").textContent = `${current.kind}: ${current.done}/${current.total || "?"} ${current.current}`;
+      setJobText(`${current.kind}: ${current.done}/${current.total || "?"} ${current.current}`);
       if (current.state === "done" || current.state === "failed") {
         ui.job = null;
         bar.hidden = true;
-        $("job-text").textContent = current.state === "done" ? `${current.kind} done` : "";
+        setJobText(current.state === "done" ? `${current.kind} done` : "");
         if (current.state === "failed") toast(`${current.kind} failed: ${current.error}`, true);
         else toast(`${current.kind} done`);
         try {
@@ -804,7 +811,11 @@ function wire() {
   $("colored-file").addEventListener("change", () => guarded(uploadColoredFrame));
   $("undo").addEventListener("click", () => guarded(() => undoRedo("undo")));
   $("redo").addEventListener("click", () => guarded(() => undoRedo("redo")));
-  $("export").addEventListener("click", () => guarded(exportZip));
+  $("export").addEventListener("click", () => { $("export-menu").open = false; guarded(exportZip); });
+  // The Export… menu closes on a click anywhere else, as a menu does.
+  document.addEventListener("click", (event) => {
+    if (!$("export-menu").contains(event.target)) $("export-menu").open = false;
+  });
   $("prev").addEventListener("click", () => goTo(ui.frame - 1));
   $("next-flagged").addEventListener("click", () => queueStep(1));
   $("prev-flagged").addEventListener("click", () => queueStep(-1));
