@@ -5,8 +5,8 @@ bundled example cut and colorize it; ``+`` zooms in (the frame twice and a quart
 the share of the frame's pixels shown), a click on the zoomed frame selects the component under the pointer (checked
 against ``GET .../component?x=&y=``), Space+drag pans without selecting, Ctrl+wheel zooms keeping the frame point under
 the pointer, ``N`` brings the next flagged component into sight, ``0`` fits the frame again. Fill (``F``): a swatch
-picks the color, each click on a region paints it as a locked fix (one undo step each); Alt+click takes a region's
-color.
+picks the color, each click on a region paints it as a locked fix (one undo step each); Alt+click (or, in Fill, a
+right-click) takes a region's color.
 """
 
 from __future__ import annotations
@@ -116,12 +116,12 @@ def test_fill_regions_by_clicks_and_take_a_color_with_alt_click(server) -> None:
             x, y = point
             return page.request.get(f"{base}/api/cuts/demo-cut/frames/{name}/component?x={x}&y={y}").json()
 
-        def click_frame(point: tuple[int, int], *, alt: bool = False) -> None:
+        def click_frame(point: tuple[int, int], *, alt: bool = False, button: str = "left") -> None:
             x, y = point
             left, top, w, h = page.evaluate(VIEW_BOX)  # where the frame is now
             if alt:
                 page.keyboard.down("Alt")
-            page.mouse.click(left + (x + 0.5) / frame["width"] * w, top + (y + 0.5) / frame["height"] * h)
+            page.mouse.click(left + (x + 0.5) / frame["width"] * w, top + (y + 0.5) / frame["height"] * h, button=button)
             if alt:
                 page.keyboard.up("Alt")
 
@@ -159,7 +159,14 @@ def test_fill_regions_by_clicks_and_take_a_color_with_alt_click(server) -> None:
         click_frame(c)
         wait_painted(c, a_color)
         assert page.request.get(f"{base}/api/cuts/demo-cut").json()["revision"] == revision + 2
-        # A swatch picks the fill color too; Escape leaves Fill, and a click selects again without painting.
+        # A swatch picks the fill color too; in Fill a right-click takes a region's color (without Alt) and paints
+        # nothing.
+        page.locator(f"#palette .swatch[data-color='{b_color}']").click()
+        expect(page.locator("body")).to_have_attribute("data-fill-color", b_color)
+        click_frame(a, button="right")
+        expect(page.locator("body")).to_have_attribute("data-fill-color", a_color)
+        assert page.request.get(f"{base}/api/cuts/demo-cut").json()["revision"] == revision + 2
+        # Escape leaves Fill, and a click selects again without painting.
         page.locator(f"#palette .swatch[data-color='{b_color}']").click()
         expect(page.locator("body")).to_have_attribute("data-fill-color", b_color)
         page.keyboard.press("Escape")

@@ -279,8 +279,8 @@ function renderFill() {
     chip.style.background = ui.fillColor;
     info.append(chip, ` ${ui.fillColor}`);
   }
-  info.append(ui.fillMode ? (ui.fillColor ? " · click regions to paint them" : "pick a color: a swatch, or Alt+click a region")
-    : " · Alt+click a region: take its color");
+  info.append(ui.fillMode ? (ui.fillColor ? " · click regions to paint them; right-click one: take its color"
+    : "pick a color: a swatch, or right-click a region") : " · Alt+click a region: take its color");
 }
 
 function chooseFill(color) {
@@ -641,7 +641,7 @@ function setView(view) {
   render();
 }
 
-async function pick(event) {
+async function pick(event, eyedropper = false) {
   if (ui.panned) { ui.panned = false; return; }  // the press panned the frame
   if (!ui.cut || !ui.cut.colorized) return;
   const img = $("view");
@@ -649,14 +649,14 @@ async function pick(event) {
   const x = Math.floor((event.offsetX / img.clientWidth) * frame.width);
   const y = Math.floor((event.offsetY / img.clientHeight) * frame.height);
   const found = await api(`${framePath()}/component?x=${x}&y=${y}`);
-  if (event.altKey) {  // the eyedropper: the region's color becomes the color Fill paints
+  if (event.altKey || eyedropper) {  // the eyedropper: the region's color becomes the color Fill paints
     chooseFill(found.color);
     toast(`picked ${found.color}${ui.fillMode ? "" : ": Fill (F) paints it by clicks"}`);
     return;
   }
   ui.selected = found;
   if (ui.fillMode) {
-    if (!ui.fillColor) { toast("pick the color to fill with first: a swatch, or Alt+click a region", true); return; }
+    if (!ui.fillColor) { toast("pick the color to fill with first: a swatch, or right-click (Alt+click) a region", true); return; }
     if (found.color !== ui.fillColor || !found.locked) await setColor(ui.fillColor);
     return;
   }
@@ -821,6 +821,13 @@ function wire() {
   $("prev-flagged").addEventListener("click", () => queueStep(-1));
   $("next").addEventListener("click", () => goTo(ui.frame + 1));
   $("view").addEventListener("click", (event) => guarded(() => pick(event)));
+  // In Fill, a right-click takes a region's color (the eyedropper without Alt, which some window managers keep for
+  // moving windows); elsewhere the browser's own menu stays.
+  $("view").addEventListener("contextmenu", (event) => {
+    if (!ui.fillMode) return;
+    event.preventDefault();
+    guarded(() => pick(event, true));
+  });
   $("view").addEventListener("load", () => { zoomLabel(); placeMarker(); if (ui.gapMode && ui.gaps) drawGaps(); });
   window.addEventListener("resize", () => { if (ui.zoom > 1) applyZoom(); placeMarker(); if (ui.gapMode && ui.gaps) drawGaps(); });
   $("zoom-in").addEventListener("click", () => zoomBy(ZOOM_STEP));
