@@ -80,7 +80,8 @@ bench-jpeg: install-test
 bench-scans: install-test
 	$(PY) benchmarks/scans.py
 
-# How best colors the production-like dev cuts with their main lines drawn in dark brown, purple or navy.
+# How best colors the production-like dev cuts with their main lines drawn in dark brown, purple or navy, also as
+# scans (flattened on white, blurred); about 25 min.
 bench-inks: install-test
 	$(PY) benchmarks/line_inks.py
 

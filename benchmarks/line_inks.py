@@ -1,5 +1,6 @@
 """How `best` colors line art whose main lines are drawn in a dark color instead of black: the production-like dev
-cuts with their black main lines redrawn in dark brown, purple or navy (their red, green and blue trace lines kept).
+cuts with their black main lines redrawn in dark brown, purple or navy (their red, green and blue trace lines kept),
+as drawn and as scanned (flattened on white and blurred as a scan blurs).
 
     make bench-inks                                      # or: .venv/bin/python benchmarks/line_inks.py (dev, 1 drawing a cut)
     python benchmarks/line_inks.py --suite production-test --out /tmp/inks-test.md
@@ -7,8 +8,10 @@ cuts with their black main lines redrawn in dark brown, purple or navy (their re
 Such lines are saturated enough to pass for trace lines one by one; read so, every region is bordered by "trace
 lines" and the part field, the trace term and the trace-line step see a frame unlike any they learned from.
 ``paintmatch.segment.classify_lines`` reads the frame's most common ink, when it is colored and dark, as its main line
-color. Each cut is colored from one drawing (``--max-references``) with the defaults, once per ink, and once more per
-ink as lines were read before (every saturated line pixel a trace line); scored as ``benchmarks/scans.py`` scores.
+color, and the pale ring a scan's blur draws around such a line as that ink too (``_main_ink_colored``). Each cut is
+colored from one drawing (``--max-references``) with the defaults, once per ink, once more per ink as lines were read
+before (every saturated line pixel a trace line), and once per ink as a scan (black too, for comparison); scored as
+``benchmarks/scans.py`` scores.
 Prints the table and writes ``benchmarks/results/line_inks.md`` for the dev suite; another suite is for reporting,
 into a file of its own (``--out``).
 """
@@ -25,6 +28,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 #: Dark inks of main lines: a brown, a purple and a navy (each passes for a trace line by its saturation alone).
 INKS = {"dark brown": (90, 45, 30), "dark purple": (60, 40, 90), "navy": (30, 30, 60)}
+#: A scan's blur (Gaussian sigma, px at the suites' 1024 px): twice ``paintmatch.synth.as_scan``'s optics; it spreads a
+#: 2-3 px line into a ring of pale, unsaturated pixels.
+SCAN_BLUR = 1.0
 
 
 def inked(line: np.ndarray, ink: tuple[int, int, int]) -> np.ndarray:
@@ -32,6 +38,18 @@ def inked(line: np.ndarray, ink: tuple[int, int, int]) -> np.ndarray:
     out = line.copy()
     black = (line[..., 3] > 0) & (line[..., :3].max(axis=-1) < 60)
     out[black, :3] = ink
+    return out
+
+
+def scanned(line: np.ndarray) -> np.ndarray:
+    """``line`` (H, W, 4) uint8 flattened on white and blurred by ``SCAN_BLUR`` (opaque RGBA)."""
+    import cv2
+
+    alpha = line[..., 3:4] / 255.0
+    rgb = cv2.GaussianBlur((line[..., :3] * alpha + 255 * (1 - alpha)).astype(np.float32), (0, 0), SCAN_BLUR)
+    out = np.empty(line.shape, np.uint8)
+    out[..., :3] = np.clip(rgb + 0.5, 0, 255)
+    out[..., 3] = 255
     return out
 
 
@@ -43,15 +61,22 @@ def main(argv: list[str] | None = None) -> int:
     report = LineArtReport.parse(argv, "line_inks.py", "line_inks.md", __doc__)
     refs = report.args.max_references
     rows = [("black (as published)", *score(report.cuts, refs)[:2])]
+    scan = f"on white, blurred as a scan (sigma {SCAN_BLUR:g})"
     with tempfile.TemporaryDirectory(prefix="paintmatch-inks-") as tmp:
+        variant = [transformed_cut(cut, Path(tmp) / "black-scan" / cut.name, lambda line, _n: scanned(line))
+                   for cut in report.cuts]
+        rows.append((f"black, {scan}", *score(variant, refs)[:2]))
         for name, ink in INKS.items():
             variant = [transformed_cut(cut, Path(tmp) / name / cut.name, lambda line, _n, ink=ink: inked(line, ink))
                        for cut in report.cuts]
             rows.append((f"{name} {ink}", *score(variant, refs)[:2]))
             # every saturated line pixel a trace line (before)
-            with replaced(paintmatch.segment, "_main_ink_colored", lambda ink, colored: np.zeros(colored.shape, bool)):
+            with replaced(paintmatch.segment, "_main_ink_colored", lambda ink, colored, *_: np.zeros(colored.shape, bool)):
                 rows.append((f"{name} {ink}, read as trace lines (before)", *score(variant, refs)[:2]))
-            print(rows[-2], rows[-1], flush=True)
+            variant = [transformed_cut(cut, Path(tmp) / f"{name}-scan" / cut.name,
+                                       lambda line, _n, ink=ink: scanned(inked(line, ink))) for cut in report.cuts]
+            rows.append((f"{name} {ink}, {scan}", *score(variant, refs)[:2]))
+            print(*rows[-3:], sep="\n", flush=True)
     report.write(["main lines", "acc_thres", "leaked"], rows)
     return 0
 

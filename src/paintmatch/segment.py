@@ -311,7 +311,7 @@ def classify_lines(rgba: np.ndarray, mask: np.ndarray, *, line_index: np.ndarray
     hsv = cv2.cvtColor(ink, cv2.COLOR_RGB2HSV_FULL)[:, 0, :]
     hue = hsv[:, 0].astype(np.int32) * 360 // 256
     colored = (hsv[:, 1] >= 90) & (hsv[:, 2] >= 60)
-    colored &= ~_main_ink_colored(ink[:, 0, :], colored)
+    colored &= ~_main_ink_colored(ink[:, 0, :], colored, lambda: _paper_grey(rgba))
     red = colored & ((hue < 25) | (hue >= 330))
     green = colored & (hue >= 75) & (hue < 165)
     blue = colored & (hue >= 190) & (hue < 270)
@@ -327,35 +327,59 @@ def classify_lines(rgba: np.ndarray, mask: np.ndarray, *, line_index: np.ndarray
 #: A main line drawn in a color is dark (brown, purple, navy: brightest channel about 60-120); trace lines are drawn
 #: in bright pure colors (smoke_explosion's red smoke lines, 255/0/0, outnumber its black outlines).
 MAIN_INK_VALUE = 160
-#: Two inks within this many levels in each of R, G and B are one ink (a colored main line's antialiased edges over
-#: paper drift about 20 levels from its core before they lose their saturation).
-SAME_INK_LEVELS = 48
+#: A pixel is of the main ink's family where its ink direction lies within this angle of the ink's own (dark brown is
+#: 14 degrees from black's grey direction, the red and blue trace lines 30-37 degrees from brown, purple and navy).
+INK_FAMILY_DEGREES = 10.0
+#: Pixels less than this far from the paper (RGB levels) have no direction to speak of: paper grain, JPEG noise.
+INK_FAMILY_MIN_DEPTH = 24.0
 
 
-def _main_ink_colored(ink: np.ndarray, colored: np.ndarray) -> np.ndarray:
+def _main_ink_colored(ink: np.ndarray, colored: np.ndarray, paper_grey) -> np.ndarray:
     """(k,) bool: the colored ink pixels that are the frame's main lines drawn in a color (dark brown, purple, navy).
 
-    Main lines are most of a frame's ink. Where the most common colored ink (the fullest bin of 16 levels a channel)
-    covers more pixels than the uncolored ink and is dark (``MAIN_INK_VALUE``), that is the frame's main line color,
-    and the colored pixels within ``SAME_INK_LEVELS`` of it are main lines, not trace lines; trace lines in other
-    colors stay trace lines. Black or grey main lines leave every colored pixel a trace line, as before.
+    Main lines are most of a frame's ink. The most common dark colored ink (the fullest bin of 16 levels a channel
+    among colors no brighter than ``MAIN_INK_VALUE``) names an ink; its family is every line pixel mixed of that ink and the paper: the
+    antialiased or blurred edges of a line lie on the straight line in RGB from its ink to the paper, so their
+    direction from the paper is the ink's (within ``INK_FAMILY_DEGREES``) and nearer it than black's grey direction.
+    Where the family covers more pixels than the uncolored ink outside it, its colored pixels are main lines, not
+    trace lines; trace lines in other colors stay trace lines. Black or grey main lines leave every colored pixel a
+    trace line, as before. (A scan blurs a brown line into a ring of pale, unsaturated pixels: counted as uncolored
+    ink, they outnumbered the brown's fullest bin and the whole frame's lines were read as red trace lines.)
 
-    ``ink``: (k, 3) uint8 RGB of the line pixels; ``colored``: (k,) bool, which of them are saturated and not dark.
+    ``ink``: (k, 3) uint8 RGB of the line pixels; ``colored``: (k,) bool, which of them are saturated and not dark;
+    ``paper_grey``: called (only for a frame with a dark colored ink) for the paper's grey level the ink mixes with.
     """
     main = np.zeros(colored.shape, bool)
-    if not colored.any():
-        return main
     colors = ink[colored].astype(np.int32)
-    bin_of = ((colors >> 4) * (1, 16, 256)).sum(axis=1)  # 16 levels a channel
-    bins = np.bincount(bin_of, minlength=4096)
-    fullest = int(bins.argmax())
-    if bins[fullest] <= np.count_nonzero(~colored):
+    # Only dark colors can be main lines: bright pure colors are trace lines, however many (smoke_explosion's red smoke
+    # lines); and a blurred brown line spreads over many bins, fewer pixels each than a sharp red trace line's one.
+    colors = colors[colors.max(axis=1) <= MAIN_INK_VALUE]
+    if not len(colors):
         return main
-    core = colors[bin_of == fullest].mean(axis=0)
-    if core.max() > MAIN_INK_VALUE:
-        return main  # a bright pure color: trace lines, however many (smoke_explosion's red smoke lines)
-    main[colored] = (np.abs(colors - core) <= SAME_INK_LEVELS).all(axis=1)
+    bin_of = ((colors >> 4) * (1, 16, 256)).sum(axis=1)  # 16 levels a channel
+    core = colors[bin_of == np.bincount(bin_of).argmax()].mean(axis=0)
+    paper = float(paper_grey())
+    depth = np.clip(paper - ink.astype(np.float32), 0.0, None)  # (k, 3): how far each pixel is from the paper
+    length = np.linalg.norm(depth, axis=1)
+    direction = depth / np.maximum(length, 1e-6)[:, None]
+    core_direction = np.clip(paper - core, 0.0, None)
+    core_direction = core_direction / max(float(np.linalg.norm(core_direction)), 1e-6)
+    to_core = direction @ core_direction.astype(np.float32)
+    to_grey = direction.sum(axis=1) / np.sqrt(3.0)
+    family = (length >= INK_FAMILY_MIN_DEPTH) & (to_core >= np.cos(np.radians(INK_FAMILY_DEGREES))) & (to_core > to_grey)
+    if np.count_nonzero(family) <= np.count_nonzero(~colored & ~family):
+        return main
+    main[colored] = family[colored]
     return main
+
+
+def _paper_grey(rgba: np.ndarray) -> int:
+    """The grey level the ink of ``rgba`` mixes with: 255 on transparent art (its antialiasing is in alpha), else the
+    paper's (``paper_level``)."""
+    alpha = np.ascontiguousarray(rgba[..., 3])
+    if _is_transparent_art(alpha):
+        return 255
+    return paper_level(cv2.cvtColor(np.ascontiguousarray(rgba[..., :3]), cv2.COLOR_RGB2GRAY))
 
 
 def expand_to_lines(labels: np.ndarray) -> np.ndarray:
