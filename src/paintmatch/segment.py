@@ -8,6 +8,7 @@ the 4-connected non-line regions. Everything is vectorised (OpenCV / NumPy / sci
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
@@ -338,13 +339,14 @@ INK_FAMILY_DEGREES = 5.0
 INK_FAMILY_MIN_DEPTH = 24.0
 
 
-def _main_ink_colored(ink: np.ndarray, colored: np.ndarray, paper_grey) -> np.ndarray:
+def _main_ink_colored(ink: np.ndarray, colored: np.ndarray, paper_grey: Callable[[], int]) -> np.ndarray:
     """(k,) bool: the colored ink pixels that are the frame's main lines drawn in a color (dark brown, purple, navy).
 
     Main lines are most of a frame's ink. The most common dark colored ink (the fullest bin of 16 levels a channel
-    among colors no brighter than ``MAIN_INK_VALUE``) names an ink; its family is every line pixel mixed of that ink and the paper: the
-    antialiased or blurred edges of a line lie on the straight line in RGB from its ink to the paper, so their
-    direction from the paper is the ink's (within ``INK_FAMILY_DEGREES``) and nearer it than black's grey direction.
+    among colors no brighter than ``MAIN_INK_VALUE``) names an ink; its family is every line pixel mixed of that ink
+    and the paper: the antialiased or blurred edges of a line lie on the straight line in RGB from its ink to the
+    paper, so their direction from the paper is the ink's (within ``INK_FAMILY_DEGREES``) and nearer it than black's
+    grey direction.
     Where the family covers more pixels than the uncolored ink outside it, its colored pixels are main lines, not
     trace lines; trace lines in other colors stay trace lines. Black or grey main lines leave every colored pixel a
     trace line, as before. (A scan blurs a brown line into a ring of pale, unsaturated pixels: counted as uncolored
