@@ -28,53 +28,36 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 #: Dark inks of main lines: a brown, a purple and a navy (each passes for a trace line by its saturation alone).
 INKS = {"dark brown": (90, 45, 30), "dark purple": (60, 40, 90), "navy": (30, 30, 60)}
-#: A scan's blur (Gaussian sigma, px at the suites' 1024 px): twice ``paintmatch.synth.as_scan``'s optics; it spreads a
-#: 2-3 px line into a ring of pale, unsaturated pixels.
+#: A scan's blur (Gaussian sigma, px at the suites' 1024 px; ``paintmatch.synth.blurred_on_white``): about 1.4 times
+#: ``paintmatch.synth.as_scan``'s optics; it spreads a 2-3 px line into a ring of pale, unsaturated pixels.
 SCAN_BLUR = 1.0
-
-
-def inked(line: np.ndarray, ink: tuple[int, int, int]) -> np.ndarray:
-    """``line`` (H, W, 4) uint8 with its black and grey line pixels drawn in ``ink`` (antialiasing kept in alpha)."""
-    out = line.copy()
-    black = (line[..., 3] > 0) & (line[..., :3].max(axis=-1) < 60)
-    out[black, :3] = ink
-    return out
-
-
-def scanned(line: np.ndarray) -> np.ndarray:
-    """``line`` (H, W, 4) uint8 flattened on white and blurred by ``SCAN_BLUR`` (opaque RGBA)."""
-    import cv2
-
-    alpha = line[..., 3:4] / 255.0
-    rgb = cv2.GaussianBlur((line[..., :3] * alpha + 255 * (1 - alpha)).astype(np.float32), (0, 0), SCAN_BLUR)
-    out = np.empty(line.shape, np.uint8)
-    out[..., :3] = np.clip(rgb + 0.5, 0, 255)
-    out[..., 3] = 255
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     from scans import LineArtReport, replaced, score, transformed_cut
 
     import paintmatch.segment
+    from paintmatch.synth import blurred_on_white, with_main_ink
 
     report = LineArtReport.parse(argv, "line_inks.py", "line_inks.md", __doc__)
     refs = report.args.max_references
     rows = [("black (as published)", *score(report.cuts, refs)[:2])]
     scan = f"on white, blurred as a scan (sigma {SCAN_BLUR:g})"
     with tempfile.TemporaryDirectory(prefix="paintmatch-inks-") as tmp:
-        variant = [transformed_cut(cut, Path(tmp) / "black-scan" / cut.name, lambda line, _n: scanned(line))
-                   for cut in report.cuts]
+        variant = [transformed_cut(cut, Path(tmp) / "black-scan" / cut.name,
+                                   lambda line, _n: blurred_on_white(line, SCAN_BLUR)) for cut in report.cuts]
         rows.append((f"black, {scan}", *score(variant, refs)[:2]))
         for name, ink in INKS.items():
-            variant = [transformed_cut(cut, Path(tmp) / name / cut.name, lambda line, _n, ink=ink: inked(line, ink))
-                       for cut in report.cuts]
+            variant = [transformed_cut(cut, Path(tmp) / name / cut.name,
+                                       lambda line, _n, ink=ink: with_main_ink(line, ink)) for cut in report.cuts]
             rows.append((f"{name} {ink}", *score(variant, refs)[:2]))
             # every saturated line pixel a trace line (before)
-            with replaced(paintmatch.segment, "_main_ink_colored", lambda ink, colored, *_: np.zeros(colored.shape, bool)):
+            never = lambda ink, colored, paper_grey: np.zeros(colored.shape, bool)  # noqa: E731
+            with replaced(paintmatch.segment, "_main_ink_colored", never):
                 rows.append((f"{name} {ink}, read as trace lines (before)", *score(variant, refs)[:2]))
             variant = [transformed_cut(cut, Path(tmp) / f"{name}-scan" / cut.name,
-                                       lambda line, _n, ink=ink: scanned(inked(line, ink))) for cut in report.cuts]
+                                       lambda line, _n, ink=ink: blurred_on_white(with_main_ink(line, ink), SCAN_BLUR))
+                       for cut in report.cuts]
             rows.append((f"{name} {ink}, {scan}", *score(variant, refs)[:2]))
             print(*rows[-3:], sep="\n", flush=True)
     report.write(["main lines", "acc_thres", "leaked"], rows)

@@ -8,7 +8,7 @@ from paintmatch.errors import InputError
 from paintmatch.segment import (
     LineClass, classify_lines, close_gaps, ink_alpha_threshold, line_mask, reference_colors, segment,
 )
-from paintmatch.synth import as_scan
+from paintmatch.synth import as_scan, blurred_on_white, with_main_ink
 
 
 def _canvas(h=64, w=64, transparent=True):
@@ -116,20 +116,7 @@ def test_main_lines_drawn_in_a_dark_color_are_main_lines(laughing_girl, ink):
     # Dark brown, purple or navy main lines: saturated enough to pass for trace lines one by one, but most of the
     # frame's ink; its red and blue trace lines stay trace lines.
     line = laughing_girl[0][0]
-    colored = line.copy()
-    black = (line[..., 3] > 0) & (line[..., :3].max(axis=-1) < 60)
-    colored[black, :3] = ink
-    np.testing.assert_array_equal(segment(colored).line_class, segment(line).line_class)
-
-
-def _on_white_blurred(line: np.ndarray, ink: tuple[int, int, int] | None, sigma: float) -> np.ndarray:
-    """Transparent line art with its black lines drawn in ``ink``, flattened on white and blurred as a scan blurs."""
-    art = line.copy()
-    if ink is not None:
-        art[(line[..., 3] > 0) & (line[..., :3].max(axis=-1) < 60), :3] = ink
-    alpha = art[..., 3:4] / 255.0
-    rgb = cv2.GaussianBlur((art[..., :3] * alpha + 255 * (1 - alpha)).astype(np.float32), (0, 0), sigma)
-    return np.dstack([np.clip(rgb + 0.5, 0, 255).astype(np.uint8), np.full(line.shape[:2], 255, np.uint8)])
+    np.testing.assert_array_equal(segment(with_main_ink(line, ink)).line_class, segment(line).line_class)
 
 
 @pytest.mark.parametrize("ink", [(90, 45, 30), (60, 40, 90), (30, 30, 60)])
@@ -137,8 +124,8 @@ def test_blurred_main_lines_in_a_dark_color_are_main_lines(laughing_girl, ink):
     # A scan of brown lines: blurred, each line is a ring of pale, unsaturated pixels around its core, spread over many
     # colors, each fewer than the sharp red trace lines' one. Before, the whole frame's brown lines were read as red
     # trace lines (agreement with the black frame blurred alike 0.95 for brown, 0.97 for purple; now 0.997).
-    black = _on_white_blurred(laughing_girl[0][0], None, 1.0)
-    colored = _on_white_blurred(laughing_girl[0][0], ink, 1.0)
+    black = blurred_on_white(laughing_girl[0][0], 1.0)
+    colored = blurred_on_white(with_main_ink(laughing_girl[0][0], ink), 1.0)
     mask_black, mask_colored = line_mask(black)[0], line_mask(colored)[0]
     both = mask_black & mask_colored
     expected, got = classify_lines(black, mask_black)[both], classify_lines(colored, mask_colored)[both]

@@ -95,6 +95,8 @@ _LAZY = {
     "synth_frames": "_cut",
     "measure_cut": "_measure",
     "as_scan": "_scan",
+    "with_main_ink": "_scan",
+    "blurred_on_white": "_scan",
     "FrameTruth": "_truth",
     "build_truth": "_truth",
     "encode_ids": "_truth",

@@ -4,6 +4,8 @@ The production-like suites publish clean digital line art (RGBA on transparency,
 paper differ: the paper is grey (a dim scan, yellowed paper), grainy and unevenly lit, and the lines are a lighter,
 grainy pencil. ``as_scan`` turns a published frame into such a scan, keeping each line's own color (a colored trace
 line is a colored pencil), so a benchmark can ask whether the drawing still reads the same (``benchmarks/scans.py``).
+``with_main_ink`` redraws a frame's black lines in another ink and ``blurred_on_white`` flattens it on white paper
+blurred as a scan blurs (``benchmarks/line_inks.py``).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import numpy as np
 
 from paintmatch.segment import _is_transparent_art
 
-__all__ = ["as_scan"]
+__all__ = ["as_scan", "with_main_ink", "blurred_on_white"]
 
 #: How far the paper darkens from one corner to the other (levels) and its grain (standard deviation, levels).
 GRADIENT = 20.0
@@ -67,4 +69,38 @@ def as_scan(line: np.ndarray, paper: float, *, seed: int = 0) -> np.ndarray:
     scan = cv2.GaussianBlur(scan, (3, 3), 0.7)
     out = np.full((height, width, 4), 255, np.uint8)
     out[..., :3] = np.clip(np.round(scan), 0, 255).astype(np.uint8)
+    return out
+
+
+def with_main_ink(line: np.ndarray, ink: tuple[int, int, int]) -> np.ndarray:
+    """``line`` (H, W, 4) uint8 with its black and grey line pixels (every channel under 60) drawn in ``ink`` (RGB);
+    the antialiasing in alpha and the trace lines kept.
+
+    Examples
+    --------
+    >>> art = np.zeros((2, 2, 4), np.uint8); art[0, 0] = (0, 0, 0, 255); art[0, 1] = (255, 0, 0, 255)
+    >>> with_main_ink(art, (90, 45, 30))[0].tolist()
+    [[90, 45, 30, 255], [255, 0, 0, 255]]
+    """
+    out = line.copy()
+    out[(line[..., 3] > 0) & (line[..., :3].max(axis=-1) < 60), :3] = ink
+    return out
+
+
+def blurred_on_white(line: np.ndarray, sigma: float) -> np.ndarray:
+    """``line`` (H, W, 4) uint8 flattened on white (by its alpha) and blurred by a Gaussian of ``sigma`` px, as a scan
+    blurs its lines: opaque RGBA. A 2-3 px line becomes a core in its ink and a ring of pale, unsaturated pixels.
+
+    Examples
+    --------
+    >>> art = np.zeros((5, 5, 4), np.uint8); art[2, :] = (0, 0, 0, 255)
+    >>> out = blurred_on_white(art, 1.0)
+    >>> int(out[0, 2, 0]) > int(out[1, 2, 0]) > int(out[2, 2, 0]), bool((out[..., 3] == 255).all())
+    (True, True)
+    """
+    alpha = line[..., 3:4] / 255.0
+    rgb = cv2.GaussianBlur((line[..., :3] * alpha + 255 * (1 - alpha)).astype(np.float32), (0, 0), sigma)
+    out = np.empty(line.shape, np.uint8)
+    out[..., :3] = np.clip(rgb + 0.5, 0, 255)
+    out[..., 3] = 255
     return out
