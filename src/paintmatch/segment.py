@@ -249,11 +249,16 @@ def ink_threshold(gray: np.ndarray, dark_threshold: int = 160) -> int:
     >>> ink_threshold(scan)  # 200 - 0.37 * (200 - 40)
     140
     """
-    histogram = cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel()
-    paper = paper_level(gray, histogram)
-    ink = int(np.searchsorted(np.cumsum(histogram), INK_PERCENTILE * gray.size, side="right"))
+    paper, ink = paper_and_ink_levels(gray)
     coverage = (255 - dark_threshold) / 255
     return int(min(dark_threshold, paper - max(PAPER_MARGIN, coverage * (paper - ink))))
+
+
+def paper_and_ink_levels(gray: np.ndarray) -> tuple[int, int]:
+    """(paper, ink): the paper's grey (``paper_level``) and the ink's (the darkest ``INK_PERCENTILE`` of the frame)."""
+    histogram = cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel()
+    ink = int(np.searchsorted(np.cumsum(histogram), INK_PERCENTILE * gray.size, side="right"))
+    return paper_level(gray, histogram), ink
 
 
 #: The edge width (px, as Gaussian sigma) that ``scan_blur`` measures on sharp antialiased digital art: 0.76-0.79 on
@@ -284,8 +289,8 @@ def scan_blur(gray: np.ndarray) -> float:
     gray : (H, W) ndarray of uint8
         An opaque line-art frame's grey levels.
     """
-    histogram = cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel()
-    contrast = paper_level(gray, histogram) - int(np.searchsorted(np.cumsum(histogram), INK_PERCENTILE * gray.size))
+    paper, ink = paper_and_ink_levels(gray)
+    contrast = paper - ink
     if contrast < PAPER_MARGIN:
         return 0.0
     gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3, scale=1 / 8)
