@@ -81,7 +81,7 @@ bench-scans: install-test
 	$(PY) benchmarks/scans.py
 
 # How best colors the production-like dev cuts with their main lines drawn in dark brown, purple or navy, also as
-# scans (flattened on white, blurred); about 25 min.
+# scans (flattened on white, blurred); about 30 min.
 bench-inks: install-test
 	$(PY) benchmarks/line_inks.py
 
@@ -116,7 +116,7 @@ example: install
 
 # Rebuild every shipped weight file in src/paintmatch/models from its recipe in configs/ (hours on a 2-core CPU:
 # the part field is seven runs, each starting from the one before, about 6 h; the ResNet-34 about 1 h; the color
-# choice, which reads the part fields, about 20 min after them). Each run
+# choice, which reads the part fields from src/paintmatch/models, about 20 min after they are copied there). Each run
 # writes its checked ONNX export and .json (sha256) under runs/; the shipped files are copied from there.
 # tests/test_weights.py checks that every shipped file has its recipe here.
 weights: install-test
@@ -130,9 +130,9 @@ weights: install-test
 	$(VENV)/bin/paintmatch train --config configs/part-field-production3.yaml --out runs/part-field-production3
 	$(VENV)/bin/paintmatch train --config configs/part-field-production4.yaml --out runs/part-field-production4
 	$(VENV)/bin/paintmatch train --config configs/part-field-512.yaml --out runs/part-field-512
-	$(VENV)/bin/paintmatch train --config configs/color-choice-production.yaml --out runs/color-choice-production
 	cp runs/part-field-production4/part-field-production4-fp16.onnx runs/part-field-production4/part-field-production4-fp16.json src/paintmatch/models/
 	cp runs/part-field-512/part-field-512-fp16.onnx runs/part-field-512/part-field-512-fp16.json src/paintmatch/models/
+	$(VENV)/bin/paintmatch train --config configs/color-choice-production.yaml --out runs/color-choice-production
 	cp runs/resnet34-c32-synth/resnet34-c32-synth-int8.onnx runs/resnet34-c32-synth/resnet34-c32-synth-int8.json src/paintmatch/models/
 	cp runs/color-choice-production/color-choice-production.onnx runs/color-choice-production/color-choice-production.json src/paintmatch/models/
 

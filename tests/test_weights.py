@@ -87,6 +87,20 @@ def test_make_weights_runs_each_recipe_after_what_it_starts_from() -> None:
         done.add(out)
 
 
+def test_make_weights_trains_the_color_choice_on_the_part_fields_it_just_made() -> None:
+    # The choice colors its training cuts with `best`'s defaults, which load the part fields from paintmatch/models:
+    # copied in after it, they would be the fields shipped before, not the ones the recipe made.
+    import yaml
+
+    commands = weights_recipe()
+    kinds = {out: yaml.safe_load((REPO / config).read_text()).get("kind") for config, out in _train_runs(commands)}
+    choice_at = [i for i, words in enumerate(commands)
+                 if "train" in words and kinds[words[words.index("--out") + 1]] == "color-choice"]
+    fields_copied_at = [i for i, words in enumerate(commands) if words[0] == "cp"
+                        and any(kinds.get(str(Path(source).parent)) == "part-field" for source in words[1:-1])]
+    assert choice_at and fields_copied_at and min(choice_at) > max(fields_copied_at)
+
+
 def test_configs_hold_only_the_recipes_of_shipped_weights() -> None:
     run = {Path(config).name for config, _ in _train_runs(weights_recipe())}
     for path in sorted(CONFIGS.glob("*.yaml")):
