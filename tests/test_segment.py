@@ -110,12 +110,25 @@ def test_a_thin_region_between_close_lines_survives_a_scans_blur(monkeypatch):
 
 def test_sharp_art_on_white_is_read_without_unblurring(laughing_girl, monkeypatch):
     # Unsharp masking would give sharp art specks at its antialiased edges: sharp art is read as it is.
-    flat = blurred_on_white(laughing_girl[0][0], 1e-3)  # flattened on white, not blurred
+    flat = blurred_on_white(laughing_girl[0][0], 0)  # flattened on white, not blurred
     gray = cv2.cvtColor(flat[..., :3], cv2.COLOR_RGB2GRAY)
     assert scan_blur(gray) < 0.5
     mask, transparent = line_mask(flat)
     monkeypatch.setattr("paintmatch.segment.unblurred", lambda gray: gray)
     assert not transparent and np.array_equal(mask, line_mask(flat)[0])
+
+
+@pytest.mark.parametrize("grey", [175, 200])
+def test_light_grey_lines_on_white_segment_as_black_ones(laughing_girl, grey, monkeypatch):
+    # A line layer at low opacity flattened on white: lines lighter than black ink's threshold of 160. Read by half
+    # their own darkness they give laughing_girl's regions; by black ink's threshold, hardly a line (checked below).
+    black = segment(blurred_on_white(laughing_girl[0][0], 0))
+    light = blurred_on_white(with_main_ink(laughing_girl[0][0], (grey,) * 3), 0)
+    read = segment(light)
+    assert read.n == black.n
+    assert np.mean(read.line == black.line) > 0.995
+    monkeypatch.setattr("paintmatch.segment.LIGHT_INK_COVERAGE", 1.0)
+    assert line_mask(light)[0].sum() < 0.1 * black.line.sum()
 
 
 def test_ink_on_white_paper_is_read_as_before_and_on_grey_paper_by_the_same_share_of_ink():

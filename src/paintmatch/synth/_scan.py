@@ -89,7 +89,8 @@ def with_main_ink(line: np.ndarray, ink: tuple[int, int, int]) -> np.ndarray:
 
 def blurred_on_white(line: np.ndarray, sigma: float) -> np.ndarray:
     """``line`` (H, W, 4) uint8 flattened on white (by its alpha) and blurred by a Gaussian of ``sigma`` px, as a scan
-    blurs its lines: opaque RGBA. A 2-3 px line becomes a core in its ink and a ring of pale, unsaturated pixels.
+    blurs its lines (``sigma`` 0: not blurred): opaque RGBA. A 2-3 px line becomes a core in its ink and a ring of pale,
+    unsaturated pixels.
 
     Examples
     --------
@@ -99,7 +100,9 @@ def blurred_on_white(line: np.ndarray, sigma: float) -> np.ndarray:
     (True, True)
     """
     alpha = line[..., 3:4] / 255.0
-    rgb = cv2.GaussianBlur((line[..., :3] * alpha + 255 * (1 - alpha)).astype(np.float32), (0, 0), sigma)
+    rgb = (line[..., :3] * alpha + 255 * (1 - alpha)).astype(np.float32)
+    if sigma > 0:
+        rgb = cv2.GaussianBlur(rgb, (0, 0), sigma)
     out = np.empty(line.shape, np.uint8)
     out[..., :3] = np.clip(rgb + 0.5, 0, 255)
     out[..., 3] = 255
