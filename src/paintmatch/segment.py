@@ -184,7 +184,8 @@ def line_mask(
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
     saturated = (hsv[..., 1] >= saturation_threshold * 255) & (hsv[..., 2] >= 60)
-    return (unblurred(gray) < ink_threshold(gray, dark_threshold)) | saturated, False
+    threshold = ink_threshold(gray, dark_threshold, value=cv2.extractChannel(hsv, 2))
+    return (unblurred(gray) < threshold) | saturated, False
 
 
 #: On transparent line art, alpha this faint is neither ink nor the ink's opacity: a paper texture or noise layer.
@@ -223,23 +224,25 @@ PAPER_SEARCH_FROM = 96
 INK_PERCENTILE = 0.01
 
 
-#: The least share of the frame's own ink that still makes a pixel ink, where ``dark_threshold`` would ask for more
-#: (lines lighter than it): half, the antialiasing midpoint (light grey main lines of laughing_girl, 160-190 on white:
-#: 151 regions as in black, against 9 before; production-like dev in light grey: ``make bench-inks``).
+#: The share of its own darkness that makes a pixel of a light ink ink (a frame whose darkest ink, of any hue, is
+#: lighter than ``dark_threshold``): half, the antialiasing midpoint (laughing_girl's main lines in grey 160-210 on
+#: white: 151 regions as in black, against 9 before; production-like dev in light grey: ``make bench-inks``).
 LIGHT_INK_COVERAGE = 0.5
 
 
-def ink_threshold(gray: np.ndarray, dark_threshold: int = 160) -> int:
+def ink_threshold(gray: np.ndarray, dark_threshold: int = 160, *, value: np.ndarray | None = None) -> int:
     """The grey under which a pixel of an opaque line-art frame is ink.
 
     On white paper with black ink, ``dark_threshold``: a pixel is ink where ink covers at least
     ``(255 - dark_threshold) / 255`` of it (37% at 160). A scan's paper is grey and its pencil lighter than black: the
     same coverage is then measured between the frame's paper (``paper_level``) and its ink (the darkest
     ``INK_PERCENTILE`` of the frame), and kept ``PAPER_MARGIN`` levels under the paper; never above ``dark_threshold``
-    (a mid-dark ink read by 37% of its own darkness fattens its lines: session 53, brown scans 0.9333 -> 0.9287), unless
-    that asks a pixel for more than ``LIGHT_INK_COVERAGE`` of the frame's own ink: lines lighter than
-    ``dark_threshold`` (a line layer at low opacity flattened on white, a light pencil) are read by half their darkness
-    instead of not at all. Black, dark colored and dim-scan inks (their darkest 1% under 65 on white) read as before.
+    (a mid-dark ink read by 37% of its own darkness fattens its lines: session 53, brown scans 0.9333 -> 0.9287).
+    Where even the frame's darkest ink is lighter than ``dark_threshold`` (a line layer at low opacity flattened on
+    white, a light pencil), its lines are read by ``LIGHT_INK_COVERAGE`` of their darkness instead of not at all. That
+    darkest ink is read from ``value``, each pixel's brightest channel, where given: a red or blue trace line is dark
+    in grey (76 for pure red) but bright in its own hue, and a frame of light grey main lines and red trace lines has
+    light ink. Black, dark colored and dim-scan inks are read as before.
 
     Measured (``make bench-scans``, production-like dev as pencil scans, the ink at about 39): with paper at 200 a
     margin of 20 / 40 / 60 scored 0.9187 / 0.9319 / 0.9416, with paper at 150 margin 40 / 60 / 80 0.9390 / 0.9332 /
@@ -249,6 +252,8 @@ def ink_threshold(gray: np.ndarray, dark_threshold: int = 160) -> int:
     ----------
     gray : (H, W) ndarray of uint8
     dark_threshold : int, optional
+    value : (H, W) ndarray of uint8, optional
+        Each pixel's brightest channel (HSV's value); without it, the darkest ink is read from ``gray``.
 
     Examples
     --------
@@ -265,14 +270,21 @@ def ink_threshold(gray: np.ndarray, dark_threshold: int = 160) -> int:
     paper, ink = paper_and_ink_levels(gray)
     coverage = (255 - dark_threshold) / 255
     threshold = min(dark_threshold, paper - max(PAPER_MARGIN, coverage * (paper - ink)))
-    return int(max(threshold, paper - max(PAPER_MARGIN, LIGHT_INK_COVERAGE * (paper - ink))))
+    darkest = ink if value is None else _darkest_level(cv2.calcHist([value], [0], None, [256], [0, 256]).ravel())
+    if darkest < dark_threshold:
+        return int(threshold)
+    return int(max(threshold, paper - max(PAPER_MARGIN, LIGHT_INK_COVERAGE * (paper - darkest))))
 
 
 def paper_and_ink_levels(gray: np.ndarray) -> tuple[int, int]:
     """(paper, ink): the paper's grey (``paper_level``) and the ink's (the darkest ``INK_PERCENTILE`` of the frame)."""
     histogram = cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel()
-    ink = int(np.searchsorted(np.cumsum(histogram), INK_PERCENTILE * gray.size, side="right"))
-    return paper_level(gray, histogram), ink
+    return paper_level(gray, histogram), _darkest_level(histogram)
+
+
+def _darkest_level(histogram: np.ndarray) -> int:
+    """The level under which the darkest ``INK_PERCENTILE`` of a (256,) histogram's pixels lie."""
+    return int(np.searchsorted(np.cumsum(histogram), INK_PERCENTILE * histogram.sum(), side="right"))
 
 
 #: The edge width (px, as Gaussian sigma) that ``scan_blur`` measures on sharp antialiased digital art: 0.76-0.79 on
