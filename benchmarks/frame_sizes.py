@@ -57,7 +57,6 @@ def main(argv: list[str] | None = None) -> int:
     from scans import LineArtReport, replaced, score
 
     import paintmatch.match._refine as refine
-    import paintmatch.match.best as best
 
     report = LineArtReport.parse(argv, "frame_sizes.py", "frame_sizes.md", __doc__)
     refs = report.args.max_references
@@ -68,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             variant = [scaled_cut(cut, Path(tmp) / f"{side}" / cut.name, factor) for cut in report.cuts]
             rows.append((f"{side} px", *score(variant, refs)[:2]))
             fixed = lambda shape: 1.0  # noqa: E731 - the sizes at their 1024 px values, whatever the frame (before)
-            with replaced(refine, "area_scale", fixed), replaced(best, "area_scale", fixed):
+            with replaced(refine, "area_scale", fixed):  # read there by every step and by reference_areas
                 rows.append((f"{side} px, sizes fixed at 1024 px (before)", *score(variant, refs)[:2]))
             print(rows[-2], rows[-1], flush=True)
     report.write(["frames", "acc_thres", "leaked"], rows)

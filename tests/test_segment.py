@@ -131,6 +131,21 @@ def test_light_grey_lines_on_white_segment_as_black_ones(laughing_girl, grey, mo
     assert line_mask(light)[0].sum() < 0.1 * black.line.sum()
 
 
+def test_light_grey_lines_are_read_beside_red_trace_lines_darker_in_grey():
+    # Pure red is 76 in grey: with red trace lines over 1% of the frame, the darkest 1% in grey is red, and light grey
+    # main lines were read by that (a threshold of 165, under their 175). The darkest ink is read in each pixel's
+    # brightest channel, where red is bright.
+    art = _canvas(128, 128, transparent=False)
+    _draw_rect(art, (10, 10), (117, 117), color=(175, 175, 175, 255), thickness=3)
+    cv2.line(art, (10, 64), (117, 64), (175, 175, 175, 255), 3)
+    cv2.line(art, (40, 20), (40, 60), (255, 0, 0, 255), 5)  # red trace lines, about 2% of the frame
+    cv2.line(art, (80, 20), (80, 60), (255, 0, 0, 255), 5)
+    gray = cv2.cvtColor(art[..., :3], cv2.COLOR_RGB2GRAY)
+    assert np.count_nonzero(gray < 175) > 0.01 * gray.size
+    seg = segment(art)
+    assert seg.labels[30, 64] != seg.labels[100, 64] and seg.labels[5, 5] != seg.labels[100, 64]
+
+
 def test_ink_on_white_paper_is_read_as_before_and_on_grey_paper_by_the_same_share_of_ink():
     # Black ink on white keeps the fixed threshold: an antialiased pixel at 159 is ink, at 160 paper.
     art = _canvas(16, 16, transparent=False)
