@@ -10,8 +10,9 @@ lines" and the part field, the trace term and the trace-line step see a frame un
 ``paintmatch.segment.classify_lines`` reads the frame's most common ink, when it is colored and dark, as its main line
 color, and the pale ring a scan's blur draws around such a line as that ink too (``_main_ink_colored``). Each cut is
 colored from one drawing (``--max-references``) with the defaults, once per ink, once more per ink as lines were read
-before (every saturated line pixel a trace line), and once per ink as a scan (black too, for comparison); scored as
-``benchmarks/scans.py`` scores.
+before (every saturated line pixel a trace line), and once per ink as a scan (black too, for comparison, at two blurs,
+each also read as before the 54th session, without ``paintmatch.segment.unblurred``), and once in light grey on white
+(also read as before that session, by black ink's threshold); scored as ``benchmarks/scans.py`` scores.
 Prints the table and writes ``benchmarks/results/line_inks.md`` for the dev suite; another suite is for reporting,
 into a file of its own (``--out``).
 """
@@ -31,6 +32,10 @@ INKS = {"dark brown": (90, 45, 30), "dark purple": (60, 40, 90), "navy": (30, 30
 #: A scan's blur (Gaussian sigma, px at the suites' 1024 px; ``paintmatch.synth.blurred_on_white``): about 1.4 times
 #: ``paintmatch.synth.as_scan``'s optics; it spreads a 2-3 px line into a ring of pale, unsaturated pixels.
 SCAN_BLUR = 1.0
+#: A wider blur, for black lines only: what unsharp masking before the ink threshold still loses.
+WIDE_SCAN_BLUR = 1.5
+#: Main lines lighter than black ink's threshold of 160 (a line layer at about 30% opacity flattened on white).
+LIGHT_GREY = 175
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,9 +49,15 @@ def main(argv: list[str] | None = None) -> int:
     rows = [("black (as published)", *score(report.cuts, refs)[:2])]
     scan = f"on white, blurred as a scan (sigma {SCAN_BLUR:g})"
     with tempfile.TemporaryDirectory(prefix="paintmatch-inks-") as tmp:
-        variant = [transformed_cut(cut, Path(tmp) / "black-scan" / cut.name,
-                                   lambda line, _n: blurred_on_white(line, SCAN_BLUR)) for cut in report.cuts]
-        rows.append((f"black, {scan}", *score(variant, refs)[:2]))
+        for sigma in (SCAN_BLUR, WIDE_SCAN_BLUR):
+            variant = [transformed_cut(cut, Path(tmp) / f"black-scan-{sigma:g}" / cut.name,
+                                       lambda line, _n, sigma=sigma: blurred_on_white(line, sigma))
+                       for cut in report.cuts]
+            rows.append((f"black, on white, blurred as a scan (sigma {sigma:g})", *score(variant, refs)[:2]))
+            before = f"black, blurred (sigma {sigma:g}), read without unblurring (before)"
+            with replaced(paintmatch.segment, "unblurred", lambda gray: gray):  # the blur left in
+                rows.append((before, *score(variant, refs)[:2]))
+            print(*rows[-2:], sep="\n", flush=True)
         for name, ink in INKS.items():
             variant = [transformed_cut(cut, Path(tmp) / name / cut.name,
                                        lambda line, _n, ink=ink: with_main_ink(line, ink)) for cut in report.cuts]
@@ -60,6 +71,15 @@ def main(argv: list[str] | None = None) -> int:
                        for cut in report.cuts]
             rows.append((f"{name} {ink}, {scan}", *score(variant, refs)[:2]))
             print(*rows[-3:], sep="\n", flush=True)
+        grey = (LIGHT_GREY,) * 3
+        variant = [transformed_cut(cut, Path(tmp) / "light-grey" / cut.name,
+                                   lambda line, _n: blurred_on_white(with_main_ink(line, grey), 0))
+                   for cut in report.cuts]
+        rows.append((f"light grey {grey}, on white", *score(variant, refs)[:2]))
+        before = f"light grey {grey}, on white, read by black ink's threshold (before)"
+        with replaced(paintmatch.segment, "LIGHT_INK_COVERAGE", 1.0):  # only what is as dark as black ink's threshold
+            rows.append((before, *score(variant, refs)[:2]))
+        print(*rows[-2:], sep="\n", flush=True)
     report.write(["main lines", "acc_thres", "leaked"], rows)
     return 0
 
