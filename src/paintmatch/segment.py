@@ -296,7 +296,9 @@ SHARP_EDGE_WIDTH = 0.77
 #: ``paintmatch.synth.as_scan``'s pencil scans of the dev cuts on each of ``make bench-scans``' papers at most 0.72
 #: (they lose no region), so both are read as before.
 UNBLUR_FROM = 0.8
-#: How much of the blur unsharp masking takes back: 1 left 13 of those 72 regions eaten, 2 left 1 (a /tmp script).
+#: How much of the blur unsharp masking takes back: on the grey levels alone 1 left 13 of those 72 regions eaten, 2
+#: left 1 (10 with the trace lines' saturated pixels); acc_thres at 1 px, 1 drawing a cut: 2 / 3 / 4 / 6 0.9358 /
+#: 0.9368 / 0.9370 / 0.9362, but 4 cost brown and navy scans 0.15 (0.9351 / 0.9357 against 0.9366 / 0.9370): flat.
 UNBLUR_AMOUNT = 2.0
 
 
