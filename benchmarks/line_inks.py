@@ -11,8 +11,10 @@ lines" and the part field, the trace term and the trace-line step see a frame un
 color, and the pale ring a scan's blur draws around such a line as that ink too (``_main_ink_colored``). Each cut is
 colored from one drawing (``--max-references``) with the defaults, once per ink, once more per ink as lines were read
 before (every saturated line pixel a trace line), and once per ink as a scan (black too, for comparison, at two blurs,
-each also read as before the 54th session, without ``paintmatch.segment.unblurred``), and once in light grey on white
-(also read as before that session, by black ink's threshold); scored as ``benchmarks/scans.py`` scores.
+each also read as before the 54th session, without ``paintmatch.segment.unblurred``), once in light grey on white
+(also read as before that session, by black ink's threshold), and once with every line at low opacity on white, its
+trace lines pale (also read as before the 55th session, by vivid ink's saturation); scored as ``benchmarks/scans.py``
+scores.
 Prints the table and writes ``benchmarks/results/line_inks.md`` for the dev suite; another suite is for reporting,
 into a file of its own (``--out``).
 """
@@ -36,13 +38,16 @@ SCAN_BLUR = 1.0
 WIDE_SCAN_BLUR = 1.5
 #: Main lines lighter than black ink's threshold of 160 (a line layer at about 30% opacity flattened on white).
 LIGHT_GREY = 175
+#: A whole line layer at low opacity flattened on white: black turns grey 166 and the red trace lines (255, 166, 166),
+#: just under vivid ink's saturation of 90 (``paintmatch.segment.colored_ink_threshold``).
+LAYER_OPACITY = 0.35
 
 
 def main(argv: list[str] | None = None) -> int:
     from scans import LineArtReport, replaced, score, transformed_cut
 
     import paintmatch.segment
-    from paintmatch.synth import blurred_on_white, with_main_ink
+    from paintmatch.synth import blurred_on_white, faded, with_main_ink
 
     report = LineArtReport.parse(argv, "line_inks.py", "line_inks.md", __doc__)
     refs = report.args.max_references
@@ -79,6 +84,15 @@ def main(argv: list[str] | None = None) -> int:
         before = f"light grey {grey}, on white, read by black ink's threshold (before)"
         with replaced(paintmatch.segment, "LIGHT_INK_COVERAGE", 1.0):  # only what is as dark as black ink's threshold
             rows.append((before, *score(variant, refs)[:2]))
+        print(*rows[-2:], sep="\n", flush=True)
+        variant = [transformed_cut(cut, Path(tmp) / "faded" / cut.name,
+                                   lambda line, _n: blurred_on_white(faded(line, LAYER_OPACITY), 0))
+                   for cut in report.cuts]
+        layer = f"every line at {LAYER_OPACITY:.0%} opacity (trace lines pale), on white"
+        rows.append((layer, *score(variant, refs)[:2]))
+        vivid = int(np.ceil(paintmatch.segment.COLORED_INK_SATURATION * 255))
+        with replaced(paintmatch.segment, "colored_ink_threshold", lambda rgb, saturation=0.35: vivid):
+            rows.append((f"{layer}, trace lines read by vivid ink's saturation (before)", *score(variant, refs)[:2]))
         print(*rows[-2:], sep="\n", flush=True)
     report.write(["main lines", "acc_thres", "leaked"], rows)
     return 0

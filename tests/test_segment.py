@@ -6,10 +6,10 @@ import pytest
 
 from paintmatch.errors import InputError
 from paintmatch.segment import (
-    UNBLUR_FROM, LineClass, classify_lines, close_gaps, ink_alpha_threshold, line_mask, reference_colors, scan_blur,
-    segment,
+    UNBLUR_FROM, LineClass, classify_lines, close_gaps, colored_ink_threshold, ink_alpha_threshold, line_mask,
+    reference_colors, scan_blur, segment,
 )
-from paintmatch.synth import as_scan, blurred_on_white, with_main_ink
+from paintmatch.synth import as_scan, blurred_on_white, faded, with_main_ink
 
 
 def _canvas(h=64, w=64, transparent=True):
@@ -144,6 +144,37 @@ def test_light_grey_lines_are_read_beside_red_trace_lines_darker_in_grey():
     assert np.count_nonzero(gray < 175) > 0.01 * gray.size
     seg = segment(art)
     assert seg.labels[30, 64] != seg.labels[100, 64] and seg.labels[5, 5] != seg.labels[100, 64]
+
+
+@pytest.mark.parametrize("opacity", [0.35, 0.2])
+def test_a_line_layer_at_low_opacity_flattened_on_white_keeps_its_trace_lines(laughing_girl, opacity, monkeypatch):
+    # Every line at low opacity: black turns light grey, the red and blue trace lines pale (red at 35% is (255, 166,
+    # 166), saturation 89, under vivid ink's 90). Read by half the frame's own most saturated ink, they stay trace
+    # lines; by the vivid threshold they were read as main lines (checked below), and at 20% some were lost.
+    line = laughing_girl[0][0]
+    black = segment(blurred_on_white(line, 0))
+    flat = blurred_on_white(faded(line, opacity), 0)
+    assert colored_ink_threshold(flat[..., :3]) < 90
+    read = segment(flat)
+    both = read.line & black.line
+    assert read.n == black.n
+    assert np.mean(read.line_class[both] == black.line_class[both]) > 0.999
+    monkeypatch.setattr("paintmatch.segment.colored_ink_threshold", lambda rgb, saturation=0.35: 90)
+    before = segment(flat)
+    both = before.line & black.line
+    assert np.mean(before.line_class[both] == black.line_class[both]) < 0.95
+
+
+def test_vivid_trace_lines_and_grey_paper_keep_the_vivid_saturation_threshold():
+    art = _canvas(128, 128, transparent=False)
+    _draw_rect(art, (10, 10), (117, 117), thickness=3)
+    assert colored_ink_threshold(art[..., :3]) == 40  # no colored ink: 40 over white paper's saturation
+    cv2.line(art, (40, 20), (40, 60), (255, 0, 0, 255), 2)
+    assert colored_ink_threshold(art[..., :3]) == 90  # a vivid red trace line: as ever
+    yellowed = (art[..., :3] * np.array([1.0, 0.96, 0.82])).astype(np.uint8)  # yellowed paper (saturation 46)
+    assert colored_ink_threshold(yellowed) == 90
+    yellowed[..., :] = (255 * np.array([1.0, 0.96, 0.82])).astype(np.uint8)
+    assert colored_ink_threshold(yellowed) >= 46 + 40  # nothing but paper: its own saturation is no ink
 
 
 def test_ink_on_white_paper_is_read_as_before_and_on_grey_paper_by_the_same_share_of_ink():

@@ -96,6 +96,7 @@ _LAZY = {
     "measure_cut": "_measure",
     "as_scan": "_scan",
     "with_main_ink": "_scan",
+    "faded": "_scan",
     "blurred_on_white": "_scan",
     "FrameTruth": "_truth",
     "build_truth": "_truth",

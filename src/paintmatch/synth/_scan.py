@@ -4,8 +4,8 @@ The production-like suites publish clean digital line art (RGBA on transparency,
 paper differ: the paper is grey (a dim scan, yellowed paper), grainy and unevenly lit, and the lines are a lighter,
 grainy pencil. ``as_scan`` turns a published frame into such a scan, keeping each line's own color (a colored trace
 line is a colored pencil), so a benchmark can ask whether the drawing still reads the same (``benchmarks/scans.py``).
-``with_main_ink`` redraws a frame's black lines in another ink and ``blurred_on_white`` flattens it on white paper
-blurred as a scan blurs (``benchmarks/line_inks.py``).
+``with_main_ink`` redraws a frame's black lines in another ink, ``faded`` lowers the opacity of its whole line layer,
+and ``blurred_on_white`` flattens it on white paper blurred as a scan blurs (``benchmarks/line_inks.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 
 from paintmatch.segment import _is_transparent_art
 
-__all__ = ["as_scan", "with_main_ink", "blurred_on_white"]
+__all__ = ["as_scan", "with_main_ink", "blurred_on_white", "faded"]
 
 #: How far the paper darkens from one corner to the other (levels) and its grain (standard deviation, levels).
 GRADIENT = 20.0
@@ -106,4 +106,19 @@ def blurred_on_white(line: np.ndarray, sigma: float) -> np.ndarray:
     out = np.empty(line.shape, np.uint8)
     out[..., :3] = np.clip(rgb + 0.5, 0, 255)
     out[..., 3] = 255
+    return out
+
+
+def faded(line: np.ndarray, opacity: float) -> np.ndarray:
+    """``line`` (H, W, 4) uint8 as a line layer at ``opacity``: its alpha scaled (flattened on white by
+    ``blurred_on_white``, black turns grey and a red trace line pink: (255, 166, 166) at 0.35).
+
+    Examples
+    --------
+    >>> art = np.zeros((1, 2, 4), np.uint8); art[0, 0] = (255, 0, 0, 255)
+    >>> blurred_on_white(faded(art, 0.35), 0)[0, :, :3].tolist()
+    [[255, 166, 166], [255, 255, 255]]
+    """
+    out = line.copy()
+    out[..., 3] = np.round(line[..., 3] * float(opacity)).astype(np.uint8)
     return out
