@@ -454,11 +454,15 @@ def classify_lines(rgba: np.ndarray, mask: np.ndarray, *, line_index: np.ndarray
     ink = np.ascontiguousarray(pixels[index].view(np.uint8).reshape(-1, 1, 4)[..., :3])
     hsv = cv2.cvtColor(ink, cv2.COLOR_RGB2HSV_FULL)[:, 0, :]
     hue = hsv[:, 0].astype(np.int32) * 360 // 256
-    # On opaque art a pale trace line is colored from a lower saturation (``colored_ink_threshold``); on transparent
-    # art the ink's color is its own, its coverage in alpha.
-    transparent = _is_transparent_art(np.ascontiguousarray(rgba[..., 3]))
-    saturated = int(np.ceil(COLORED_INK_SATURATION * 255)) if transparent else colored_ink_threshold(rgba[..., :3])
-    colored = (hsv[:, 1] >= saturated) & (hsv[:, 2] >= 60)
+    # On opaque art a pale trace line is colored from a lower saturation (``colored_ink_threshold``, always between
+    # SATURATION_MARGIN and vivid ink's: only pixels in that band can move, so it is read only where there are some);
+    # on transparent art the ink's color is its own, its coverage in alpha.
+    saturation, bright = hsv[:, 1], hsv[:, 2] >= 60
+    saturated = int(np.ceil(COLORED_INK_SATURATION * 255))
+    if np.any(bright & (saturation >= SATURATION_MARGIN) & (saturation < saturated)) and not _is_transparent_art(
+            np.ascontiguousarray(rgba[..., 3])):
+        saturated = colored_ink_threshold(rgba[..., :3])
+    colored = (saturation >= saturated) & bright
     colored &= ~_main_ink_colored(ink[:, 0, :], colored, lambda: _paper_grey(rgba))
     red = colored & ((hue < 25) | (hue >= 330))
     green = colored & (hue >= 75) & (hue < 165)
