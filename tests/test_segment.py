@@ -150,7 +150,7 @@ def test_light_grey_lines_are_read_beside_red_trace_lines_darker_in_grey():
 def test_a_line_layer_at_low_opacity_flattened_on_white_keeps_its_trace_lines(laughing_girl, opacity, monkeypatch):
     # Every line at low opacity: black turns light grey, the red and blue trace lines pale (red at 35% is (255, 166,
     # 166), saturation 89, under vivid ink's 90). Read by half the frame's own most saturated ink, they stay trace
-    # lines; by the vivid threshold they were read as main lines (checked below), and at 20% some were lost.
+    # lines; by the vivid threshold they are no ink (checked below: the regions they part merge).
     line = laughing_girl[0][0]
     black = segment(blurred_on_white(line, 0))
     flat = blurred_on_white(faded(line, opacity), 0)
@@ -160,9 +160,7 @@ def test_a_line_layer_at_low_opacity_flattened_on_white_keeps_its_trace_lines(la
     assert read.n == black.n
     assert np.mean(read.line_class[both] == black.line_class[both]) > 0.999
     monkeypatch.setattr("paintmatch.segment.colored_ink_threshold", lambda rgb, saturation=0.35: 90)
-    before = segment(flat)
-    both = before.line & black.line
-    assert np.mean(before.line_class[both] == black.line_class[both]) < 0.95
+    assert segment(flat).n < black.n - 10
 
 
 def test_vivid_trace_lines_and_grey_paper_keep_the_vivid_saturation_threshold():

@@ -189,8 +189,13 @@ def line_mask(
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
     saturated = (hsv[..., 1] >= colored_ink_threshold(rgb, saturation_threshold)) & (hsv[..., 2] >= 60)
-    threshold = ink_threshold(gray, dark_threshold, value=cv2.extractChannel(hsv, 2))
-    return (unblurred(gray) < threshold) | saturated, False
+    value = cv2.extractChannel(hsv, 2)
+    threshold = ink_threshold(gray, dark_threshold, value=value)
+    # Light ink (a threshold over black ink's) is read in each pixel's brightest channel, where its darkness was read:
+    # a red trace line, dark in grey (76), is ink there by its saturation alone, as beside black lines. Read in grey,
+    # its edges were ink from 22% coverage (against 35%) and fattened lines ate thin regions beside them.
+    level = value if threshold > dark_threshold else gray
+    return (unblurred(level) < threshold) | saturated, False
 
 
 #: On transparent line art, alpha this faint is neither ink nor the ink's opacity: a paper texture or noise layer.
