@@ -175,6 +175,19 @@ def test_vivid_trace_lines_and_grey_paper_keep_the_vivid_saturation_threshold():
     assert colored_ink_threshold(yellowed) >= 46 + 40  # nothing but paper: its own saturation is no ink
 
 
+@pytest.mark.parametrize("main", [0, 175])
+def test_a_trace_lines_faint_edge_is_paper_beside_light_grey_lines_as_beside_black_ones(main):
+    # A red trace line's edge at 28% coverage (255, 184, 184) is 205 in grey: under light ink's threshold of 215 it was
+    # ink beside light grey lines (trace lines read fatter, thin regions eaten), while beside black lines it is paper.
+    # Light ink is read in each pixel's brightest channel, where the edge is as bright as the paper.
+    art = _canvas(128, 128, transparent=False)
+    _draw_rect(art, (10, 10), (117, 117), color=(main, main, main, 255), thickness=3)
+    cv2.line(art, (40, 20), (40, 100), (255, 0, 0, 255), 3)
+    art[20:100, 42] = (255, 184, 184, 255)
+    mask = line_mask(art)[0]
+    assert mask[50, 40] and mask[50, 11] and not mask[50, 42]
+
+
 def test_ink_on_white_paper_is_read_as_before_and_on_grey_paper_by_the_same_share_of_ink():
     # Black ink on white keeps the fixed threshold: an antialiased pixel at 159 is ink, at 160 paper.
     art = _canvas(16, 16, transparent=False)
