@@ -81,7 +81,7 @@ bench-scans: install-test
 	$(PY) benchmarks/scans.py
 
 # How best colors the production-like dev cuts with their main lines drawn in dark brown, purple or navy, also as
-# scans (flattened on white, blurred), in light grey, and with every line at low opacity; about 25 min.
+# scans (flattened on white, blurred), in light grey, and with every line at low opacity; about 30 min.
 bench-inks: install-test
 	$(PY) benchmarks/line_inks.py
 
