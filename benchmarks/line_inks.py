@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
                    for cut in report.cuts]
         layer = f"every line at {LAYER_OPACITY:.0%} opacity (trace lines pale), on white"
         rows.append((layer, *score(variant, refs)[:2]))
-        vivid = int(np.ceil(paintmatch.segment.COLORED_INK_SATURATION * 255))
+        vivid = paintmatch.segment.VIVID_INK_LEVEL
         with replaced(paintmatch.segment, "colored_ink_threshold", lambda rgb, saturation=0.35: vivid):
             rows.append((f"{layer}, trace lines read by vivid ink's saturation (before)", *score(variant, refs)[:2]))
         print(*rows[-2:], sep="\n", flush=True)

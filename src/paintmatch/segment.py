@@ -146,6 +146,8 @@ class Segmentation:
 
 #: A vivid trace line (pure red on white) is ink where it covers this share of a pixel (its HSV saturation).
 COLORED_INK_SATURATION = 0.35
+#: The same as an HSV saturation level (of 255): 90.
+VIVID_INK_LEVEL = int(np.ceil(COLORED_INK_SATURATION * 255))
 
 
 def _is_transparent_art(alpha: np.ndarray) -> bool:
@@ -464,7 +466,7 @@ def classify_lines(rgba: np.ndarray, mask: np.ndarray, *, line_index: np.ndarray
     # SATURATION_MARGIN and vivid ink's: only pixels in that band can move, so it is read only where there are some);
     # on transparent art the ink's color is its own, its coverage in alpha.
     saturation, bright = hsv[:, 1], hsv[:, 2] >= 60
-    saturated = int(np.ceil(COLORED_INK_SATURATION * 255))
+    saturated = VIVID_INK_LEVEL
     if np.any(bright & (saturation >= SATURATION_MARGIN) & (saturation < saturated)) and not _is_transparent_art(
             np.ascontiguousarray(rgba[..., 3])):
         saturated = colored_ink_threshold(rgba[..., :3])
