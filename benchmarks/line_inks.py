@@ -12,9 +12,10 @@ color, and the pale ring a scan's blur draws around such a line as that ink too 
 colored from one drawing (``--max-references``) with the defaults, once per ink, once more per ink as lines were read
 before (every saturated line pixel a trace line), and once per ink as a scan (black too, for comparison, at two blurs,
 each also read as before the 54th session, without ``paintmatch.segment.unblurred``), once in light grey on white
-(also read as before that session, by black ink's threshold), and once with every line at low opacity on white, its
-trace lines pale (also read as before the 55th session, by vivid ink's saturation); scored as ``benchmarks/scans.py``
-scores.
+(also read as before that session, by black ink's threshold), once with every line at low opacity on white, its
+trace lines pale (also read as before the 55th session, by vivid ink's saturation), and once with the trace lines drawn
+pale at full alpha on the transparent line art (also read as before the 56th session, by vivid ink's saturation);
+scored as ``benchmarks/scans.py`` scores.
 Prints the table and writes ``benchmarks/results/line_inks.md`` for the dev suite; another suite is for reporting,
 into a file of its own (``--out``).
 """
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     from scans import LineArtReport, replaced, score, transformed_cut
 
     import paintmatch.segment
-    from paintmatch.synth import blurred_on_white, faded, with_main_ink
+    from paintmatch.synth import blurred_on_white, faded, pale_trace_lines, with_main_ink
 
     report = LineArtReport.parse(argv, "line_inks.py", "line_inks.md", __doc__)
     refs = report.args.max_references
@@ -93,6 +94,13 @@ def main(argv: list[str] | None = None) -> int:
         vivid = paintmatch.segment.VIVID_INK_LEVEL
         with replaced(paintmatch.segment, "colored_ink_threshold", lambda rgb, saturation=0.35: vivid):
             rows.append((f"{layer}, trace lines read by vivid ink's saturation (before)", *score(variant, refs)[:2]))
+        print(*rows[-2:], sep="\n", flush=True)
+        variant = [transformed_cut(cut, Path(tmp) / "pale-trace" / cut.name,
+                                   lambda line, _n: pale_trace_lines(line, LAYER_OPACITY)) for cut in report.cuts]
+        pale = f"black, trace lines drawn pale ({LAYER_OPACITY:.0%} of their color) at full alpha, transparent"
+        rows.append((pale, *score(variant, refs)[:2]))
+        with replaced(paintmatch.segment, "_pale_ink_level", lambda histogram, vivid, paper=None: vivid):
+            rows.append((f"{pale}, read by vivid ink's saturation (before)", *score(variant, refs)[:2]))
         print(*rows[-2:], sep="\n", flush=True)
     report.write(["main lines", "acc_thres", "leaked"], rows)
     return 0

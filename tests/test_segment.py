@@ -9,7 +9,7 @@ from paintmatch.segment import (
     UNBLUR_FROM, LineClass, classify_lines, close_gaps, colored_ink_threshold, ink_alpha_threshold, line_mask,
     reference_colors, scan_blur, segment,
 )
-from paintmatch.synth import as_scan, blurred_on_white, faded, with_main_ink
+from paintmatch.synth import as_scan, blurred_on_white, faded, pale_trace_lines, with_main_ink
 
 
 def _canvas(h=64, w=64, transparent=True):
@@ -161,6 +161,28 @@ def test_a_line_layer_at_low_opacity_flattened_on_white_keeps_its_trace_lines(la
     assert np.mean(read.line_class[both] == black.line_class[both]) > 0.999
     monkeypatch.setattr("paintmatch.segment.colored_ink_threshold", lambda rgb, saturation=0.35: 90)
     assert segment(flat).n < black.n - 10
+
+
+def test_pale_trace_lines_at_full_alpha_on_transparent_art_are_trace_lines(laughing_girl, monkeypatch):
+    # Red and blue trace lines drawn in pastel, (255, 166, 166) and (166, 166, 255): saturation 89, under vivid ink's
+    # 90. On transparent art there is no paper; the bright line pixels' own most saturated ink sets the level.
+    line = laughing_girl[0][0]
+    assert line[..., 3].min() == 0
+    drawn = segment(line)
+    pale = segment(pale_trace_lines(line, 0.35))
+    assert pale.n == drawn.n and np.array_equal(pale.line_class, drawn.line_class)
+    assert np.count_nonzero(drawn.line_class == LineClass.RED) > 500
+    monkeypatch.setattr("paintmatch.segment._pale_ink_level", lambda histogram, vivid, paper=None: vivid)
+    assert not np.any(segment(pale_trace_lines(line, 0.35)).line_class == LineClass.RED)  # read as main lines before
+
+
+def test_transparent_art_with_only_black_and_grey_ink_has_no_trace_lines():
+    art = _canvas(128, 128, transparent=True)
+    _draw_rect(art, (10, 10), (117, 117), thickness=3)
+    cv2.line(art, (40, 20), (40, 100), (150, 150, 150, 255), 3)  # a grey line: bright, unsaturated
+    cv2.line(art, (80, 20), (80, 100), (120, 112, 105, 255), 3)  # a warm grey: saturation 31, under 40: a main line
+    seg = segment(art)
+    assert not np.any(seg.line_class[seg.line] > LineClass.MAIN)
 
 
 def test_vivid_trace_lines_and_grey_paper_keep_the_vivid_saturation_threshold():

@@ -326,14 +326,21 @@ def colored_ink_threshold(rgb: np.ndarray, saturation: float = COLORED_INK_SATUR
     vivid = int(np.ceil(saturation * 255))
     hsv = cv2.cvtColor(np.ascontiguousarray(rgb[::4, ::4]), cv2.COLOR_RGB2HSV)
     bright = (hsv[..., 2] >= 60).view(np.uint8)
-    histogram = cv2.calcHist([hsv], [1], bright, [256], [0, 256]).ravel()
+    return _pale_ink_level(cv2.calcHist([hsv], [1], bright, [256], [0, 256]).ravel(), vivid)
+
+
+def _pale_ink_level(histogram: np.ndarray, vivid: int, paper: int | None = None) -> int:
+    """``colored_ink_threshold``'s rule on a (256,) histogram of bright pixels' saturations: ``vivid`` where the most
+    saturated ``COLORED_INK_SHARE`` of them reach it, else ``LIGHT_INK_COVERAGE`` of that ink's saturation over the
+    ``paper``'s (None: the histogram's median) and at least ``SATURATION_MARGIN`` over it."""
     counts = np.cumsum(histogram)
     if counts[-1] == 0:
         return vivid
     most = int(np.searchsorted(counts, (1 - COLORED_INK_SHARE) * counts[-1], side="left"))
     if most >= vivid:
         return vivid
-    paper = int(np.searchsorted(counts, 0.5 * counts[-1], side="left"))
+    if paper is None:
+        paper = int(np.searchsorted(counts, 0.5 * counts[-1], side="left"))
     return min(vivid, paper + max(SATURATION_MARGIN, int(LIGHT_INK_COVERAGE * (most - paper))))
 
 
@@ -462,14 +469,18 @@ def classify_lines(rgba: np.ndarray, mask: np.ndarray, *, line_index: np.ndarray
     ink = np.ascontiguousarray(pixels[index].view(np.uint8).reshape(-1, 1, 4)[..., :3])
     hsv = cv2.cvtColor(ink, cv2.COLOR_RGB2HSV_FULL)[:, 0, :]
     hue = hsv[:, 0].astype(np.int32) * 360 // 256
-    # On opaque art a pale trace line is colored from a lower saturation (``colored_ink_threshold``, always between
-    # SATURATION_MARGIN and vivid ink's: only pixels in that band can move, so it is read only where there are some);
-    # on transparent art the ink's color is its own, its coverage in alpha.
+    # A pale trace line is colored from a lower saturation (always between SATURATION_MARGIN and vivid ink's: only
+    # pixels in that band can move, so it is read only where there are some). On opaque art over the paper's
+    # (``colored_ink_threshold``); on transparent art the ink's color is its own (its coverage is in alpha) and there
+    # is no paper: the same rule over the bright line pixels themselves, from saturation 0 (a pink trace pen at full
+    # alpha, (255, 166, 166): saturation 89, read from 44 where vivid ink's 90 took it for a main line).
     saturation, bright = hsv[:, 1], hsv[:, 2] >= 60
     saturated = VIVID_INK_LEVEL
-    if np.any(bright & (saturation >= SATURATION_MARGIN) & (saturation < saturated)) and not _is_transparent_art(
-            np.ascontiguousarray(rgba[..., 3])):
-        saturated = colored_ink_threshold(rgba[..., :3])
+    if np.any(bright & (saturation >= SATURATION_MARGIN) & (saturation < saturated)):
+        if _is_transparent_art(np.ascontiguousarray(rgba[..., 3])):
+            saturated = _pale_ink_level(np.bincount(saturation[bright], minlength=256), VIVID_INK_LEVEL, paper=0)
+        else:
+            saturated = colored_ink_threshold(rgba[..., :3])
     colored = (saturation >= saturated) & bright
     colored &= ~_main_ink_colored(ink[:, 0, :], colored, lambda: _paper_grey(rgba))
     red = colored & ((hue < 25) | (hue >= 330))

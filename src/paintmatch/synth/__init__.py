@@ -97,6 +97,7 @@ _LAZY = {
     "as_scan": "_scan",
     "with_main_ink": "_scan",
     "faded": "_scan",
+    "pale_trace_lines": "_scan",
     "blurred_on_white": "_scan",
     "FrameTruth": "_truth",
     "build_truth": "_truth",

@@ -122,3 +122,21 @@ def faded(line: np.ndarray, opacity: float) -> np.ndarray:
     out = line.copy()
     out[..., 3] = np.round(line[..., 3] * float(opacity)).astype(np.uint8)
     return out
+
+
+def pale_trace_lines(line: np.ndarray, share: float) -> np.ndarray:
+    """``line`` (H, W, 4) uint8 with its colored line pixels (channels over 60 levels apart: the trace lines) drawn in a
+    pastel of their color, ``share`` of it and the rest white, at their own alpha: a trace layer drawn with a pale pen
+    (pink, light blue), not faded (``faded`` lowers alpha instead).
+
+    Examples
+    --------
+    >>> art = np.zeros((1, 2, 4), np.uint8); art[0, 0] = (255, 0, 0, 255); art[0, 1] = (0, 0, 0, 255)
+    >>> pale_trace_lines(art, 0.35)[0].tolist()
+    [[255, 166, 166, 255], [0, 0, 0, 255]]
+    """
+    out = line.copy()
+    rgb = line[..., :3].astype(np.float64)
+    colored = (line[..., 3] > 0) & (np.ptp(rgb, axis=2) > 60)
+    out[colored, :3] = np.round(rgb[colored] * float(share) + 255.0 * (1.0 - float(share))).astype(np.uint8)
+    return out
