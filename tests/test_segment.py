@@ -176,6 +176,20 @@ def test_pale_trace_lines_at_full_alpha_on_transparent_art_are_trace_lines(laugh
     assert not np.any(segment(pale_trace_lines(line, 0.35)).line_class == LineClass.RED)  # read as main lines before
 
 
+@pytest.mark.parametrize("transparent", [True, False])
+def test_pale_colored_main_lines_with_no_trace_lines_stay_main_lines(laughing_girl, transparent):
+    # Light sepia main lines, (200, 170, 140): saturation 76, and no vivid ink in the frame. Most of the ink, so the
+    # main line, not a pale trace line (the pale-ink level alone read every line as a trace line).
+    line = laughing_girl[0][0].copy()
+    trace = (line[..., 3] > 0) & (np.ptp(line[..., :3].astype(int), axis=2) > 60)
+    line[trace, :3] = 0
+    art = with_main_ink(line, (200, 170, 140))
+    art = art if transparent else blurred_on_white(art, 0)
+    mask = line_mask(art)[0]
+    classes = classify_lines(art, mask)
+    assert np.all(classes[mask] == LineClass.MAIN)
+
+
 def test_transparent_art_with_only_black_and_grey_ink_has_no_trace_lines():
     art = _canvas(128, 128, transparent=True)
     _draw_rect(art, (10, 10), (117, 117), thickness=3)

@@ -473,10 +473,13 @@ def classify_lines(rgba: np.ndarray, mask: np.ndarray, *, line_index: np.ndarray
     # pixels in that band can move, so it is read only where there are some). On opaque art over the paper's
     # (``colored_ink_threshold``); on transparent art the ink's color is its own (its coverage is in alpha) and there
     # is no paper: the same rule over the bright line pixels themselves, from saturation 0 (a pink trace pen at full
-    # alpha, (255, 166, 166): saturation 89, read from 44 where vivid ink's 90 took it for a main line).
+    # alpha, (255, 166, 166): saturation 89, read from 44 where vivid ink's 90 took it for a main line). Pale colored
+    # ink that is most of the line pixels is the main line (light sepia lines, (200, 170, 140): saturation 76), read by
+    # vivid ink's level as ever: trace lines are a minority of a frame's ink, as ``_main_ink_colored`` reads it.
     saturation, bright = hsv[:, 1], hsv[:, 2] >= 60
     saturated = VIVID_INK_LEVEL
-    if np.any(bright & (saturation >= SATURATION_MARGIN) & (saturation < saturated)):
+    pale = np.count_nonzero(bright & (saturation >= SATURATION_MARGIN) & (saturation < saturated))
+    if 0 < pale < 0.5 * index.size:
         if _is_transparent_art(np.ascontiguousarray(rgba[..., 3])):
             saturated = _pale_ink_level(np.bincount(saturation[bright], minlength=256), VIVID_INK_LEVEL, paper=0)
         else:
