@@ -14,7 +14,8 @@ before (every saturated line pixel a trace line), and once per ink as a scan (bl
 each also read as before the 54th session, without ``paintmatch.segment.unblurred``), once in light grey on white
 (also read as before that session, by black ink's threshold), once with every line at low opacity on white, its
 trace lines pale (also read as before the 55th session, by vivid ink's saturation), and once with the trace lines drawn
-pale at full alpha on the transparent line art (also read as before the 56th session, by vivid ink's saturation);
+pale at their own alpha (half the cuts are transparent line art, half drawn on white; also read as before the 56th
+session, the transparent ones by vivid ink's saturation);
 scored as ``benchmarks/scans.py`` scores.
 Prints the table and writes ``benchmarks/results/line_inks.md`` for the dev suite; another suite is for reporting,
 into a file of its own (``--out``).
@@ -97,10 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         print(*rows[-2:], sep="\n", flush=True)
         variant = [transformed_cut(cut, Path(tmp) / "pale-trace" / cut.name,
                                    lambda line, _n: pale_trace_lines(line, LAYER_OPACITY)) for cut in report.cuts]
-        pale = f"black, trace lines drawn pale ({LAYER_OPACITY:.0%} of their color) at full alpha, transparent"
+        pale = f"black, trace lines drawn pale ({LAYER_OPACITY:.0%} of their color), transparent or on white as drawn"
         rows.append((pale, *score(variant, refs)[:2]))
-        with replaced(paintmatch.segment, "_pale_ink_level", lambda histogram, vivid, paper=None: vivid):
-            rows.append((f"{pale}, read by vivid ink's saturation (before)", *score(variant, refs)[:2]))
+        with replaced(paintmatch.segment, "transparent_ink_level", lambda saturation: vivid):
+            rows.append((f"{pale}, on transparent art read by vivid ink's saturation (before)", *score(variant, refs)[:2]))
         print(*rows[-2:], sep="\n", flush=True)
     report.write(["main lines", "acc_thres", "leaked"], rows)
     return 0

@@ -172,7 +172,7 @@ def test_pale_trace_lines_at_full_alpha_on_transparent_art_are_trace_lines(laugh
     pale = segment(pale_trace_lines(line, 0.35))
     assert pale.n == drawn.n and np.array_equal(pale.line_class, drawn.line_class)
     assert np.count_nonzero(drawn.line_class == LineClass.RED) > 500
-    monkeypatch.setattr("paintmatch.segment._pale_ink_level", lambda histogram, vivid, paper=None: vivid)
+    monkeypatch.setattr("paintmatch.segment.transparent_ink_level", lambda saturation: 90)
     assert not np.any(segment(pale_trace_lines(line, 0.35)).line_class == LineClass.RED)  # read as main lines before
 
 

@@ -347,6 +347,21 @@ def _pale_ink_level(histogram: np.ndarray, vivid: int, paper: int | None = None)
     return min(vivid, paper + max(SATURATION_MARGIN, int(LIGHT_INK_COVERAGE * (most - paper))))
 
 
+def transparent_ink_level(saturation: np.ndarray) -> int:
+    """The HSV saturation (levels, 0-255) from which a bright line pixel of transparent line art is colored ink:
+    ``colored_ink_threshold``'s rule over ``saturation``, the (k,) uint8 saturations of its bright line pixels, with the
+    paper at 0 (transparent art has none: a pixel's color is its ink's own, its coverage in alpha).
+
+    Examples
+    --------
+    >>> transparent_ink_level(np.array([0] * 900 + [255] * 100, np.uint8))  # vivid red trace lines beside black
+    90
+    >>> transparent_ink_level(np.array([0] * 900 + [89] * 100, np.uint8))  # the same lines in pastel
+    44
+    """
+    return _pale_ink_level(np.bincount(saturation, minlength=256), VIVID_INK_LEVEL, paper=0)
+
+
 def paper_and_ink_levels(gray: np.ndarray) -> tuple[int, int]:
     """(paper, ink): the paper's grey (``paper_level``) and the ink's (the darkest ``INK_PERCENTILE`` of the frame)."""
     histogram = cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel()
@@ -484,7 +499,7 @@ def classify_lines(rgba: np.ndarray, mask: np.ndarray, *, line_index: np.ndarray
     pale = np.count_nonzero(bright & (saturation >= SATURATION_MARGIN) & (saturation < saturated))
     if 0 < pale < TRACE_INK_MAX_SHARE * index.size:
         if _is_transparent_art(np.ascontiguousarray(rgba[..., 3])):
-            saturated = _pale_ink_level(np.bincount(saturation[bright], minlength=256), VIVID_INK_LEVEL, paper=0)
+            saturated = transparent_ink_level(saturation[bright])
         else:
             saturated = colored_ink_threshold(rgba[..., :3])
     colored = (saturation >= saturated) & bright
