@@ -9,7 +9,7 @@ from paintmatch.segment import (
     UNBLUR_FROM, LineClass, classify_lines, close_gaps, colored_ink_threshold, ink_alpha_threshold, line_mask,
     reference_colors, scan_blur, segment,
 )
-from paintmatch.synth import as_scan, blurred_on_white, faded, pale_trace_lines, with_main_ink
+from paintmatch.synth import as_scan, blurred_on_white, faded, pale_trace_lines, trace_line_pixels, with_main_ink
 
 
 def _canvas(h=64, w=64, transparent=True):
@@ -181,8 +181,7 @@ def test_pale_colored_main_lines_with_no_trace_lines_stay_main_lines(laughing_gi
     # Light sepia main lines, (200, 170, 140): saturation 76, and no vivid ink in the frame. Most of the ink, so the
     # main line, not a pale trace line (the pale-ink level alone read every line as a trace line).
     line = laughing_girl[0][0].copy()
-    trace = (line[..., 3] > 0) & (np.ptp(line[..., :3].astype(int), axis=2) > 60)
-    line[trace, :3] = 0
+    line[trace_line_pixels(line), :3] = 0
     art = with_main_ink(line, (200, 170, 140))
     art = art if transparent else blurred_on_white(art, 0)
     mask = line_mask(art)[0]

@@ -98,6 +98,7 @@ _LAZY = {
     "with_main_ink": "_scan",
     "faded": "_scan",
     "pale_trace_lines": "_scan",
+    "trace_line_pixels": "_scan",
     "blurred_on_white": "_scan",
     "FrameTruth": "_truth",
     "build_truth": "_truth",

@@ -5,7 +5,8 @@ paper differ: the paper is grey (a dim scan, yellowed paper), grainy and unevenl
 grainy pencil. ``as_scan`` turns a published frame into such a scan, keeping each line's own color (a colored trace
 line is a colored pencil), so a benchmark can ask whether the drawing still reads the same (``benchmarks/scans.py``).
 ``with_main_ink`` redraws a frame's black lines in another ink, ``faded`` lowers the opacity of its whole line layer,
-and ``blurred_on_white`` flattens it on white paper blurred as a scan blurs (``benchmarks/line_inks.py``).
+``pale_trace_lines`` draws its trace lines (``trace_line_pixels``) in pastel, and ``blurred_on_white`` flattens it on
+white paper blurred as a scan blurs (``benchmarks/line_inks.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 
 from paintmatch.segment import _is_transparent_art
 
-__all__ = ["as_scan", "with_main_ink", "blurred_on_white", "faded"]
+__all__ = ["as_scan", "with_main_ink", "blurred_on_white", "faded", "pale_trace_lines", "trace_line_pixels"]
 
 #: How far the paper darkens from one corner to the other (levels) and its grain (standard deviation, levels).
 GRADIENT = 20.0
@@ -125,9 +126,9 @@ def faded(line: np.ndarray, opacity: float) -> np.ndarray:
 
 
 def pale_trace_lines(line: np.ndarray, share: float) -> np.ndarray:
-    """``line`` (H, W, 4) uint8 with its colored line pixels (channels over 60 levels apart: the trace lines) drawn in a
-    pastel of their color, ``share`` of it and the rest white, at their own alpha: a trace layer drawn with a pale pen
-    (pink, light blue), not faded (``faded`` lowers alpha instead).
+    """``line`` (H, W, 4) uint8 with its colored line pixels (``trace_line_pixels``) drawn in a pastel of their color,
+    ``share`` of it and the rest white, at their own alpha: a trace layer drawn with a pale pen (pink, light blue), not
+    faded (``faded`` lowers alpha instead).
 
     Examples
     --------
@@ -136,7 +137,19 @@ def pale_trace_lines(line: np.ndarray, share: float) -> np.ndarray:
     [[255, 166, 166, 255], [0, 0, 0, 255]]
     """
     out = line.copy()
-    rgb = line[..., :3].astype(np.float64)
-    colored = (line[..., 3] > 0) & (np.ptp(rgb, axis=2) > 60)
-    out[colored, :3] = np.round(rgb[colored] * float(share) + 255.0 * (1.0 - float(share))).astype(np.uint8)
+    colored = trace_line_pixels(line)
+    out[colored, :3] = np.round(line[colored, :3] * float(share) + 255.0 * (1.0 - float(share))).astype(np.uint8)
     return out
+
+
+def trace_line_pixels(line: np.ndarray) -> np.ndarray:
+    """(H, W) bool: the colored line pixels of ``line`` (H, W, 4) uint8, not transparent and with channels over 60
+    levels apart (the suites' red, green and blue trace lines; black and grey lines are not).
+
+    Examples
+    --------
+    >>> art = np.zeros((1, 3, 4), np.uint8); art[0, 0] = (255, 0, 0, 255); art[0, 1] = (90, 90, 90, 255)
+    >>> trace_line_pixels(art).tolist()
+    [[True, False, False]]
+    """
+    return (line[..., 3] > 0) & (np.ptp(line[..., :3].astype(np.int16), axis=2) > 60)
