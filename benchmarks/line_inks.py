@@ -15,7 +15,8 @@ each also read as before the 54th session, without ``paintmatch.segment.unblurre
 (also read as before that session, by black ink's threshold), once with every line at low opacity on white, its
 trace lines pale (also read as before the 55th session, by vivid ink's saturation), and once with the trace lines drawn
 pale at their own alpha (half the cuts are transparent line art, half drawn on white; also read as before the 56th
-session, the transparent ones by vivid ink's saturation);
+session, the transparent ones by vivid ink's saturation), and once in a medium brown, as drawn and as a scan (also
+read as before the 57th session, colored main lines no brighter than 160);
 scored as ``benchmarks/scans.py`` scores.
 Prints the table and writes ``benchmarks/results/line_inks.md`` for the dev suite; another suite is for reporting,
 into a file of its own (``--out``).
@@ -33,6 +34,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 #: Dark inks of main lines: a brown, a purple and a navy (each passes for a trace line by its saturation alone).
 INKS = {"dark brown": (90, 45, 30), "dark purple": (60, 40, 90), "navy": (30, 30, 60)}
+#: A medium brown: its brightest channel (170) over the 160 that colored main lines were held to before the 57th session.
+MEDIUM_BROWN = (170, 140, 110)
 #: A scan's blur (Gaussian sigma, px at the suites' 1024 px; ``paintmatch.synth.blurred_on_white``): about 1.4 times
 #: ``paintmatch.synth.as_scan``'s optics; it spreads a 2-3 px line into a ring of pale, unsaturated pixels.
 SCAN_BLUR = 1.0
@@ -78,6 +81,17 @@ def main(argv: list[str] | None = None) -> int:
                        for cut in report.cuts]
             rows.append((f"{name} {ink}, {scan}", *score(variant, refs)[:2]))
             print(*rows[-3:], sep="\n", flush=True)
+        name = f"medium brown {MEDIUM_BROWN}"
+        variant = [transformed_cut(cut, Path(tmp) / "medium-brown" / cut.name,
+                                   lambda line, _n: with_main_ink(line, MEDIUM_BROWN)) for cut in report.cuts]
+        rows.append((name, *score(variant, refs)[:2]))
+        with replaced(paintmatch.segment, "MAIN_INK_PAPER_SHARE", 160 / 255):  # no brighter than 160 (before)
+            rows.append((f"{name}, colored main lines read only up to 160 (before)", *score(variant, refs)[:2]))
+        variant = [transformed_cut(cut, Path(tmp) / "medium-brown-scan" / cut.name,
+                                   lambda line, _n: blurred_on_white(with_main_ink(line, MEDIUM_BROWN), SCAN_BLUR))
+                   for cut in report.cuts]
+        rows.append((f"{name}, {scan}", *score(variant, refs)[:2]))
+        print(*rows[-3:], sep="\n", flush=True)
         grey = (LIGHT_GREY,) * 3
         variant = [transformed_cut(cut, Path(tmp) / "light-grey" / cut.name,
                                    lambda line, _n: blurred_on_white(with_main_ink(line, grey), 0))

@@ -258,10 +258,11 @@ def test_full_opacity_line_art_reads_as_before_and_a_faint_texture_is_no_ink():
     assert ink_alpha_threshold(art[..., 3]) == 128 and line_mask(art)[0].sum() == 1 + 32
 
 
-@pytest.mark.parametrize("ink", [(90, 45, 30), (60, 40, 90), (30, 30, 60)])
-def test_main_lines_drawn_in_a_dark_color_are_main_lines(laughing_girl, ink):
-    # Dark brown, purple or navy main lines: saturated enough to pass for trace lines one by one, but most of the
-    # frame's ink; its red and blue trace lines stay trace lines.
+@pytest.mark.parametrize("ink", [(90, 45, 30), (60, 40, 90), (30, 30, 60), (170, 140, 110), (190, 120, 80)])
+def test_main_lines_drawn_in_a_color_darker_than_the_paper_are_main_lines(laughing_girl, ink):
+    # Dark brown, purple or navy main lines, and medium browns (brightest channel 170-190: read as trace lines when
+    # colored main lines were held to 160): saturated enough to pass for trace lines one by one, but most of the
+    # frame's ink and darker than the paper in every channel; its red and blue trace lines stay trace lines.
     line = laughing_girl[0][0]
     np.testing.assert_array_equal(segment(with_main_ink(line, ink)).line_class, segment(line).line_class)
 
@@ -285,9 +286,21 @@ def test_bright_trace_lines_stay_trace_lines_where_they_outnumber_the_black_ones
     # smoke_explosion's smoke: more red (255, 0, 0) line pixels than black ones.
     art = _canvas(40, 40)
     _draw_rect(art, (2, 2), (37, 37))
-    for x in range(6, 36, 3):
+    for x in range(6, 36, 2):  # 480 red line pixels, 416 black
         art[4:36, x] = (255, 0, 0, 255)
     classes = classify_lines(art, art[..., 3] > 0)
+    assert (classes[4:36, 6] == LineClass.RED).all() and (classes[2, 2:38] == LineClass.MAIN).all()
+
+
+def test_bright_trace_lines_on_grey_paper_stay_trace_lines_where_they_outnumber_the_black_ones():
+    # smoke_explosion's red smoke scanned on grey paper: its red channel is the paper's (150), so no darker than the
+    # paper (read as main lines when colored main lines were any color no brighter than 160).
+    art = np.full((40, 40, 4), 150, np.uint8)
+    art[..., 3] = 255
+    _draw_rect(art, (2, 2), (37, 37))
+    for x in range(6, 36, 2):  # 480 red line pixels, 416 black
+        art[4:36, x] = (150, 0, 0, 255)
+    classes = classify_lines(art, art[..., :3].min(axis=2) < 100)
     assert (classes[4:36, 6] == LineClass.RED).all() and (classes[2, 2:38] == LineClass.MAIN).all()
 
 

@@ -516,9 +516,12 @@ def classify_lines(rgba: np.ndarray, mask: np.ndarray, *, line_index: np.ndarray
     return result
 
 
-#: A main line drawn in a color is dark (brown, purple, navy: brightest channel about 60-120); trace lines are drawn
-#: in bright pure colors (smoke_explosion's red smoke lines, 255/0/0, outnumber its black outlines).
-MAIN_INK_VALUE = 160
+#: A main line drawn in a color is darker than the paper in every channel: its brightest channel is at most this share
+#: of the paper's grey (dark brown, purple, navy 0.2-0.5; medium brown (170, 140, 110) 0.67, (200, 150, 100) 0.78).
+#: Trace lines are pure or pale colors whose brightest channel is the paper's, however many (smoke_explosion's red smoke
+#: lines, 255/0/0, outnumber its black outlines; scanned on paper at 150-230 its red channel still reads the paper's).
+#: (Until a fixed 160 of 255: medium brown main lines were read as trace lines, ``make bench-inks``' medium brown row.)
+MAIN_INK_PAPER_SHARE = 0.8
 #: A pixel is of the main ink's family where its ink direction lies within this angle of the ink's own (dark brown is
 #: 14 degrees from black's grey direction, the red and blue trace lines 30-37 from brown, purple and navy). Chosen on
 #: laughing_girl 0000 and 6 production-like dev frames in brown / purple / navy, sharp and blurred (sigma 1, 1.5) on
@@ -534,8 +537,8 @@ def _main_ink_colored(ink: np.ndarray, colored: np.ndarray, paper_grey: Callable
     """(k,) bool: the colored ink pixels that are the frame's main lines drawn in a color (dark brown, purple, navy).
 
     Main lines are most of a frame's ink. The most common dark colored ink (the fullest bin of 16 levels a channel
-    among colors no brighter than ``MAIN_INK_VALUE``) names an ink; its family is every line pixel mixed of that ink
-    and the paper: the antialiased or blurred edges of a line lie on the straight line in RGB from its ink to the
+    among colors darker than the paper in every channel, ``MAIN_INK_PAPER_SHARE``) names an ink; its family is every
+    line pixel mixed of that ink and the paper: the antialiased or blurred edges of a line lie on the straight line in RGB from its ink to the
     paper, so their direction from the paper is the ink's (within ``INK_FAMILY_DEGREES``) and nearer it than black's
     grey direction.
     Where the family covers more pixels than the uncolored ink outside it, its colored pixels are main lines, not
@@ -548,14 +551,19 @@ def _main_ink_colored(ink: np.ndarray, colored: np.ndarray, paper_grey: Callable
     """
     main = np.zeros(colored.shape, bool)
     colors = ink[colored].astype(np.int32)
-    # Only dark colors can be main lines: bright pure colors are trace lines, however many (smoke_explosion's red smoke
-    # lines); and a blurred brown line spreads over many bins, fewer pixels each than a sharp red trace line's one.
-    colors = colors[colors.max(axis=1) <= MAIN_INK_VALUE]
+    # Only colors darker than the paper can be main lines: pure and pale colors are trace lines, however many
+    # (smoke_explosion's red smoke lines); and a blurred brown line spreads over many bins, fewer pixels each than a
+    # sharp red trace line's one. Paper is at most white: colors too bright for any paper spare reading it (15 ms at
+    # 1600 px on opaque art).
+    colors = colors[colors.max(axis=1) <= MAIN_INK_PAPER_SHARE * 255]
+    if not len(colors):
+        return main
+    paper = float(paper_grey())
+    colors = colors[colors.max(axis=1) <= MAIN_INK_PAPER_SHARE * paper]
     if not len(colors):
         return main
     bin_of = ((colors >> 4) * (1, 16, 256)).sum(axis=1)  # 16 levels a channel
     core = colors[bin_of == np.bincount(bin_of).argmax()].mean(axis=0)
-    paper = float(paper_grey())
     depth = np.clip(paper - ink.astype(np.float32), 0.0, None)  # (k, 3): how far each pixel is from the paper
     length = np.linalg.norm(depth, axis=1)
     direction = depth / np.maximum(length, 1e-6)[:, None]
