@@ -461,7 +461,8 @@ def paper_level(gray: np.ndarray, histogram: np.ndarray | None = None) -> int:
     return PAPER_SEARCH_FROM + int(bright.argmax())
 
 
-def classify_lines(rgba: np.ndarray, mask: np.ndarray, *, line_index: np.ndarray | None = None) -> np.ndarray:
+def classify_lines(rgba: np.ndarray, mask: np.ndarray, *, line_index: np.ndarray | None = None,
+                   transparent: bool | None = None) -> np.ndarray:
     """Class of each line pixel by hue: main (black/grey ink) or a trace-line color.
 
     Parameters
@@ -471,6 +472,9 @@ def classify_lines(rgba: np.ndarray, mask: np.ndarray, *, line_index: np.ndarray
         Line pixels, from ``line_mask``.
     line_index : (k,) ndarray of int64, optional
         ``np.flatnonzero(mask)`` when the caller already has it.
+    transparent : bool, optional
+        Whether the art is on a transparent background (``line_mask``'s second value) when the caller already has it;
+        else it is read from the alpha channel where needed.
 
     Returns
     -------
@@ -498,12 +502,14 @@ def classify_lines(rgba: np.ndarray, mask: np.ndarray, *, line_index: np.ndarray
     saturated = VIVID_INK_LEVEL
     pale = np.count_nonzero(bright & (saturation >= SATURATION_MARGIN) & (saturation < saturated))
     if 0 < pale < TRACE_INK_MAX_SHARE * index.size:
-        if _is_transparent_art(np.ascontiguousarray(rgba[..., 3])):
+        if transparent is None:
+            transparent = _is_transparent_art(np.ascontiguousarray(rgba[..., 3]))
+        if transparent:
             saturated = transparent_ink_level(saturation[bright])
         else:
             saturated = colored_ink_threshold(rgba[..., :3])
     colored = (saturation >= saturated) & bright
-    colored &= ~_main_ink_colored(ink[:, 0, :], colored, lambda: _paper_grey(rgba))
+    colored &= ~_main_ink_colored(ink[:, 0, :], colored, lambda: _paper_grey(rgba, transparent))
     red = colored & ((hue < 25) | (hue >= 330))
     green = colored & (hue >= 75) & (hue < 165)
     blue = colored & (hue >= 190) & (hue < 270)
@@ -578,11 +584,12 @@ def _main_ink_colored(ink: np.ndarray, colored: np.ndarray, paper_grey: Callable
     return main
 
 
-def _paper_grey(rgba: np.ndarray) -> int:
+def _paper_grey(rgba: np.ndarray, transparent: bool | None = None) -> int:
     """The grey level the ink of ``rgba`` mixes with: 255 on transparent art (its antialiasing is in alpha), else the
-    paper's (``paper_level``)."""
-    alpha = np.ascontiguousarray(rgba[..., 3])
-    if _is_transparent_art(alpha):
+    paper's (``paper_level``). ``transparent``: whether the art is, if known."""
+    if transparent is None:
+        transparent = _is_transparent_art(np.ascontiguousarray(rgba[..., 3]))
+    if transparent:
         return 255
     return paper_level(cv2.cvtColor(np.ascontiguousarray(rgba[..., :3]), cv2.COLOR_RGB2GRAY))
 
@@ -767,7 +774,7 @@ def segment(
     # The flat indices of the final lines serve classification, expansion, adjacency and trace sides.
     # Closure pixels are classified by their color like any line pixel, then marked as closures.
     line_index = np.flatnonzero(mask)
-    line_class = classify_lines(rgba, mask, line_index=line_index)
+    line_class = classify_lines(rgba, mask, line_index=line_index, transparent=transparent)
     if closure is not None:
         line_class[closure] = LineClass.CLOSURE
     seg = _components(mask, line_class, transparent, line_index, nearest)
