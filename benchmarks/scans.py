@@ -6,7 +6,8 @@ pencil in their own colors), the colored frames and the truth as published.
     python benchmarks/scans.py --suite production-test --out /tmp/scans-test.md
 
 Each cut is colored from one drawing (``--max-references``), as ``colorize`` does with its defaults, once with the
-line frames as published and once per paper level (``PAPERS``); scored on the truth's regions (``acc_thres``, leaked
+line frames as published and once per paper level (``PAPERS``), and once per light pencil (``LIGHT_PENCILS``, the
+main lines redrawn in it, on the brightest paper); scored on the truth's regions (``acc_thres``, leaked
 regions over 200 px). The row ``fixed threshold`` reads the scans as line art was read before (ink: grey under 160,
 whatever the paper), for comparison: a frame it reads into over ``paintmatch.cut.MAX_COMPONENTS`` regions is written
 through uncolored (before that limit, matching it was killed for memory), and a cut whose colored frame is one is
@@ -28,6 +29,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 #: The paper's grey at its brightest corner: a good scan (230), a dim one (200, 175), a dark one (150).
 PAPERS = (230, 200, 175, 150)
+#: Main lines drawn with a lighter pencil than black (``paintmatch.synth.with_main_ink``, then ``as_scan`` on paper at
+#: 230): an HB-like grey and a lighter one, and a medium brown colored pencil (the trace lines kept in red and blue).
+LIGHT_PENCILS = {"grey": (150, 150, 150), "light grey": (170, 170, 170), "medium brown": (170, 140, 110)}
 
 
 def transformed_cut(cut: Path, out: Path, transform) -> Path:
@@ -136,9 +140,17 @@ def main(argv: list[str] | None = None) -> int:
             scanned = [scan_cut(cut, Path(tmp) / f"{paper}" / cut.name, paper) for cut in report.cuts]
             rows.append((f"scan, paper at {paper}", *score(scanned, refs)))
             # grey under 160 whatever the paper (before)
-            with replaced(paintmatch.segment, "ink_threshold", lambda gray, dark_threshold=160: dark_threshold):
+            with replaced(paintmatch.segment, "ink_threshold", lambda gray, dark_threshold=160, value=None: dark_threshold):
                 rows.append((f"scan, paper at {paper}, fixed threshold", *score(scanned, refs)))
             print(rows[-2], rows[-1], flush=True)
+        from paintmatch.synth import as_scan, with_main_ink
+
+        for name, ink in LIGHT_PENCILS.items():
+            scanned = [transformed_cut(cut, Path(tmp) / name / cut.name,
+                                       lambda line, number, ink=ink: as_scan(with_main_ink(line, ink), PAPERS[0], seed=number))
+                       for cut in report.cuts]
+            rows.append((f"scan, paper at {PAPERS[0]}, main lines in {name} pencil {ink}", *score(scanned, refs)))
+            print(rows[-1], flush=True)
     report.write(["line frames", "acc_thres", "leaked", "line frames written through", "cuts refused"], rows)
     return 0
 
