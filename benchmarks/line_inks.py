@@ -68,30 +68,23 @@ def main(argv: list[str] | None = None) -> int:
             with replaced(paintmatch.segment, "unblurred", lambda gray: gray):  # the blur left in
                 rows.append((before, *score(variant, refs)[:2]))
             print(*rows[-2:], sep="\n", flush=True)
-        for name, ink in INKS.items():
+        never = lambda ink, colored, paper_grey: np.zeros(colored.shape, bool)  # noqa: E731
+        for name, ink in {**INKS, "medium brown": MEDIUM_BROWN}.items():
             variant = [transformed_cut(cut, Path(tmp) / name / cut.name,
                                        lambda line, _n, ink=ink: with_main_ink(line, ink)) for cut in report.cuts]
             rows.append((f"{name} {ink}", *score(variant, refs)[:2]))
-            # every saturated line pixel a trace line (before)
-            never = lambda ink, colored, paper_grey: np.zeros(colored.shape, bool)  # noqa: E731
-            with replaced(paintmatch.segment, "_main_ink_colored", never):
-                rows.append((f"{name} {ink}, read as trace lines (before)", *score(variant, refs)[:2]))
+            if ink == MEDIUM_BROWN:  # its brightest channel over 160 (before)
+                before = "colored main lines read only up to 160"
+                reading = replaced(paintmatch.segment, "MAIN_INK_PAPER_SHARE", 160 / 255)
+            else:  # every saturated line pixel a trace line (before)
+                before, reading = "read as trace lines", replaced(paintmatch.segment, "_main_ink_colored", never)
+            with reading:
+                rows.append((f"{name} {ink}, {before} (before)", *score(variant, refs)[:2]))
             variant = [transformed_cut(cut, Path(tmp) / f"{name}-scan" / cut.name,
                                        lambda line, _n, ink=ink: blurred_on_white(with_main_ink(line, ink), SCAN_BLUR))
                        for cut in report.cuts]
             rows.append((f"{name} {ink}, {scan}", *score(variant, refs)[:2]))
             print(*rows[-3:], sep="\n", flush=True)
-        name = f"medium brown {MEDIUM_BROWN}"
-        variant = [transformed_cut(cut, Path(tmp) / "medium-brown" / cut.name,
-                                   lambda line, _n: with_main_ink(line, MEDIUM_BROWN)) for cut in report.cuts]
-        rows.append((name, *score(variant, refs)[:2]))
-        with replaced(paintmatch.segment, "MAIN_INK_PAPER_SHARE", 160 / 255):  # no brighter than 160 (before)
-            rows.append((f"{name}, colored main lines read only up to 160 (before)", *score(variant, refs)[:2]))
-        variant = [transformed_cut(cut, Path(tmp) / "medium-brown-scan" / cut.name,
-                                   lambda line, _n: blurred_on_white(with_main_ink(line, MEDIUM_BROWN), SCAN_BLUR))
-                   for cut in report.cuts]
-        rows.append((f"{name}, {scan}", *score(variant, refs)[:2]))
-        print(*rows[-3:], sep="\n", flush=True)
         grey = (LIGHT_GREY,) * 3
         variant = [transformed_cut(cut, Path(tmp) / "light-grey" / cut.name,
                                    lambda line, _n: blurred_on_white(with_main_ink(line, grey), 0))

@@ -282,25 +282,19 @@ def test_blurred_main_lines_in_a_dark_color_are_main_lines(laughing_girl, ink):
         assert np.mean(got[expected == trace] == trace) > 0.9
 
 
-def test_bright_trace_lines_stay_trace_lines_where_they_outnumber_the_black_ones():
-    # smoke_explosion's smoke: more red (255, 0, 0) line pixels than black ones.
+@pytest.mark.parametrize("paper", [None, 150])
+def test_bright_trace_lines_stay_trace_lines_where_they_outnumber_the_black_ones(paper):
+    # smoke_explosion's smoke: more red line pixels than black ones, pure red (255, 0, 0) on transparent art; scanned
+    # on grey paper its red channel is the paper's (150), no darker than the paper (read as main lines when colored
+    # main lines were any color no brighter than 160).
     art = _canvas(40, 40)
+    if paper is not None:
+        art[...] = (paper, paper, paper, 255)
     _draw_rect(art, (2, 2), (37, 37))
     for x in range(6, 36, 2):  # 480 red line pixels, 416 black
-        art[4:36, x] = (255, 0, 0, 255)
-    classes = classify_lines(art, art[..., 3] > 0)
-    assert (classes[4:36, 6] == LineClass.RED).all() and (classes[2, 2:38] == LineClass.MAIN).all()
-
-
-def test_bright_trace_lines_on_grey_paper_stay_trace_lines_where_they_outnumber_the_black_ones():
-    # smoke_explosion's red smoke scanned on grey paper: its red channel is the paper's (150), so no darker than the
-    # paper (read as main lines when colored main lines were any color no brighter than 160).
-    art = np.full((40, 40, 4), 150, np.uint8)
-    art[..., 3] = 255
-    _draw_rect(art, (2, 2), (37, 37))
-    for x in range(6, 36, 2):  # 480 red line pixels, 416 black
-        art[4:36, x] = (150, 0, 0, 255)
-    classes = classify_lines(art, art[..., :3].min(axis=2) < 100)
+        art[4:36, x] = (paper or 255, 0, 0, 255)
+    ink = art[..., 3] > 0 if paper is None else art[..., :3].min(axis=2) < 100
+    classes = classify_lines(art, ink)
     assert (classes[4:36, 6] == LineClass.RED).all() and (classes[2, 2:38] == LineClass.MAIN).all()
 
 

@@ -544,9 +544,9 @@ def _main_ink_colored(ink: np.ndarray, colored: np.ndarray, paper_grey: Callable
 
     Main lines are most of a frame's ink. The most common dark colored ink (the fullest bin of 16 levels a channel
     among colors darker than the paper in every channel, ``MAIN_INK_PAPER_SHARE``) names an ink; its family is every
-    line pixel mixed of that ink and the paper: the antialiased or blurred edges of a line lie on the straight line in RGB from its ink to the
-    paper, so their direction from the paper is the ink's (within ``INK_FAMILY_DEGREES``) and nearer it than black's
-    grey direction.
+    line pixel mixed of that ink and the paper: the antialiased or blurred edges of a line lie on the straight line in
+    RGB from its ink to the paper, so their direction from the paper is the ink's (within ``INK_FAMILY_DEGREES``) and
+    nearer it than black's grey direction.
     Where the family covers more pixels than the uncolored ink outside it, its colored pixels are main lines, not
     trace lines; trace lines in other colors stay trace lines. Black or grey main lines leave every colored pixel a
     trace line, as before. (A scan blurs a brown line into a ring of pale, unsaturated pixels: counted as uncolored
@@ -561,11 +561,11 @@ def _main_ink_colored(ink: np.ndarray, colored: np.ndarray, paper_grey: Callable
     # (smoke_explosion's red smoke lines); and a blurred brown line spreads over many bins, fewer pixels each than a
     # sharp red trace line's one. Paper is at most white: colors too bright for any paper spare reading it (15 ms at
     # 1600 px on opaque art).
-    colors = colors[colors.max(axis=1) <= MAIN_INK_PAPER_SHARE * 255]
-    if not len(colors):
+    brightest = colors.max(axis=1)
+    if not np.any(brightest <= MAIN_INK_PAPER_SHARE * 255):
         return main
     paper = float(paper_grey())
-    colors = colors[colors.max(axis=1) <= MAIN_INK_PAPER_SHARE * paper]
+    colors = colors[brightest <= MAIN_INK_PAPER_SHARE * paper]
     if not len(colors):
         return main
     bin_of = ((colors >> 4) * (1, 16, 256)).sum(axis=1)  # 16 levels a channel
