@@ -226,9 +226,15 @@ def ink_alpha_threshold(alpha: np.ndarray) -> int:
     return int(min(128, -(-level // 2)))
 
 
-#: Ink is at least this many levels darker than the paper, whatever its own grey: a 20-level gradient and 3 sigma of
-#: 4-level grain reach 32 under the paper's most common grey (not swept; ``make bench-scans`` checks it).
-PAPER_MARGIN = 40
+#: Ink is at least this many levels darker than the paper, whatever its own grey; on white, where a frame's lines cover
+#: under 1% and its darkest 1% is paper, it is the whole threshold. A scan's 20-level gradient puts its darkest corner
+#: about 8 under its most common grey: 20 clears that and the grain (3 sigma of 1.8 levels after the scan's blur).
+#: ``make bench-scans``' rows, production-like dev, at 12 / 20 / 28: grey 150 pencil 0.9296 at each, light grey 170
+#: pencil 0.9199 / 0.9199 / 0.9074, black pencil on paper at 150 0.9386 at each; at the old 40 a light grey pencil had
+#: half its lines' core read as paper (0.523 of a dev frame's, 0.992 at 20). smoke_explosion blurred on white by
+#: 1-1.5 px keeps the same truth regions at 20 as at 40. Taking the gradient out first (a quadratic lighting fitted to
+#: the paper) read the same dev frame's core alike (0.993): not done.
+PAPER_MARGIN = 20
 #: The paper is looked for among levels this bright or brighter: a frame half covered by a black fill still finds
 #: its paper, not its fill.
 PAPER_SEARCH_FROM = 96
@@ -252,15 +258,19 @@ def ink_threshold(gray: np.ndarray, dark_threshold: int = 160, *, value: np.ndar
     same coverage is then measured between the frame's paper (``paper_level``) and its ink (the darkest
     ``INK_PERCENTILE`` of the frame), and kept ``PAPER_MARGIN`` levels under the paper; never above ``dark_threshold``
     (a mid-dark ink read by 37% of its own darkness fattens its lines: session 53, brown scans 0.9333 -> 0.9287).
-    Where even the frame's darkest ink is lighter than ``dark_threshold`` (a line layer at low opacity flattened on
-    white, a light pencil), its lines are read by ``LIGHT_INK_COVERAGE`` of their darkness instead of not at all. That
-    darkest ink is read from ``value``, each pixel's brightest channel, where given: a red or blue trace line is dark
-    in grey (76 for pure red) but bright in its own hue, and a frame of light grey main lines and red trace lines has
-    light ink. Black, dark colored and dim-scan inks are read as before.
+    A light ink is one whose darkest pixels are fewer levels under the paper than ``dark_threshold`` is under white
+    (95 at 160): a line layer at low opacity flattened on white, a light pencil (grey 150 scanned on paper at 230 reads
+    about 158 on paper at 216). Its lines are read by ``LIGHT_INK_COVERAGE`` of their darkness instead of not at all.
+    Its darkest ink is read from ``value``, each pixel's brightest channel, where given: a red or blue trace line is
+    dark in grey (76 for pure red) but bright in its own hue, and a frame of light grey main lines and red trace lines
+    has light ink. On white paper that is a darkest ink lighter than ``dark_threshold``, as it always was; measured
+    against white on a grey scan, a grey 150 pencil was taken for dark ink, read under 160, and half its lines' core
+    lost (0.542 of it read, against 0.977).
 
     Measured (``make bench-scans``, production-like dev as pencil scans, the ink at about 39): with paper at 200 a
     margin of 20 / 40 / 60 scored 0.9187 / 0.9319 / 0.9416, with paper at 150 margin 40 / 60 / 80 0.9390 / 0.9332 /
-    0.9254: the threshold that serves both follows the paper's and the ink's greys (margins of about 60 and 41 here).
+    0.9254: the threshold that serves both follows the paper's and the ink's greys (margins of about 60 and 41 here),
+    which the coverage reading gives.
 
     Parameters
     ----------
@@ -278,14 +288,14 @@ def ink_threshold(gray: np.ndarray, dark_threshold: int = 160, *, value: np.ndar
     >>> ink_threshold(scan)  # 200 - 0.37 * (200 - 40)
     140
     >>> light = np.full((10, 10), 255, np.uint8); light[4:6] = 175  # light grey lines on white: half their darkness
-    >>> ink_threshold(light)  # 255 - max(40, 0.5 * (255 - 175))
+    >>> ink_threshold(light)  # 255 - max(20, 0.5 * (255 - 175))
     215
     """
     paper, ink = paper_and_ink_levels(gray)
     coverage = (255 - dark_threshold) / 255
     threshold = min(dark_threshold, paper - max(PAPER_MARGIN, coverage * (paper - ink)))
     darkest = ink if value is None else _darkest_level(cv2.calcHist([value], [0], None, [256], [0, 256]).ravel())
-    if darkest < dark_threshold:
+    if paper - darkest > 255 - dark_threshold:
         return int(threshold)
     return int(max(threshold, paper - max(PAPER_MARGIN, LIGHT_INK_COVERAGE * (paper - darkest))))
 
