@@ -290,6 +290,9 @@ def ink_threshold(gray: np.ndarray, dark_threshold: int = 160, *, value: np.ndar
     >>> light = np.full((10, 10), 255, np.uint8); light[4:6] = 175  # light grey lines on white: half their darkness
     >>> ink_threshold(light)  # 255 - max(20, 0.5 * (255 - 175))
     215
+    >>> pencil = np.full((10, 10), 216, np.uint8); pencil[4:6] = 158  # a grey pencil scanned: 58 under its paper
+    >>> ink_threshold(pencil)  # light ink too: 216 - max(20, 0.5 * (216 - 158))
+    187
     """
     paper, ink = paper_and_ink_levels(gray)
     coverage = (255 - dark_threshold) / 255
