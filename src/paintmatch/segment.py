@@ -231,9 +231,11 @@ def ink_alpha_threshold(alpha: np.ndarray) -> int:
 #: about 8 under its most common grey: 20 clears that and the grain (3 sigma of 1.8 levels after the scan's blur).
 #: ``make bench-scans``' rows, production-like dev, at 12 / 20 / 28: grey 150 pencil 0.9296 at each, light grey 170
 #: pencil 0.9199 / 0.9199 / 0.9074, black pencil on paper at 150 0.9386 at each; at the old 40 a light grey pencil had
-#: half its lines' core read as paper (0.523 of a dev frame's, 0.992 at 20). smoke_explosion blurred on white by
-#: 1-1.5 px keeps the same truth regions at 20 as at 40. Taking the gradient out first (a quadratic lighting fitted to
-#: the paper) read the same dev frame's core alike (0.993): not done.
+#: half its lines' core read as paper (0.523 of a dev frame's, 0.992 at 20). laughing_girl's truth regions over 10 px
+#: found whole (80% of the region in one of ours, 80% of ours in it), 40 -> 20: in grey 150 / 175 pencil scanned on
+#: paper at 230 10 -> 86 / 7 -> 25 of 100, at 255 58 -> 61 / 16 -> 59; flattened on white and blurred by 1.1 px
+#: 64 -> 60 / 41 -> 59, by 0.7 px 95 -> 95 / 92 -> 95; smoke_explosion blurred on white alike at both. Taking the
+#: gradient out first (a quadratic lighting fitted to the paper) read the same dev frame's core alike (0.993): not done.
 PAPER_MARGIN = 20
 #: The paper is looked for among levels this bright or brighter: a frame half covered by a black fill still finds
 #: its paper, not its fill.
