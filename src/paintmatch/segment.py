@@ -267,7 +267,7 @@ def ink_threshold(gray: np.ndarray, dark_threshold: int = 160, *, value: np.ndar
     dark in grey (76 for pure red) but bright in its own hue, and a frame of light grey main lines and red trace lines
     has light ink. On white paper that is a darkest ink lighter than ``dark_threshold``, as it always was; measured
     against white on a grey scan, a grey 150 pencil was taken for dark ink, read under 160, and half its lines' core
-    lost (0.542 of it read, against 0.977).
+    lost (0.542 of a production-like dev frame's core read; 0.998 now).
 
     Measured (``make bench-scans``, production-like dev as pencil scans, the ink at about 39): with paper at 200 a
     margin of 20 / 40 / 60 scored 0.9187 / 0.9319 / 0.9416, with paper at 150 margin 40 / 60 / 80 0.9390 / 0.9332 /
