@@ -50,11 +50,15 @@ def transformed_cut(cut: Path, out: Path, transform) -> Path:
     return out
 
 
-def scan_cut(cut: Path, out: Path, paper: float) -> Path:
-    """A copy of ``cut`` whose line frames are scans on ``paper`` (``transformed_cut``)."""
-    from paintmatch.synth import as_scan
+def scan_cut(cut: Path, out: Path, paper: float, ink: tuple[int, int, int] | None = None) -> Path:
+    """A copy of ``cut`` whose line frames are scans on ``paper`` (``transformed_cut``), their main lines first redrawn
+    in ``ink`` (RGB, ``paintmatch.synth.with_main_ink``) where given."""
+    from paintmatch.synth import as_scan, with_main_ink
 
-    return transformed_cut(cut, out, lambda line, number: as_scan(line, paper, seed=number))
+    def scanned(line, number):
+        return as_scan(line if ink is None else with_main_ink(line, ink), paper, seed=number)
+
+    return transformed_cut(cut, out, scanned)
 
 
 def score(cuts: list[Path], max_references: int) -> tuple[float, int, int, int]:
@@ -143,12 +147,8 @@ def main(argv: list[str] | None = None) -> int:
             with replaced(paintmatch.segment, "ink_threshold", lambda gray, dark_threshold=160, value=None: dark_threshold):
                 rows.append((f"scan, paper at {paper}, fixed threshold", *score(scanned, refs)))
             print(rows[-2], rows[-1], flush=True)
-        from paintmatch.synth import as_scan, with_main_ink
-
         for name, ink in LIGHT_PENCILS.items():
-            scanned = [transformed_cut(cut, Path(tmp) / name / cut.name,
-                                       lambda line, number, ink=ink: as_scan(with_main_ink(line, ink), PAPERS[0], seed=number))
-                       for cut in report.cuts]
+            scanned = [scan_cut(cut, Path(tmp) / name / cut.name, PAPERS[0], ink) for cut in report.cuts]
             rows.append((f"scan, paper at {PAPERS[0]}, main lines in {name} pencil {ink}", *score(scanned, refs)))
             print(rows[-1], flush=True)
     report.write(["line frames", "acc_thres", "leaked", "line frames written through", "cuts refused"], rows)
