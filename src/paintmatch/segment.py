@@ -235,11 +235,22 @@ def _filled_grain_holes(ink: np.ndarray) -> np.ndarray:
     hold real 1-3 px regions (slivers between lines, notches in antialiased edges; laughing_girl in light grey on white
     49 of its 151, and production-like dev in medium brown blurred on white scored 0.9341 as it is, 0.9297 filled).
     """
-    n, labels, stats, _ = cv2.connectedComponentsWithStats((~ink).view(np.uint8), connectivity=4)
-    grain = stats[:, cv2.CC_STAT_AREA] <= GRAIN_HOLE_AREA
-    if n == 0 or not grain.any():
-        return ink
-    return ink | grain[labels]
+    holes = small_holes(ink, GRAIN_HOLE_AREA)
+    return ink if holes is None else ink | holes
+
+
+def small_holes(solid: np.ndarray, max_area: int) -> np.ndarray | None:
+    """(H, W) bool: the 4-connected pieces of ``~solid`` ((H, W) bool) of at most ``max_area`` px; None if none.
+
+    Grain holes in a scan's lines (``_filled_grain_holes``), pockets where a generated frame's lines meet
+    (``paintmatch.synth``).
+    """
+    count, pieces, stats, _ = cv2.connectedComponentsWithStats((~solid).view(np.uint8), connectivity=4)
+    small = stats[:, cv2.CC_STAT_AREA] <= max_area
+    small[0] = False  # label 0: ``solid`` itself
+    if count <= 1 or not small.any():
+        return None
+    return small[pieces]
 
 
 #: On transparent line art, alpha this faint is neither ink nor the ink's opacity: a paper texture or noise layer.

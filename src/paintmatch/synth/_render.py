@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from paintmatch.segment import LineClass
+from paintmatch.segment import LineClass, small_holes
 from paintmatch.synth._character import Character, Part
 from paintmatch.synth._motion import FramePose
 from paintmatch.synth._truth import LINE_RGB
@@ -274,12 +274,9 @@ def _ink_pockets(ink: np.ndarray, classes: np.ndarray, *, max_area: int) -> None
     Pockets of at most ``max_area`` pixels between lines become line of the neighbouring line's class.
     """
     solid = ink >= 128
-    count, cc, stats, _ = cv2.connectedComponentsWithStats((~solid).astype(np.uint8), connectivity=4)
-    small = stats[:, cv2.CC_STAT_AREA] <= max_area
-    small[0] = False  # label 0: the line pixels themselves
-    if count <= 1 or not small.any():
+    pocket = small_holes(solid, max_area)
+    if pocket is None:
         return
-    pocket = small[cc]
     nearby = cv2.dilate(np.where(solid, classes, 0).astype(np.uint8), np.ones((3, 3), np.uint8))
     ink[pocket] = 255
     classes[pocket] = np.maximum(nearby[pocket], LineClass.MAIN)
