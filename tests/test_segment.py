@@ -154,19 +154,20 @@ def production_line(tmp_path_factory):
     return read_image(sorted((cut / "line").glob("*.png"))[0])
 
 
-@pytest.mark.parametrize("pencil", [(150, 150, 150), (170, 170, 170), (170, 140, 110)])
-def test_a_light_pencils_grain_leaves_no_specks(production_line, pencil, monkeypatch):
+@pytest.mark.parametrize(("pencil", "specks_left"), [((150, 150, 150), 40), ((170, 170, 170), 40), ((170, 140, 110), 10)])
+def test_a_light_pencils_grain_leaves_no_specks(production_line, pencil, specks_left, monkeypatch):
     # A light pencil is read near its own level, where its grain lifts single pixels of its lines (and of its colored
     # trace lines, read by saturation alone) over the threshold: a production-like frame scanned in light grey 170
-    # split into 316 components, 202 of them specks of 1-3 px, against 133 in black pencil (22 specks: real slivers).
-    # The grain's holes are filled as ink: the regions over 3 px stay those of the black pencil scan.
+    # split into 299 components, 189 of them specks of 1-3 px, against 133 in black pencil (22 specks: real slivers);
+    # grey 150 110 specks, the darker medium brown 19. The grain's holes are filled as ink: the regions over 3 px stay
+    # those of the black pencil scan.
     black = segment(as_scan(production_line, 230))
     scan = as_scan(with_main_ink(production_line, pencil), 230)
     light = segment(scan)
     assert np.count_nonzero(light.areas <= 3) <= 5
     assert abs(np.count_nonzero(light.areas > 3) - np.count_nonzero(black.areas > 3)) <= 0.05 * black.n
     monkeypatch.setattr("paintmatch.segment.GRAIN_HOLE_AREA", 0)
-    assert np.count_nonzero(segment(scan).areas <= 3) > 40
+    assert np.count_nonzero(segment(scan).areas <= 3) > specks_left
 
 
 def test_a_dark_inks_one_pixel_region_is_kept():

@@ -16,7 +16,7 @@ import numpy as np
 
 from paintmatch.segment import _is_transparent_art
 
-__all__ = ["as_scan", "with_main_ink", "blurred_on_white", "faded", "pale_trace_lines", "trace_line_pixels"]
+__all__ = ["as_scan", "ink_and_color", "with_main_ink", "blurred_on_white", "faded", "pale_trace_lines", "trace_line_pixels"]
 
 #: How far the paper darkens from one corner to the other (levels) and its grain (standard deviation, levels).
 GRADIENT = 20.0
@@ -55,12 +55,7 @@ def as_scan(line: np.ndarray, paper: float, *, seed: int = 0) -> np.ndarray:
     """
     rgba = np.asarray(line)
     height, width = rgba.shape[:2]
-    color = rgba[..., :3].astype(np.float32)
-    if _is_transparent_art(rgba[..., 3]):  # on transparency (as line_mask tells it): alpha is the ink
-        ink = rgba[..., 3].astype(np.float32) / 255.0
-    else:  # on white: a pixel a * color + (1 - a) * 255 has its darkest channel at least 255 * (1 - a) under white
-        ink = 1.0 - color.min(axis=2) / 255.0
-        color = np.where(ink[..., None] > 0.05, (color - 255.0 * (1.0 - ink[..., None])) / np.maximum(ink[..., None], 0.05), 0.0)
+    ink, color = ink_and_color(rgba)
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float32) / max(height, width)
     ground = paper - GRADIENT * (0.7 * xx + 0.3 * yy) + rng.normal(0.0, GRAIN, (height, width)).astype(np.float32)
@@ -73,18 +68,52 @@ def as_scan(line: np.ndarray, paper: float, *, seed: int = 0) -> np.ndarray:
     return out
 
 
+def ink_and_color(line: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How much ink covers each pixel of ``line`` (H, W, 4) uint8 and of what color: (H, W) float32 in [0, 1] and
+    (H, W, 3) float32 RGB (0 where no ink).
+
+    On transparency (as ``line_mask`` tells it) alpha is the ink. On white, a pixel ``a * color + (1 - a) * 255`` has its
+    darkest channel at least ``255 * (1 - a)`` under white: its coverage is read there and the color unmixed from the
+    white (an antialiased grey edge pixel of a black line is black ink at partial coverage; pink is red at a third).
+
+    Examples
+    --------
+    >>> art = np.full((1, 2, 4), 255, np.uint8); art[0, 0, :3] = 128  # a grey edge pixel of a black line, on white
+    >>> cover, color = ink_and_color(art)
+    >>> round(float(cover[0, 0]), 2), color[0, 0].round().tolist(), float(cover[0, 1])
+    (0.5, [0.0, 0.0, 0.0], 0.0)
+    """
+    color = line[..., :3].astype(np.float32)
+    if _is_transparent_art(line[..., 3]):
+        return line[..., 3].astype(np.float32) / 255.0, color
+    cover = 1.0 - color.min(axis=2) / 255.0
+    unmixed = (color - 255.0 * (1.0 - cover[..., None])) / np.maximum(cover[..., None], 0.05)
+    return cover, np.where(cover[..., None] > 0.05, unmixed, 0.0).astype(np.float32)
+
+
 def with_main_ink(line: np.ndarray, ink: tuple[int, int, int]) -> np.ndarray:
-    """``line`` (H, W, 4) uint8 with its black and grey line pixels (every channel under 60) drawn in ``ink`` (RGB);
-    the antialiasing in alpha and the trace lines kept.
+    """``line`` (H, W, 4) uint8 with its black and grey lines (ink whose every channel is under 60,
+    ``ink_and_color``) drawn in ``ink`` (RGB) at the coverage they had, the trace lines kept: on transparency the
+    antialiasing stays in alpha; on white a black line's grey edge turns into a blend of ``ink`` and white, as the
+    line would have been drawn in that ink (not a dark rim around a light core).
 
     Examples
     --------
     >>> art = np.zeros((2, 2, 4), np.uint8); art[0, 0] = (0, 0, 0, 255); art[0, 1] = (255, 0, 0, 255)
     >>> with_main_ink(art, (90, 45, 30))[0].tolist()
     [[90, 45, 30, 255], [255, 0, 0, 255]]
+    >>> on_white = np.full((1, 2, 4), 255, np.uint8); on_white[0, 0, :3] = 0; on_white[0, 1, :3] = 128
+    >>> with_main_ink(on_white, (170, 170, 170))[0, :, :3].tolist()  # the edge: half of 170, half of white
+    [[170, 170, 170], [213, 213, 213]]
     """
+    cover, color = ink_and_color(line)
+    main = (line[..., 3] > 0) & (cover > 0) & (color.max(axis=-1) < 60)
     out = line.copy()
-    out[(line[..., 3] > 0) & (line[..., :3].max(axis=-1) < 60), :3] = ink
+    if _is_transparent_art(line[..., 3]):
+        out[main, :3] = ink
+    else:
+        redrawn = cover[..., None] * np.asarray(ink, np.float32) + (1.0 - cover[..., None]) * 255.0
+        out[main, :3] = np.clip(np.round(redrawn[main]), 0, 255).astype(np.uint8)
     return out
 
 
