@@ -15,8 +15,10 @@ each also read as before the 54th session, without ``paintmatch.segment.unblurre
 (also read as before that session, by black ink's threshold), once with every line at low opacity on white, its
 trace lines pale (also read as before the 55th session, by vivid ink's saturation), and once with the trace lines drawn
 pale at their own alpha (half the cuts are transparent line art, half drawn on white; also read as before the 56th
-session, the transparent ones by vivid ink's saturation), and once in a medium brown, as drawn and as a scan (also
-read as before the 57th session, colored main lines no brighter than 160);
+session, the transparent ones by vivid ink's saturation), once in a medium brown, as drawn and as a scan (also
+read as before the 57th session, colored main lines no brighter than 160), and as JPEG, in black and in light grey
+(the light grey also read as before the 60th session: a pixel part main line, part trace line read by one ink alone,
+the holes JPEG's ringing leaves in the lines kept as regions, and both);
 scored as ``benchmarks/scans.py`` scores.
 Prints the table and writes ``benchmarks/results/line_inks.md`` for the dev suite; another suite is for reporting,
 into a file of its own (``--out``).
@@ -43,6 +45,8 @@ SCAN_BLUR = 1.0
 WIDE_SCAN_BLUR = 1.5
 #: Main lines lighter than black ink's threshold of 160 (a line layer at about 30% opacity flattened on white).
 LIGHT_GREY = 175
+#: The line art saved as JPEG (``paintmatch.synth.as_jpeg``): OpenCV's quality 85, a common exporter default.
+JPEG_QUALITY = 85
 #: A whole line layer at low opacity flattened on white: black turns grey 166 and the red trace lines (255, 166, 166),
 #: just under vivid ink's saturation of 90 (``paintmatch.segment.colored_ink_threshold``).
 LAYER_OPACITY = 0.35
@@ -52,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     from scans import LineArtReport, replaced, score, transformed_cut
 
     import paintmatch.segment
-    from paintmatch.synth import blurred_on_white, faded, pale_trace_lines, with_main_ink
+    from paintmatch.synth import as_jpeg, blurred_on_white, faded, pale_trace_lines, with_main_ink
 
     report = LineArtReport.parse(argv, "line_inks.py", "line_inks.md", __doc__)
     refs = report.args.max_references
@@ -94,6 +98,23 @@ def main(argv: list[str] | None = None) -> int:
         with replaced(paintmatch.segment, "LIGHT_INK_COVERAGE", 1.0):  # only what is as dark as black ink's threshold
             rows.append((before, *score(variant, refs)[:2]))
         print(*rows[-2:], sep="\n", flush=True)
+        variant = [transformed_cut(cut, Path(tmp) / "black-jpeg" / cut.name,
+                                   lambda line, _n: as_jpeg(blurred_on_white(line, 0), JPEG_QUALITY)) for cut in report.cuts]
+        rows.append((f"black, on white, as JPEG (quality {JPEG_QUALITY})", *score(variant, refs)[:2]))
+        variant = [transformed_cut(cut, Path(tmp) / "light-grey-jpeg" / cut.name,
+                                   lambda line, _n: as_jpeg(blurred_on_white(with_main_ink(line, grey), 0), JPEG_QUALITY))
+                   for cut in report.cuts]
+        jpeg = f"light grey {grey}, on white, as JPEG (quality {JPEG_QUALITY})"
+        rows.append((jpeg, *score(variant, refs)[:2]))
+        # Read as before: a pixel tinted by the trace line beside it read by one ink or the other (no lift), and no
+        # paper noisy enough for its holes to be filled.
+        with replaced(paintmatch.segment, "JUNCTION_LIFT", 0.0):
+            rows.append((f"{jpeg}, junctions read by one ink alone", *score(variant, refs)[:2]))
+        with replaced(paintmatch.segment, "NOISY_PAPER_PITS", 2.0):
+            rows.append((f"{jpeg}, the ringing's holes left", *score(variant, refs)[:2]))
+        with replaced(paintmatch.segment, "JUNCTION_LIFT", 0.0), replaced(paintmatch.segment, "NOISY_PAPER_PITS", 2.0):
+            rows.append((f"{jpeg}, both (before)", *score(variant, refs)[:2]))
+        print(*rows[-5:], sep="\n", flush=True)
         variant = [transformed_cut(cut, Path(tmp) / "faded" / cut.name,
                                    lambda line, _n: blurred_on_white(faded(line, LAYER_OPACITY), 0))
                    for cut in report.cuts]

@@ -8,8 +8,10 @@ pencil in their own colors), the colored frames and the truth as published.
 Each cut is colored from one drawing (``--max-references``), as ``colorize`` does with its defaults, once with the
 line frames as published and once per paper level (``PAPERS``), and once per light pencil (``LIGHT_PENCILS``, the
 main lines redrawn in it, on the brightest paper); scored on the truth's regions (``acc_thres``, leaked
-regions over 200 px). The row ``grain holes left`` reads a light pencil as before the 59th session, the 1-3 px holes
-its grain leaves in its lines kept as regions (``paintmatch.segment.GRAIN_HOLE_AREA``). The row ``fixed threshold``
+regions over 200 px). The row ``grain holes left`` reads a light pencil with the 1-3 px holes its grain leaves in its
+lines kept as regions (``paintmatch.segment.NOISE_HOLE_AREA``, since the 59th session), ``junctions read by one ink
+alone`` with a pixel part pencil, part colored trace line read by one ink or the other
+(``paintmatch.segment.JUNCTION_LIFT``, since the 60th session), and ``both`` as before the 59th. The row ``fixed threshold``
 reads the scans as line art was read before (ink: grey under 160, whatever the paper), for comparison: a frame it reads
 into over ``paintmatch.cut.MAX_COMPONENTS`` regions is written through uncolored (before that limit, matching it was
 killed for memory), and a cut whose colored frame is one is refused with an error (it counts 0). Prints the table and
@@ -151,10 +153,14 @@ def main(argv: list[str] | None = None) -> int:
         for name, ink in LIGHT_PENCILS.items():
             scanned = [scan_cut(cut, Path(tmp) / name / cut.name, PAPERS[0], ink) for cut in report.cuts]
             rows.append((f"scan, paper at {PAPERS[0]}, main lines in {name} pencil {ink}", *score(scanned, refs)))
-            with replaced(paintmatch.segment, "GRAIN_HOLE_AREA", 0):  # its grain's holes left as regions (before)
-                rows.append((f"scan, paper at {PAPERS[0]}, main lines in {name} pencil {ink}, grain holes left",
-                             *score(scanned, refs)))
-            print(rows[-2], rows[-1], flush=True)
+            pencil = f"scan, paper at {PAPERS[0]}, main lines in {name} pencil {ink}"
+            with replaced(paintmatch.segment, "NOISE_HOLE_AREA", 0):  # its grain's holes left as regions
+                rows.append((f"{pencil}, grain holes left", *score(scanned, refs)))
+            with replaced(paintmatch.segment, "JUNCTION_LIFT", 0.0):  # a pixel part pencil, part trace line: one ink
+                rows.append((f"{pencil}, junctions read by one ink alone", *score(scanned, refs)))
+            with replaced(paintmatch.segment, "NOISE_HOLE_AREA", 0), replaced(paintmatch.segment, "JUNCTION_LIFT", 0.0):
+                rows.append((f"{pencil}, both (before)", *score(scanned, refs)))
+            print(*rows[-4:], sep="\n", flush=True)
     report.write(["line frames", "acc_thres", "leaked", "line frames written through", "cuts refused"], rows)
     return 0
 

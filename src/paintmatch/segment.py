@@ -171,7 +171,7 @@ def line_mask(
         On art drawn on white, pixels with luminance below this are ink. Antialiased edges
         darker than half-way count as ink. On grey paper (a dim scan) the same share of ink is
         measured between the paper's grey and the ink's (``ink_threshold``). In a light ink the holes its grain
-        leaves in the lines of a scan are ink too (``_filled_grain_holes``).
+        leaves in the lines of a scan, or JPEG's ringing, are ink too (``_filled_noise_holes``).
     saturation_threshold : float, optional
         On art drawn on white, pixels with HSV saturation above this are ink (colored trace lines); lower where the
         frame's most saturated ink is paler than this (``colored_ink_threshold``).
@@ -191,58 +191,106 @@ def line_mask(
     rgb = rgba[..., :3]
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
-    saturated = (hsv[..., 1] >= colored_ink_threshold(rgb, saturation_threshold)) & (hsv[..., 2] >= 60)
+    vivid = colored_ink_threshold(rgb, saturation_threshold)
+    saturated = (hsv[..., 1] >= vivid) & (hsv[..., 2] >= 60)
     value = cv2.extractChannel(hsv, 2)
     threshold = ink_threshold(gray, dark_threshold, value=value)
     # Light ink (a threshold over black ink's) is read in each pixel's brightest channel, where its darkness was read:
     # a red trace line, dark in grey (76), is ink there by its saturation alone, as beside black lines. Read in grey,
     # its edges were ink from 22% coverage (against 35%) and fattened lines ate thin regions beside them.
     light = threshold > dark_threshold
-    ink = (unblurred(value if light else gray) < threshold) | saturated
-    return (_filled_grain_holes(ink) if light and _has_grain(gray, ink) else ink), False
+    if not light:
+        ink = (unblurred(gray) < threshold) | saturated
+    else:
+        reading = unblurred(value)
+        lifted = _trace_lifted_threshold(reading, hsv[..., 1], threshold, vivid, paper_level(value))
+        ink = (reading < lifted) | saturated
+    return (_filled_noise_holes(ink) if light and _is_noisy(gray, ink) else ink), False
 
 
-#: Holes of paper this small (px, 4-connected) in a light ink's lines on grainy paper are its grain, filled as ink.
+#: How far toward the paper a light ink's threshold rises in a pixel as saturated as a trace line (less, in
+#: proportion, in a paler one): all the way, so a pixel's shares of the two inks add up (1); 0 reads each ink alone.
+JUNCTION_LIFT = 1.0
+
+
+def _trace_lifted_threshold(value: np.ndarray, saturation: np.ndarray, threshold: int, vivid: float,
+                            paper: int) -> np.ndarray:
+    """(H, W) float32: the brightest-channel level under which a pixel of a light ink is ink, lifted toward the paper
+    by the share of a trace line's saturation the pixel has over the main ink's own.
+
+    A pixel where a light main line meets a trace line is part of each: its brightest channel is over ``threshold``
+    (the trace color adds to it) and its saturation under ``vivid`` (the grey dilutes it), so neither reading alone
+    calls it ink; each is a share of its own threshold, and together they make it ink when they add up to one. JPEG
+    makes many such pixels (its color, kept at half resolution, tints the grey beside a trace line) and so does a
+    scan's blur. A pixel no more saturated than the main ink's median (grey, a brown line's blend with the paper) and
+    a trace line's edge on paper (the paper's brightness) read as before.
+
+    ``value``: (H, W) uint8 or float32, each pixel's brightest channel as the ink is read (``unblurred``); ``saturation``: (H, W)
+    uint8, HSV's; ``threshold``: the light ink's (``ink_threshold``); ``vivid``: a trace line's saturation
+    (``colored_ink_threshold``); ``paper``: the paper's level in the brightest channel (``paper_level``).
+    """
+    main = (value < threshold).view(np.uint8)
+    own = max(_median_level(saturation, main), _median_level(saturation))
+    levels = np.arange(256, dtype=np.float32)  # the lifted threshold of each saturation, looked up per pixel
+    trace_share = np.clip((levels - own) / max(vivid - own, 1.0), 0.0, 1.0)
+    return (threshold + JUNCTION_LIFT * (paper - threshold) * trace_share)[saturation]
+
+
+def _median_level(image: np.ndarray, mask: np.ndarray | None = None) -> int:
+    """The median of ``image`` ((H, W) uint8) over ``mask`` ((H, W) uint8, nonzero where counted; all if None), from
+    its histogram (a pass over the pixels, not a sort); 0 where the mask is empty."""
+    counts = np.cumsum(cv2.calcHist([image], [0], mask, [256], [0, 256]).ravel())
+    return int(np.searchsorted(counts, counts[-1] / 2)) if counts[-1] > 0 else 0
+
+
+#: Holes of paper this small (px, 4-connected) in a light ink's lines on noisy paper are its noise, filled as ink.
 #: Production-like dev from one drawing a cut (a /tmp sweep over ``benchmarks/scans.py``'s cuts and scorer), holes up
 #: to 0 / 1 / 3 / 8 px filled: a light grey 170 pencil scanned on paper at 230 0.9199 / 0.9307 / 0.9352 / 0.9360, a
 #: grey 150 one 0.9296 / - / 0.9378 / 0.9356, a medium brown one 0.9376 / - / 0.9371 / 0.9330.
-GRAIN_HOLE_AREA = 3
+NOISE_HOLE_AREA = 3
 
 
-#: Paper has grain where more than this share of its pixels differ from their neighbours' mean (a nonzero Laplacian):
-#: flat digital paper 0-4% (production-like dev frames as published, in light grey on white, faded, blurred in brown),
-#: a scan's 90% (``paintmatch.synth.as_scan``'s grain, black or light pencil).
-GRAINY_PAPER_SHARE = 0.5
+#: Paper is noisy where more than this share of its pixels 3-8 px from the ink are darker than all 8 of their
+#: neighbours (a pit): flat digital paper, blurred or resized lines 0-0.0015 (production-like dev frames as published,
+#: in light grey on white, faded, blurred in brown or grey, resized by linear, area or cubic interpolation); a scan's
+#: grain 0.025 (``paintmatch.synth.as_scan``), JPEG's ringing around the lines 0.030-0.036 (quality 95 / 85 / 70).
+NOISY_PAPER_PITS = 0.01
 
 
-def _has_grain(gray: np.ndarray, ink: np.ndarray) -> bool:
-    """Whether the paper of ``gray`` (H, W uint8), farther than 2 px from ``ink`` (H, W bool), is grainy (a scan's)."""
-    paper = cv2.dilate(ink.view(np.uint8), np.ones((5, 5), np.uint8)) == 0
-    if not paper.any():
+def _is_noisy(gray: np.ndarray, ink: np.ndarray) -> bool:
+    """Whether the paper of ``gray`` (H, W uint8) near ``ink`` (H, W bool) carries noise: a scan's grain, or the
+    ringing JPEG leaves around lines (flat paper away from them). A blur's or a resize's tails fall smoothly to the
+    paper and leave no pit."""
+    distance = cv2.distanceTransform((~ink).view(np.uint8), cv2.DIST_L2, 3)
+    near = (distance > 2) & (distance <= 8)
+    if not near.any():
         return False
-    uneven = cv2.Laplacian(gray, cv2.CV_16S, ksize=1) != 0
-    return np.count_nonzero(uneven & paper) > GRAINY_PAPER_SHARE * np.count_nonzero(paper)
+    neighbours = np.ones((3, 3), np.uint8)
+    neighbours[1, 1] = 0
+    pits = gray < cv2.erode(gray, neighbours)
+    return np.count_nonzero(pits & near) > NOISY_PAPER_PITS * np.count_nonzero(near)
 
 
-def _filled_grain_holes(ink: np.ndarray) -> np.ndarray:
-    """(H, W) bool ``ink`` with its enclosed paper pieces of at most ``GRAIN_HOLE_AREA`` px made ink.
+def _filled_noise_holes(ink: np.ndarray) -> np.ndarray:
+    """(H, W) bool ``ink`` with its enclosed paper pieces of at most ``NOISE_HOLE_AREA`` px made ink.
 
-    A light ink is read near its own level (``LIGHT_INK_COVERAGE``), where a pencil's grain lifts single pixels of a
-    line over the threshold, and its colored trace lines by their saturation alone, as grainy: a production-like frame
-    scanned in a light grey pencil came apart into 316 components, 202 of them specks of 1-3 px (133 and 22 in black
-    pencil), and matching such a cut took twice as long. Dark ink is read far under its own level and left as it is,
-    and so is light ink on flat paper (``_has_grain``: a line layer at low opacity, light lines drawn digitally): both
-    hold real 1-3 px regions (slivers between lines, notches in antialiased edges; laughing_girl in light grey on white
-    49 of its 151, and production-like dev in medium brown blurred on white scored 0.9341 as it is, 0.9297 filled).
+    A light ink is read near its own level (``LIGHT_INK_COVERAGE``), where a pencil's grain, or JPEG's ringing, lifts
+    single pixels of a line over the threshold, and its colored trace lines by their saturation alone, as noisy: a
+    production-like frame scanned in a light grey pencil came apart into 316 components, 202 of them specks of 1-3 px
+    (133 and 22 in black pencil), and matching such a cut took twice as long. Dark ink is read far under its own level
+    and left as it is, and so is light ink on clean paper (``_is_noisy``: a line layer at low opacity, light lines drawn
+    digitally, blurred or not): both hold real 1-3 px regions (slivers between lines, notches in antialiased edges;
+    laughing_girl in light grey on white 49 of its 151, and production-like dev in medium brown blurred on white scored
+    0.9341 as it is, 0.9297 filled).
     """
-    holes = small_holes(ink, GRAIN_HOLE_AREA)
+    holes = small_holes(ink, NOISE_HOLE_AREA)
     return ink if holes is None else ink | holes
 
 
 def small_holes(solid: np.ndarray, max_area: int) -> np.ndarray | None:
     """(H, W) bool: the 4-connected pieces of ``~solid`` ((H, W) bool) of at most ``max_area`` px; None if none.
 
-    Grain holes in a scan's lines (``_filled_grain_holes``), pockets where a generated frame's lines meet
+    Noise holes in a scan's or a JPEG's lines (``_filled_noise_holes``), pockets where a generated frame's lines meet
     (``paintmatch.synth``).
     """
     count, pieces, stats, _ = cv2.connectedComponentsWithStats((~solid).view(np.uint8), connectivity=4)

@@ -95,6 +95,7 @@ _LAZY = {
     "synth_frames": "_cut",
     "measure_cut": "_measure",
     "as_scan": "_scan",
+    "as_jpeg": "_scan",
     "with_main_ink": "_scan",
     "faded": "_scan",
     "pale_trace_lines": "_scan",

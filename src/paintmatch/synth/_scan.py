@@ -5,8 +5,8 @@ paper differ: the paper is grey (a dim scan, yellowed paper), grainy and unevenl
 grainy pencil. ``as_scan`` turns a published frame into such a scan, keeping each line's own color (a colored trace
 line is a colored pencil), so a benchmark can ask whether the drawing still reads the same (``benchmarks/scans.py``).
 ``with_main_ink`` redraws a frame's black lines in another ink, ``faded`` lowers the opacity of its whole line layer,
-``pale_trace_lines`` draws its trace lines (``trace_line_pixels``) in pastel, and ``blurred_on_white`` flattens it on
-white paper blurred as a scan blurs (``benchmarks/line_inks.py``).
+``pale_trace_lines`` draws its trace lines (``trace_line_pixels``) in pastel, ``blurred_on_white`` flattens it on
+white paper blurred as a scan blurs, and ``as_jpeg`` saves it as a JPEG exporter does (``benchmarks/line_inks.py``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 
 from paintmatch.segment import _is_transparent_art
 
-__all__ = ["as_scan", "ink_and_color", "with_main_ink", "blurred_on_white", "faded", "pale_trace_lines", "trace_line_pixels"]
+__all__ = ["as_scan", "as_jpeg", "ink_and_color", "with_main_ink", "blurred_on_white", "faded", "pale_trace_lines", "trace_line_pixels"]
 
 #: How far the paper darkens from one corner to the other (levels) and its grain (standard deviation, levels).
 GRADIENT = 20.0
@@ -136,6 +136,25 @@ def blurred_on_white(line: np.ndarray, sigma: float) -> np.ndarray:
     out = np.empty(line.shape, np.uint8)
     out[..., :3] = np.clip(rgb + 0.5, 0, 255)
     out[..., 3] = 255
+    return out
+
+
+def as_jpeg(line: np.ndarray, quality: int) -> np.ndarray:
+    """``line`` (H, W, 4) uint8, opaque, as a JPEG exporter leaves it: saved by OpenCV at ``quality`` (its color at half
+    resolution, 4:2:0, as most exporters keep it) and read back; opaque RGBA. Around each line the paper rings, and a
+    grey line beside a trace line takes some of its color.
+
+    Examples
+    --------
+    >>> art = np.full((16, 16, 4), 255, np.uint8); art[:, 6:9, :3] = 175; art[:, 9:12, :3] = (0, 0, 255)
+    >>> out = as_jpeg(art, 85)
+    >>> int(np.ptp(out[8, 8, :3].astype(int))) > 10, bool((out[..., 3] == 255).all())  # the grey beside blue, tinted
+    (True, True)
+    """
+    bgr = cv2.cvtColor(np.ascontiguousarray(line[..., :3]), cv2.COLOR_RGB2BGR)
+    ok, data = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    out = np.full(line.shape, 255, np.uint8)
+    out[..., :3] = cv2.cvtColor(cv2.imdecode(data, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
     return out
 
 
