@@ -16,9 +16,10 @@ each also read as before the 54th session, without ``paintmatch.segment.unblurre
 trace lines pale (also read as before the 55th session, by vivid ink's saturation), and once with the trace lines drawn
 pale at their own alpha (half the cuts are transparent line art, half drawn on white; also read as before the 56th
 session, the transparent ones by vivid ink's saturation), once in a medium brown, as drawn and as a scan (also
-read as before the 57th session, colored main lines no brighter than 160), and as JPEG, in black and in light grey
-(the light grey also read as before the 60th session: a pixel part main line, part trace line read by one ink alone,
-the holes JPEG's ringing leaves in the lines kept as regions, and both);
+read as before the 57th session, colored main lines no brighter than 160), and as a JPEG file read as paintmatch reads
+one (``paintmatch.io.clean_jpeg``), in black and in light grey, and in light grey as a JPEG re-saved as PNG, its noise
+kept (the light grey also read as before the 60th session: a pixel part main line, part trace line read by one ink
+alone; for the PNG also the holes JPEG's ringing leaves in the lines kept as regions, and both);
 scored as ``benchmarks/scans.py`` scores.
 Prints the table and writes ``benchmarks/results/line_inks.md`` for the dev suite; another suite is for reporting,
 into a file of its own (``--out``).
@@ -56,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     from scans import LineArtReport, replaced, score, transformed_cut
 
     import paintmatch.segment
+    from paintmatch.io import clean_jpeg
     from paintmatch.synth import as_jpeg, blurred_on_white, faded, pale_trace_lines, with_main_ink
 
     report = LineArtReport.parse(argv, "line_inks.py", "line_inks.md", __doc__)
@@ -98,23 +100,35 @@ def main(argv: list[str] | None = None) -> int:
         with replaced(paintmatch.segment, "LIGHT_INK_COVERAGE", 1.0):  # only what is as dark as black ink's threshold
             rows.append((before, *score(variant, refs)[:2]))
         print(*rows[-2:], sep="\n", flush=True)
+        # JPEG files as paintmatch reads them (``paintmatch.io.clean_jpeg``: near-white and near-black made pure), and
+        # the same JPEG re-saved as PNG by some other tool, its noise kept.
+        file = f"as a JPEG file (quality {JPEG_QUALITY})"
         variant = [transformed_cut(cut, Path(tmp) / "black-jpeg" / cut.name,
-                                   lambda line, _n: as_jpeg(blurred_on_white(line, 0), JPEG_QUALITY)) for cut in report.cuts]
-        rows.append((f"black, on white, as JPEG (quality {JPEG_QUALITY})", *score(variant, refs)[:2]))
+                                   lambda line, _n: clean_jpeg(as_jpeg(blurred_on_white(line, 0), JPEG_QUALITY)))
+                   for cut in report.cuts]
+        rows.append((f"black, on white, {file}", *score(variant, refs)[:2]))
         variant = [transformed_cut(cut, Path(tmp) / "light-grey-jpeg" / cut.name,
+                                   lambda line, _n: clean_jpeg(as_jpeg(blurred_on_white(with_main_ink(line, grey), 0),
+                                                                       JPEG_QUALITY)))
+                   for cut in report.cuts]
+        jpeg = f"light grey {grey}, on white, {file}"
+        rows.append((jpeg, *score(variant, refs)[:2]))
+        # Read as before: a pixel part main line, part trace line (JPEG tints the grey beside a trace line) read by
+        # one ink or the other; and no paper noisy enough for the holes in the lines to be filled.
+        with replaced(paintmatch.segment, "JUNCTION_LIFT", 0.0):
+            rows.append((f"{jpeg}, junctions read by one ink alone (before)", *score(variant, refs)[:2]))
+        variant = [transformed_cut(cut, Path(tmp) / "light-grey-jpeg-png" / cut.name,
                                    lambda line, _n: as_jpeg(blurred_on_white(with_main_ink(line, grey), 0), JPEG_QUALITY))
                    for cut in report.cuts]
-        jpeg = f"light grey {grey}, on white, as JPEG (quality {JPEG_QUALITY})"
+        jpeg = f"light grey {grey}, on white, as JPEG (quality {JPEG_QUALITY}) re-saved as PNG"
         rows.append((jpeg, *score(variant, refs)[:2]))
-        # Read as before: a pixel tinted by the trace line beside it read by one ink or the other (no lift), and no
-        # paper noisy enough for its holes to be filled.
         with replaced(paintmatch.segment, "JUNCTION_LIFT", 0.0):
             rows.append((f"{jpeg}, junctions read by one ink alone", *score(variant, refs)[:2]))
         with replaced(paintmatch.segment, "NOISY_PAPER_PITS", 2.0):
             rows.append((f"{jpeg}, the ringing's holes left", *score(variant, refs)[:2]))
         with replaced(paintmatch.segment, "JUNCTION_LIFT", 0.0), replaced(paintmatch.segment, "NOISY_PAPER_PITS", 2.0):
             rows.append((f"{jpeg}, both (before)", *score(variant, refs)[:2]))
-        print(*rows[-5:], sep="\n", flush=True)
+        print(*rows[-7:], sep="\n", flush=True)
         variant = [transformed_cut(cut, Path(tmp) / "faded" / cut.name,
                                    lambda line, _n: blurred_on_white(faded(line, LAYER_OPACITY), 0))
                    for cut in report.cuts]

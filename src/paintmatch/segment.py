@@ -233,7 +233,8 @@ def _trace_lifted_threshold(value: np.ndarray, saturation: np.ndarray, threshold
     own = max(_median_level(saturation, main), _median_level(saturation))
     levels = np.arange(256, dtype=np.float32)  # the lifted threshold of each saturation, looked up per pixel
     trace_share = np.clip((levels - own) / max(vivid - own, 1.0), 0.0, 1.0)
-    return (threshold + JUNCTION_LIFT * (paper - threshold) * trace_share)[saturation]
+    table = (threshold + JUNCTION_LIFT * (paper - threshold) * trace_share).astype(np.float32)
+    return cv2.LUT(np.ascontiguousarray(saturation), table)
 
 
 def _median_level(image: np.ndarray, mask: np.ndarray | None = None) -> int:
@@ -251,9 +252,10 @@ NOISE_HOLE_AREA = 3
 
 
 #: Paper is noisy where more than this share of its pixels 3-8 px from the ink are darker than all 8 of their
-#: neighbours (a pit): flat digital paper, blurred or resized lines 0-0.0015 (production-like dev frames as published,
-#: in light grey on white, faded, blurred in brown or grey, resized by linear, area or cubic interpolation); a scan's
-#: grain 0.025 (``paintmatch.synth.as_scan``), JPEG's ringing around the lines 0.030-0.036 (quality 95 / 85 / 70).
+#: neighbours (a pit): flat digital paper, blurred or resized lines 0-0.0008 (production-like dev frames in light grey
+#: on white, faded, blurred in brown or grey, resized by cubic or Lanczos interpolation); a scan's grain 0.028-0.029
+#: (``paintmatch.synth.as_scan``), JPEG's ringing around the lines 0.024-0.028 (quality 95 / 85 / 70), once
+#: ``paintmatch.io.clean_jpeg`` has made near-white paper white 0.0001-0.0002 (a JPEG file as paintmatch reads it).
 NOISY_PAPER_PITS = 0.01
 
 
@@ -261,8 +263,8 @@ def _is_noisy(gray: np.ndarray, ink: np.ndarray) -> bool:
     """Whether the paper of ``gray`` (H, W uint8) near ``ink`` (H, W bool) carries noise: a scan's grain, or the
     ringing JPEG leaves around lines (flat paper away from them). A blur's or a resize's tails fall smoothly to the
     paper and leave no pit."""
-    distance = cv2.distanceTransform((~ink).view(np.uint8), cv2.DIST_L2, 3)
-    near = (distance > 2) & (distance <= 8)
+    near = (cv2.dilate(ink.view(np.uint8), np.ones((17, 17), np.uint8)) > 0) & (
+        cv2.dilate(ink.view(np.uint8), np.ones((5, 5), np.uint8)) == 0)  # 3-8 px from the ink (a square's reach)
     if not near.any():
         return False
     neighbours = np.ones((3, 3), np.uint8)

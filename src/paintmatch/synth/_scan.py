@@ -141,8 +141,9 @@ def blurred_on_white(line: np.ndarray, sigma: float) -> np.ndarray:
 
 def as_jpeg(line: np.ndarray, quality: int) -> np.ndarray:
     """``line`` (H, W, 4) uint8, opaque, as a JPEG exporter leaves it: saved by OpenCV at ``quality`` (its color at half
-    resolution, 4:2:0, as most exporters keep it) and read back; opaque RGBA. Around each line the paper rings, and a
-    grey line beside a trace line takes some of its color.
+    resolution, 4:2:0, as most exporters keep it) and decoded; opaque RGBA. Around each line the paper rings, and a
+    grey line beside a trace line takes some of its color. (``paintmatch.io`` reads a JPEG file through ``clean_jpeg``,
+    which makes near-white paper white again: apply it to read as paintmatch reads such a file.)
 
     Examples
     --------
