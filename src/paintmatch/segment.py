@@ -225,9 +225,9 @@ def _trace_lifted_threshold(value: np.ndarray, saturation: np.ndarray, threshold
     scan's blur. A pixel no more saturated than the main ink's median (grey, a brown line's blend with the paper) and
     a trace line's edge on paper (the paper's brightness) read as before.
 
-    ``value``: (H, W) uint8 or float32, each pixel's brightest channel as the ink is read (``unblurred``); ``saturation``: (H, W)
-    uint8, HSV's; ``threshold``: the light ink's (``ink_threshold``); ``vivid``: a trace line's saturation
-    (``colored_ink_threshold``); ``paper``: the paper's level in the brightest channel (``paper_level``).
+    ``value``: (H, W) uint8 or float32, each pixel's brightest channel as the ink is read (``unblurred``);
+    ``saturation``: (H, W) uint8, HSV's; ``threshold``: the light ink's (``ink_threshold``); ``vivid``: a trace line's
+    saturation (``colored_ink_threshold``); ``paper``: the paper's level in the brightest channel (``paper_level``).
     """
     main = (value < threshold).view(np.uint8)
     own = max(_median_level(saturation, main), _median_level(saturation))

@@ -16,7 +16,10 @@ import numpy as np
 
 from paintmatch.segment import _is_transparent_art
 
-__all__ = ["as_scan", "as_jpeg", "ink_and_color", "with_main_ink", "blurred_on_white", "faded", "pale_trace_lines", "trace_line_pixels"]
+__all__ = [
+    "as_scan", "as_jpeg", "ink_and_color", "with_main_ink", "blurred_on_white", "faded", "pale_trace_lines",
+    "trace_line_pixels",
+]
 
 #: How far the paper darkens from one corner to the other (levels) and its grain (standard deviation, levels).
 GRADIENT = 20.0
@@ -153,7 +156,7 @@ def as_jpeg(line: np.ndarray, quality: int) -> np.ndarray:
     (True, True)
     """
     bgr = cv2.cvtColor(np.ascontiguousarray(line[..., :3]), cv2.COLOR_RGB2BGR)
-    ok, data = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    _, data = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
     out = np.full(line.shape, 255, np.uint8)
     out[..., :3] = cv2.cvtColor(cv2.imdecode(data, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
     return out
