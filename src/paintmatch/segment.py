@@ -210,6 +210,8 @@ def line_mask(
 
 #: How far toward the paper a light ink's threshold rises in a pixel as saturated as a trace line (less, in
 #: proportion, in a paler one): all the way, so a pixel's shares of the two inks add up (1); 0 reads each ink alone.
+#: Production-like dev, 1 drawing a cut (`make bench-inks`, `make bench-scans`), 0 -> 1: light grey 175 lines as a
+#: JPEG file 0.8977 -> 0.9136, as JPEG re-saved as PNG 0.9092 -> 0.9358; a light grey 170 pencil scan 0.9365 -> 0.9388.
 JUNCTION_LIFT = 1.0
 
 
