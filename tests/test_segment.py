@@ -172,14 +172,20 @@ def test_a_light_pencils_grain_leaves_no_specks(production_line, pencil, specks_
     assert np.count_nonzero(segment(scan).areas <= 3) > specks_left
 
 
+@pytest.fixture(scope="module")
+def light_production_line(production_line):
+    """``production_line`` with its main lines in light grey 175, flattened on white (opaque RGBA uint8)."""
+    return blurred_on_white(with_main_ink(production_line, (175, 175, 175)), 0)
+
+
 @pytest.mark.parametrize("quality", [95, 85, 70])
-def test_light_line_art_as_jpeg_segments_as_its_png(production_line, quality, monkeypatch):
+def test_light_line_art_as_jpeg_segments_as_its_png(light_production_line, quality, monkeypatch):
     # Light grey main lines with colored trace lines, saved as JPEG: its chroma, kept at half resolution, tints the grey
     # pixels beside a trace line (brighter in their brightest channel, too pale for a trace line), and its ringing
     # lifts others over the threshold. A production-like frame came apart into 556-581 components (129 as PNG), most of
     # them specks in the lines. The tinted pixels are read as part of both lines (without: 176-186 regions over 3 px,
     # against 110), the ringing's holes as noise (without: 218-350 specks); 110-113 regions over 3 px, 0 specks.
-    drawn = blurred_on_white(with_main_ink(production_line, (175, 175, 175)), 0)
+    drawn = light_production_line
     png, jpeg = segment(drawn), segment(as_jpeg(drawn, quality))
     assert np.count_nonzero(jpeg.areas <= 3) <= 5
     assert abs(np.count_nonzero(jpeg.areas > 3) - np.count_nonzero(png.areas > 3)) <= 0.05 * png.n
@@ -192,19 +198,19 @@ def test_light_line_art_as_jpeg_segments_as_its_png(production_line, quality, mo
 
 
 @pytest.mark.parametrize("quality", [95, 85, 70])
-def test_light_line_art_read_from_a_jpeg_file_keeps_its_regions(production_line, quality):
+def test_light_line_art_read_from_a_jpeg_file_keeps_its_regions(light_production_line, quality):
     # As paintmatch reads a JPEG file (``clean_jpeg`` makes near-white paper white again), the paper shows no noise,
     # so the ringing's holes stay specks (218-350 here); the pixels tinted beside trace lines are still read as both
     # inks, and the regions over 3 px are the PNG's (110-113 against 110; read by one ink alone 176-186).
     from paintmatch.io import clean_jpeg
 
-    drawn = blurred_on_white(with_main_ink(production_line, (175, 175, 175)), 0)
+    drawn = light_production_line
     png, jpeg = segment(drawn), segment(clean_jpeg(as_jpeg(drawn, quality)))
     assert abs(np.count_nonzero(jpeg.areas > 3) - np.count_nonzero(png.areas > 3)) <= 0.05 * png.n
     assert np.mean(jpeg.line == png.line) > 0.994
 
 
-def test_noise_is_told_from_blur(production_line):
+def test_noise_is_told_from_blur(production_line, light_production_line):
     # The holes are filled on noisy paper only (a scan's grain, JPEG's ringing): a blur or a resize of clean line art
     # falls smoothly to the paper and its 1-3 px regions are real slivers.
     from paintmatch.segment import _is_noisy
@@ -212,7 +218,7 @@ def test_noise_is_told_from_blur(production_line):
     def noisy(art):
         return _is_noisy(cv2.cvtColor(np.ascontiguousarray(art[..., :3]), cv2.COLOR_RGB2GRAY), line_mask(art)[0])
 
-    light = blurred_on_white(with_main_ink(production_line, (175, 175, 175)), 0)
+    light = light_production_line
     assert not noisy(light)
     assert not noisy(blurred_on_white(with_main_ink(production_line, (175, 175, 175)), 1.5))
     assert not noisy(cv2.resize(light, None, fx=1.5, fy=1.5, interpolation=cv2.INTER_CUBIC))

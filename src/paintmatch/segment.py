@@ -203,7 +203,8 @@ def line_mask(
         ink = (unblurred(gray) < threshold) | saturated
     else:
         reading = unblurred(value)
-        lifted = _trace_lifted_threshold(reading, hsv[..., 1], threshold, vivid, paper_level(value))
+        saturation = cv2.extractChannel(hsv, 1)
+        lifted = _trace_lifted_threshold(reading, saturation, threshold, vivid, paper_level(value))
         ink = (reading < lifted) | saturated
     return (_filled_noise_holes(ink) if light and _is_noisy(gray, ink) else ink), False
 
@@ -228,22 +229,22 @@ def _trace_lifted_threshold(value: np.ndarray, saturation: np.ndarray, threshold
     a trace line's edge on paper (the paper's brightness) read as before.
 
     ``value``: (H, W) uint8 or float32, each pixel's brightest channel as the ink is read (``unblurred``);
-    ``saturation``: (H, W) uint8, HSV's; ``threshold``: the light ink's (``ink_threshold``); ``vivid``: a trace line's
+    ``saturation``: (H, W) uint8, HSV's (contiguous); ``threshold``: the light ink's (``ink_threshold``); ``vivid``: a trace line's
     saturation (``colored_ink_threshold``); ``paper``: the paper's level in the brightest channel (``paper_level``).
     """
     main = (value < threshold).view(np.uint8)
-    own = max(_median_level(saturation, main), _median_level(saturation))
+    own = max(_median_level(cv2.calcHist([saturation], [0], main, [256], [0, 256]).ravel()),
+              _median_level(cv2.calcHist([saturation], [0], None, [256], [0, 256]).ravel()))
     levels = np.arange(256, dtype=np.float32)  # the lifted threshold of each saturation, looked up per pixel
     trace_share = np.clip((levels - own) / max(vivid - own, 1.0), 0.0, 1.0)
     table = (threshold + JUNCTION_LIFT * (paper - threshold) * trace_share).astype(np.float32)
-    return cv2.LUT(np.ascontiguousarray(saturation), table)
+    return cv2.LUT(saturation, table)
 
 
-def _median_level(image: np.ndarray, mask: np.ndarray | None = None) -> int:
-    """The median of ``image`` ((H, W) uint8) over ``mask`` ((H, W) uint8, nonzero where counted; all if None), from
-    its histogram (a pass over the pixels, not a sort); 0 where the mask is empty."""
-    counts = np.cumsum(cv2.calcHist([image], [0], mask, [256], [0, 256]).ravel())
-    return int(np.searchsorted(counts, counts[-1] / 2)) if counts[-1] > 0 else 0
+def _median_level(histogram: np.ndarray) -> int:
+    """The median level of a (256,) histogram (0 if it is empty): half its pixels lie at or under it."""
+    counts = np.cumsum(histogram)
+    return int(np.searchsorted(counts, 0.5 * counts[-1], side="left")) if counts[-1] > 0 else 0
 
 
 #: Holes of paper this small (px, 4-connected) in a light ink's lines on noisy paper are its noise, filled as ink.
@@ -463,7 +464,7 @@ def _pale_ink_level(histogram: np.ndarray, vivid: int, paper: int | None = None)
     if most >= vivid:
         return vivid
     if paper is None:
-        paper = int(np.searchsorted(counts, 0.5 * counts[-1], side="left"))
+        paper = _median_level(histogram)
     return min(vivid, paper + max(SATURATION_MARGIN, int(LIGHT_INK_COVERAGE * (most - paper))))
 
 
